@@ -1,0 +1,52 @@
+"""
+# AutoCkt Shared
+
+The AutoCkt circuits as typed Discovery Rpcs, and the vocabulary an optimizer needs to drive
+them: what each design parameter may be (`ParamSpec`), what each metric is asked to be
+(`MetricSpec`), and how close a design is to a target (`settaluri_reward`, `CircuitOptimization.reached`).
+
+```python
+from autockt_shared import TWO_STAGE_OPAMP
+
+metrics = TWO_STAGE_OPAMP.simulate(TWO_STAGE_OPAMP.initial_values())  # in-process or on a server
+target = TWO_STAGE_OPAMP.sample_target(random.Random(0))
+TWO_STAGE_OPAMP.score(metrics, target), TWO_STAGE_OPAMP.reached(metrics, target)
+```
+"""
+
+from .optimization import (
+    REACHED_BONUS,
+    REACHED_THRESHOLD,
+    CircuitOptimization,
+    MetricSpec,
+    ParamSpec,
+    Range,
+    RewardFn,
+    Sense,
+    circuit_optimization,
+    grid_field,
+    param_specs,
+    relative_difference,
+    settaluri_reward,
+)
+from .two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
+
+__all__ = [
+    "REACHED_BONUS",
+    "REACHED_THRESHOLD",
+    "CircuitOptimization",
+    "MetricSpec",
+    "OpAmpInput",
+    "OpAmpOutput",
+    "ParamSpec",
+    "Range",
+    "RewardFn",
+    "Sense",
+    "TWO_STAGE_OPAMP",
+    "auto_ckt_sim_hdl21",
+    "circuit_optimization",
+    "grid_field",
+    "param_specs",
+    "relative_difference",
+    "settaluri_reward",
+]

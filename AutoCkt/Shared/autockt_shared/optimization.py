@@ -1,0 +1,266 @@
+"""
+# The optimization vocabulary
+
+What an optimizer (the Gymnasium environment, a genetic algorithm, a sweep) needs to know
+about a circuit, with no circuit code in it:
+
+* `ParamSpec`: one design parameter's range, grid step and initial value. Derived from the
+  input type's field metadata (`grid_field`), so each range is written exactly once and the
+  same numbers drive the server's validation, the OpenAPI schema and the action space.
+* `MetricSpec`: one measured metric's target range, normalizer and sense (at least / at most).
+* `settaluri_reward`: the AutoCkt reward, generic over `MetricSpec`s.
+* `CircuitOptimization`: the bundle: the simulation `Rpc` (which carries the input and
+  output types), the param specs, the metric specs and the reward.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from functools import cached_property
+from typing import Any, Generic, Protocol, TypeVar
+
+import annotated_types
+import pydantic
+from discovery_shared import Rpc
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+REACHED_THRESHOLD = -0.02
+"""A target counts as reached when the reward is at least this (the AutoCkt benchmark's rule)."""
+
+REACHED_BONUS = 10.0
+"""The reward AutoCkt gives on the step that reaches the target; that step also ends the episode."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """A closed interval `[lo, hi]`."""
+
+    lo: float
+    hi: float
+
+    def __post_init__(self) -> None:
+        if not self.lo <= self.hi:
+            raise ValueError(f"Range needs lo <= hi, got [{self.lo}, {self.hi}]")
+
+    def clip(self, x: float) -> float:
+        return min(max(x, self.lo), self.hi)
+
+    def __contains__(self, x: float) -> bool:
+        return self.lo <= x <= self.hi
+
+
+def grid_field(initial: float, lo: float, hi: float, step: float, *, unit: str = "", description: str = "") -> Any:
+    """A required pydantic field for a design parameter on a grid: validated to `[lo, hi]`,
+    documented in the JSON schema (`minimum`, `maximum`, `step`, `initial`, `unit`), and read
+    back by `param_specs`.
+
+    Required, with no default: a client that leaves a parameter out (or speaks an older
+    schema) is refused with the field named instead of silently simulating a default.
+    `initial` is the optimizer's reset point. Values between grid points are accepted: the
+    grid is for optimizers that move in steps; a human may ask for any value in range.
+    """
+    if not lo <= initial <= hi:
+        raise ValueError(f"initial value {initial} is outside [{lo}, {hi}]")
+    if step <= 0:
+        raise ValueError(f"step must be positive, got {step}")
+    return pydantic.Field(
+        ge=lo, le=hi, description=description, json_schema_extra={"step": step, "initial": initial, "unit": unit}
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamSpec:
+    """One design parameter as an optimizer sees it: a grid `range.lo + k * step` inside `range`."""
+
+    name: str
+    range: Range
+    step: float
+    initial: float
+    integer: bool
+    unit: str = ""
+
+    @property
+    def grid_size(self) -> int:
+        """Number of grid points, both ends included."""
+        return round((self.range.hi - self.range.lo) / self.step) + 1
+
+    def index_of(self, value: float) -> int:
+        """Index of the grid point nearest `value` (clipped to the grid)."""
+        return min(max(round((value - self.range.lo) / self.step), 0), self.grid_size - 1)
+
+    def value_at(self, index: int) -> float:
+        """Value of grid point `index` (clipped to the grid), free of float drift: 2.1e-12, not 2.1000000000000002e-12."""
+        index = min(max(index, 0), self.grid_size - 1)
+        if self.integer:
+            return int(round(self.range.lo + index * self.step))
+        return self.range.clip(float(f"{self.range.lo + index * self.step:.12g}"))
+
+
+def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
+    """The `ParamSpec`s of a pydantic dataclass whose fields were declared with `grid_field`, in field order."""
+    fields: Mapping[str, pydantic.fields.FieldInfo] = input_type.__pydantic_fields__  # type: ignore[attr-defined]
+    specs = []
+    for name, info in fields.items():
+        extra = info.json_schema_extra
+        lo = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
+        hi = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), None)
+        if not isinstance(extra, dict) or "initial" not in extra or lo is None or hi is None:
+            raise TypeError(f"{input_type.__name__}.{name} is not a grid_field: declare it with grid_field(...)")
+        specs.append(
+            ParamSpec(
+                name=name,
+                range=Range(float(lo), float(hi)),
+                step=float(extra["step"]),  # type: ignore[arg-type]
+                initial=extra["initial"],  # type: ignore[arg-type]
+                integer=info.annotation is int,
+                unit=str(extra.get("unit", "")),
+            )
+        )
+    return tuple(specs)
+
+
+class Sense(str, Enum):
+    """Which side of a target is good."""
+
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+
+def relative_difference(x: float, ref: float) -> float:
+    """`(x - ref) / (x + ref)`, the AutoCkt normalization, for positive `x` and `ref`.
+
+    The denominator is `|x| + |ref|` so that the result stays finite and inside [-1, 1] when a
+    metric is zero or negative (a phase margin can be): it is then -1 for positive `ref`.
+    """
+    denominator = abs(x) + abs(ref)
+    return 0.0 if denominator == 0 else (x - ref) / denominator
+
+
+class UniformSampler(Protocol):
+    """`random.Random` and `numpy.random.Generator` both fit."""
+
+    def uniform(self, low: float, high: float) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSpec:
+    """One metric an optimizer is asked to meet: targets are drawn from `range`; `normalizer`
+    scales observations; `sense` says whether the metric must be at least or at most the target."""
+
+    name: str
+    range: Range
+    normalizer: float
+    sense: Sense
+    unit: str = ""
+
+    def normalize(self, x: float) -> float:
+        """The observation of value `x`: `(x - normalizer) / (x + normalizer)`, in [-1, 1]."""
+        return relative_difference(x, self.normalizer)
+
+    def error(self, current: float, target: float) -> float:
+        """Signed relative error: positive means better than the target, whatever the sense."""
+        r = relative_difference(current, target)
+        return r if self.sense is Sense.AT_LEAST else -r
+
+    def sample(self, rng: UniformSampler) -> float:
+        """A target drawn uniformly from `range`."""
+        return float(rng.uniform(self.range.lo, self.range.hi))
+
+
+RewardFn = Callable[[Sequence[MetricSpec], Mapping[str, float], Mapping[str, float]], float]
+"""`reward(metric_specs, current_metrics, target_metrics) -> float`."""
+
+
+def settaluri_reward(metrics: Sequence[MetricSpec], current: Mapping[str, float], target: Mapping[str, float]) -> float:
+    """The AutoCkt reward (Settaluri et al., DATE 2020): the sum of the negative signed relative
+    errors. 0 when every target is met, down to `-len(metrics)`. The sense of each metric comes
+    from its `MetricSpec`."""
+    return sum(min(spec.error(current[spec.name], target[spec.name]), 0.0) for spec in metrics)
+
+
+_OPTIMIZATIONS: dict[str, CircuitOptimization[Any, Any]] = {}
+
+
+def circuit_optimization(name: str) -> CircuitOptimization[Any, Any]:
+    """The `CircuitOptimization` called `name` (also how one is unpickled in another process)."""
+    if name not in _OPTIMIZATIONS:
+        raise KeyError(f"no CircuitOptimization named {name!r}; known: {sorted(_OPTIMIZATIONS)}")
+    return _OPTIMIZATIONS[name]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CircuitOptimization(Generic[In, Out]):
+    """Everything an optimizer needs about one circuit, and nothing about how it is simulated.
+
+    `sim` is the simulation `Rpc`: calling it runs in-process or on a server, whichever the
+    process set up. Its input type's `grid_field`s give the `params`; the output type has one
+    float attribute per `MetricSpec`. Instances are registered by `name` and pickle as that
+    name, so they travel into RLlib env runners without dragging the Rpc along.
+    """
+
+    name: str
+    sim: Rpc[In, Out]
+    metrics: tuple[MetricSpec, ...]
+    reward: RewardFn = settaluri_reward
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.name in _OPTIMIZATIONS:
+            raise ValueError(f"a CircuitOptimization named {self.name!r} already exists")
+        outputs = self.output_type.__pydantic_fields__  # type: ignore[attr-defined]
+        missing = [m.name for m in self.metrics if m.name not in outputs]
+        if missing:
+            raise ValueError(f"{self.output_type.__name__} has no field for metrics {missing}")
+        _OPTIMIZATIONS[self.name] = self
+
+    def __reduce__(self) -> tuple[Callable[[str], CircuitOptimization[Any, Any]], tuple[str]]:
+        return (circuit_optimization, (self.name,))
+
+    @property
+    def input_type(self) -> type[In]:
+        return self.sim.input_type
+
+    @property
+    def output_type(self) -> type[Out]:
+        return self.sim.return_type
+
+    @cached_property
+    def params(self) -> tuple[ParamSpec, ...]:
+        return param_specs(self.input_type)
+
+    def initial_values(self) -> dict[str, float]:
+        """The reset point: every parameter at its initial value."""
+        return {p.name: p.initial for p in self.params}
+
+    def initial_input(self) -> In:
+        """The simulation input at the reset point."""
+        return self.make_input(self.initial_values())
+
+    def make_input(self, values: Mapping[str, float]) -> In:
+        """The simulation input for parameter `values` (validated: out-of-range values raise)."""
+        return self.input_type(**values)
+
+    def metric_values(self, out: Out) -> dict[str, float]:
+        """The metrics of a simulation result, by `MetricSpec` name."""
+        return {m.name: float(getattr(out, m.name)) for m in self.metrics}
+
+    def simulate(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Simulate parameter `values` through the Rpc and return the metrics."""
+        return self.metric_values(self.sim(self.make_input(values)))
+
+    def sample_target(self, rng: UniformSampler) -> dict[str, float]:
+        """One target, each metric drawn uniformly from its spec range (as AutoCkt generates its specs)."""
+        return {m.name: m.sample(rng) for m in self.metrics}
+
+    def score(self, current: Mapping[str, float], target: Mapping[str, float]) -> float:
+        """This circuit's reward for `current` metrics against `target`."""
+        return self.reward(self.metrics, current, target)
+
+    def reached(self, current: Mapping[str, float], target: Mapping[str, float]) -> bool:
+        """Whether `current` meets `target` by the AutoCkt rule: reward >= `REACHED_THRESHOLD`."""
+        return self.score(current, target) >= REACHED_THRESHOLD
+
