@@ -1,0 +1,17 @@
+"""
+# AutoCkt Ckt: the circuit server side of `autockt_shared`
+
+Hdl21 generators of the AutoCkt op-amps, simulated in ngspice through vlsirtools, behind the
+Rpcs of `autockt_shared`. `import autockt_ckt.handlers` attaches the handlers (in-process use,
+or before `discovery_server.start_server()`).
+
+| module | holds |
+| --- | --- |
+| `settings` | operator settings from the environment: model card, run directory, timeout |
+| `pdk` | `nmos` / `pmos` as Hdl21 external modules; the shipped 45 nm BSIM4 card is `models/` |
+| `engine` | the `Engine` boundary, `Bench`, `SimResult`, the ngspice subprocess engine, typed errors |
+| `opamp_testbench` | the op-amp testbench shared by both circuits |
+| `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
+| `two_stage_opamp`, `folded_cascode` | the circuits |
+| `handlers` | the `@rpc.impl` handlers |
+"""

@@ -1,0 +1,68 @@
+"""
+# The op-amp testbench, shared by every op-amp here (as in the AutoCkt benchmark)
+
+VDD = 1.2 V; each bias input fed 30 uA from VDD; input common mode 0.6 V with a 1 V
+differential AC stimulus (+0.5 on inp.p, -0.5 on inp.n); optional load capacitor on `out`.
+Analyses: operating point `op`, AC sweep `ac` from 1 Hz to 10 GHz at 10 points per decade.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import hdl21 as h
+import hdl21.sim as hs
+
+from .engine import Bench
+from .settings import Settings
+
+VDD = 1.2
+VICM = 0.6
+IBIAS = 30e-6
+
+OUTPUT_NODE = "xtop.out"
+"""The op-amp output as ngspice names it (the testbench is instance `xtop`)."""
+
+SUPPLY_SOURCE = "v.xtop.vvdd"
+"""The VDD source as ngspice names it: its branch current is the supply current."""
+
+
+def opamp_bench(
+    name: str,
+    dut: h.Module,
+    bias_ports: Sequence[str],
+    load_cap: float | None,
+    params: Mapping[str, float],
+    settings: Settings,
+) -> Bench:
+    """A `Bench` around op-amp `dut`, whose ports are VDD, VSS, inp (h.Diff), out and `bias_ports`.
+
+    `params` are the netlist parameters the DUT's sizes refer to, with placeholder values
+    (every run sets them all).
+    """
+    tb = h.Module(name=f"{name}_tb")
+    tb.VSS = h.Port()
+    tb.VDD = h.Signal()
+    tb.inp = h.Diff()
+    tb.out = h.Signal()
+    tb.vdd = h.Vdc(dc=VDD)(p=tb.VDD, n=tb.VSS)
+    tb.vinp = h.Vdc(dc=VICM, ac=0.5)(p=tb.inp.p, n=tb.VSS)
+    tb.vinn = h.Vdc(dc=VICM, ac=-0.5)(p=tb.inp.n, n=tb.VSS)
+    conns = dict(VDD=tb.VDD, VSS=tb.VSS, inp=tb.inp, out=tb.out)
+    for port in bias_ports:
+        node = tb.add(h.Signal(name=port))
+        tb.add(h.Idc(dc=IBIAS)(p=tb.VDD, n=node), name=f"i{port}")
+        conns[port] = node
+    if load_cap is not None:
+        tb.cl = h.Cap(c=load_cap)(p=tb.out, n=tb.VSS)
+    tb.dut = dut(**conns)
+
+    sim = hs.Sim(
+        tb=tb,
+        attrs=[
+            hs.Include(settings.model_path),
+            hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
+            *(hs.Param(name=p, val=v) for p, v in params.items()),
+            hs.Op(name="op"),
+            hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 10)),
+        ],
+    )
+    return Bench(name=name, sim=sim, params=tuple(params))
