@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +124,9 @@ class NgspiceSubprocessEngine:
 
     run_dir: Path
     timeout_s: float = 30.0
-    _inputs: dict[str, vsp_pb.SimInput] = field(default_factory=dict, init=False, repr=False)
+    _inputs: weakref.WeakKeyDictionary[Bench, vsp_pb.SimInput] = field(
+        default_factory=weakref.WeakKeyDictionary, init=False, repr=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def run(self, bench: Bench, values: Mapping[str, float]) -> SimResult:
@@ -153,9 +156,9 @@ class NgspiceSubprocessEngine:
     def _sim_input(self, bench: Bench) -> vsp_pb.SimInput:
         """The bench's VLSIR input, converted (and elaborated by Hdl21) once per bench."""
         with self._lock:
-            if bench.name not in self._inputs:
-                self._inputs[bench.name] = hs.to_proto(bench.sim)
-            return self._inputs[bench.name]
+            if bench not in self._inputs:
+                self._inputs[bench] = hs.to_proto(bench.sim)
+            return self._inputs[bench]
 
 
 def _sim_result(result: sim_data.SimResult) -> SimResult:

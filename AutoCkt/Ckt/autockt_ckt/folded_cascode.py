@@ -15,7 +15,7 @@ netlist expression, so the circuit is generated and elaborated once.
 """
 
 import hdl21 as h
-from autockt_shared.folded_cascode import FoldedCascodeInput
+from autockt_shared import FOLDED_CASCODE
 
 from .engine import Bench
 from .opamp_testbench import IBIAS, opamp_bench
@@ -89,12 +89,11 @@ class FoldedCascodeOpAmp:
 
 def folded_cascode_bench(settings: Settings) -> Bench:
     """The op-amp testbench around the folded cascode: 30 uA into each bias input, `cc` as the only load."""
-    fields = FoldedCascodeInput.__pydantic_fields__  # type: ignore[attr-defined]
     return opamp_bench(
         name="folded_cascode",
         dut=FoldedCascodeOpAmp,
         bias_ports=["ibias1", "ibias2"],
         load_cap=None,
-        params={name: info.json_schema_extra["initial"] for name, info in fields.items()},
+        params=FOLDED_CASCODE.initial_values(),
         settings=settings,
     )

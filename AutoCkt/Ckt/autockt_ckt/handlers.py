@@ -9,8 +9,7 @@ remote callers as errors carrying their type and message.
 
 import dataclasses
 
-from autockt_shared import OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
-from autockt_shared.folded_cascode import FoldedCascodeInput, folded_cascode_sim
+from autockt_shared import FoldedCascodeInput, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
 
 from .engine import Bench, Engine, NgspiceSubprocessEngine
 from .folded_cascode import folded_cascode_bench

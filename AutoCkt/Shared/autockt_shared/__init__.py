@@ -29,12 +29,15 @@ from .optimization import (
     relative_difference,
     settaluri_reward,
 )
+from .folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
 from .two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 __all__ = [
     "REACHED_BONUS",
     "REACHED_THRESHOLD",
     "CircuitOptimization",
+    "FOLDED_CASCODE",
+    "FoldedCascodeInput",
     "MetricSpec",
     "OpAmpInput",
     "OpAmpOutput",
@@ -45,6 +48,7 @@ __all__ = [
     "TWO_STAGE_OPAMP",
     "auto_ckt_sim_hdl21",
     "circuit_optimization",
+    "folded_cascode_sim",
     "grid_field",
     "param_specs",
     "relative_difference",

@@ -1,0 +1,51 @@
+"""The engine boundary: typed failures, no stale results, operator settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from autockt_ckt.engine import NgspiceSubprocessEngine, SimulationFailed, SimulationTimeout
+from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
+from autockt_ckt.two_stage_opamp import two_stage_bench
+from autockt_shared import TWO_STAGE_OPAMP
+
+
+def _settings(model_path: Path, tmp_path: Path) -> Settings:
+    return Settings(model_path=model_path, run_dir=tmp_path / "runs", sim_timeout_s=30.0)
+
+
+def test_a_failing_simulation_raises_and_never_returns_the_previous_result(tmp_path: Path) -> None:
+    engine = NgspiceSubprocessEngine(run_dir=tmp_path / "runs")
+    good = two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path))
+    assert engine.run(good, TWO_STAGE_OPAMP.initial_values()).op
+    empty_card = tmp_path / "empty.sp"
+    empty_card.write_text("* no models here\n")
+    broken = two_stage_bench(_settings(empty_card, tmp_path))
+    with pytest.raises(SimulationFailed):
+        engine.run(broken, TWO_STAGE_OPAMP.initial_values())  # same run directory as the good run
+
+
+def test_a_slow_simulation_is_killed_with_a_timeout(tmp_path: Path) -> None:
+    engine = NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4)
+    with pytest.raises(SimulationTimeout):
+        engine.run(two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path)), TWO_STAGE_OPAMP.initial_values())
+
+
+def test_every_bench_parameter_must_be_given(tmp_path: Path) -> None:
+    engine = NgspiceSubprocessEngine(run_dir=tmp_path)
+    values = {k: v for k, v in TWO_STAGE_OPAMP.initial_values().items() if k != "cc"}
+    with pytest.raises(ValueError, match="cc"):
+        engine.run(two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path)), values)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    card = tmp_path / "pdk.sp"
+    card.write_text("* a licensed card\n")
+    monkeypatch.setenv("AUTOCKT_MODEL_PATH", str(card))
+    monkeypatch.setenv("AUTOCKT_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("AUTOCKT_SIM_TIMEOUT_S", "5")
+    assert Settings.from_env() == Settings(model_path=card, run_dir=tmp_path / "runs", sim_timeout_s=5.0)
+    monkeypatch.setenv("AUTOCKT_MODEL_PATH", str(tmp_path / "missing.sp"))
+    with pytest.raises(FileNotFoundError, match="AUTOCKT_MODEL_PATH"):
+        Settings.from_env()

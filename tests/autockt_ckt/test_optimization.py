@@ -1,0 +1,93 @@
+"""The optimization vocabulary: specs derived from field metadata, the reward, "reached", pickling."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import pytest
+from autockt_shared import (
+    REACHED_THRESHOLD,
+    TWO_STAGE_OPAMP,
+    CircuitOptimization,
+    MetricSpec,
+    OpAmpInput,
+    Range,
+    Sense,
+    auto_ckt_sim_hdl21,
+    settaluri_reward,
+)
+from pydantic import TypeAdapter
+
+
+def test_param_specs_come_from_the_input_fields() -> None:
+    params = {p.name: p for p in TWO_STAGE_OPAMP.params}
+    assert list(params) == ["mp1", "mn1", "mp3", "mn3", "mn4", "mn5", "cc"]
+    assert params["mn5"].range == Range(1, 100) and params["mn5"].initial == 15 and params["mn5"].integer
+    cc = params["cc"]
+    assert (cc.range, cc.step, cc.initial, cc.integer, cc.grid_size) == (Range(1e-13, 1e-11), 1e-13, 2.1e-12, False, 100)
+    schema = TypeAdapter(OpAmpInput).json_schema()["properties"]["cc"]
+    assert (schema["minimum"], schema["maximum"], schema["step"], schema["initial"]) == (1e-13, 1e-11, 1e-13, 2.1e-12)
+
+
+def test_every_grid_point_is_a_valid_input_and_indices_round_trip() -> None:
+    for p in TWO_STAGE_OPAMP.params:
+        for k in range(p.grid_size):
+            value = p.value_at(k)
+            assert p.index_of(value) == k
+            TWO_STAGE_OPAMP.make_input({**TWO_STAGE_OPAMP.initial_values(), p.name: value})
+    cc = TWO_STAGE_OPAMP.params[-1]
+    assert cc.value_at(20) == 2.1e-12 and cc.value_at(-5) == 1e-13 and cc.value_at(500) == 1e-11
+
+
+def test_settaluri_reward_follows_each_specs_sense() -> None:
+    specs = TWO_STAGE_OPAMP.metrics
+    target = {"gain": 300.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
+    met = {"gain": 400.0, "ugbw": 2e7, "phm": 70.0, "ibias": 5e-4}
+    assert settaluri_reward(specs, met, target) == 0.0
+    missed = {"gain": 200.0, "ugbw": 1e7, "phm": 60.0, "ibias": 3e-3}
+    assert settaluri_reward(specs, missed, target) == pytest.approx(-100 / 500 - 2e-3 / 4e-3)
+    # The sense comes from the MetricSpec, not the metric's name: a "gain" that must stay low.
+    flipped = (MetricSpec("gain", Range(1, 2), normalizer=1.0, sense=Sense.AT_MOST),)
+    assert settaluri_reward(flipped, {"gain": 400.0}, {"gain": 300.0}) == pytest.approx(-100 / 700)
+    assert settaluri_reward(flipped, {"gain": 200.0}, {"gain": 300.0}) == 0.0
+
+
+def test_reached_is_reward_at_least_minus_two_percent() -> None:
+    target = {"gain": 300.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
+    just = {"gain": 300.0 * 0.98 / 1.02, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}  # relative error exactly -0.02
+    assert TWO_STAGE_OPAMP.score(just, target) == pytest.approx(REACHED_THRESHOLD)
+    assert TWO_STAGE_OPAMP.reached({**just, "gain": just["gain"] + 1e-6}, target)
+    assert not TWO_STAGE_OPAMP.reached({**just, "gain": just["gain"] - 1e-3}, target)
+
+
+def test_normalization_and_errors_stay_finite_for_zero_and_negative_metrics() -> None:
+    phm = TWO_STAGE_OPAMP.metrics[2]
+    for x in (-200.0, -60.0, 0.0, 60.0, 1e9):
+        assert -1.0 <= phm.normalize(x) <= 1.0
+        assert -1.0 <= phm.error(x, 60.0) <= 1.0
+    assert phm.error(-60.0, 60.0) == -1.0 and phm.normalize(60.0) == 0.0
+
+
+def test_targets_are_drawn_inside_the_spec_ranges() -> None:
+    rng = random.Random(0)
+    for _ in range(100):
+        target = TWO_STAGE_OPAMP.sample_target(rng)
+        assert all(target[m.name] in m.range for m in TWO_STAGE_OPAMP.metrics)
+
+
+def test_an_optimization_pickles_as_its_name_and_names_are_unique() -> None:
+    assert pickle.loads(pickle.dumps(TWO_STAGE_OPAMP)) is TWO_STAGE_OPAMP
+    with pytest.raises(ValueError, match="already exists"):
+        CircuitOptimization(name="two_stage_opamp", sim=auto_ckt_sim_hdl21, metrics=TWO_STAGE_OPAMP.metrics)
+    with pytest.raises(ValueError, match="no field"):
+        CircuitOptimization(
+            name="bad", sim=auto_ckt_sim_hdl21, metrics=(MetricSpec("noise", Range(0, 1), 1.0, Sense.AT_MOST),)
+        )
+
+
+def test_inputs_are_validated_naming_the_field() -> None:
+    with pytest.raises(ValueError, match="mn4"):
+        OpAmpInput(mp1=34, mn1=34, mp3=34, mn3=34, mn4=0, mn5=15, cc=2.1e-12)
+    with pytest.raises(ValueError, match="cc"):
+        OpAmpInput(mp1=34, mn1=34, mp3=34, mn3=34, mn4=34, mn5=15)  # type: ignore[call-arg]
