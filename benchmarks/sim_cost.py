@@ -58,8 +58,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
 
 def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:
     """Fresh design points on the benchmark grid: new parameter sets, as a training run makes."""
-    params = TWO_STAGE_OPAMP.params
-    return [TWO_STAGE_OPAMP.make_input({p.name: p.value_at(rng.randrange(p.grid_size)) for p in params}) for _ in range(n)]
+    return [TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(n)]
 
 
 def seconds_per_call(call: Callable[[OpAmpInput], OpAmpOutput], points: Sequence[OpAmpInput]) -> list[float]:

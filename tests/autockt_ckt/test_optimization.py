@@ -91,3 +91,12 @@ def test_inputs_are_validated_naming_the_field() -> None:
         OpAmpInput(mp1=34, mn1=34, mp3=34, mn3=34, mn4=0, mn5=15, cc=2.1e-12)
     with pytest.raises(ValueError, match="cc"):
         OpAmpInput(mp1=34, mn1=34, mp3=34, mn3=34, mn4=34, mn5=15)  # type: ignore[call-arg]
+
+
+def test_sampled_designs_are_grid_points_covering_the_range() -> None:
+    rng = random.Random(1)
+    designs = [TWO_STAGE_OPAMP.sample_values(rng) for _ in range(2000)]
+    for p in TWO_STAGE_OPAMP.params:
+        values = [d[p.name] for d in designs]
+        assert all(p.value_at(p.index_of(v)) == v for v in values)
+        assert min(values) == p.value_at(0) and max(values) == p.value_at(p.grid_size - 1)

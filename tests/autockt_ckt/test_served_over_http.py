@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import autockt_ckt.handlers as handlers
 import discovery_client as dc
@@ -11,10 +12,12 @@ import discovery_server as ds
 import httpx
 import pytest
 from autockt_ckt.engine import NgspiceSubprocessEngine
-from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, OpAmpInput, auto_ckt_sim_hdl21, folded_cascode_sim
+from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, auto_ckt_sim_hdl21, folded_cascode_sim
 from fastapi import FastAPI
 
-RESET = {"mp1": 34, "mn1": 34, "mp3": 34, "mn3": 34, "mn4": 34, "mn5": 15, "cc": 2.1e-12}
+from .test_two_stage_opamp import NO_CROSSING
+
+RESET = TWO_STAGE_OPAMP.initial_values()
 
 
 @pytest.fixture
@@ -32,11 +35,8 @@ def test_remote_call_returns_exactly_the_local_result(client: dc.Client) -> None
     rng = random.Random(7)
     points = [
         TWO_STAGE_OPAMP.initial_input(),
-        OpAmpInput(mp1=34, mn1=34, mp3=1, mn3=34, mn4=34, mn5=100, cc=2.1e-12),  # no unity-gain crossing
-        *(
-            TWO_STAGE_OPAMP.make_input({p.name: p.value_at(rng.randrange(p.grid_size)) for p in TWO_STAGE_OPAMP.params})
-            for _ in range(3)
-        ),
+        NO_CROSSING,
+        *(TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(3)),
     ]
     for inp in points:
         assert client.call(auto_ckt_sim_hdl21, inp) == auto_ckt_sim_hdl21(inp)
@@ -61,7 +61,7 @@ def test_bad_fields_are_refused_with_422_naming_the_field(server: ds.BackgroundS
 
 
 def test_a_simulator_timeout_reaches_the_client_as_a_typed_remote_error(
-    client: dc.Client, monkeypatch: pytest.MonkeyPatch, tmp_path
+    client: dc.Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(handlers, "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
     with pytest.raises(dc.RemoteError) as err:

@@ -62,16 +62,18 @@ def simulate_by_hand(inp: OpAmpInput, workdir: Path) -> OpAmpOutput:
 def test_twenty_random_points_agree_with_a_hand_written_netlist(tmp_path: Path) -> None:
     rng = random.Random(2020)
     for _ in range(20):
-        inp = TWO_STAGE_OPAMP.make_input({p.name: p.value_at(rng.randrange(p.grid_size)) for p in TWO_STAGE_OPAMP.params})
+        inp = TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng))
         served, by_hand = auto_ckt_sim_hdl21(inp), simulate_by_hand(inp, tmp_path)
         for metric in ("gain", "ugbw", "phm", "ibias"):
             assert getattr(served, metric) == pytest.approx(getattr(by_hand, metric), rel=1e-3, abs=1e-12), (inp, metric)
 
 
+NO_CROSSING = OpAmpInput(mp1=34, mn1=34, mp3=1, mn3=34, mn4=34, mn5=100, cc=2.1e-12)
+"""A 1x second-stage PMOS against a 100x current sink: the output sits at ground, gain < 1."""
+
+
 def test_no_unity_gain_crossing_gives_the_documented_finite_values() -> None:
-    # A 1x second-stage PMOS against a 100x current sink: the output sits at ground, gain < 1.
-    inp = OpAmpInput(mp1=34, mn1=34, mp3=1, mn3=34, mn4=34, mn5=100, cc=2.1e-12)
-    out = auto_ckt_sim_hdl21(inp)
+    out = auto_ckt_sim_hdl21(NO_CROSSING)
     assert 0 < out.gain < 1
     assert (out.ugbw, out.phm) == (0.0, 0.0)
     assert 0 < out.ibias < 1e-3

@@ -7,9 +7,8 @@ multipliers per role times current ratios; see `autockt_ckt.folded_cascode`.
 
 ## How the spec ranges were chosen
 No published benchmark defines targets for this circuit, so they come from a survey of what
-it reaches: 400 points drawn uniformly from the parameter grid (`random.Random(2024)`,
-`ParamSpec.value_at(rng.randrange(grid_size))` per parameter), simulated by the served
-handler. None failed; 12 (3 %) had no unity-gain crossing. Percentiles over the survey
+it reaches: 400 points drawn uniformly from the parameter grid (`random.Random(2024)`, a
+uniform grid index per parameter), simulated by the served handler. None failed; 12 (3 %) had no unity-gain crossing. Percentiles over the survey
 (ugbw and phm over the points with a crossing):
 
 | metric | p10 | p25 | p50 | p75 | p90 |

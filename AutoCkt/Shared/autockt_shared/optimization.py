@@ -72,6 +72,12 @@ def grid_field(initial: float, lo: float, hi: float, step: float, *, unit: str =
     )
 
 
+class UniformSampler(Protocol):
+    """`random.Random` and `numpy.random.Generator` both fit."""
+
+    def uniform(self, low: float, high: float) -> Any: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class ParamSpec:
     """One design parameter as an optimizer sees it: a grid `range.lo + k * step` inside `range`."""
@@ -98,6 +104,10 @@ class ParamSpec:
         if self.integer:
             return int(round(self.range.lo + index * self.step))
         return self.range.clip(float(f"{self.range.lo + index * self.step:.12g}"))
+
+    def sample(self, rng: UniformSampler) -> float:
+        """A grid point drawn uniformly."""
+        return self.value_at(int(rng.uniform(0, self.grid_size)))
 
 
 def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
@@ -138,12 +148,6 @@ def relative_difference(x: float, ref: float) -> float:
     """
     denominator = abs(x) + abs(ref)
     return 0.0 if denominator == 0 else (x - ref) / denominator
-
-
-class UniformSampler(Protocol):
-    """`random.Random` and `numpy.random.Generator` both fit."""
-
-    def uniform(self, low: float, high: float) -> Any: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -251,6 +255,10 @@ class CircuitOptimization(Generic[In, Out]):
     def simulate(self, values: Mapping[str, float]) -> dict[str, float]:
         """Simulate parameter `values` through the Rpc and return the metrics."""
         return self.metric_values(self.sim(self.make_input(values)))
+
+    def sample_values(self, rng: UniformSampler) -> dict[str, float]:
+        """A design drawn uniformly from the parameter grid (random search, surveys, random resets)."""
+        return {p.name: p.sample(rng) for p in self.params}
 
     def sample_target(self, rng: UniformSampler) -> dict[str, float]:
         """One target, each metric drawn uniformly from its spec range (as AutoCkt generates its specs)."""
