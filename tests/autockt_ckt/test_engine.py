@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,15 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("AUTOCKT_MODEL_PATH", str(tmp_path / "missing.sp"))
     with pytest.raises(FileNotFoundError, match="AUTOCKT_MODEL_PATH"):
         Settings.from_env()
+
+
+def test_concurrent_threads_each_get_their_own_results(tmp_path: Path) -> None:
+    engine = NgspiceSubprocessEngine(run_dir=tmp_path)
+    bench = two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path))
+    rng = random.Random(5)
+    designs = [TWO_STAGE_OPAMP.sample_values(rng) for _ in range(8)]
+    sequential = [engine.run(bench, d).op for d in designs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        concurrent = list(pool.map(lambda d: engine.run(bench, d).op, designs))
+    assert concurrent == sequential
+    assert len(list(tmp_path.iterdir())) > 1  # one run directory per thread
