@@ -6,9 +6,9 @@ AUTOCKT_SIM_TIMEOUT_S (see `autockt_ckt.settings`).
 """
 
 import discovery_server as ds
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
-load_dotenv()  # before the handlers read the AUTOCKT_* settings, so `.env` may hold them too
+load_dotenv(find_dotenv(usecwd=True))  # before the handlers read the AUTOCKT_* settings, so `.env` may hold them too
 import autockt_ckt.handlers  # noqa: E402, F401  (attaches every AutoCkt handler)
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""
+# Discovery Client
+
+Call a Discovery server's Rpcs as if they were local functions.
+
+```python
+import discovery_client as dc
+from example_shared import example, Example
+
+dc.configure(dc.Config(server_url="http://127.0.0.1:8000"))  # or THE_SERVER_URL in .env
+dc.client_start()
+example(Example(txt="hi", num=3))
+```
+"""
+
+from .async_client import AsyncClient
+from .client import BearerToken, Client
+from .config import Config, RetryPolicy
+from .errors import (
+    AuthError,
+    ClientError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    RemoteError,
+    RemoteTimeoutError,
+    SchemaMismatchError,
+    ServerUnavailableError,
+    ValidationError,
+)
+from .module_api import client_start, client_stop, configure
+
+__all__ = [
+    "AsyncClient",
+    "AuthError",
+    "BearerToken",
+    "Client",
+    "ClientError",
+    "Config",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RemoteError",
+    "RemoteTimeoutError",
+    "RetryPolicy",
+    "SchemaMismatchError",
+    "ServerUnavailableError",
+    "ValidationError",
+    "client_start",
+    "client_stop",
+    "configure",
+]

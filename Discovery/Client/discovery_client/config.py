@@ -1,0 +1,77 @@
+"""
+# Client configuration
+
+Explicit arguments win; anything left `None` comes from the environment, then from `.env`
+(found from the working directory upwards), then from the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import httpx
+from dotenv import dotenv_values, find_dotenv
+
+DEFAULT_SERVER_URL = "127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries for calls that never reached a handler: connection errors, 502 and 503. Never 4xx."""
+
+    attempts: int = 4
+    backoff: float = 0.25  # seconds before the first retry, doubling after each
+
+    def waits(self) -> Iterator[float]:
+        """Seconds to wait before each attempt: 0, then the growing backoff."""
+        yield 0.0
+        for n in range(self.attempts - 1):
+            yield self.backoff * 2**n
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the server is and how to talk to it.
+
+    `server_url` may omit its scheme (`host:port`); `enable_https` then picks https.
+    `auth` is any `httpx.Auth`; by default a bearer token from `auth_token`.
+    """
+
+    server_url: str | None = None  # env THE_SERVER_URL
+    enable_https: bool | None = None  # env THE_SERVER_HTTPS (true/false)
+    auth_token: str | None = None  # env DISCOVERY_AUTH_TOKEN
+    auth: httpx.Auth | None = None
+    timeout: float = 120.0  # seconds for one call, simulations included
+    connect_timeout: float = 5.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    check_fingerprints: bool = True
+    dotenv_path: str | None = None  # default: the nearest .env from the working directory up
+
+    def resolved(self) -> Config:
+        """This config with every unset field filled from the environment, `.env` and defaults."""
+        env = _environment(self.dotenv_path)
+        https = self.enable_https
+        if https is None:
+            https = env.get("THE_SERVER_HTTPS", "").strip().lower() in ("1", "true", "yes")
+        return replace(
+            self,
+            server_url=self.server_url or env.get("THE_SERVER_URL") or DEFAULT_SERVER_URL,
+            enable_https=https,
+            auth_token=self.auth_token or env.get("DISCOVERY_AUTH_TOKEN") or None,
+        )
+
+    @property
+    def base_url(self) -> str:
+        url = self.server_url or DEFAULT_SERVER_URL
+        if "://" not in url:
+            url = f"{'https' if self.enable_https else 'http'}://{url}"
+        return url.rstrip("/")
+
+
+def _environment(dotenv_path: str | None) -> dict[str, str]:
+    path = dotenv_path or find_dotenv(usecwd=True)
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
+    values.update(os.environ)
+    return values

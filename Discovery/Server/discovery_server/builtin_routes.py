@@ -1,0 +1,60 @@
+"""
+# Built-in routes
+
+`GET /` (alive), `GET /version` (package versions) and `GET /rpcs` (what this server runs,
+with the schema fingerprints that clients compare against their own).
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+from discovery_shared import Rpc
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+
+class RpcInfo(BaseModel):
+    name: str
+    docstring: str
+    input_type: str
+    return_type: str
+    fingerprint: str
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of every installed `cktgym-*` distribution, for bug reports."""
+    versions = {"python": platform.python_version()}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] or ""
+        if name.startswith("cktgym-"):
+            versions[name] = dist.version
+    return dict(sorted(versions.items()))
+
+
+def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]]) -> None:
+    versions = package_versions()
+    infos = [
+        RpcInfo(
+            name=rpc.name,
+            docstring=rpc.docstring,
+            input_type=rpc.input_type.__name__,
+            return_type=rpc.return_type.__name__,
+            fingerprint=rpc.fingerprint,
+        )
+        for rpc in served
+    ]
+
+    @app.get("/", summary="Alive")
+    async def alive() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/version", summary="Package versions")
+    async def version() -> dict[str, str]:
+        return versions
+
+    @app.get("/rpcs", summary="The Rpcs this server runs")
+    async def list_rpcs() -> list[RpcInfo]:
+        return infos

@@ -1,0 +1,79 @@
+"""
+# Error responses
+
+Every failure leaves the server as `ErrorBody` JSON with the status its type implies, so a
+client needs one parser and the server never answers with a bare 500 page or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from discovery_shared import ErrorBody, ErrorType, WireValidationError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("discovery_server")
+
+
+class ApiError(Exception):
+    """Raise anywhere in request handling to answer with an `ErrorBody`."""
+
+    def __init__(
+        self,
+        type: ErrorType,
+        message: str,
+        details: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.body = ErrorBody(type=type, message=message, details=details or {})
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            self.body.model_dump(mode="json"), status_code=self.body.type.status_code, headers=self.headers
+        )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(WireValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _api_error(_: Request, err: ApiError) -> JSONResponse:
+    return err.response()
+
+
+async def _validation_error(_: Request, err: WireValidationError) -> JSONResponse:
+    return ApiError(
+        ErrorType.VALIDATION,
+        str(err),
+        {"fields": [e.model_dump(mode="json") for e in err.errors]},
+    ).response()
+
+
+async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+    if err.status_code == 405:
+        return ApiError(
+            ErrorType.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}; Rpcs are POSTed"
+        ).response()
+    if err.status_code == 404:
+        name = request.url.path.lstrip("/")
+        return ApiError(
+            ErrorType.NOT_FOUND,
+            f"no Rpc or route {request.url.path!r} on this server; GET /rpcs lists what it serves",
+            {"rpc": name},
+        ).response()
+    body = ErrorBody(type=ErrorType.BAD_REQUEST, message=str(err.detail))
+    return JSONResponse(body.model_dump(mode="json"), status_code=err.status_code, headers=err.headers)
+
+
+async def _unexpected_error(_: Request, err: Exception) -> JSONResponse:
+    log.exception("unexpected server error")
+    return ApiError(
+        ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}
+    ).response()

@@ -1,0 +1,47 @@
+"""
+# Discovery Shared
+
+Typed `Rpc` definitions that a Discovery server implements and a Discovery client calls.
+
+```python
+from pydantic.dataclasses import dataclass
+from discovery_shared import Rpc
+
+@dataclass
+class Example:
+    txt: str
+    num: int
+
+example = Rpc(name="example", input_type=Example, return_type=Example, docstring="Repeat `txt` `num` times.")
+```
+"""
+
+from .codec import Codec
+from .errors import (
+    DiscoveryError,
+    ErrorBody,
+    ErrorType,
+    FieldError,
+    NoBackendError,
+    RpcDefinitionError,
+    WireValidationError,
+)
+from .rpc import LOCAL_USER, Handler, RemoteCaller, Registry, Rpc, User, registry
+
+__all__ = [
+    "Codec",
+    "DiscoveryError",
+    "ErrorBody",
+    "ErrorType",
+    "FieldError",
+    "Handler",
+    "LOCAL_USER",
+    "NoBackendError",
+    "Registry",
+    "RemoteCaller",
+    "Rpc",
+    "RpcDefinitionError",
+    "User",
+    "WireValidationError",
+    "registry",
+]

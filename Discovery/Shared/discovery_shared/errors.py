@@ -1,0 +1,89 @@
+"""
+# Errors
+
+The one JSON error shape every Discovery server answers with, and the exceptions that the
+shared layer raises itself. Clients map `ErrorBody.type` back to their own exception classes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorType(str, Enum):
+    """What went wrong, as carried in `ErrorBody.type`; the HTTP status follows from it."""
+
+    BAD_REQUEST = "bad_request"  # 400: a request the server cannot read at all
+    VALIDATION = "validation_error"  # 422: the input does not fit the Rpc's input type
+    NOT_FOUND = "not_found"  # 404: no such Rpc (or route) on this server
+    METHOD_NOT_ALLOWED = "method_not_allowed"  # 405: Rpcs are POSTed
+    UNAUTHORIZED = "unauthorized"  # 401: missing, malformed, expired or revoked credentials
+    FORBIDDEN = "forbidden"  # 403: valid credentials, but this user may not call
+    RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
+    HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
+    TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
+
+    @property
+    def status_code(self) -> int:
+        return _STATUS[self]
+
+
+_STATUS = {
+    ErrorType.BAD_REQUEST: 400,
+    ErrorType.VALIDATION: 422,
+    ErrorType.NOT_FOUND: 404,
+    ErrorType.METHOD_NOT_ALLOWED: 405,
+    ErrorType.UNAUTHORIZED: 401,
+    ErrorType.FORBIDDEN: 403,
+    ErrorType.RATE_LIMITED: 429,
+    ErrorType.HANDLER_ERROR: 500,
+    ErrorType.TIMEOUT: 504,
+}
+
+
+class FieldError(BaseModel):
+    """One invalid field: `loc` is its path from the top of the input, e.g. ("inner", "num")."""
+
+    loc: tuple[str, ...]
+    msg: str
+    type: str
+
+    def __str__(self) -> str:
+        return f"{'.'.join(self.loc) or '<input>'}: {self.msg}"
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of every error response: `{"type", "message", "details"}`.
+
+    `details` depends on `type`: `{"fields": [FieldError, ...]}` for validation errors,
+    `{"exception": "<class name>"}` for handler errors, `{"rpc": "<name>"}` for unknown Rpcs.
+    """
+
+    type: ErrorType
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class DiscoveryError(Exception):
+    """Base of every exception raised by the Discovery libraries."""
+
+
+class WireValidationError(DiscoveryError, ValueError):
+    """A value does not fit an Rpc's type; `errors` names each bad field."""
+
+    def __init__(self, tp: type, errors: list[FieldError]) -> None:
+        self.type = tp
+        self.errors = errors
+        lines = "\n".join(f"  {e}" for e in errors)
+        super().__init__(f"invalid {getattr(tp, '__name__', tp)}:\n{lines}")
+
+
+class RpcDefinitionError(DiscoveryError, TypeError):
+    """An `Rpc` or its handler is defined wrongly (duplicate name, bad signature, second impl)."""
+
+
+class NoBackendError(DiscoveryError, RuntimeError):
+    """An `Rpc` was called with neither a handler attached nor a client started."""

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Install everything (idempotent) and run the whole test suite. Extra arguments go to pytest.
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
+bash "$ROOT/scripts/install_dev.sh"
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,23 @@
+"""Fixtures every test package uses: a real uvicorn server on a free loopback port."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import pytest
+from discovery_server import BackgroundServer
+from fastapi import FastAPI
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[FastAPI], BackgroundServer]]:
+    """`server = serve(app)`: run `app` over real HTTP for the rest of the test."""
+    servers: list[BackgroundServer] = []
+
+    def start(app: FastAPI) -> BackgroundServer:
+        servers.append(BackgroundServer(app).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
