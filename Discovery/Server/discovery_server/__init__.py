@@ -19,6 +19,7 @@ from .builtin_routes import RpcInfo
 from .command_line import config_from_command_line, serve_from_command_line
 from .config import Config
 from .errors import ApiError
+from .process import ServerProcess, free_port
 from .serve import configure, start_server
 
 __all__ = [
@@ -30,9 +31,11 @@ __all__ = [
     "Config",
     "NoAuth",
     "RpcInfo",
+    "ServerProcess",
     "config_from_command_line",
     "configure",
     "create_app",
+    "free_port",
     "serve_from_command_line",
     "start_server",
 ]
