@@ -68,4 +68,4 @@ def test_dotenv_configures_a_real_call(dotenv, serve) -> None:
         assert nested(drawing()).name == "d"
     finally:
         dc.client_stop()
-    assert auth.headers == ["Bearer abc.def.ghi"]
+    assert auth.headers == ["Bearer abc.def.ghi"] * 2  # GET /rpcs (fingerprints) and the call

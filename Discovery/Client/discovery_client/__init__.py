@@ -28,6 +28,7 @@ from .errors import (
     ServerUnavailableError,
     ValidationError,
 )
+from .firebase import FirebaseEndpoints, FirebaseTokenAuth, Tokens, sign_in_with_password
 from .module_api import client_start, client_stop, configure
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Client",
     "ClientError",
     "Config",
+    "FirebaseEndpoints",
+    "FirebaseTokenAuth",
     "ForbiddenError",
     "NotFoundError",
     "RateLimitedError",
@@ -45,8 +48,10 @@ __all__ = [
     "RetryPolicy",
     "SchemaMismatchError",
     "ServerUnavailableError",
+    "Tokens",
     "ValidationError",
     "client_start",
     "client_stop",
     "configure",
+    "sign_in_with_password",
 ]

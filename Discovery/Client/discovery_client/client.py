@@ -15,21 +15,38 @@ from discovery_shared import Rpc, registry
 
 from . import protocol
 from .config import Config
+from .errors import AuthError
+from .firebase import FirebaseEndpoints, FirebaseTokenAuth
 
 Out = TypeVar("Out")
 
 
 def http_options(config: Config) -> dict[str, Any]:
     """The httpx client options a resolved `Config` implies, shared by `Client` and `AsyncClient`."""
-    auth = config.auth
-    if auth is None and config.auth_token:
-        auth = BearerToken(config.auth_token)
     return {
         "base_url": config.base_url,
-        "auth": auth,
+        "auth": _auth(config),
         "timeout": httpx.Timeout(config.timeout, connect=config.connect_timeout),
         "headers": {"accept": "application/json"},
     }
+
+
+def _auth(config: Config) -> httpx.Auth | None:
+    if config.auth is not None:
+        return config.auth
+    if config.refresh_token:
+        if not config.firebase_api_key:
+            raise AuthError(
+                "DISCOVERY_REFRESH_TOKEN is set but FIREBASE_API_KEY is not: add the Firebase project's Web API key "
+                "(console > Project settings > General) to .env so the client can refresh its ID token"
+            )
+        return FirebaseTokenAuth(
+            config.refresh_token,
+            config.firebase_api_key,
+            id_token=config.auth_token,
+            endpoints=config.firebase_endpoints or FirebaseEndpoints(),
+        )
+    return BearerToken(config.auth_token) if config.auth_token else None
 
 
 class BearerToken(httpx.Auth):

@@ -14,6 +14,8 @@ from typing import Iterator
 import httpx
 from dotenv import dotenv_values, find_dotenv
 
+from .firebase import FirebaseEndpoints
+
 DEFAULT_SERVER_URL = "127.0.0.1:8000"
 
 
@@ -36,12 +38,17 @@ class Config:
     """Where the server is and how to talk to it.
 
     `server_url` may omit its scheme (`host:port`); `enable_https` then picks https.
-    `auth` is any `httpx.Auth`; by default a bearer token from `auth_token`.
+    `auth` is any `httpx.Auth`. Without one: with `refresh_token` and `firebase_api_key`, a
+    `FirebaseTokenAuth` that keeps `auth_token` fresh for runs longer than its hour; with
+    `auth_token` alone, that token as it is (it stops working after an hour).
     """
 
     server_url: str | None = None  # env THE_SERVER_URL
     enable_https: bool | None = None  # env THE_SERVER_HTTPS (true/false)
-    auth_token: str | None = None  # env DISCOVERY_AUTH_TOKEN
+    auth_token: str | None = None  # env DISCOVERY_AUTH_TOKEN: a Firebase ID token
+    refresh_token: str | None = None  # env DISCOVERY_REFRESH_TOKEN
+    firebase_api_key: str | None = None  # env FIREBASE_API_KEY: the Firebase project's Web API key
+    firebase_endpoints: FirebaseEndpoints | None = None  # default: Google's, or FIREBASE_AUTH_EMULATOR_HOST's
     auth: httpx.Auth | None = None
     timeout: float = 120.0  # seconds for one call, simulations included
     connect_timeout: float = 5.0
@@ -60,6 +67,9 @@ class Config:
             server_url=self.server_url or env.get("THE_SERVER_URL") or DEFAULT_SERVER_URL,
             enable_https=https,
             auth_token=self.auth_token or env.get("DISCOVERY_AUTH_TOKEN") or None,
+            refresh_token=self.refresh_token or env.get("DISCOVERY_REFRESH_TOKEN") or None,
+            firebase_api_key=self.firebase_api_key or env.get("FIREBASE_API_KEY") or None,
+            firebase_endpoints=self.firebase_endpoints or FirebaseEndpoints.from_environment(env),
         )
 
     @property

@@ -10,32 +10,47 @@ import example_server  # attaches the handlers
 ds.configure(ds.Config(host="127.0.0.1", port=8000))
 ds.start_server()
 ```
+
+With Firebase authentication (see firebase_auth.py and the repository README):
+`ds.Config(host="0.0.0.0", auth=ds.FirebaseAuth(project_id="my-project"))`.
 """
 
 from .app import create_app
-from .auth import ANONYMOUS, AuthConfig, Authenticator, NoAuth
+from .auth import ANONYMOUS, AuthConfig, AuthConfigError, Authenticator, NoAuth
 from .background import BackgroundServer
 from .builtin_routes import RpcInfo
 from .command_line import config_from_command_line, serve_from_command_line
 from .config import Config
 from .errors import ApiError
+from .firebase_auth import FirebaseAuth
+from .limits import UserLimits
 from .process import ServerProcess, free_port
-from .serve import configure, start_server
+from .serve import UnsafeBindError, check_bind, configure, start_server
+from .usage import SqliteUsageStore, UsageRecord, UsageStore, UserRecord
 
 __all__ = [
     "ANONYMOUS",
     "ApiError",
     "AuthConfig",
-    "BackgroundServer",
+    "AuthConfigError",
     "Authenticator",
+    "BackgroundServer",
+    "check_bind",
     "Config",
-    "NoAuth",
-    "RpcInfo",
-    "ServerProcess",
     "config_from_command_line",
     "configure",
     "create_app",
+    "FirebaseAuth",
     "free_port",
+    "NoAuth",
+    "RpcInfo",
     "serve_from_command_line",
+    "ServerProcess",
+    "SqliteUsageStore",
     "start_server",
+    "UnsafeBindError",
+    "UsageRecord",
+    "UsageStore",
+    "UserLimits",
+    "UserRecord",
 ]

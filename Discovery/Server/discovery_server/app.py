@@ -4,12 +4,16 @@
 `create_app` turns implemented `Rpc`s into `POST /{name}` routes. Bodies are decoded with the
 Rpc's own codec (not FastAPI's body parsing), so the server validates exactly what the client
 encoded; the OpenAPI document is assembled from the same codecs.
+
+Each Rpc call passes, in order: authentication (a FastAPI dependency, `Config.auth`), the
+per-user `Limiter`, decoding, the handler; its outcome and time then go to the `UsageStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
@@ -17,11 +21,14 @@ from typing import Any, AsyncIterator, Callable, Iterable
 
 from discovery_shared import ErrorType, Rpc, User, WireValidationError, registry
 from fastapi import Depends, FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from .builtin_routes import install_builtin_routes
 from .config import Config
 from .errors import ApiError, install_error_handlers
+from .limits import Limiter
 from .openapi import install_openapi, rpc_openapi_extra
+from .usage import SqliteUsageStore, UsageStore
 
 log = logging.getLogger("discovery_server")
 
@@ -40,15 +47,27 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
         log.warning("not serving Rpcs without a handler (no @rpc.impl imported): %s", ", ".join(missing))
 
     executor = ThreadPoolExecutor(max_workers=config.max_threads, thread_name_prefix="rpc")
+    authenticate = config.auth.authenticator()
+    usage = SqliteUsageStore(config.usage_db) if config.authenticated and config.usage_db else None
+    limiter = Limiter(config.limits)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         executor.shutdown(wait=False, cancel_futures=True)
+        if usage is not None:
+            usage.close()
 
-    app = FastAPI(title="Discovery", description="Typed Rpcs served by Discovery.", lifespan=lifespan)
+    docs = not config.authenticated or config.public_docs
+    app = FastAPI(
+        title="Discovery",
+        description="Typed Rpcs served by Discovery.",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_error_handlers(app)
-    authenticate = config.auth.authenticator()
     for rpc in served:
         app.post(
             f"/{rpc.name}",
@@ -57,8 +76,8 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
             description=rpc.docstring,
             response_class=Response,
             openapi_extra=rpc_openapi_extra(rpc),
-        )(_endpoint(rpc, authenticate, executor, config.handler_timeout))
-    install_builtin_routes(app, served)
+        )(_endpoint(rpc, authenticate, limiter, usage, executor, config.handler_timeout))
+    install_builtin_routes(app, served, authenticate)
     install_openapi(app)
     log.info("serving Rpcs: %s", ", ".join(rpc.name for rpc in served) or "(none)")
     return app
@@ -67,12 +86,21 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
 def _endpoint(
     rpc: Rpc[Any, Any],
     authenticate: Callable[..., Any],
+    limiter: Limiter,
+    usage: UsageStore | None,
     executor: ThreadPoolExecutor,
     timeout: float | None,
 ) -> Callable[..., Any]:
     async def endpoint(request: Request, user: User = Depends(authenticate)) -> Response:
-        inp = rpc.input_codec.decode(await request.body())
-        result = await _run_handler(rpc, inp, user, executor, timeout)
+        with limiter.admit(user.uid):
+            started, ok = time.perf_counter(), False
+            try:
+                inp = rpc.input_codec.decode(await request.body())
+                result = await _run_handler(rpc, inp, user, executor, timeout)
+                ok = True
+            finally:
+                if usage is not None:
+                    await run_in_threadpool(usage.record_call, user, rpc.name, ok, time.perf_counter() - started)
         return Response(rpc.return_codec.encode(result), media_type="application/json")
 
     return endpoint

@@ -1,8 +1,10 @@
 """
 # Authentication
 
-The seam between requests and callers: every Rpc route depends on the app's `Authenticator`,
-which turns a request into the `User` calling it or raises `ApiError` (401/403/429).
+The seam between requests and callers: every Rpc route (and `/rpcs`, `/version`) depends on the
+app's `Authenticator`, which turns a request into the `User` calling it or raises `ApiError`
+(401/403). `NoAuth` is for development on loopback; `FirebaseAuth` (firebase_auth.py) for
+everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from fastapi import Request
 
 ANONYMOUS = User(uid="anonymous", name="unauthenticated caller")
 """The caller every request is attributed to when the server runs with `auth=NoAuth()`."""
+
+
+class AuthConfigError(ValueError):
+    """The server's auth settings cannot work (no credentials, no project, an unsafe bind); the message says what to fix."""
 
 
 class Authenticator(Protocol):

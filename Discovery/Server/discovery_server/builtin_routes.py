@@ -3,16 +3,20 @@
 
 `GET /` (alive), `GET /version` (package versions) and `GET /rpcs` (what this server runs,
 with the schema fingerprints that clients compare against their own).
+
+Only `/` is open to anyone (load balancers and uptime checks probe it); `/version` and `/rpcs`
+need the same credentials as the Rpcs, since they tell a stranger what runs here. Clients send
+their token with every request anyway, so this costs them nothing.
 """
 
 from __future__ import annotations
 
 import platform
 from importlib import metadata
-from typing import Any
+from typing import Any, Callable
 
 from discovery_shared import Rpc
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 
@@ -34,7 +38,7 @@ def package_versions() -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]]) -> None:
+def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]], authenticate: Callable[..., Any]) -> None:
     versions = package_versions()
     infos = [
         RpcInfo(
@@ -51,10 +55,12 @@ def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]]) -> None:
     async def alive() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/version", summary="Package versions")
+    authenticated = [Depends(authenticate)]
+
+    @app.get("/version", summary="Package versions", dependencies=authenticated)
     async def version() -> dict[str, str]:
         return versions
 
-    @app.get("/rpcs", summary="The Rpcs this server runs")
+    @app.get("/rpcs", summary="The Rpcs this server runs", dependencies=authenticated)
     async def list_rpcs() -> list[RpcInfo]:
         return infos

@@ -1,35 +1,88 @@
 """
 # Command-line configuration
 
-What every `start_server.py` script shares: `.env` (THE_SERVER_HOST, THE_SERVER_PORT) then
-flags, so each app's script only imports its handlers and calls `serve_from_command_line`.
+What every `start_server.py` script shares: `.env` then flags (flags win), so each app's
+script only imports its handlers and calls `serve_from_command_line`.
+
+Variables read from the environment or `.env`:
+THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID,
+GOOGLE_APPLICATION_CREDENTIALS (read by Google's own libraries), DISCOVERY_CHECK_REVOKED,
+DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import replace
 
 from dotenv import find_dotenv, load_dotenv
 
+from .auth import AuthConfig, AuthConfigError, NoAuth
 from .config import Config
+from .firebase_auth import FirebaseAuth
+from .limits import UserLimits
 from .serve import configure, start_server
+from .usage import DEFAULT_USAGE_DB
 
 
 def config_from_command_line(description: str, argv: list[str] | None = None, base: Config | None = None) -> Config:
-    """A `Config` from `.env` and the flags `--host`, `--port`, `--handler-timeout` (flags win)."""
+    """A `Config` from `.env` and flags (flags win); `--help` lists them."""
     load_dotenv(find_dotenv(usecwd=True))  # the .env of the directory the user runs from
+    env = os.environ.get
     base = base or Config()
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--host", default=os.environ.get("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
+    parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
+    parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
     parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call (default: none)")
+    auth = parser.add_argument_group("authentication")
+    auth.add_argument("--auth", choices=("none", "firebase"), default=env("DISCOVERY_AUTH", "none"), help="default: DISCOVERY_AUTH or %(default)s")
+    auth.add_argument("--firebase-project", default=env("FIREBASE_PROJECT_ID"), help="Firebase project id (default: FIREBASE_PROJECT_ID)")
+    auth.add_argument("--firebase-credentials", help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS / application default credentials)")
+    auth.add_argument(
+        "--check-revoked",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(env("DISCOVERY_CHECK_REVOKED"), True),
+        help="look each caller up to refuse revoked tokens and disabled users (default: DISCOVERY_CHECK_REVOKED or on)",
+    )
+    auth.add_argument("--allow-public-no-auth", action="store_true", default=base.allow_public_without_auth, help="serve without auth beyond loopback (trusted networks only)")
+    auth.add_argument("--public-docs", action="store_true", default=base.public_docs, help="with auth, still serve /docs and /openapi.json to anyone")
+    usage = parser.add_argument_group("users and usage")
+    usage.add_argument("--usage-db", default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_USAGE_DB), help="SQLite file of users and usage, with auth; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)")
+    usage.add_argument("--calls-per-minute", type=int, default=_int(env("DISCOVERY_CALLS_PER_MINUTE")), help="per-user cap (default: DISCOVERY_CALLS_PER_MINUTE or none)")
+    usage.add_argument("--concurrent-calls", type=int, default=_int(env("DISCOVERY_CONCURRENT_CALLS")), help="per-user cap on calls in flight (default: DISCOVERY_CONCURRENT_CALLS or none)")
     args = parser.parse_args(argv)
-    return replace(base, host=args.host, port=args.port, handler_timeout=args.handler_timeout)
+    auth_config: AuthConfig = NoAuth()
+    if args.auth == "firebase":
+        if not args.firebase_project:
+            parser.error("--auth firebase needs the Firebase project id: FIREBASE_PROJECT_ID in .env or --firebase-project")
+        auth_config = FirebaseAuth(args.firebase_project, args.firebase_credentials, args.check_revoked)
+    return replace(
+        base,
+        host=args.host,
+        port=args.port,
+        handler_timeout=args.handler_timeout,
+        auth=auth_config,
+        allow_public_without_auth=args.allow_public_no_auth,
+        public_docs=args.public_docs,
+        usage_db=args.usage_db or None,
+        limits=UserLimits(calls_per_minute=args.calls_per_minute, concurrent_calls=args.concurrent_calls),
+    )
 
 
 def serve_from_command_line(description: str, argv: list[str] | None = None) -> None:
     """Parse `.env` and flags, then serve every implemented Rpc; blocks."""
     configure(config_from_command_line(description, argv))
-    start_server()
+    try:
+        start_server()
+    except AuthConfigError as err:  # configuration the user must fix: a message, not a traceback
+        sys.exit(f"error: {err}")
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value else None

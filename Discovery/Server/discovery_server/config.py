@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .auth import AuthConfig, NoAuth
+from .limits import UserLimits
 
 
 @dataclass
@@ -16,11 +17,31 @@ class Config:
     `handler_timeout` bounds each Rpc call in seconds (None: no bound); a call past it
     answers 504 while its worker thread is left to finish. `max_threads` bounds how many
     sync handlers run at once.
+
+    Auth: `auth` is `NoAuth()` (development: loopback only, unless
+    `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
+    - every caller and their per-Rpc usage go to the SQLite file `usage_db`. None records
+      nothing; the command line (every `start_server.py`) defaults it to `DEFAULT_USAGE_DB`,
+      while code that builds a `Config` itself (tests, notebooks) chooses where the file goes;
+    - `limits` caps each user (they apply to the anonymous caller of `NoAuth` too);
+    - `/rpcs` and `/version` need a token like the Rpcs; `/docs`, `/redoc` and `/openapi.json`
+      are off unless `public_docs`: a browser cannot attach a bearer token, so guarding them
+      would only break them, and a server that guards its simulators should not advertise
+      their interfaces to strangers by default. `GET /` stays open for health checks.
     """
 
     host: str = "127.0.0.1"
     port: int = 8000
-    auth: AuthConfig = NoAuth()
+    auth: AuthConfig = field(default_factory=NoAuth)
     handler_timeout: float | None = None
     max_threads: int = 32
     log_level: str = "info"
+    usage_db: str | None = None
+    limits: UserLimits = field(default_factory=UserLimits)
+    public_docs: bool = False
+    allow_public_without_auth: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether callers are real users (anything but `NoAuth`): usage, docs and the bind rule depend on it."""
+        return not isinstance(self.auth, NoAuth)

@@ -2,16 +2,31 @@
 # Running a server
 
 The module-level API of the seed: `configure(cfg)` then `start_server()`.
+
+The bind rule: without authentication (`NoAuth`) anyone who reaches the port runs the
+simulators as the anonymous user, so `start_server` serves only on loopback unless
+`Config.allow_public_without_auth` says a trusted network or proxy guards the port. Either
+way it says at start-up which auth it runs with.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
 import uvicorn
 
 from .app import create_app
+from .auth import AuthConfigError
 from .config import Config
 
+log = logging.getLogger("discovery_server")
+
 _config = Config()
+
+
+class UnsafeBindError(AuthConfigError):
+    """A server without authentication was asked to listen beyond loopback."""
 
 
 def configure(cfg: Config) -> None:
@@ -22,4 +37,34 @@ def configure(cfg: Config) -> None:
 
 def start_server() -> None:
     """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first); blocks."""
+    check_bind(_config)
     uvicorn.run(create_app(_config), host=_config.host, port=_config.port, log_level=_config.log_level)
+
+
+def check_bind(config: Config) -> None:
+    """Announce the auth mode; raise `UnsafeBindError` for `NoAuth` on a non-loopback host unless forced."""
+    if config.authenticated:
+        log.warning("auth: %s on %s:%d", type(config.auth).__name__, config.host, config.port)
+    elif is_loopback(config.host):
+        log.warning("auth: none: every caller runs as the anonymous user; serving on loopback %s:%d only", config.host, config.port)
+    elif config.allow_public_without_auth:
+        log.warning(
+            "auth: none on %s:%d, forced (allow_public_without_auth): ANYONE who can reach this port runs your simulators",
+            config.host,
+            config.port,
+        )
+    else:
+        raise UnsafeBindError(
+            f"refusing to serve without authentication on {config.host}, which is reachable beyond this machine: "
+            "set DISCOVERY_AUTH=firebase and FIREBASE_PROJECT_ID (see the README, 'Deploy a server with Firebase auth'), "
+            "or bind 127.0.0.1, or pass --allow-public-no-auth if a trusted network or proxy guards the port"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
