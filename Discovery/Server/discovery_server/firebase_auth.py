@@ -129,7 +129,9 @@ def bearer_token(request: Request) -> str:
         raise _unauthorized("no credentials", "send `Authorization: Bearer <Firebase ID token>`; run `discovery-login` to get one")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("malformed Authorization header", "expected `Authorization: Bearer <Firebase ID token>`")
+        raise _unauthorized(
+            "malformed Authorization header", "expected `Authorization: Bearer <Firebase ID token>`; run `discovery-login` to get one"
+        )
     return token.strip()
 
 
