@@ -4,5 +4,6 @@
 # Usage: [VENV=path] bash scripts/install_client.sh
 source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
 ensure_venv
-editable Discovery/Shared Discovery/Client Example/Shared Example/Client AutoCkt/Shared
+pip_install torch==2.13.0
+editable Discovery/Shared Discovery/Client Example/Shared Example/Client AutoCkt/Shared AutoCkt/Auto
 echo "client packages installed in $VENV"

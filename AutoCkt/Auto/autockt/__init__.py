@@ -1,0 +1,39 @@
+"""
+# AutoCkt
+
+Reinforcement learning of analog circuit sizing (Settaluri et al., DATE 2020) over the
+Discovery circuit Rpcs: a Gymnasium environment for any `CircuitOptimization`, PPO training
+on Ray RLlib through Ray Tune, and validation on targets the agent never trained on.
+
+```python
+from autockt import TrainConfig, train, validate
+
+result = train(TrainConfig(circuit="two_stage_opamp"))  # server from THE_SERVER_URL (.env)
+print(validate(result.checkpoint).summary())
+```
+"""
+
+from .checkpoints import GreedyPolicy
+from .env import AutoCktGym, EnvConfig
+from .params import DEFAULT_MOVES, ParamGrid
+from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .specs import TargetSet
+from .train import TrainConfig, TrainResult, train
+from .validate import ValidationReport, validate
+
+__all__ = [
+    "AutoCktGym",
+    "DEFAULT_MOVES",
+    "EnvConfig",
+    "GreedyPolicy",
+    "ParamGrid",
+    "SimulationFailure",
+    "Simulator",
+    "SimulatorConfig",
+    "TargetSet",
+    "TrainConfig",
+    "TrainResult",
+    "ValidationReport",
+    "train",
+    "validate",
+]

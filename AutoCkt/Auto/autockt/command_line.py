@@ -1,0 +1,105 @@
+"""
+# The training and validation scripts' command lines
+
+`AutoCkt/scripts/train_general.py`, `train_opamp.py` and `validate.py` are thin wrappers
+over these, so every script takes the same flags. The server URL and token come from
+THE_SERVER_URL and DISCOVERY_AUTH_TOKEN (environment, then `.env` from the working
+directory up), as `discovery_client` reads them; `--server-url` overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+
+from .simulator import SimulatorConfig
+from .train import DEFAULT_STORAGE, TrainConfig, train
+from .validate import validate
+
+CIRCUITS = (TWO_STAGE_OPAMP.name, FOLDED_CASCODE.name)
+
+
+def _add_simulator_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("simulator")
+    group.add_argument("--server-url", help="circuit server, host:port or URL (default: THE_SERVER_URL from .env, else 127.0.0.1:8000)")
+    group.add_argument("--in-process", action="store_true", help="simulate in this process instead of on a server (needs AutoCkt/Ckt installed)")
+
+
+def _simulator(args: argparse.Namespace) -> SimulatorConfig:
+    return SimulatorConfig(in_process=args.in_process, server_url=args.server_url)
+
+
+def train_from_command_line(argv: list[str] | None = None, circuit: str | None = None) -> None:
+    """Parse flags, train, print where the results are. `circuit` fixes the circuit (no `--circuit` flag)."""
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(
+        description=f"Train an AutoCkt PPO agent{' for the ' + circuit if circuit else ''} with Ray RLlib. "
+        "Start the circuit server first: python AutoCkt/scripts/start_server.py. "
+        "Watch with: tensorboard --logdir ~/ray_results",
+    )
+    if circuit is None:
+        parser.add_argument("--circuit", choices=CIRCUITS, default=TWO_STAGE_OPAMP.name, help="default: %(default)s")
+    parser.add_argument("--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>)")
+    parser.add_argument("--storage", type=Path, default=DEFAULT_STORAGE, help="default: %(default)s")
+    parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")
+    parser.add_argument(
+        "--stop-reached-rate", type=float, default=defaults.stop_reached_rate,
+        help="stop once this fraction of recent training episodes reach their target (default: %(default)s)",
+    )
+    parser.add_argument("--env-runners", type=int, help="default: one per CPU core")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="targets and PPO seed (default: %(default)s)")
+    parser.add_argument("--targets", type=int, default=defaults.n_training_targets, help="training targets (default: %(default)s)")
+    parser.add_argument("--resume", type=Path, help="start from this checkpoint")
+    parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
+    _add_simulator_flags(parser)
+    args = parser.parse_args(argv)
+    config = dataclasses.replace(
+        defaults,
+        circuit=circuit or args.circuit,
+        experiment=args.experiment,
+        storage=args.storage,
+        simulator=_simulator(args),
+        seed=args.seed,
+        n_training_targets=args.targets,
+        num_env_runners=args.env_runners,
+        ray_address=args.ray_address,
+        max_env_steps=args.max_env_steps,
+        stop_reached_rate=args.stop_reached_rate,
+        resume_from=args.resume,
+    )
+    result = train(config)
+    print(
+        f"trained {result.iterations} iterations, {result.env_steps} env steps in {result.wall_clock_s:.0f} s; "
+        f"training reached rate {result.reached_rate:.3f}\n"
+        f"checkpoint: {result.checkpoint}\n"
+        f"TensorBoard: tensorboard --logdir {result.experiment_dir}\n"
+        f"validate: python AutoCkt/scripts/validate.py {result.experiment_dir}"
+    )
+
+
+def validate_from_command_line(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Roll a trained AutoCkt policy out greedily on unseen targets; report the reached fraction, "
+        "steps to reach and simulations used; write per-target JSON and a PNG plot."
+    )
+    parser.add_argument("checkpoint", type=Path, help="a checkpoint, or an experiment directory (its latest checkpoint)")
+    parser.add_argument("--n-specs", type=int, default=1000, help="unseen targets (default: %(default)s)")
+    parser.add_argument("--traj-len", type=int, default=30, help="steps per rollout (default: %(default)s)")
+    parser.add_argument("--seed", type=int, help="target seed (default: the run's, reproducing its saved validation targets)")
+    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<checkpoint>_seed<seed>_n<n>")
+    parser.add_argument("--workers", type=int, default=4, help="parallel rollouts (default: %(default)s)")
+    _add_simulator_flags(parser)
+    args = parser.parse_args(argv)
+    report = validate(
+        args.checkpoint,
+        n_specs=args.n_specs,
+        traj_len=args.traj_len,
+        seed=args.seed,
+        simulator=_simulator(args),
+        output_dir=args.output_dir,
+        workers=args.workers,
+    )
+    print(report.summary())

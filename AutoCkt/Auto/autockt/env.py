@@ -1,0 +1,155 @@
+"""
+# `AutoCktGym`: one circuit, one target per episode, one simulation per step
+
+An episode starts at the circuit's reset point with a target drawn from the training set.
+Each step moves every parameter at once by one of a few grid steps (AutoCkt: -1, 0, +2),
+simulates the new design through the circuit's Rpc and pays the optimization's reward. The
+episode ends with the reached bonus when the target is met (`terminated`), or at the
+horizon (`truncated`).
+
+The observation is four blocks, all in [-1, 1] and declared so (`check_env` passes, unlike
+the public AutoCkt whose declared bounds did not contain its observations):
+
+| block | size | what |
+| --- | --- | --- |
+| metrics | one per metric | current metrics, normalized `(x - n) / (|x| + n)` by each spec's normalizer |
+| target | one per metric | the target, normalized the same way |
+| params | one per parameter | grid position, scaled to [-1, 1] |
+| errors | one per metric | signed relative error of each metric against its target (positive: met) |
+
+The errors block is a function of the first two; giving it explicitly spares the policy
+from learning the reward's own arithmetic and speeds up training.
+
+A simulation that fails (server gone, simulator error) never raises out of the environment,
+where it would kill an RLlib env runner: the step pays `failure_penalty` and ends the episode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from autockt_shared import REACHED_BONUS, circuit_optimization
+
+from .params import DEFAULT_MOVES, ParamGrid
+from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .specs import Target, TargetSet
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HORIZON = 30
+DEFAULT_TRAINING_TARGETS = 350
+ENV_CONFIG_KEY = "autockt"
+"""RLlib hands environments a dict: the `EnvConfig` travels under this key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvConfig:
+    """One environment: which circuit, which targets, how the agent moves, who simulates.
+
+    `targets` empty means the default training set: 350 targets generated with seed 0.
+    `failure_penalty` `None` means the worst reward of every step left until the horizon
+    (`-len(metrics)` each, the floor of the AutoCkt reward), so ending an episode by breaking
+    the simulator is never better than playing it out.
+    """
+
+    circuit: str = "two_stage_opamp"
+    targets: tuple[Target, ...] = ()
+    moves: tuple[int, ...] = DEFAULT_MOVES
+    horizon: int = DEFAULT_HORIZON
+    simulator: SimulatorConfig = dataclasses.field(default_factory=SimulatorConfig)
+    failure_penalty: float | None = None
+
+    def for_rllib(self) -> dict[str, EnvConfig]:
+        """The `env_config` dict RLlib passes to `AutoCktGym` in every env runner."""
+        return {ENV_CONFIG_KEY: self}
+
+
+class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
+    """The AutoCkt environment over any `CircuitOptimization` (see the module docstring)."""
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(self, config: EnvConfig | Mapping[str, Any] | None = None) -> None:
+        if config is None or isinstance(config, EnvConfig):
+            self.config = config or EnvConfig()
+        else:
+            self.config = config.get(ENV_CONFIG_KEY) or EnvConfig()
+        self.optimization = circuit_optimization(self.config.circuit)
+        self.grid = ParamGrid(self.optimization.params, self.config.moves)
+        self.targets = self.config.targets or TargetSet.training(self.optimization, DEFAULT_TRAINING_TARGETS, 0).targets
+        self.simulator = Simulator(self.optimization, self.config.simulator)
+        n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
+        self.action_space = self.grid.action_space
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(3 * n_metrics + n_params,), dtype=np.float32)
+        self._indices = self.grid.initial()
+        self._target: Target = self.targets[0]
+        self._metrics: dict[str, float] | None = None
+        self._steps = 0
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Back to the reset point with a new target: `options={"target": {...}}`, else one drawn from the training set."""
+        super().reset(seed=seed)
+        if options and "target" in options:
+            self._target = {m.name: float(options["target"][m.name]) for m in self.optimization.metrics}
+        else:
+            self._target = self.targets[int(self.np_random.integers(len(self.targets)))]
+        self._indices = self.grid.initial()
+        self._steps = 0
+        self._metrics, failure = self._simulate()
+        return self._observation(), {"sim_failed": failure is not None}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        self._steps += 1
+        if self._metrics is None:  # the reset's own simulation failed
+            return self._fail("the simulation at reset failed")
+        self._indices = self.grid.apply(self._indices, action)
+        metrics, failure = self._simulate()
+        if metrics is None:
+            return self._fail(failure)
+        self._metrics = metrics
+        score = self.optimization.score(metrics, self._target)
+        reached = self.optimization.reached(metrics, self._target)
+        truncated = not reached and self._steps >= self.config.horizon
+        info = {"reached": reached, "score": score, "sim_failed": False, "metrics": metrics}
+        return self._observation(), REACHED_BONUS if reached else score, reached, truncated, info
+
+    def close(self) -> None:
+        self.simulator.close()
+
+    @property
+    def target(self) -> Target:
+        return dict(self._target)
+
+    def _simulate(self) -> tuple[dict[str, float] | None, str | None]:
+        try:
+            return self.simulator.metrics(self.grid.values(self._indices)), None
+        except SimulationFailure as err:
+            log.warning("%s; the episode ends with a penalty", err)
+            return None, str(err)
+
+    def _fail(self, reason: str | None) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        penalty = self.config.failure_penalty
+        if penalty is None:
+            penalty = -float(len(self.optimization.metrics)) * (self.config.horizon - self._steps + 1)
+        info = {"reached": False, "score": penalty, "sim_failed": True, "failure": reason}
+        return self._observation(), penalty, True, False, info
+
+    def _observation(self) -> np.ndarray:
+        """The four blocks of the module docstring; metrics and errors read 0 while the metrics are unknown."""
+        specs = self.optimization.metrics
+        target = [s.normalize(self._target[s.name]) for s in specs]
+        if self._metrics is None:
+            metrics = errors = [0.0] * len(specs)
+        else:
+            metrics = [s.normalize(self._metrics[s.name]) for s in specs]
+            errors = [s.error(self._metrics[s.name], self._target[s.name]) for s in specs]
+        params = self.grid.normalized(self._indices)
+        obs = np.concatenate([metrics, target, params, errors]).astype(np.float32)
+        return np.clip(obs, -1.0, 1.0)

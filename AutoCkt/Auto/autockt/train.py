@@ -1,0 +1,230 @@
+"""
+# Training: PPO on RLlib's current API stack, run by Ray Tune
+
+`train(TrainConfig(...))` generates and saves the target sets, checks that the simulator
+answers, then runs one Tune trial of PPO until the training reached rate or the env-step
+budget is hit. Tune puts results, checkpoints and TensorBoard events under
+`<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`).
+
+Defaults are the AutoCkt benchmark's where it defines them (train batch 1200, MLP 64x64,
+horizon 30, 350 training targets); the optimizer settings are tuned for a small budget.
+On a small machine the env runners mostly wait for the server, so by default there is one
+per core, each with a fraction of a CPU (a trial needs 1 CPU for itself besides).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import ray
+from autockt_shared import circuit_optimization
+from ray import tune
+from ray.rllib.algorithms.ppo import PPO, PPOConfig
+from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, AutoCktGym, EnvConfig
+from .experiment import ExperimentDir, RunRecord
+from .params import DEFAULT_MOVES
+from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .specs import TargetSet
+
+REACHED_METRIC = "reached_rate"
+"""Fraction of recent training episodes that met their target (exploring policy), in `result["env_runners"]`."""
+FAILED_METRIC = "sim_failure_rate"
+EPISODE_WINDOW = 200
+ENV_STEPS = "num_env_steps_sampled_lifetime"
+DEFAULT_STORAGE = Path("~/ray_results")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on.
+
+    `num_env_runners` `None` sizes the runners to this machine (one per core). `ray_address`
+    joins an existing Ray cluster instead of starting a local one; size the runners yourself then.
+    `resume_from` continues from a checkpoint: weights, optimizer state, iteration and env-step
+    counters (so `max_env_steps` includes the steps before the checkpoint).
+    """
+
+    circuit: str = "two_stage_opamp"
+    experiment: str | None = None  # default: autockt_<circuit>
+    storage: Path = DEFAULT_STORAGE
+    simulator: SimulatorConfig = dataclasses.field(default_factory=SimulatorConfig)
+    seed: int = 0
+    n_training_targets: int = DEFAULT_TRAINING_TARGETS
+    n_validation_targets: int = 1000
+    moves: tuple[int, ...] = DEFAULT_MOVES
+    horizon: int = DEFAULT_HORIZON
+    failure_penalty: float | None = None
+    # PPO
+    train_batch_size: int = 1200
+    minibatch_size: int = 128
+    num_epochs: int = 10
+    lr: float = 3e-4
+    gamma: float = 0.99
+    lambda_: float = 0.95
+    clip_param: float = 0.2
+    vf_clip_param: float = 1e4  # RLlib's 10 clips (and so zeroes the gradient of) nearly every value error at returns near -30
+    entropy_coeff: float = 0.0
+    hidden: tuple[int, ...] = (64, 64)
+    # resources
+    num_env_runners: int | None = None
+    num_envs_per_env_runner: int = 1
+    ray_address: str | None = None
+    # stopping and checkpoints
+    max_env_steps: int = 175_000
+    stop_reached_rate: float | None = 0.97
+    checkpoint_every: int = 10
+    resume_from: Path | None = None
+
+    @property
+    def experiment_name(self) -> str:
+        return self.experiment or f"autockt_{self.circuit}"
+
+    @property
+    def experiment_dir(self) -> ExperimentDir:
+        return ExperimentDir(self.storage.expanduser().resolve() / self.experiment_name)
+
+    def env_runners(self) -> int:
+        return self.num_env_runners if self.num_env_runners is not None else max(1, os.cpu_count() or 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    experiment_dir: Path
+    checkpoint: Path
+    env_steps: int
+    iterations: int
+    reached_rate: float
+    wall_clock_s: float
+
+
+def train(config: TrainConfig = TrainConfig()) -> TrainResult:
+    """Train a PPO policy for `config.circuit`; returns where its last checkpoint is."""
+    started = time.monotonic()
+    optimization = circuit_optimization(config.circuit)
+    _check_simulator(config)
+    training = TargetSet.training(optimization, config.n_training_targets, config.seed)
+    validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
+    record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
+    experiment = config.experiment_dir
+    experiment.save(record, training, validation)
+
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        if config.ray_address:
+            ray.init(address=config.ray_address)
+        else:
+            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, configure_logging=False)
+    try:
+        tuner = tune.Tuner(
+            PPO,
+            param_space=ppo_config(config, record.env_config(training, config.simulator)),
+            run_config=tune.RunConfig(
+                name=config.experiment_name,
+                storage_path=str(experiment.path.parent),
+                stop=functools.partial(_should_stop, config.max_env_steps, config.stop_reached_rate),
+                checkpoint_config=tune.CheckpointConfig(
+                    checkpoint_frequency=config.checkpoint_every, checkpoint_at_end=True, num_to_keep=3
+                ),
+                verbose=1,
+            ),
+        )
+        result = tuner.fit()[0]
+    finally:
+        if started_ray:
+            ray.shutdown()
+    if result.error is not None or result.checkpoint is None:
+        raise RuntimeError(f"training failed; see the trial's error.txt under {experiment.path}") from result.error
+    metrics = result.metrics or {}
+    return TrainResult(
+        experiment_dir=experiment.path,
+        checkpoint=Path(result.checkpoint.path),
+        env_steps=int(metrics.get(ENV_STEPS, 0)),
+        iterations=int(metrics.get("training_iteration", 0)),
+        reached_rate=float(metrics.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
+        wall_clock_s=time.monotonic() - started,
+    )
+
+
+def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
+    runners = config.env_runners()
+    cpus_per_runner = 1.0 if config.ray_address else max(0.1, ((os.cpu_count() or 1) - 1) / runners)
+    callbacks: dict[str, Any] = {
+        "on_environment_created": _one_torch_thread,
+        "on_episode_end": _log_episode,
+        "on_algorithm_init": functools.partial(_init_algorithm, config.resume_from),
+    }
+    return (
+        PPOConfig()
+        .environment(AutoCktGym, env_config=env.for_rllib())
+        .env_runners(
+            num_env_runners=runners,
+            num_envs_per_env_runner=config.num_envs_per_env_runner,
+            num_cpus_per_env_runner=min(1.0, cpus_per_runner),
+            rollout_fragment_length="auto",
+        )
+        .training(
+            train_batch_size_per_learner=config.train_batch_size,
+            minibatch_size=config.minibatch_size,
+            num_epochs=config.num_epochs,
+            lr=config.lr,
+            gamma=config.gamma,
+            lambda_=config.lambda_,
+            clip_param=config.clip_param,
+            vf_clip_param=config.vf_clip_param,
+            entropy_coeff=config.entropy_coeff,
+        )
+        .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=list(config.hidden), fcnet_activation="tanh"))
+        .callbacks(**callbacks)
+        .debugging(seed=config.seed)
+    )
+
+
+def _check_simulator(config: TrainConfig) -> None:
+    """Fail in seconds with a useful message, not after Ray started and every episode failed."""
+    optimization = circuit_optimization(config.circuit)
+    simulator = Simulator(optimization, config.simulator)
+    try:
+        simulator.metrics(optimization.initial_values())
+    except SimulationFailure as err:
+        raise RuntimeError(
+            f"{err}\nStart the circuit server (python AutoCkt/scripts/start_server.py), point THE_SERVER_URL "
+            "(.env) or --server-url at it, or simulate in-process (--in-process)"
+        ) from err
+    finally:
+        simulator.close()
+
+
+def _should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: str, result: dict[str, Any]) -> bool:
+    if result.get(ENV_STEPS, 0) >= max_env_steps:
+        return True
+    runners = result.get("env_runners", {})
+    window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
+    rate = runners.get(REACHED_METRIC)
+    return stop_reached_rate is not None and window_full and rate is not None and rate >= stop_reached_rate
+
+
+def _one_torch_thread(**_: Any) -> None:
+    """Torch's default thread pool fights the simulator for the cores (a 1200-step update: 0.4 s with 1 thread, 2 s without)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _log_episode(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
+    info = episode.get_infos(-1)
+    metrics_logger.log_value(REACHED_METRIC, float(info.get("reached", False)), window=EPISODE_WINDOW)
+    metrics_logger.log_value(FAILED_METRIC, float(info.get("sim_failed", False)), window=EPISODE_WINDOW)
+
+
+def _init_algorithm(resume_from: Path | None, *, algorithm: Any, **_: Any) -> None:
+    _one_torch_thread()
+    if resume_from is not None:
+        algorithm.restore_from_path(str(Path(resume_from).expanduser().resolve()))

@@ -1,0 +1,167 @@
+"""
+# Validation: the greedy policy on targets it never trained on
+
+`validate(checkpoint)` rebuilds the training environment from the files saved with the run,
+rolls the policy out greedily (its most likely action each step) from the reset point
+towards each unseen target, and reports how many it reached, in how many steps, and at what
+cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
+and missed targets in spec space to `reached.png`, by default under
+`<experiment>/validation/<checkpoint>_seed<seed>_n<n>/`.
+
+Rollouts run on a few threads, each with its own environment (and server connection), so
+the server's simulations overlap; the policy itself is a tiny MLP on one torch thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import torch
+from autockt_shared import CircuitOptimization, MetricSpec, circuit_optimization
+
+from .checkpoints import GreedyPolicy, resolve_checkpoint
+from .env import AutoCktGym, EnvConfig
+from .experiment import ExperimentDir
+from .simulator import SimulatorConfig
+from .specs import Target, TargetSet
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+
+RESULTS_FILE = "results.json"
+PLOT_FILE = "reached.png"
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport:
+    checkpoint: Path
+    n_targets: int
+    n_reached: int
+    mean_steps_to_reach: float
+    median_steps_to_reach: float
+    simulations: int
+    results_file: Path
+    plot_file: Path
+
+    @property
+    def reached_fraction(self) -> float:
+        return self.n_reached / self.n_targets if self.n_targets else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"reached {self.n_reached}/{self.n_targets} unseen targets ({100 * self.reached_fraction:.1f} %), "
+            f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
+            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplot: {self.plot_file}"
+        )
+
+
+def validate(
+    checkpoint: Path,
+    n_specs: int = 1000,
+    traj_len: int = 30,
+    seed: int | None = None,
+    simulator: SimulatorConfig = SimulatorConfig(),
+    output_dir: Path | None = None,
+    workers: int = 4,
+) -> ValidationReport:
+    """Greedy rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
+
+    `checkpoint` may also be an experiment directory (its latest checkpoint is used). `seed`
+    `None` uses the run's own seed, which reproduces the validation targets saved with it.
+    """
+    checkpoint = resolve_checkpoint(Path(checkpoint))
+    experiment = ExperimentDir.containing(checkpoint)
+    record = experiment.record()
+    seed = record.seed if seed is None else seed
+    training = experiment.training_targets()
+    targets = TargetSet.validation(training, n_specs, seed)
+    env_config = record.env_config(training, simulator, horizon=traj_len)
+    torch.set_num_threads(1)
+    policy = GreedyPolicy.from_checkpoint(checkpoint)
+
+    shards = [list(range(i, len(targets), workers)) for i in range(min(workers, len(targets)))]
+    with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+        outcomes = [o for shard in pool.map(lambda s: _roll_out_shard(env_config, policy, targets, s), shards) for o in shard]
+    outcomes.sort(key=lambda o: o["index"])
+
+    out = output_dir or experiment.path / "validation" / f"{checkpoint.name}_seed{seed}_n{n_specs}"
+    out.mkdir(parents=True, exist_ok=True)
+    steps = [o["steps"] for o in outcomes if o["reached"]]
+    report = ValidationReport(
+        checkpoint=checkpoint,
+        n_targets=len(outcomes),
+        n_reached=len(steps),
+        mean_steps_to_reach=statistics.fmean(steps) if steps else float("nan"),
+        median_steps_to_reach=statistics.median(steps) if steps else float("nan"),
+        simulations=sum(o["simulations"] for o in outcomes),
+        results_file=out / RESULTS_FILE,
+        plot_file=out / PLOT_FILE,
+    )
+    summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
+    summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
+    report.results_file.write_text(json.dumps({"summary": summary, "targets": outcomes}, indent=1))
+    plot_reached(circuit_optimization(record.circuit), outcomes, report.plot_file)
+    return report
+
+
+def _roll_out_shard(config: EnvConfig, policy: GreedyPolicy, targets: TargetSet, indices: Sequence[int]) -> list[dict[str, Any]]:
+    env = AutoCktGym(config)
+    try:
+        return [_roll_out(env, policy, targets.targets[i], i) for i in indices]
+    finally:
+        env.close()
+
+
+def _roll_out(env: AutoCktGym, policy: GreedyPolicy, target: Target, index: int) -> dict[str, Any]:
+    calls_before = env.simulator.calls
+    obs, info = env.reset(options={"target": target})
+    steps, done = 0, False
+    while not done:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs))
+        steps, done = steps + 1, terminated or truncated
+    return {
+        "index": index,
+        "target": target,
+        "reached": bool(info["reached"]),
+        "steps": steps,
+        "final_metrics": info.get("metrics"),
+        "sim_failed": bool(info["sim_failed"]),
+        "simulations": env.simulator.calls - calls_before,
+    }
+
+
+def plot_reached(optimization: CircuitOptimization[Any, Any], outcomes: Sequence[dict[str, Any]], path: Path) -> None:
+    """Reached and missed targets, one panel per pair of metrics whose targets actually vary."""
+    varying = [m for m in optimization.metrics if m.range.hi - m.range.lo > 1e-6 * max(abs(m.range.hi), abs(m.range.lo))]
+    pairs = [(a, b) for i, a in enumerate(varying) for b in varying[i + 1 :]] or [(varying[0], varying[0])]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(5 * len(pairs), 4.5), squeeze=False)
+    reached = np.array([o["reached"] for o in outcomes], dtype=bool)
+    n_reached = int(reached.sum())
+    for ax, (x, y) in zip(axes[0], pairs):
+        xs = np.array([o["target"][x.name] for o in outcomes])
+        ys = np.array([o["target"][y.name] for o in outcomes])
+        ax.scatter(xs[reached], ys[reached], s=8, c="tab:green", label=f"reached ({n_reached})")
+        ax.scatter(xs[~reached], ys[~reached], s=14, c="tab:red", marker="x", label=f"missed ({len(outcomes) - n_reached})")
+        _axis(ax, x, "x")
+        _axis(ax, y, "y")
+    axes[0][0].legend(loc="best", fontsize="small")
+    fig.suptitle(f"{optimization.name}: {n_reached}/{len(outcomes)} unseen targets reached")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _axis(ax: Any, metric: MetricSpec, which: str) -> None:
+    label = f"target {metric.name}" + (f" ({metric.unit})" if metric.unit else "")
+    log = metric.range.lo > 0 and metric.range.hi / metric.range.lo >= 10
+    getattr(ax, f"set_{which}label")(label)
+    if log:
+        getattr(ax, f"set_{which}scale")("log")

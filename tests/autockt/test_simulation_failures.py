@@ -1,0 +1,64 @@
+"""A simulation that fails mid-episode costs a penalty and ends the episode; the environment lives on.
+
+Both failures are real: ngspice killed by the server's own time limit, and a server that goes away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import autockt_ckt.handlers as handlers
+import numpy as np
+import pytest
+from autockt import AutoCktGym, EnvConfig, SimulatorConfig
+from autockt_ckt.engine import NgspiceSubprocessEngine
+from discovery_server import BackgroundServer
+
+STAY = np.ones(7, dtype=np.int64)  # the "0" move for every parameter
+HORIZON = 30
+N_METRICS = 4
+
+
+def _env(server: BackgroundServer) -> AutoCktGym:
+    return AutoCktGym(EnvConfig(simulator=SimulatorConfig(server_url=server.url, retry_attempts=1), horizon=HORIZON))
+
+
+def test_ngspice_failing_on_the_server_mid_episode_ends_it_with_a_penalty(
+    circuit_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = _env(circuit_server)
+    env.reset(seed=0)
+    _, _, terminated, _, info = env.step(STAY)
+    assert not terminated and not info["sim_failed"]
+
+    # The served handler's engine, swapped for one whose time limit kills every ngspice run.
+    monkeypatch.setattr(handlers, "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
+    obs, reward, terminated, truncated, info = env.step(STAY)
+    assert (terminated, truncated, info["sim_failed"], info["reached"]) == (True, False, True, False)
+    assert "SimulationTimeout" in info["failure"]
+    assert reward == -N_METRICS * (HORIZON - 1)  # the worst reward of every step left, this one included
+    assert env.observation_space.contains(obs)
+
+    monkeypatch.undo()  # the server's simulator works again: so does the next episode
+    env.reset(seed=1)
+    _, _, _, _, info = env.step(STAY)
+    assert not info["sim_failed"]
+
+
+def test_server_going_away_mid_episode_ends_it_and_later_episodes_end_at_once(circuit_server: BackgroundServer) -> None:
+    env = _env(circuit_server)
+    env.reset(seed=0)
+    for _ in range(2):
+        assert not env.step(STAY)[4]["sim_failed"]
+    circuit_server.close()
+
+    obs, reward, terminated, _, info = env.step(STAY)
+    assert terminated and info["sim_failed"]
+    assert "ServerUnavailableError" in info["failure"]
+    assert reward == -N_METRICS * (HORIZON - 2)
+    assert env.observation_space.contains(obs)
+
+    obs, info = env.reset(seed=1)  # no exception: the reset's own failure is reported ...
+    assert info["sim_failed"] and env.observation_space.contains(obs)
+    _, reward, terminated, _, info = env.step(STAY)  # ... and the first step ends the episode
+    assert terminated and info["sim_failed"] and reward == -N_METRICS * HORIZON
