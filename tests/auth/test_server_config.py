@@ -77,3 +77,10 @@ def test_firebase_without_credentials_fails_at_start_up_saying_where_to_get_them
     monkeypatch.setenv("CLOUDSDK_CONFIG", "/nonexistent")  # nor use a developer's gcloud login
     with pytest.raises(ds.AuthConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         ds.create_app(ds.Config(auth=ds.FirebaseAuth("demo-discovery")))
+
+
+def test_an_unreadable_service_account_file_fails_at_start_up(tmp_path: Path) -> None:
+    (tmp_path / "key.json").write_text("{}")
+    for path in (tmp_path / "key.json", tmp_path / "missing.json"):
+        with pytest.raises(ds.AuthConfigError, match="service-account key"):
+            ds.create_app(ds.Config(auth=ds.FirebaseAuth("demo-discovery", credentials_path=str(path))))

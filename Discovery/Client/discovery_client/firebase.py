@@ -68,7 +68,7 @@ def sign_in_with_password(
     """Email and password sign-in through the Identity Toolkit API (what `discovery-login` runs)."""
     response = httpx.post(
         f"{endpoints.identity_toolkit}/v1/accounts:signInWithPassword",
-        params={"key": api_key},
+        headers={"X-Goog-Api-Key": api_key},
         json={"email": email, "password": password, "returnSecureToken": True},
         timeout=timeout,
     )
@@ -154,7 +154,7 @@ def _with_token(request: httpx.Request, token: str) -> httpx.Request:
 def _refresh_request(refresh_token: str, api_key: str, endpoints: FirebaseEndpoints) -> dict[str, Any]:
     return {
         "url": f"{endpoints.secure_token}/v1/token",
-        "params": {"key": api_key},
+        "headers": {"X-Goog-Api-Key": api_key},  # a header, not `?key=`: URLs end up in logs
         "data": {"grant_type": "refresh_token", "refresh_token": refresh_token},
     }
 

@@ -69,9 +69,7 @@ class FirebaseAuthenticator:
         if not config.project_id:
             raise AuthConfigError("FirebaseAuth needs the Firebase project id (FIREBASE_PROJECT_ID in .env, or --firebase-project)")
         self._check_revoked = config.check_revoked
-        credential = (
-            credentials.Certificate(config.credentials_path) if config.credentials_path else credentials.ApplicationDefault()
-        )
+        credential = _credential(config.credentials_path)
         self._app = firebase_admin.initialize_app(
             credential, {"projectId": config.project_id}, name=f"discovery-{uuid.uuid4().hex}"
         )
@@ -148,6 +146,18 @@ def _issuer(token: str) -> str:
 
 def _scrub(message: str, token: str) -> str:
     return message.replace(token, "<token>")
+
+
+def _credential(path: str | None) -> credentials.Base:
+    if path is None:
+        return credentials.ApplicationDefault()
+    try:
+        return credentials.Certificate(path)
+    except (OSError, ValueError) as err:
+        raise AuthConfigError(
+            f"cannot use {path!r} as Firebase credentials ({err}): it must be a service-account key (JSON) "
+            "downloaded from the Firebase console > Project settings > Service accounts"
+        ) from None
 
 
 def _load_credentials(credential: credentials.Base) -> None:
