@@ -14,19 +14,22 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import firebase_admin
 import httpx
 import pytest
 from discovery_client import FirebaseEndpoints, Tokens, sign_in_with_password
-from discovery_server import free_port
+from discovery_server import BackgroundServer, free_port
+from fastapi import FastAPI
 from firebase_admin import auth
 
 EMULATOR_DIR = Path(__file__).resolve().parents[2] / "Discovery" / "Server" / "firebase_emulator"
 PROJECT = "demo-discovery"  # a `demo-` project never reaches Google
 API_KEY = "emulator-accepts-any-key"
 PASSWORD = "correct horse battery staple"
+
+ServeApp = Callable[[FastAPI], BackgroundServer]  # the `serve` fixture of tests/conftest.py
 
 
 @dataclass

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Protocol
 
 import discovery_client as dc
 import discovery_server as ds
@@ -30,14 +30,15 @@ from firebase_admin import auth
 import example_server  # noqa: F401  (attaches the example handler)
 from discovery_client.login import main as discovery_login
 
-from .conftest import API_KEY, PASSWORD, PROJECT, Emulator
+from .conftest import API_KEY, PASSWORD, PROJECT, Emulator, ServeApp
 from .rpcs import Nap, nap, whoami
 
-Serve = Callable[[ds.Config], ds.BackgroundServer]
+class Serve(Protocol):
+    def __call__(self, config: ds.Config | None = None) -> ds.BackgroundServer: ...
 
 
 @pytest.fixture
-def serve_firebase(emulated: Emulator, serve, tmp_path: Path) -> Serve:
+def serve_firebase(emulated: Emulator, serve: ServeApp, tmp_path: Path) -> Serve:
     """`serve_firebase(config)`: a real server verifying tokens with the emulator; usage in tmp_path."""
 
     def start(config: ds.Config | None = None) -> ds.BackgroundServer:
@@ -175,7 +176,7 @@ def test_a_401_triggers_one_refresh_and_one_retry(serve_firebase: Serve, emulate
         statuses_seen(hopeless, server)
 
 
-def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emulator, no_dotenv: str, monkeypatch) -> None:
+def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emulator, no_dotenv: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, tokens = emulated.new_user()
     server = serve_firebase()
     stale = unsigned_jwt(exp=time.time() - 1, aud=PROJECT, sub=tokens.uid)
@@ -189,7 +190,12 @@ def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emu
     )
     refreshes: list[str] = []
     store = dc.FirebaseTokenAuth._store
-    monkeypatch.setattr(dc.FirebaseTokenAuth, "_store", lambda self, t: refreshes.append(t.uid) or store(self, t))
+
+    def counted_store(self: dc.FirebaseTokenAuth, tokens: dc.Tokens) -> str:  # a spy: the refresh itself is real
+        refreshes.append(tokens.uid)
+        return store(self, tokens)
+
+    monkeypatch.setattr(dc.FirebaseTokenAuth, "_store", counted_store)
 
     with dc.Client(config) as client:
         client.served_fingerprints()  # the first request refreshes; the threads below find a fresh token
@@ -211,7 +217,7 @@ def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emu
 
 
 def test_login_then_example_over_http_records_user_and_usage(
-    serve_firebase: Serve, emulated: Emulator, tmp_path: Path, monkeypatch, capsys
+    serve_firebase: Serve, emulated: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     email = "grace@example.com"
     auth.create_user(email=email, password=PASSWORD, display_name="Grace Hopper", app=emulated.admin)
@@ -263,7 +269,7 @@ def test_per_user_limits_answer_429_with_retry_after(serve_firebase: Serve, emul
         assert client.call(nap, Nap(0)) == Nap(0)  # the slot is free again
 
 
-def test_tokens_never_reach_the_logs(serve_firebase: Serve, emulated: Emulator, caplog) -> None:
+def test_tokens_never_reach_the_logs(serve_firebase: Serve, emulated: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
     _, good = emulated.new_user()
     _, disabled = emulated.new_user()

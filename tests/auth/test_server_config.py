@@ -19,17 +19,17 @@ def test_none_refuses_to_bind_beyond_loopback(host: str) -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
-def test_none_on_loopback_says_so(host: str, caplog) -> None:
+def test_none_on_loopback_says_so(host: str, caplog: pytest.LogCaptureFixture) -> None:
     ds.check_bind(ds.Config(host=host))
     assert "auth: none" in caplog.text and "loopback" in caplog.text
 
 
-def test_none_beyond_loopback_when_forced_warns_loudly(caplog) -> None:
+def test_none_beyond_loopback_when_forced_warns_loudly(caplog: pytest.LogCaptureFixture) -> None:
     ds.check_bind(ds.Config(host="0.0.0.0", allow_public_without_auth=True))
     assert "ANYONE who can reach this port" in caplog.text
 
 
-def test_firebase_may_bind_anywhere(caplog) -> None:
+def test_firebase_may_bind_anywhere(caplog: pytest.LogCaptureFixture) -> None:
     ds.check_bind(ds.Config(host="0.0.0.0", auth=ds.FirebaseAuth("demo-discovery")))
     assert "auth: FirebaseAuth on 0.0.0.0" in caplog.text
 
@@ -62,7 +62,7 @@ def test_dotenv_configures_firebase_usage_and_limits(tmp_path: Path, monkeypatch
     assert ds.config_from_command_line("test", ["--auth", "none", "--usage-db", ""]).usage_db is None
 
 
-def test_firebase_without_a_project_id_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_firebase_without_a_project_id_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FIREBASE_PROJECT_ID", raising=False)
     with pytest.raises(SystemExit):

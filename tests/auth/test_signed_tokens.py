@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Response
 
+from .conftest import ServeApp
 from .rpcs import whoami
 
 PROJECT = "demo-signed"
@@ -64,7 +65,7 @@ UNTRUSTED = _private_key()
 
 
 @pytest.fixture
-def server(serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ds.BackgroundServer:
+def server(serve: ServeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ds.BackgroundServer:
     """A Firebase-auth server whose verifier trusts TRUSTED, as it would trust Google's keys."""
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)  # real signature checks
     keys = FastAPI()
