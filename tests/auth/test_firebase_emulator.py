@@ -176,6 +176,23 @@ def test_a_401_triggers_one_refresh_and_one_retry(serve_firebase: Serve, emulate
         statuses_seen(hopeless, server)
 
 
+def test_an_early_refresh_that_fails_keeps_the_still_valid_token(
+    serve_firebase: Serve, emulated: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, tokens = emulated.new_user()
+    server = serve_firebase()
+    nowhere = dc.FirebaseEndpoints.emulator(f"127.0.0.1:{ds.free_port()}")  # Firebase unreachable: nothing listens
+    now = int(time.time())
+    # The emulator checks claims but not signatures, so this stands for a real token with a minute left.
+    expiring = unsigned_jwt(iss=f"https://securetoken.google.com/{PROJECT}", aud=PROJECT, sub=tokens.uid, iat=now, exp=now + 60)
+    token_auth = dc.FirebaseTokenAuth(tokens.refresh_token, API_KEY, id_token=expiring, endpoints=nowhere)
+    assert statuses_seen(token_auth, server) == [200]
+    assert "could not refresh the Firebase ID token (ConnectError)" in caplog.text
+    expired = unsigned_jwt(iss=f"https://securetoken.google.com/{PROJECT}", aud=PROJECT, sub=tokens.uid, iat=now - 3600, exp=now - 1)
+    with pytest.raises(httpx.ConnectError):  # nothing left to fall back on (the Client retries these, then gives up)
+        statuses_seen(dc.FirebaseTokenAuth(tokens.refresh_token, API_KEY, id_token=expired, endpoints=nowhere), server)
+
+
 def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emulator, no_dotenv: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, tokens = emulated.new_user()
     server = serve_firebase()

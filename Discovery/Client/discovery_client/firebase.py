@@ -4,7 +4,9 @@
 A Firebase ID token lives one hour; a training run lives for days. `FirebaseTokenAuth` holds
 the long-lived refresh token instead and mints a fresh ID token through Google's Secure Token
 API shortly before the current one expires, and once more when the server answers 401 (a
-revoked or early-expired token), then retries that request once. It is an `httpx.Auth`, so the
+revoked or early-expired token), then retries that request once. If an early refresh fails
+for a transient reason (network, Firebase 5xx), it keeps the still-valid token and tries again
+on the next request, so a blip at the wrong moment does not end a run. It is an `httpx.Auth`, so the
 sync `Client` and the `AsyncClient` both use it; refreshes are serialised, so many threads or
 tasks that find the token stale cause one refresh, not a stampede.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -25,10 +28,13 @@ from typing import Any, AsyncGenerator, Generator, Mapping
 
 import httpx
 
-from .errors import AuthError
+from .errors import AuthError, ServerUnavailableError
+
+log = logging.getLogger("discovery_client.auth")
 
 EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
-REFRESH_MARGIN_SECONDS = 300.0  # refresh this long before expiry: clocks drift, calls take time
+REFRESH_MARGIN_SECONDS = 300.0  # refresh this long before expiry: clocks drift, calls take time, Google may blip
+_TRANSIENT = (httpx.TransportError, ServerUnavailableError)
 
 
 @dataclass(frozen=True)
@@ -131,15 +137,29 @@ class FirebaseTokenAuth(httpx.Auth):
     def _sync_refresh(self, stale: str | None) -> str:
         if stale is not None and self._id_token != stale:
             return self._id_token  # type: ignore[return-value]  # another thread refreshed meanwhile
-        response = httpx.post(**_refresh_request(self._refresh_token, self._api_key, self._endpoints), timeout=self._timeout)
-        return self._store(_refreshed(response))
+        try:
+            response = httpx.post(**_refresh_request(self._refresh_token, self._api_key, self._endpoints), timeout=self._timeout)
+            return self._store(_refreshed(response))
+        except _TRANSIENT as err:
+            return self._still_valid(stale, err)
 
     async def _async_refresh(self, stale: str | None) -> str:
         if stale is not None and self._id_token != stale:
             return self._id_token  # type: ignore[return-value]  # another task refreshed meanwhile
-        async with httpx.AsyncClient(timeout=self._timeout) as http:
-            response = await http.post(**_refresh_request(self._refresh_token, self._api_key, self._endpoints))
-        return self._store(_refreshed(response))
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as http:
+                response = await http.post(**_refresh_request(self._refresh_token, self._api_key, self._endpoints))
+            return self._store(_refreshed(response))
+        except _TRANSIENT as err:
+            return self._still_valid(stale, err)
+
+    def _still_valid(self, stale: str | None, err: Exception) -> str:
+        """After a network error or a Firebase outage: an early refresh keeps the unexpired token and tries again next request."""
+        token, left = self._id_token, self._expires_at - time.time()
+        if stale is None and token and left > 0:
+            log.warning("could not refresh the Firebase ID token (%s); the current one is good for %.0f s more", type(err).__name__, left)
+            return token
+        raise err
 
     def _store(self, tokens: Tokens) -> str:
         self._id_token, self._expires_at, self._refresh_token = tokens.id_token, tokens.expires_at, tokens.refresh_token
@@ -172,6 +192,8 @@ def _firebase_body(response: httpx.Response, doing: str) -> dict[str, Any]:
         body = {}
     if response.is_success and body:
         return body
+    if response.status_code >= 500:
+        raise ServerUnavailableError(f"{doing} failed: Firebase answered HTTP {response.status_code}; try again later")
     reason = str(body.get("error", {}).get("message", f"HTTP {response.status_code}"))
     raise AuthError(
         f"{doing} failed at Firebase ({reason}): run `discovery-login` to sign in again; check FIREBASE_API_KEY "
