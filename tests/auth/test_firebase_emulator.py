@@ -12,7 +12,7 @@ import io
 import json
 import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ import example_server  # noqa: F401  (attaches the example handler)
 from discovery_client.login import main as discovery_login
 
 from .conftest import API_KEY, PASSWORD, PROJECT, Emulator, ServeApp
-from .rpcs import Nap, nap, whoami
+from .rpcs import Caller, Nap, nap, whoami
 
 class Serve(Protocol):
     def __call__(self, config: ds.Config | None = None) -> ds.BackgroundServer: ...
@@ -219,7 +219,7 @@ def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emu
         refreshes.clear()
         client._http.auth._expires_at = 0  # type: ignore[union-attr]  # expire it again, then race
         with ThreadPoolExecutor(8) as pool:
-            callers = list(pool.map(lambda _: client.call(whoami, Nap(0)), range(8)))
+            callers: list[Caller] = list(pool.map(lambda _: client.call(whoami, Nap(0)), range(8)))
     assert {caller.uid for caller in callers} == {tokens.uid}
     assert refreshes == [tokens.uid]
 
@@ -277,7 +277,7 @@ def test_per_user_limits_answer_429_with_retry_after(serve_firebase: Serve, emul
     server = serve_firebase(ds.Config(auth=ds.FirebaseAuth(PROJECT), limits=ds.UserLimits(concurrent_calls=1)))
     config = dc.Config(server_url=server.url, auth_token=tokens.id_token, check_fingerprints=False, dotenv_path=no_dotenv)
     with dc.Client(config) as client, ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(client.call, nap, Nap(1.0))
+        slow: Future[Nap] = pool.submit(client.call, nap, Nap(1.0))
         time.sleep(0.3)
         with pytest.raises(dc.RateLimitedError) as err:
             client.call(nap, Nap(0))
