@@ -1,12 +1,15 @@
-"""Cost of one served two-stage op-amp evaluation, and the server's memory over a long run.
+"""Cost of one served two-stage op-amp evaluation with each engine, and the server's memory over a long run.
 
     python benchmarks/sim_cost.py [--timing-evals 200] [--long-evals 5000]
 
-Starts `AutoCkt/scripts/start_server.py` as its own process on a free loopback port, then
+Starts `AutoCkt/scripts/start_server.py` once per engine (`AUTOCKT_ENGINE`), each as its own
+process on a free loopback port, then
 1. times evaluations of random design points through the real path (discovery_client ->
-   HTTP -> server -> ngspice) and in-process (the same handler, no HTTP), side by side;
-2. keeps evaluating new random points and reports the server's resident memory after 500
-   and after `--long-evals` evaluations. It must not grow: each circuit is elaborated once.
+   HTTP -> server -> ngspice) and in-process (the same handler, no HTTP), for both engines,
+   side by side, with the libngspice speed-up;
+2. keeps evaluating new random points on the server running the default engine and reports
+   its resident memory after 500 and after `--long-evals` evaluations. It must not grow:
+   each circuit is elaborated once, and libngspice destroys its result plots after each run.
 Exits 1 if the memory grew by more than `--max-growth-mb`.
 Machines are noisy and shared: compare the ratios, not the absolute times.
 """
@@ -14,6 +17,8 @@ Machines are noisy and shared: compare the ratios, not the absolute times.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import socket
 import statistics
@@ -23,14 +28,20 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import autockt_ckt.handlers  # noqa: F401  (attaches the handler for the in-process comparison)
+import autockt_ckt.handlers as handlers  # attaches the handler for the in-process comparison
 import discovery_client as dc
 import httpx
 import psutil
+from autockt_ckt.engine import Engine, NgspiceSubprocessEngine
+from autockt_ckt.libngspice_engine import LibngspiceEngine
+from autockt_ckt.settings import EngineName
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_CHECKPOINT = 500
+LOCAL = "local (in-process handler)"
+SERVED = "served (client -> HTTP -> server)"
+ENGINES: dict[EngineName, type[Engine]] = {"subprocess": NgspiceSubprocessEngine, "libngspice": LibngspiceEngine}
 
 
 def free_port() -> int:
@@ -39,11 +50,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, engine: EngineName) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "AUTOCKT_ENGINE": engine},
     )
     deadline = time.monotonic() + 60
     while True:
@@ -61,6 +73,16 @@ def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:
     return [TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(n)]
 
 
+def local_call(engine: Engine) -> Callable[[OpAmpInput], OpAmpOutput]:
+    """The in-process handler, running on `engine`."""
+
+    def call(inp: OpAmpInput) -> OpAmpOutput:
+        handlers.engine = engine
+        return auto_ckt_sim_hdl21(inp)
+
+    return call
+
+
 def seconds_per_call(call: Callable[[OpAmpInput], OpAmpOutput], points: Sequence[OpAmpInput]) -> list[float]:
     times = []
     for inp in points:
@@ -70,10 +92,10 @@ def seconds_per_call(call: Callable[[OpAmpInput], OpAmpOutput], points: Sequence
     return times
 
 
-def describe(times: Sequence[float]) -> tuple[float, float]:
-    """(median, 90th percentile) in milliseconds."""
+def describe(times: Sequence[float]) -> tuple[float, float, float]:
+    """(median, 90th percentile) in milliseconds, and evaluations per second over the whole run."""
     ms = sorted(t * 1e3 for t in times)
-    return statistics.median(ms), ms[int(0.9 * (len(ms) - 1))]
+    return statistics.median(ms), ms[int(0.9 * (len(ms) - 1))], len(times) / sum(times)
 
 
 def rss_mb(process: psutil.Process) -> float:
@@ -89,31 +111,41 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    port = free_port()
-    server = start_server(port)
+    default = next(name for name, kind in ENGINES.items() if isinstance(handlers.engine, kind))
+    ports = {name: free_port() for name in ENGINES}
+    servers = {name: start_server(ports[name], name) for name in ENGINES}
     try:
-        with dc.Client(dc.Config(server_url=f"http://127.0.0.1:{port}")) as client:
-            served = psutil.Process(server.pid)
-            remote = lambda inp: client.call(auto_ckt_sim_hdl21, inp)  # noqa: E731
+        with contextlib.ExitStack() as stack:
+            paths: dict[tuple[str, EngineName], Callable[[OpAmpInput], OpAmpOutput]] = {}
+            for name, kind in ENGINES.items():
+                client = stack.enter_context(dc.Client(dc.Config(server_url=f"http://127.0.0.1:{ports[name]}")))
+                paths[LOCAL, name] = local_call(kind(run_dir=handlers.settings.run_dir, timeout_s=handlers.settings.sim_timeout_s))
+                paths[SERVED, name] = lambda inp, client=client: client.call(auto_ckt_sim_hdl21, inp)
 
-            warmup = random_points(10, rng)
-            seconds_per_call(remote, warmup)
-            seconds_per_call(auto_ckt_sim_hdl21, warmup)
+            for call in paths.values():
+                seconds_per_call(call, random_points(10, rng))  # warm-up
             points = random_points(args.timing_evals, rng)
-            local_ms, remote_ms = describe(seconds_per_call(auto_ckt_sim_hdl21, points)), describe(seconds_per_call(remote, points))
-            print(f"per evaluation, {args.timing_evals} random points, two-stage op-amp (ms)")
-            print(f"{'path':<36}{'median':>9}{'p90':>9}{'ratio':>8}")
-            print(f"{'local (in-process handler)':<36}{local_ms[0]:>9.2f}{local_ms[1]:>9.2f}{1.0:>8.2f}")
-            print(f"{'served (client -> HTTP -> server)':<36}{remote_ms[0]:>9.2f}{remote_ms[1]:>9.2f}{remote_ms[0] / local_ms[0]:>8.2f}")
-            print(f"HTTP + codec overhead per call: {remote_ms[0] - local_ms[0]:.2f} ms (median)")
+            costs = {key: describe(seconds_per_call(call, points)) for key, call in paths.items()}
+            baseline = costs[LOCAL, "subprocess"][0]
+            print(f"per evaluation, {args.timing_evals} random points, two-stage op-amp (ms; ratio: to local subprocess)")
+            print(f"{'path':<36}{'engine':<12}{'median':>9}{'p90':>9}{'evals/s':>9}{'ratio':>8}")
+            for (path, name), (median, p90, rate) in costs.items():
+                print(f"{path:<36}{name:<12}{median:>9.2f}{p90:>9.2f}{rate:>9.0f}{median / baseline:>8.2f}")
+            for path in (LOCAL, SERVED):
+                print(f"libngspice speed-up, {path}: {costs[path, 'subprocess'][0] / costs[path, 'libngspice'][0]:.2f}x")
+            for name in ENGINES:
+                print(f"HTTP + codec overhead per call, {name}: {costs[SERVED, name][0] - costs[LOCAL, name][0]:.2f} ms (median)")
 
-            done = len(warmup) + len(points)
+            remote = paths[SERVED, default]
+            served = psutil.Process(servers[default].pid)
+            done = 10 + len(points)
             readings: dict[int, float] = {}
             for checkpoint in sorted({MEMORY_CHECKPOINT, args.long_evals}):
                 seconds_per_call(remote, random_points(max(checkpoint - done, 0), rng))
                 done = max(done, checkpoint)
                 readings[checkpoint] = rss_mb(served)
             first, last = readings[MEMORY_CHECKPOINT], readings[max(readings)]
+            print(f"server running the default engine ({default}):")
             print(f"server resident memory after {MEMORY_CHECKPOINT} evaluations: {first:.1f} MB")
             print(f"server resident memory after {max(readings)} evaluations: {last:.1f} MB")
             growth = last - first
@@ -121,8 +153,9 @@ def main() -> int:
             print(f"growth: {growth:+.1f} MB ({per_eval_kb:+.2f} KB per evaluation)")
             return 0 if growth <= args.max_growth_mb else 1
     finally:
-        server.terminate()
-        server.wait(10)
+        for server in servers.values():
+            server.terminate()
+            server.wait(10)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@ or before `discovery_server.start_server()`).
 
 | module | holds |
 | --- | --- |
-| `settings` | operator settings from the environment: model card, run directory, timeout |
+| `settings` | operator settings from the environment: model card, run directory, timeout, engine |
 | `pdk` | `nmos` / `pmos` as Hdl21 external modules; the shipped 45 nm BSIM4 card is `models/` |
 | `engine` | the `Engine` boundary, `Bench`, `SimResult`, the ngspice subprocess engine, typed errors |
+| `libngspice` | the ctypes binding to ngspice's shared library |
+| `libngspice_engine` | the in-process engine: a netlist loaded once per bench, parameters altered per run |
+| `engine_selection` | which engine a server runs, from its settings |
 | `opamp_testbench` | the op-amp testbench shared by both circuits |
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
 | `two_stage_opamp`, `folded_cascode` | the circuits |

@@ -8,12 +8,13 @@ Describing the circuit once keeps memory flat: Hdl21 7 caches every module it ge
 
 `NgspiceSubprocessEngine` converts each `Bench` to a VLSIR `SimInput` once, then per
 evaluation only rewrites the `.param` values and runs `ngspice -b` through vlsirtools.
-A faster in-process engine (libngspice, `alter`ing parameters of a loaded netlist) plugs in
-by implementing `Engine.run`.
+`LibngspiceEngine` (`libngspice_engine.py`) runs the same netlist in-process, several times
+faster; `engine_selection.py` picks one from the settings.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import threading
@@ -79,7 +80,7 @@ class Engine(Protocol):
 
 @dataclass
 class _TimedSimOptions(vsp.SimOptions):
-    timeout_s: float = 30.0
+    timeout_s: float | None = 30.0
 
 
 class _TimedNgspiceSim(vsp_ngspice.NGSpiceSim):
@@ -105,13 +106,28 @@ def _error_lines(proc: subprocess.CompletedProcess[bytes]) -> str:
     return "; ".join(lines[-5:]) or text[-500:]
 
 
+def check_values(bench: Bench, values: Mapping[str, float]) -> None:
+    """Refuse what no engine may pass to ngspice: a missing or unknown parameter, or a value
+    that is not finite (libngspice cannot recover from the formula error it raises)."""
+    if set(values) != set(bench.params):
+        raise ValueError(f"bench {bench.name!r} takes parameters {sorted(bench.params)}, got {sorted(values)}")
+    bad = {name: value for name, value in values.items() if not math.isfinite(value)}
+    if bad:
+        raise ValueError(f"bench {bench.name!r}: parameter values must be finite, got {bad}")
+
+
+def netlist_value(value: float) -> str:
+    """A parameter value as netlist text: integers as such, floats in their shortest exact form."""
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
 def _set_param(ctrl: vsp_pb.Control, value: float) -> None:
     prefixed = ctrl.param.value.prefixed
     prefixed.prefix = vlsir_utils.SIPrefix.UNIT
     if isinstance(value, int):
         prefixed.int64_value = value
     else:
-        prefixed.string_value = repr(float(value))  # shortest exact form; vlsirtools refuses doubles
+        prefixed.string_value = netlist_value(value)  # vlsirtools refuses doubles
 
 
 @dataclass
@@ -123,17 +139,14 @@ class NgspiceSubprocessEngine:
     """
 
     run_dir: Path
-    timeout_s: float = 30.0
+    timeout_s: float | None = 30.0
     _inputs: weakref.WeakKeyDictionary[Bench, vsp_pb.SimInput] = field(
         default_factory=weakref.WeakKeyDictionary, init=False, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def run(self, bench: Bench, values: Mapping[str, float]) -> SimResult:
-        if set(values) != set(bench.params):
-            raise ValueError(
-                f"bench {bench.name!r} takes parameters {sorted(bench.params)}, got {sorted(values)}"
-            )
+        check_values(bench, values)
         inp = vsp_pb.SimInput()
         inp.CopyFrom(self._sim_input(bench))
         for ctrl in inp.ctrls:

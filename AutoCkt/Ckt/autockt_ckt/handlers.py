@@ -1,9 +1,9 @@
 """
 # The Rpc handlers: importing this module attaches every AutoCkt circuit to its Rpc
 
-Settings come from the environment (`settings.py`) once, at import. Each circuit is
-described once as a `Bench`; `engine` runs it. Replace `engine` (before serving) to plug in
-another `Engine`. Simulator failures and timeouts raise `SimulationError`s, which reach
+Settings come from the environment (`settings.py`) once, at import, and choose the engine
+(`engine_selection.py`). Each circuit is described once as a `Bench`; `engine` runs it.
+Replace `engine` (before serving) to plug in another `Engine`. Simulator failures and timeouts raise `SimulationError`s, which reach
 remote callers as errors carrying their type and message.
 """
 
@@ -11,7 +11,8 @@ import dataclasses
 
 from autockt_shared import FoldedCascodeInput, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
 
-from .engine import Bench, Engine, NgspiceSubprocessEngine
+from .engine import Bench, Engine
+from .engine_selection import select_engine
 from .folded_cascode import folded_cascode_bench
 from .metrics import opamp_metrics
 from .opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
@@ -19,7 +20,7 @@ from .settings import Settings
 from .two_stage_opamp import two_stage_bench
 
 settings = Settings.from_env()
-engine: Engine = NgspiceSubprocessEngine(run_dir=settings.run_dir, timeout_s=settings.sim_timeout_s)
+engine: Engine = select_engine(settings)
 TWO_STAGE_BENCH = two_stage_bench(settings)
 FOLDED_CASCODE_BENCH = folded_cascode_bench(settings)
 
