@@ -156,7 +156,7 @@ def test_concurrent_threads_are_serialized(engine: LibngspiceEngine) -> None:
     assert threading.active_count() < 20
 
 
-def test_memory_stays_flat_over_many_evaluations(engine: LibngspiceEngine) -> None:
+def test_memory_stays_flat_over_many_evaluations(engine: LibngspiceEngine, tmp_path: Path) -> None:
     rng = random.Random(11)
     designs = [TWO_STAGE_OPAMP.sample_values(rng) for _ in range(2000)]
     for values in designs[:300]:  # warm up: allocator pools, caches
@@ -167,6 +167,8 @@ def test_memory_stays_flat_over_many_evaluations(engine: LibngspiceEngine) -> No
         engine.run(TWO_STAGE, values)
     growth_per_eval = (process.memory_info().rss - before) / 1700
     assert growth_per_eval < 2048, f"{growth_per_eval:.0f} bytes per evaluation"  # undestroyed plots: ~1 MB each
+    reference = NgspiceSubprocessEngine(run_dir=tmp_path / "subprocess").run(TWO_STAGE, designs[0])
+    assert identical(engine.run(TWO_STAGE, designs[0]), reference)  # the command history was cleared in between
 
 
 def test_the_engine_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ class LibngspiceEngine:
         if _SIMULATOR.lost:
             return self._fallback.run(bench, values)
         assignments = [(name, netlist_value(values[name])) for name in bench.params]
-        run_dir = self.run_dir / f"{os.getpid()}-libngspice"
+        run_dir = (self.run_dir / f"{os.getpid()}-libngspice").resolve()  # the owner thread's cwd moves
         job = _owner().submit(_SIMULATOR.run, self._netlist(bench), assignments, run_dir, self.timeout_s)
         return job.result()
 
