@@ -54,7 +54,7 @@ def test_dotenv_configures_firebase_usage_and_limits(tmp_path: Path, monkeypatch
         "DISCOVERY_CALLS_PER_MINUTE=120\nDISCOVERY_CONCURRENT_CALLS=4\n"
     )
     for name in ("DISCOVERY_AUTH", "FIREBASE_PROJECT_ID", "DISCOVERY_CHECK_REVOKED", "DISCOVERY_CALLS_PER_MINUTE", "DISCOVERY_CONCURRENT_CALLS", "DISCOVERY_USAGE_DB"):
-        monkeypatch.delenv(name, raising=False)  # load_dotenv writes os.environ; monkeypatch restores it
+        monkeypatch.delenv(name, raising=False)
     config = ds.config_from_command_line("test", ["--host", "0.0.0.0"])
     assert config.auth == ds.FirebaseAuth("my-project", None, check_revoked=False)
     assert config.limits == ds.UserLimits(calls_per_minute=120, concurrent_calls=4)

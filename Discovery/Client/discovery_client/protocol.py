@@ -40,6 +40,7 @@ _EXCEPTIONS: dict[ErrorType, type[ClientError]] = {
     ErrorType.RATE_LIMITED: RateLimitedError,
     ErrorType.HANDLER_ERROR: RemoteError,
     ErrorType.TIMEOUT: RemoteTimeoutError,
+    ErrorType.UNAVAILABLE: ServerUnavailableError,
 }
 
 _server_rpcs = TypeAdapter(list[dict[str, Any]])

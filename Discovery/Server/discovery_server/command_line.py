@@ -6,7 +6,7 @@ script only imports its handlers and calls `serve_from_command_line`.
 
 Variables read from the environment or `.env`:
 THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID,
-GOOGLE_APPLICATION_CREDENTIALS (read by Google's own libraries), DISCOVERY_CHECK_REVOKED,
+GOOGLE_APPLICATION_CREDENTIALS, DISCOVERY_CHECK_REVOKED,
 DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
 """
 
@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import replace
 
-from dotenv import find_dotenv, load_dotenv
+from dotenv import dotenv_values, find_dotenv
 
 from .auth import AuthConfig, AuthConfigError, NoAuth
 from .config import Config
@@ -29,8 +29,9 @@ from .usage import DEFAULT_USAGE_DB
 
 def config_from_command_line(description: str, argv: list[str] | None = None, base: Config | None = None) -> Config:
     """A `Config` from `.env` and flags (flags win); `--help` lists them."""
-    load_dotenv(find_dotenv(usecwd=True))  # the .env of the directory the user runs from
-    env = os.environ.get
+    # The .env of the directory the user runs from, under the real environment; read, not loaded
+    # into os.environ, so that parsing a command line has no effect on the rest of the process.
+    env = {**dotenv_values(find_dotenv(usecwd=True)), **os.environ}.get
     base = base or Config()
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
@@ -39,7 +40,7 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     auth = parser.add_argument_group("authentication")
     auth.add_argument("--auth", choices=("none", "firebase"), default=env("DISCOVERY_AUTH", "none"), help="default: DISCOVERY_AUTH or %(default)s")
     auth.add_argument("--firebase-project", default=env("FIREBASE_PROJECT_ID"), help="Firebase project id (default: FIREBASE_PROJECT_ID)")
-    auth.add_argument("--firebase-credentials", help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS / application default credentials)")
+    auth.add_argument("--firebase-credentials", default=env("GOOGLE_APPLICATION_CREDENTIALS"), help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS, else application default credentials)")
     auth.add_argument(
         "--check-revoked",
         action=argparse.BooleanOptionalAction,

@@ -114,7 +114,7 @@ class FirebaseAuthenticator:
             # Google's keys or user records are unreachable: the server's problem, not the caller's.
             log.error("could not verify a token: %s: %s", type(err).__name__, _scrub(str(err), token))
             raise ApiError(
-                ErrorType.HANDLER_ERROR,
+                ErrorType.UNAVAILABLE,
                 "the server could not verify the token (Firebase unreachable); try again later",
                 {"exception": type(err).__name__},
             ) from None

@@ -25,6 +25,7 @@ class ErrorType(str, Enum):
     RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
     HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
     TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
+    UNAVAILABLE = "unavailable"  # 503: a service the server needs (e.g. Firebase) is unreachable; retry later
 
     @property
     def status_code(self) -> int:
@@ -41,6 +42,7 @@ _STATUS = {
     ErrorType.RATE_LIMITED: 429,
     ErrorType.HANDLER_ERROR: 500,
     ErrorType.TIMEOUT: 504,
+    ErrorType.UNAVAILABLE: 503,
 }
 
 
@@ -59,7 +61,8 @@ class ErrorBody(BaseModel):
     """The JSON body of every error response: `{"type", "message", "details"}`.
 
     `details` depends on `type`: `{"fields": [FieldError, ...]}` for validation errors,
-    `{"exception": "<class name>"}` for handler errors, `{"rpc": "<name>"}` for unknown Rpcs.
+    `{"exception": "<class name>"}` for handler errors, `{"rpc": "<name>"}` for unknown Rpcs,
+    `{"reason": ...}` for refused credentials, `{"retry_after": <seconds>}` for rate limits.
     """
 
     type: ErrorType
