@@ -1,8 +1,8 @@
 """Serve every AutoCkt Rpc: `python AutoCkt/scripts/start_server.py [--host H] [--port P]`.
 
 Host and port default to THE_SERVER_HOST / THE_SERVER_PORT from `.env`, else 127.0.0.1:8000;
-the flags override them. Simulation settings come from AUTOCKT_MODEL_PATH, AUTOCKT_RUN_DIR and
-AUTOCKT_SIM_TIMEOUT_S (see `autockt_ckt.settings`).
+the flags override them. Simulation settings come from AUTOCKT_MODEL_PATH, AUTOCKT_RUN_DIR,
+AUTOCKT_SIM_TIMEOUT_S and AUTOCKT_ENGINE (see `autockt_ckt.settings`).
 """
 
 import discovery_server as ds
