@@ -20,9 +20,7 @@ import argparse
 import contextlib
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +28,7 @@ from pathlib import Path
 
 import autockt_ckt.handlers as handlers  # attaches the handler for the in-process comparison
 import discovery_client as dc
-import httpx
+from discovery_server import ServerProcess, free_port
 import psutil
 from autockt_ckt.engine import Engine, NgspiceSubprocessEngine
 from autockt_ckt.libngspice_engine import LibngspiceEngine
@@ -44,28 +42,11 @@ SERVED = "served (client -> HTTP -> server)"
 ENGINES: dict[EngineName, type[Engine]] = {"subprocess": NgspiceSubprocessEngine, "libngspice": LibngspiceEngine}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(port: int, engine: EngineName) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "AUTOCKT_ENGINE": engine},
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/").status_code == 200:
-                return server
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the AutoCkt server did not start") from None
-            time.sleep(0.1)
+def server_process(engine: EngineName) -> ServerProcess:
+    """`AutoCkt/scripts/start_server.py` on a free loopback port, simulating with `engine`."""
+    port = free_port()
+    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port)]
+    return ServerProcess(argv, port=port, env={**os.environ, "AUTOCKT_ENGINE": engine})
 
 
 def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:
@@ -112,50 +93,44 @@ def main() -> int:
     rng = random.Random(args.seed)
 
     default = next(name for name, kind in ENGINES.items() if isinstance(handlers.engine, kind))
-    ports = {name: free_port() for name in ENGINES}
-    servers = {name: start_server(ports[name], name) for name in ENGINES}
-    try:
-        with contextlib.ExitStack() as stack:
-            paths: dict[tuple[str, EngineName], Callable[[OpAmpInput], OpAmpOutput]] = {}
-            for name, kind in ENGINES.items():
-                client = stack.enter_context(dc.Client(dc.Config(server_url=f"http://127.0.0.1:{ports[name]}")))
-                paths[LOCAL, name] = local_call(kind(run_dir=handlers.settings.run_dir, timeout_s=handlers.settings.sim_timeout_s))
-                paths[SERVED, name] = lambda inp, client=client: client.call(auto_ckt_sim_hdl21, inp)
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(server_process(name)) for name in ENGINES}
+        paths: dict[tuple[str, EngineName], Callable[[OpAmpInput], OpAmpOutput]] = {}
+        for name, kind in ENGINES.items():
+            client = stack.enter_context(dc.Client(dc.Config(server_url=servers[name].url)))
+            paths[LOCAL, name] = local_call(kind(run_dir=handlers.settings.run_dir, timeout_s=handlers.settings.sim_timeout_s))
+            paths[SERVED, name] = lambda inp, client=client: client.call(auto_ckt_sim_hdl21, inp)
 
-            for call in paths.values():
-                seconds_per_call(call, random_points(10, rng))  # warm-up
-            points = random_points(args.timing_evals, rng)
-            costs = {key: describe(seconds_per_call(call, points)) for key, call in paths.items()}
-            baseline = costs[LOCAL, "subprocess"][0]
-            print(f"per evaluation, {args.timing_evals} random points, two-stage op-amp (ms; ratio: to local subprocess)")
-            print(f"{'path':<36}{'engine':<12}{'median':>9}{'p90':>9}{'evals/s':>9}{'ratio':>8}")
-            for (path, name), (median, p90, rate) in costs.items():
-                print(f"{path:<36}{name:<12}{median:>9.2f}{p90:>9.2f}{rate:>9.0f}{median / baseline:>8.2f}")
-            for path in (LOCAL, SERVED):
-                print(f"libngspice speed-up, {path}: {costs[path, 'subprocess'][0] / costs[path, 'libngspice'][0]:.2f}x")
-            for name in ENGINES:
-                print(f"HTTP + codec overhead per call, {name}: {costs[SERVED, name][0] - costs[LOCAL, name][0]:.2f} ms (median)")
+        for call in paths.values():
+            seconds_per_call(call, random_points(10, rng))  # warm-up
+        points = random_points(args.timing_evals, rng)
+        costs = {key: describe(seconds_per_call(call, points)) for key, call in paths.items()}
+        baseline = costs[LOCAL, "subprocess"][0]
+        print(f"per evaluation, {args.timing_evals} random points, two-stage op-amp (ms; ratio: to local subprocess)")
+        print(f"{'path':<36}{'engine':<12}{'median':>9}{'p90':>9}{'evals/s':>9}{'ratio':>8}")
+        for (path, name), (median, p90, rate) in costs.items():
+            print(f"{path:<36}{name:<12}{median:>9.2f}{p90:>9.2f}{rate:>9.0f}{median / baseline:>8.2f}")
+        for path in (LOCAL, SERVED):
+            print(f"libngspice speed-up, {path}: {costs[path, 'subprocess'][0] / costs[path, 'libngspice'][0]:.2f}x")
+        for name in ENGINES:
+            print(f"HTTP + codec overhead per call, {name}: {costs[SERVED, name][0] - costs[LOCAL, name][0]:.2f} ms (median)")
 
-            remote = paths[SERVED, default]
-            served = psutil.Process(servers[default].pid)
-            done = 10 + len(points)
-            readings: dict[int, float] = {}
-            for checkpoint in sorted({MEMORY_CHECKPOINT, args.long_evals}):
-                seconds_per_call(remote, random_points(max(checkpoint - done, 0), rng))
-                done = max(done, checkpoint)
-                readings[checkpoint] = rss_mb(served)
-            first, last = readings[MEMORY_CHECKPOINT], readings[max(readings)]
-            print(f"server running the default engine ({default}):")
-            print(f"server resident memory after {MEMORY_CHECKPOINT} evaluations: {first:.1f} MB")
-            print(f"server resident memory after {max(readings)} evaluations: {last:.1f} MB")
-            growth = last - first
-            per_eval_kb = growth * 1024 / max(max(readings) - MEMORY_CHECKPOINT, 1)
-            print(f"growth: {growth:+.1f} MB ({per_eval_kb:+.2f} KB per evaluation)")
-            return 0 if growth <= args.max_growth_mb else 1
-    finally:
-        for server in servers.values():
-            server.terminate()
-            server.wait(10)
+        remote = paths[SERVED, default]
+        served = psutil.Process(servers[default].pid)
+        done = 10 + len(points)
+        readings: dict[int, float] = {}
+        for checkpoint in sorted({MEMORY_CHECKPOINT, args.long_evals}):
+            seconds_per_call(remote, random_points(max(checkpoint - done, 0), rng))
+            done = max(done, checkpoint)
+            readings[checkpoint] = rss_mb(served)
+        first, last = readings[MEMORY_CHECKPOINT], readings[max(readings)]
+        print(f"server running the default engine ({default}):")
+        print(f"server resident memory after {MEMORY_CHECKPOINT} evaluations: {first:.1f} MB")
+        print(f"server resident memory after {max(readings)} evaluations: {last:.1f} MB")
+        growth = last - first
+        per_eval_kb = growth * 1024 / max(max(readings) - MEMORY_CHECKPOINT, 1)
+        print(f"growth: {growth:+.1f} MB ({per_eval_kb:+.2f} KB per evaluation)")
+        return 0 if growth <= args.max_growth_mb else 1
 
 
 if __name__ == "__main__":
