@@ -26,7 +26,7 @@ from autockt import SimulatorConfig, TrainConfig, train, validate
 from discovery_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-TUNED = dict(moves=(-10, -3, -1, 0, 1, 3, 10), lr=5e-4)
+TUNED = dict(moves=(-3, -1, 0, 1, 3))
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:

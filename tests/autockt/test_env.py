@@ -42,9 +42,14 @@ def test_reset_point_observation_matches_the_simulated_metrics_and_target() -> N
     specs = TWO_STAGE_OPAMP.metrics
     n = len(specs)
     np.testing.assert_allclose(obs[:n], [s.normalize(metrics[s.name]) for s in specs], rtol=1e-6)
-    np.testing.assert_allclose(obs[n : 2 * n], [s.normalize(target[s.name]) for s in specs], rtol=1e-6)
-    np.testing.assert_allclose(obs[-n:], [s.error(metrics[s.name], target[s.name]) for s in specs], rtol=1e-5)
-    assert obs[-n + 2] < 0  # phase margin 7.7 deg at reset misses 60 deg, as in the benchmark
+    # the target's place in each spec range: gain 300 in [200, 400] is 0; the fixed phase margin is 0
+    np.testing.assert_allclose(obs[n : 2 * n], [0.0, 2 * (1e7 - 1e6) / 2.4e7 - 1, 0.0, 2 * (1e-3 - 1e-4) / 9.9e-3 - 1], atol=1e-6)
+    errors = [np.tanh(4 * s.error(metrics[s.name], target[s.name])) for s in specs]
+    np.testing.assert_allclose(obs[-n - 1 : -1], errors, rtol=1e-5)
+    assert obs[-1] == 1.0  # all the horizon left
+    assert obs[-3] < 0  # phase margin 7.7 deg at reset misses 60 deg, as in the benchmark
+    obs, *_ = env.step(np.ones(7, dtype=np.int64))
+    assert obs[-1] == pytest.approx(1 - 2 / 30)
 
 
 def test_moves_are_grid_steps_clipped_at_the_bounds() -> None:

@@ -52,6 +52,10 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     parser.add_argument("--env-runners", type=int, help="default: one per CPU core")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="targets and PPO seed (default: %(default)s)")
     parser.add_argument("--targets", type=int, default=defaults.n_training_targets, help="training targets (default: %(default)s)")
+    parser.add_argument(
+        "--moves", type=int, nargs="+", default=list(defaults.moves), metavar="STEPS",
+        help="grid steps a parameter may move per action (default: %(default)s, AutoCkt's)",
+    )
     parser.add_argument("--resume", type=Path, help="start from this checkpoint")
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
     _add_simulator_flags(parser)
@@ -64,6 +68,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         simulator=_simulator(args),
         seed=args.seed,
         n_training_targets=args.targets,
+        moves=tuple(args.moves),
         num_env_runners=args.env_runners,
         ray_address=args.ray_address,
         max_env_steps=args.max_env_steps,

@@ -7,18 +7,22 @@ simulates the new design through the circuit's Rpc and pays the optimization's r
 episode ends with the reached bonus when the target is met (`terminated`), or at the
 horizon (`truncated`).
 
-The observation is four blocks, all in [-1, 1] and declared so (`check_env` passes, unlike
+The observation is five blocks, all in [-1, 1] and declared so (`check_env` passes, unlike
 the public AutoCkt whose declared bounds did not contain its observations):
 
 | block | size | what |
 | --- | --- | --- |
 | metrics | one per metric | current metrics, normalized `(x - n) / (|x| + n)` by each spec's normalizer |
-| target | one per metric | the target, normalized the same way |
+| target | one per metric | the target's place in its spec range, scaled to [-1, 1] (0 for a fixed target) |
 | params | one per parameter | grid position, scaled to [-1, 1] |
-| errors | one per metric | signed relative error of each metric against its target (positive: met) |
+| errors | one per metric | `tanh(4 * e)` of each metric's signed relative error `e` against its target (positive: met) |
+| time | 1 | steps left until the horizon, scaled to [-1, 1] |
 
-The errors block is a function of the first two; giving it explicitly spares the policy
-from learning the reward's own arithmetic and speeds up training.
+The target is scaled to its range, not by the normalizer, and the errors are stretched
+around 0, because the decisive differences are small there: a gain target of 380 against
+340 is 0.04 apart after `(x - n) / (x + n)`. The errors block is a function of the others;
+giving it explicitly spares the policy from learning the reward's own arithmetic. Time left
+makes the episode Markov despite the horizon (the value of a state depends on it).
 
 A simulation that fails (server gone, simulator error) never raises out of the environment,
 where it would kill an RLlib env runner: the step pays `failure_penalty` and ends the episode.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON = 30
 DEFAULT_TRAINING_TARGETS = 350
+ERROR_STRETCH = 4.0
 ENV_CONFIG_KEY = "autockt"
 """RLlib hands environments a dict: the `EnvConfig` travels under this key."""
 
@@ -85,7 +91,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self.simulator = Simulator(self.optimization, self.config.simulator)
         n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
         self.action_space = self.grid.action_space
-        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(3 * n_metrics + n_params,), dtype=np.float32)
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(3 * n_metrics + n_params + 1,), dtype=np.float32)
         self._indices = self.grid.initial()
         self._target: Target = self.targets[0]
         self._metrics: dict[str, float] | None = None
@@ -142,14 +148,22 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         return self._observation(), penalty, True, False, info
 
     def _observation(self) -> np.ndarray:
-        """The four blocks of the module docstring; metrics and errors read 0 while the metrics are unknown."""
+        """The five blocks of the module docstring; metrics and errors read 0 while the metrics are unknown."""
         specs = self.optimization.metrics
-        target = [s.normalize(self._target[s.name]) for s in specs]
+        target = [_place_in_range(self._target[s.name], s.range.lo, s.range.hi) for s in specs]
         if self._metrics is None:
             metrics = errors = [0.0] * len(specs)
         else:
             metrics = [s.normalize(self._metrics[s.name]) for s in specs]
-            errors = [s.error(self._metrics[s.name], self._target[s.name]) for s in specs]
+            errors = [math.tanh(ERROR_STRETCH * s.error(self._metrics[s.name], self._target[s.name])) for s in specs]
         params = self.grid.normalized(self._indices)
-        obs = np.concatenate([metrics, target, params, errors]).astype(np.float32)
+        time_left = [1.0 - 2.0 * self._steps / self.config.horizon]
+        obs = np.concatenate([metrics, target, params, errors, time_left]).astype(np.float32)
         return np.clip(obs, -1.0, 1.0)
+
+
+def _place_in_range(x: float, lo: float, hi: float) -> float:
+    """`x` in `[lo, hi]` scaled to [-1, 1]; 0 when the range is a point (to float precision)."""
+    if hi - lo <= 1e-6 * max(abs(lo), abs(hi)):
+        return 0.0
+    return 2.0 * (x - lo) / (hi - lo) - 1.0

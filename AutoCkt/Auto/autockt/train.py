@@ -66,8 +66,8 @@ class TrainConfig:
     train_batch_size: int = 1200
     minibatch_size: int = 128
     num_epochs: int = 10
-    lr: float = 3e-4
-    gamma: float = 0.99
+    lr: float = 1e-3
+    gamma: float = 0.95
     lambda_: float = 0.95
     clip_param: float = 0.2
     vf_clip_param: float = 1e4  # RLlib's 10 clips (and so zeroes the gradient of) nearly every value error at returns near -30

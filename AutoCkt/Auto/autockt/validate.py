@@ -161,7 +161,7 @@ def plot_reached(optimization: CircuitOptimization[Any, Any], outcomes: Sequence
 
 def _axis(ax: Any, metric: MetricSpec, which: str) -> None:
     label = f"target {metric.name}" + (f" ({metric.unit})" if metric.unit else "")
-    log = metric.range.lo > 0 and metric.range.hi / metric.range.lo >= 10
+    log = metric.range.lo > 0 and metric.range.hi / metric.range.lo >= 100  # decades apart: a linear axis would crush the low end
     getattr(ax, f"set_{which}label")(label)
     if log:
         getattr(ax, f"set_{which}scale")("log")
