@@ -70,6 +70,7 @@ class TrainConfig:
     gamma: float = 0.95
     lambda_: float = 0.95
     clip_param: float = 0.2
+    use_kl_loss: bool = False  # RLlib's adaptive KL penalty, on top of clipping, held the policy back (its coefficient climbed past 3)
     vf_clip_param: float = 1e4  # RLlib's 10 clips (and so zeroes the gradient of) nearly every value error at returns near -30
     entropy_coeff: float = 0.0
     hidden: tuple[int, ...] = (64, 64)
@@ -178,6 +179,7 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
             gamma=config.gamma,
             lambda_=config.lambda_,
             clip_param=config.clip_param,
+            use_kl_loss=config.use_kl_loss,
             vf_clip_param=config.vf_clip_param,
             entropy_coeff=config.entropy_coeff,
         )
