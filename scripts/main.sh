@@ -4,14 +4,14 @@
 # targets, print the reached fraction and where the TensorBoard logs are, stop the server.
 # About 15 minutes on 2 cores.
 # Usage: bash scripts/main.sh
-#   AUTOCKT_MAIN_STEPS   env-step budget of the training (default 60000)
+#   AUTOCKT_MAIN_STEPS   env-step budget of the training (default 140000: about 11 min here)
 #   AUTOCKT_MAIN_SPECS   unseen targets to validate on (default 1000)
 #   AUTOCKT_MAIN_PORT    server port (default: a free one)
 source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
 bash "$ROOT/scripts/install_dev.sh"
 cd "$ROOT"
 PY="$VENV/bin/python"
-STEPS="${AUTOCKT_MAIN_STEPS:-60000}"
+STEPS="${AUTOCKT_MAIN_STEPS:-140000}"
 SPECS="${AUTOCKT_MAIN_SPECS:-1000}"
 PORT="${AUTOCKT_MAIN_PORT:-$("$PY" -c 'from discovery_server import free_port; print(free_port())')}"
 URL="http://127.0.0.1:$PORT"
@@ -41,6 +41,6 @@ PY
 echo "AutoCkt server on $URL (log: $SERVER_LOG)"
 
 "$PY" AutoCkt/scripts/train_general.py --server-url "$URL" --experiment autockt_main \
-    --max-env-steps "$STEPS"
+    --max-env-steps "$STEPS" --moves -3 -1 0 1 3
 "$PY" AutoCkt/scripts/validate.py "$EXPERIMENT_DIR" --server-url "$URL" --n-specs "$SPECS"
 echo "TensorBoard logs: $EXPERIMENT_DIR  (tensorboard --logdir ~/ray_results)"

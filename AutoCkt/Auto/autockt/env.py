@@ -20,7 +20,7 @@ the public AutoCkt whose declared bounds did not contain its observations):
 
 The target is scaled to its range, not by the normalizer, and the errors are stretched
 around 0, because the decisive differences are small there: a gain target of 380 against
-340 is 0.04 apart after `(x - n) / (x + n)`. The errors block is a function of the others;
+340 is 0.06 apart after `(x - n) / (x + n)`. The errors block is a function of the others;
 giving it explicitly spares the policy from learning the reward's own arithmetic. Time left
 makes the episode Markov despite the horizon (the value of a state depends on it).
 
