@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -39,6 +40,7 @@ class ServerProcess:
         self.url = f"http://{host}:{port}"
         self._cwd, self._env, self._startup_timeout = cwd, env, startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on a full pipe
 
     @property
     def pid(self) -> int:
@@ -47,7 +49,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self._proc = subprocess.Popen(
-            self.argv, cwd=self._cwd, env=self._env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            self.argv, cwd=self._cwd, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + self._startup_timeout
         while True:
@@ -72,8 +74,11 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        output = self._proc.stdout.read().decode(errors="replace") if self._proc.stdout else ""
         self._proc = None
+        self._log.seek(0)
+        output = self._log.read().decode(errors="replace")
+        self._log.seek(0)
+        self._log.truncate()
         return output
 
     def __enter__(self) -> ServerProcess:
