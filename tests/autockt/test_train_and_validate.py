@@ -12,7 +12,7 @@ from pathlib import Path
 
 import ray
 import torch
-from autockt import GreedyPolicy, SimulatorConfig, TargetSet, TrainConfig, train, validate
+from autockt import SimulatorConfig, TargetSet, TrainConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
 from discovery_server import BackgroundServer
@@ -61,6 +61,15 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     assert saved["summary"]["n_reached"] == sum(o["reached"] for o in outcomes)
     assert report.plot_file.read_bytes().startswith(b"\x89PNG")
 
+    # Sampled actions: seeded per target, so the outcome does not depend on how targets are
+    # spread over worker threads; kept apart from the greedy report.
+    sampled = [
+        validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server, workers=w, sample=True, output_dir=tmp_path / f"s{w}")
+        for w in (1, 3)
+    ]
+    runs = [json.loads(r.results_file.read_text())["targets"] for r in sampled]
+    assert runs[0] == runs[1] and sampled[0].actions == "sampled" and report.actions == "greedy"
+
 
 def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, tmp_path: Path) -> None:
     # lr 0: no update moves the weights, so the resumed run must end with exactly the first
@@ -84,7 +93,7 @@ def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: Background
     )
 
     def weights(checkpoint: Path) -> list[torch.Tensor]:
-        return list(GreedyPolicy.from_checkpoint(checkpoint).module.state_dict().values())
+        return list(TrainedPolicy.from_checkpoint(checkpoint).module.state_dict().values())
 
     assert (resumed.env_steps, resumed.iterations) == (2 * TINY_BATCH, 2)  # counters carry on from the checkpoint
     assert all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(resumed.checkpoint)))

@@ -13,7 +13,7 @@ print(validate(result.checkpoint).summary())
 ```
 """
 
-from .checkpoints import GreedyPolicy
+from .checkpoints import TrainedPolicy
 from .env import AutoCktGym, EnvConfig
 from .params import DEFAULT_MOVES, ParamGrid
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
@@ -25,7 +25,6 @@ __all__ = [
     "AutoCktGym",
     "DEFAULT_MOVES",
     "EnvConfig",
-    "GreedyPolicy",
     "ParamGrid",
     "SimulationFailure",
     "Simulator",
@@ -33,6 +32,7 @@ __all__ = [
     "TargetSet",
     "TrainConfig",
     "TrainResult",
+    "TrainedPolicy",
     "ValidationReport",
     "train",
     "validate",

@@ -30,22 +30,31 @@ def resolve_checkpoint(path: Path) -> Path:
     return ExperimentDir.containing(path).latest_checkpoint()
 
 
-class GreedyPolicy:
-    """The most likely action of each sub-space of a MultiDiscrete action, for one observation at a time."""
+class TrainedPolicy:
+    """A checkpoint's policy acting on one observation at a time, for each sub-space of a MultiDiscrete action.
+
+    `act(obs)` takes the most likely move (greedy); `act(obs, rng)` samples from the policy's
+    distribution, as training's exploring env runners do and as AutoCkt's validation did
+    (Ray 0.6's `compute_action` always sampled). Sampling lets a rollout leave a design where
+    the greedy moves cycle (up one step, down the next) without ever meeting the target.
+    """
 
     def __init__(self, module: RLModule) -> None:
         self.module = module
         self._nvec = [int(n) for n in module.action_space.nvec]  # type: ignore[union-attr]
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: Path) -> GreedyPolicy:
+    def from_checkpoint(cls, checkpoint: Path) -> TrainedPolicy:
         module_dir = resolve_checkpoint(checkpoint) / RL_MODULE_PATH
         module = RLModule.from_checkpoint(str(module_dir))
         module.eval()
         return cls(module)
 
-    def act(self, observation: np.ndarray) -> np.ndarray:
+    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         with torch.no_grad():
             out = self.module.forward_inference({Columns.OBS: torch.as_tensor(observation[None], dtype=torch.float32)})
-        logits = out[Columns.ACTION_DIST_INPUTS][0]
-        return np.array([int(part.argmax()) for part in torch.split(logits, self._nvec)], dtype=np.int64)
+        parts = torch.split(out[Columns.ACTION_DIST_INPUTS][0].double(), self._nvec)
+        if rng is None:
+            return np.array([int(logits.argmax()) for logits in parts], dtype=np.int64)
+        probabilities = [torch.softmax(logits, 0).numpy() for logits in parts]
+        return np.array([rng.choice(len(p), p=p / p.sum()) for p in probabilities], dtype=np.int64)

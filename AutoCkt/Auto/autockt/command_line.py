@@ -87,14 +87,17 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
 
 def validate_from_command_line(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        description="Roll a trained AutoCkt policy out greedily on unseen targets; report the reached fraction, "
+        description="Roll a trained AutoCkt policy out on unseen targets (greedy, or --sample); report the reached fraction, "
         "steps to reach and simulations used; write per-target JSON and a PNG plot."
     )
     parser.add_argument("checkpoint", type=Path, help="a checkpoint, or an experiment directory (its latest checkpoint)")
     parser.add_argument("--n-specs", type=int, default=1000, help="unseen targets (default: %(default)s)")
     parser.add_argument("--traj-len", type=int, default=30, help="steps per rollout (default: %(default)s)")
     parser.add_argument("--seed", type=int, help="target seed (default: the run's, reproducing its saved validation targets)")
-    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<checkpoint>_seed<seed>_n<n>")
+    parser.add_argument(
+        "--sample", action="store_true", help="sample each action from the policy (as AutoCkt's validation did) instead of its most likely one"
+    )
+    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>")
     parser.add_argument("--workers", type=int, default=4, help="parallel rollouts (default: %(default)s)")
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
@@ -106,5 +109,6 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         simulator=_simulator(args),
         output_dir=args.output_dir,
         workers=args.workers,
+        sample=args.sample,
     )
     print(report.summary())

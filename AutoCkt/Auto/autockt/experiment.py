@@ -26,6 +26,8 @@ from .specs import TargetSet
 RUN_FILE = "autockt_run.json"
 TRAINING_TARGETS_FILE = "training_targets.json"
 VALIDATION_TARGETS_FILE = "validation_targets.json"
+CHECKPOINT_MARKER = "rllib_checkpoint.json"
+"""Written by RLlib into every algorithm checkpoint."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,8 +86,12 @@ class ExperimentDir:
         )
 
     def latest_checkpoint(self) -> Path:
-        """The most recently written checkpoint of any trial of this experiment."""
-        checkpoints = [p for p in self.path.glob("*/checkpoint_*") if p.is_dir()]
+        """The most recently written checkpoint of any trial of this experiment.
+
+        A checkpoint is told by RLlib's own marker file, not by its name alone: validation
+        reports live in `validation/<checkpoint name>_...` beside the trials.
+        """
+        checkpoints = [p.parent for p in self.path.glob(f"*/checkpoint_*/{CHECKPOINT_MARKER}")]
         if not checkpoints:
             raise FileNotFoundError(f"no checkpoint under {self.path}: has training run (and finished one iteration)?")
         return max(checkpoints, key=lambda p: p.stat().st_mtime)

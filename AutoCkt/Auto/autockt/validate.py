@@ -1,9 +1,11 @@
 """
-# Validation: the greedy policy on targets it never trained on
+# Validation: the trained policy on targets it never trained on
 
 `validate(checkpoint)` rebuilds the training environment from the files saved with the run,
-rolls the policy out greedily (its most likely action each step) from the reset point
-towards each unseen target, and reports how many it reached, in how many steps, and at what
+rolls the policy out from the reset point towards each unseen target, greedily (its most
+likely action each step) or, with `sample=True`, sampling its actions as AutoCkt's own
+validation did (each target's samples seeded by the run's seed and the target's index, so a
+report is reproducible whatever the number of worker threads), and reports how many it reached, in how many steps, and at what
 cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
 and missed targets in spec space to `reached.png`, by default under
 `<experiment>/validation/<checkpoint>_seed<seed>_n<n>/`.
@@ -15,9 +17,10 @@ the server's simulations overlap; the policy itself is a tiny MLP on one torch t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ import numpy as np
 import torch
 from autockt_shared import CircuitOptimization, MetricSpec, circuit_optimization
 
-from .checkpoints import GreedyPolicy, resolve_checkpoint
+from .checkpoints import TrainedPolicy, resolve_checkpoint
 from .env import AutoCktGym, EnvConfig
 from .experiment import ExperimentDir
 from .simulator import SimulatorConfig
@@ -50,6 +53,7 @@ class ValidationReport:
     simulations: int
     results_file: Path
     plot_file: Path
+    actions: str  # "greedy" or "sampled"
 
     @property
     def reached_fraction(self) -> float:
@@ -57,7 +61,7 @@ class ValidationReport:
 
     def summary(self) -> str:
         return (
-            f"reached {self.n_reached}/{self.n_targets} unseen targets ({100 * self.reached_fraction:.1f} %), "
+            f"{self.actions} policy reached {self.n_reached}/{self.n_targets} unseen targets ({100 * self.reached_fraction:.1f} %), "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
             f"{self.simulations} simulations\nper-target results: {self.results_file}\nplot: {self.plot_file}"
         )
@@ -71,8 +75,9 @@ def validate(
     simulator: SimulatorConfig = SimulatorConfig(),
     output_dir: Path | None = None,
     workers: int = 4,
+    sample: bool = False,
 ) -> ValidationReport:
-    """Greedy rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
+    """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
 
     `checkpoint` may also be an experiment directory (its latest checkpoint is used). `seed`
     `None` uses the run's own seed, which reproduces the validation targets saved with it.
@@ -85,14 +90,16 @@ def validate(
     targets = TargetSet.validation(training, n_specs, seed)
     env_config = record.env_config(training, simulator, horizon=traj_len)
     torch.set_num_threads(1)
-    policy = GreedyPolicy.from_checkpoint(checkpoint)
+    policy = TrainedPolicy.from_checkpoint(checkpoint)
+    rollout = functools.partial(_roll_out, policy=policy, sample_seed=seed if sample else None)
 
     shards = [list(range(i, len(targets), workers)) for i in range(min(workers, len(targets)))]
     with ThreadPoolExecutor(max_workers=len(shards)) as pool:
-        outcomes = [o for shard in pool.map(lambda s: _roll_out_shard(env_config, policy, targets, s), shards) for o in shard]
+        outcomes = [o for shard in pool.map(lambda s: _roll_out_shard(env_config, rollout, targets, s), shards) for o in shard]
     outcomes.sort(key=lambda o: o["index"])
 
-    out = output_dir or experiment.path / "validation" / f"{checkpoint.name}_seed{seed}_n{n_specs}"
+    mode = "sampled" if sample else "greedy"
+    out = output_dir or experiment.path / "validation" / f"{checkpoint.name}_{mode}_seed{seed}_n{n_specs}"
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
@@ -104,6 +111,7 @@ def validate(
         simulations=sum(o["simulations"] for o in outcomes),
         results_file=out / RESULTS_FILE,
         plot_file=out / PLOT_FILE,
+        actions=mode,
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
@@ -112,20 +120,24 @@ def validate(
     return report
 
 
-def _roll_out_shard(config: EnvConfig, policy: GreedyPolicy, targets: TargetSet, indices: Sequence[int]) -> list[dict[str, Any]]:
+def _roll_out_shard(
+    config: EnvConfig, rollout: Callable[[AutoCktGym, Target, int], dict[str, Any]], targets: TargetSet, indices: Sequence[int]
+) -> list[dict[str, Any]]:
     env = AutoCktGym(config)
     try:
-        return [_roll_out(env, policy, targets.targets[i], i) for i in indices]
+        return [rollout(env, targets.targets[i], i) for i in indices]
     finally:
         env.close()
 
 
-def _roll_out(env: AutoCktGym, policy: GreedyPolicy, target: Target, index: int) -> dict[str, Any]:
+def _roll_out(env: AutoCktGym, target: Target, index: int, *, policy: TrainedPolicy, sample_seed: int | None) -> dict[str, Any]:
+    """One episode towards `target`; `sample_seed` `None` acts greedily, else samples with a generator of its own."""
+    rng = None if sample_seed is None else np.random.default_rng([sample_seed, index])
     calls_before = env.simulator.calls
     obs, info = env.reset(options={"target": target})
     steps, done = 0, False
     while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs))
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, rng))
         steps, done = steps + 1, terminated or truncated
     return {
         "index": index,
