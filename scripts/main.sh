@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: install everything, serve the AutoCkt circuits locally
 # (no auth, loopback only), train a PPO agent on the two-stage op-amp, validate it on unseen
-# targets, print the reached fraction and where the TensorBoard logs are, stop the server.
+# targets (greedy, then sampling actions as AutoCkt's validation did), print the reached
+# fractions and where the TensorBoard logs are, stop the server.
 # About 15 minutes on 2 cores.
 # Usage: bash scripts/main.sh
 #   AUTOCKT_MAIN_STEPS   env-step budget of the training (default 140000: about 11 min here)
@@ -43,4 +44,5 @@ echo "AutoCkt server on $URL (log: $SERVER_LOG)"
 "$PY" AutoCkt/scripts/train_general.py --server-url "$URL" --experiment autockt_main \
     --max-env-steps "$STEPS" --moves -3 -1 0 1 3
 "$PY" AutoCkt/scripts/validate.py "$EXPERIMENT_DIR" --server-url "$URL" --n-specs "$SPECS"
+"$PY" AutoCkt/scripts/validate.py "$EXPERIMENT_DIR" --server-url "$URL" --n-specs "$SPECS" --sample
 echo "TensorBoard logs: $EXPERIMENT_DIR  (tensorboard --logdir ~/ray_results)"
