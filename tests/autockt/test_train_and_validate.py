@@ -60,6 +60,9 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     assert report.simulations == sum(o["simulations"] for o in outcomes) == sum(o["steps"] + 1 for o in outcomes)
     assert saved["summary"]["n_reached"] == sum(o["reached"] for o in outcomes)
     assert report.plot_file.read_bytes().startswith(b"\x89PNG")
+    # Per trial: a rerun of the experiment numbers its checkpoints afresh and must not overwrite this report.
+    trial_reports = result.experiment_dir / "validation" / result.checkpoint.parent.name
+    assert report.results_file.parent == trial_reports / f"{result.checkpoint.name}_greedy_seed{experiment.record().seed}_n6"
 
     # Sampled actions: seeded per target, so the outcome does not depend on how targets are
     # spread over worker threads; kept apart from the greedy report.

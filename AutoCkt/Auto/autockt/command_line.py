@@ -97,7 +97,7 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--sample", action="store_true", help="sample each action from the policy (as AutoCkt's validation did) instead of its most likely one"
     )
-    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>")
+    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>")
     parser.add_argument("--workers", type=int, default=4, help="parallel rollouts (default: %(default)s)")
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)

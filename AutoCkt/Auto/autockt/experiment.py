@@ -56,8 +56,18 @@ class ExperimentDir:
     path: Path
 
     def save(self, record: RunRecord, training: TargetSet, validation: TargetSet) -> None:
+        """Write the run's record and targets; refuse to rewrite those of an earlier, different run.
+
+        Every trial under the directory is validated against these files, so overwriting them
+        with another circuit, move grid or seed would silently break the earlier trials.
+        """
         if not training.isdisjoint(validation):
             raise ValueError("validation targets overlap the training targets")
+        if (self.path / RUN_FILE).is_file() and (self.record(), self.training_targets()) != (record, training):
+            raise ValueError(
+                f"{self.path} holds a run with other settings ({self.record()}, "
+                f"{len(self.training_targets())} training targets): choose another experiment name or remove it"
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / RUN_FILE).write_text(json.dumps(dataclasses.asdict(record), indent=1))
         training.save(self.path / TRAINING_TARGETS_FILE)
@@ -89,7 +99,7 @@ class ExperimentDir:
         """The most recently written checkpoint of any trial of this experiment.
 
         A checkpoint is told by RLlib's own marker file, not by its name alone: validation
-        reports live in `validation/<checkpoint name>_...` beside the trials.
+        reports live in `validation/<trial>/<checkpoint name>_...` beside the trials.
         """
         checkpoints = [p.parent for p in self.path.glob(f"*/checkpoint_*/{CHECKPOINT_MARKER}")]
         if not checkpoints:

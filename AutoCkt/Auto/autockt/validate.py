@@ -8,7 +8,7 @@ validation did (each target's samples seeded by the run's seed and the target's 
 report is reproducible whatever the number of worker threads), and reports how many it reached, in how many steps, and at what
 cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
 and missed targets in spec space to `reached.png`, by default under
-`<experiment>/validation/<checkpoint>_seed<seed>_n<n>/`.
+`<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
 Rollouts run on a few threads, each with its own environment (and server connection), so
 the server's simulations overlap; the policy itself is a tiny MLP on one torch thread.
@@ -99,7 +99,8 @@ def validate(
     outcomes.sort(key=lambda o: o["index"])
 
     mode = "sampled" if sample else "greedy"
-    out = output_dir or experiment.path / "validation" / f"{checkpoint.name}_{mode}_seed{seed}_n{n_specs}"
+    trial = checkpoint.relative_to(experiment.path)  # reruns of an experiment number their checkpoints afresh
+    out = output_dir or experiment.path / "validation" / trial.parent / f"{trial.name}_{mode}_seed{seed}_n{n_specs}"
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
