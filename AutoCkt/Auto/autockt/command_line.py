@@ -47,7 +47,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")
     parser.add_argument(
         "--stop-reached-rate", type=float, default=defaults.stop_reached_rate,
-        help="stop once this fraction of recent training episodes reach their target (default: %(default)s)",
+        help="stop once this fraction of recent training episodes reach their target (default: spend the whole budget)",
     )
     parser.add_argument("--env-runners", type=int, help="default: one per CPU core")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="targets and PPO seed (default: %(default)s)")

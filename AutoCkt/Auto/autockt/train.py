@@ -2,8 +2,8 @@
 # Training: PPO on RLlib's current API stack, run by Ray Tune
 
 `train(TrainConfig(...))` generates and saves the target sets, checks that the simulator
-answers, then runs one Tune trial of PPO until the training reached rate or the env-step
-budget is hit. Tune puts results, checkpoints and TensorBoard events under
+answers, then runs one Tune trial of PPO until the env-step budget is spent (or, if asked,
+the training reached rate is hit). Tune puts results, checkpoints and TensorBoard events under
 `<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`).
 
 Defaults are the AutoCkt benchmark's where it defines them (train batch 1200, MLP 64x64,
@@ -81,7 +81,10 @@ class TrainConfig:
     ray_address: str | None = None
     # stopping and checkpoints
     max_env_steps: int = 175_000
-    stop_reached_rate: float | None = 0.97
+    # None spends the whole budget: the training reach rate over 200 exploring episodes is noisy and
+    # runs ahead of unseen targets (main job: stopped at 0.977 after 64.8k steps, 930/1000 unseen;
+    # the full 175k steps: 981).
+    stop_reached_rate: float | None = None
     checkpoint_every: int = 10
     resume_from: Path | None = None
 
