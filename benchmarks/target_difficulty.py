@@ -1,0 +1,134 @@
+"""How hard a circuit's target ranges are: how many targets some design reaches, and whether one design reaches them all.
+
+    python benchmarks/target_difficulty.py [--circuit folded_cascode] [--random 20000] [--searches 60]
+
+An RL sizing benchmark is only as good as its targets. If one design meets every target the
+ranges can produce, the policy need not read the target at all: it learns one walk from the
+reset point to that design, and a reached rate near 100 % says nothing about the agent. If
+most targets are out of reach, no agent can score. This script measures both, in-process:
+
+1. an archive of designs the simulator reaches: `--random` uniform grid points, plus
+   `--searches` coordinate searches (moves of 1, 3 and 8 grid steps per parameter) toward
+   targets drawn beyond the ranges, so that the archive reaches out to the trade-off front;
+2. its Pareto front (the reward is monotone in every metric, so a design dominated by
+   another never meets a target the other misses);
+3. for `--targets` targets drawn from the ranges as training draws them: the fraction met
+   (AutoCkt's rule, reward >= -0.02) by some archive design, a lower bound on what an
+   optimizer can reach; the largest fraction met by one single design; and the fraction met
+   by the reset point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
+import numpy as np
+from autockt_shared import CircuitOptimization, Sense, circuit_optimization
+
+Design = tuple[int, ...]
+Metrics = dict[str, float]
+SEARCH_MOVES = (-8, -3, -1, 1, 3, 8)
+SEARCH_BUDGET = 1500
+
+
+def simulate(circuit: str, design: Design) -> Metrics | None:
+    """The metrics of a grid design, or None when its simulation fails."""
+    opt = circuit_optimization(circuit)
+    try:
+        return opt.simulate({p.name: p.value_at(i) for p, i in zip(opt.params, design)})
+    except Exception:  # a failed design is simply not in the archive
+        return None
+
+
+def ambitious_target(opt: CircuitOptimization[Any, Any], rng: random.Random) -> Metrics:
+    """A target up to 3x beyond the hard end of each range (log-uniform), to pull a search onto the front."""
+    target = {}
+    for m in opt.metrics:
+        if m.sense is Sense.AT_LEAST:
+            target[m.name] = m.range.lo * (3 * m.range.hi / m.range.lo) ** rng.random()
+        else:
+            target[m.name] = m.range.hi * (m.range.lo / (3 * m.range.hi)) ** rng.random()
+    return target
+
+
+def search(job: tuple[str, int, Metrics, list[Design]]) -> list[tuple[Design, Metrics]]:
+    """Coordinate ascent on the reward toward `target` from the best of `starts`; every design it simulates."""
+    circuit, seed, target, starts = job
+    opt = circuit_optimization(circuit)
+    rng = random.Random(seed)
+    visited: list[tuple[Design, Metrics]] = []
+
+    def score(design: Design) -> float:
+        metrics = simulate(circuit, design)
+        if metrics is None:
+            return -float(len(opt.metrics))
+        visited.append((design, metrics))
+        return opt.score(metrics, target)
+
+    best, design = max((score(s), s) for s in starts)
+    improved = True
+    while improved and best < 0 and len(visited) < SEARCH_BUDGET:
+        improved = False
+        for k in rng.sample(range(len(opt.params)), len(opt.params)):
+            for move in SEARCH_MOVES:
+                index = design[k] + move
+                if 0 <= index < opt.params[k].grid_size:
+                    candidate = design[:k] + (index,) + design[k + 1 :]
+                    reward = score(candidate)
+                    if reward > best:
+                        best, design, improved = reward, candidate, True
+    return visited
+
+
+def pareto_front(opt: CircuitOptimization[Any, Any], metrics: Sequence[Metrics]) -> list[Metrics]:
+    """The designs no other design beats or equals in every metric (in each metric's sense)."""
+    signs = np.array([1.0 if m.sense is Sense.AT_LEAST else -1.0 for m in opt.metrics])
+    points = np.array([[x[m.name] for m in opt.metrics] for x in metrics]) * signs
+    front: list[int] = []
+    # in decreasing order of the summed metrics, a design can only be dominated by one already seen
+    for i in np.argsort(-points.sum(axis=1), kind="stable"):
+        if not front or not np.any(np.all(points[front] >= points[i], axis=1)):
+            front.append(int(i))
+    return [metrics[i] for i in front]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--circuit", default="folded_cascode")
+    parser.add_argument("--random", type=int, default=20000, help="uniform random designs")
+    parser.add_argument("--searches", type=int, default=60, help="coordinate searches toward ambitious targets")
+    parser.add_argument("--targets", type=int, default=1000, help="targets drawn from the ranges")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    opt = circuit_optimization(args.circuit)
+    rng = random.Random(args.seed)
+    start = time.perf_counter()
+
+    randoms = [tuple(rng.randrange(p.grid_size) for p in opt.params) for _ in range(args.random)]
+    jobs = [(args.circuit, i, ambitious_target(opt, rng), rng.sample(randoms, 40)) for i in range(args.searches)]
+    # spawn, not fork: a forked libngspice shares its parent's simulator state and hangs
+    with multiprocessing.get_context("spawn").Pool() as pool:
+        random_metrics = pool.starmap(simulate, [(args.circuit, d) for d in randoms], chunksize=200)
+        searched = [m for visited in pool.map(search, jobs, chunksize=1) for _, m in visited]
+    archive = [m for m in random_metrics if m is not None] + searched
+    front = pareto_front(opt, archive)
+
+    targets = [opt.sample_target(rng) for _ in range(args.targets)]
+    met = np.array([[opt.reached(design, t) for t in targets] for design in front])
+    reset = opt.simulate(opt.initial_values())
+    failed = sum(m is None for m in random_metrics)
+    print(f"{opt.name}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {time.perf_counter() - start:.0f} s")
+    print("ranges: " + ", ".join(f"{m.name} {m.sense.value.replace('_', ' ')} [{m.range.lo:.3g}, {m.range.hi:.3g}]" for m in opt.metrics))
+    print(f"targets met by some design (reachable, lower bound): {met.any(axis=0).mean():.1%}")
+    print(f"targets met by the best single design: {met.sum(axis=1).max() / len(targets):.1%}")
+    print(f"targets met by the reset point: {np.mean([opt.reached(reset, t) for t in targets]):.1%}")
+
+
+if __name__ == "__main__":
+    main()
