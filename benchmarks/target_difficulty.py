@@ -29,7 +29,7 @@ from typing import Any
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
 import numpy as np
-from autockt_shared import CircuitOptimization, Sense, circuit_optimization
+from autockt_shared import CircuitOptimization, Sense, circuit_optimization, grid_values
 
 Design = tuple[int, ...]
 Metrics = dict[str, float]
@@ -41,7 +41,7 @@ def simulate(circuit: str, design: Design) -> Metrics | None:
     """The metrics of a grid design, or None when its simulation fails."""
     opt = circuit_optimization(circuit)
     try:
-        return opt.simulate({p.name: p.value_at(i) for p, i in zip(opt.params, design)})
+        return opt.simulate(grid_values(opt.params, design))
     except Exception:  # a failed design is simply not in the archive
         return None
 
@@ -57,21 +57,22 @@ def ambitious_target(opt: CircuitOptimization[Any, Any], rng: random.Random) -> 
     return target
 
 
-def search(job: tuple[str, int, Metrics, list[Design]]) -> list[tuple[Design, Metrics]]:
-    """Coordinate ascent on the reward toward `target` from the best of `starts`; every design it simulates."""
+def search(job: tuple[str, int, Metrics, list[tuple[Design, Metrics]]]) -> list[Metrics]:
+    """Coordinate ascent on the reward toward `target` from the best of `starts` (already
+    simulated random designs); the metrics of every design it simulates."""
     circuit, seed, target, starts = job
     opt = circuit_optimization(circuit)
     rng = random.Random(seed)
-    visited: list[tuple[Design, Metrics]] = []
+    visited: list[Metrics] = []
 
     def score(design: Design) -> float:
         metrics = simulate(circuit, design)
         if metrics is None:
             return -float(len(opt.metrics))
-        visited.append((design, metrics))
+        visited.append(metrics)
         return opt.score(metrics, target)
 
-    best, design = max((score(s), s) for s in starts)
+    best, design = max((opt.score(metrics, target), d) for d, metrics in starts)
     improved = True
     while improved and best < 0 and len(visited) < SEARCH_BUDGET:
         improved = False
@@ -111,18 +112,19 @@ def main() -> None:
     start = time.perf_counter()
 
     randoms = [tuple(rng.randrange(p.grid_size) for p in opt.params) for _ in range(args.random)]
-    jobs = [(args.circuit, i, ambitious_target(opt, rng), rng.sample(randoms, 40)) for i in range(args.searches)]
     # spawn, not fork: a forked libngspice shares its parent's simulator state and hangs
     with multiprocessing.get_context("spawn").Pool() as pool:
         random_metrics = pool.starmap(simulate, [(args.circuit, d) for d in randoms], chunksize=200)
-        searched = [m for visited in pool.map(search, jobs, chunksize=1) for _, m in visited]
-    archive = [m for m in random_metrics if m is not None] + searched
+        simulated = [(d, m) for d, m in zip(randoms, random_metrics) if m is not None]
+        jobs = [(args.circuit, i, ambitious_target(opt, rng), rng.sample(simulated, 40)) for i in range(args.searches)]
+        searched = [m for visited in pool.map(search, jobs, chunksize=1) for m in visited]
+    archive = [m for _, m in simulated] + searched
     front = pareto_front(opt, archive)
 
     targets = [opt.sample_target(rng) for _ in range(args.targets)]
     met = np.array([[opt.reached(design, t) for t in targets] for design in front])
     reset = opt.simulate(opt.initial_values())
-    failed = sum(m is None for m in random_metrics)
+    failed = len(randoms) - len(simulated)
     print(f"{opt.name}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {time.perf_counter() - start:.0f} s")
     print("ranges: " + ", ".join(f"{m.name} {m.sense.value.replace('_', ' ')} [{m.range.lo:.3g}, {m.range.hi:.3g}]" for m in opt.metrics))
     print(f"targets met by some design (reachable, lower bound): {met.any(axis=0).mean():.1%}")

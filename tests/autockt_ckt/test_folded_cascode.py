@@ -23,8 +23,7 @@ def test_reset_point_is_a_stable_non_inverting_amplifier() -> None:
 
 def corner(*, hardest: bool) -> dict[str, float]:
     """The target at the hardest (or easiest) end of every range."""
-    at_least = {m.name: m.sense is Sense.AT_LEAST for m in FOLDED_CASCODE.metrics}
-    return {m.name: m.range.hi if at_least[m.name] == hardest else m.range.lo for m in FOLDED_CASCODE.metrics}
+    return {m.name: m.range.hi if (m.sense is Sense.AT_LEAST) == hardest else m.range.lo for m in FOLDED_CASCODE.metrics}
 
 
 def test_the_reset_point_meets_not_even_the_easiest_target() -> None:

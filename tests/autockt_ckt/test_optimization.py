@@ -15,6 +15,7 @@ from autockt_shared import (
     Range,
     Sense,
     auto_ckt_sim_hdl21,
+    grid_values,
     settaluri_reward,
 )
 from pydantic import TypeAdapter
@@ -100,3 +101,10 @@ def test_sampled_designs_are_grid_points_covering_the_range() -> None:
         values = [d[p.name] for d in designs]
         assert all(p.value_at(p.index_of(v)) == v for v in values)
         assert min(values) == p.value_at(0) and max(values) == p.value_at(p.grid_size - 1)
+
+
+def test_grid_values_round_trip_the_reset_point_and_refuse_a_design_of_the_wrong_length() -> None:
+    params = TWO_STAGE_OPAMP.params
+    assert grid_values(params, [p.index_of(p.initial) for p in params]) == TWO_STAGE_OPAMP.initial_values()
+    with pytest.raises(ValueError):
+        grid_values(params, [0] * (len(params) - 1))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import gymnasium as gym
 import numpy as np
-from autockt_shared import ParamSpec
+from autockt_shared import ParamSpec, grid_values
 
 DEFAULT_MOVES: tuple[int, ...] = (-1, 0, 2)
 """AutoCkt's action per parameter: one grid step down, stay, or two up."""
@@ -43,7 +43,7 @@ class ParamGrid:
 
     def values(self, indices: np.ndarray) -> dict[str, float]:
         """The parameter values, by name, that the simulation Rpc takes."""
-        return {p.name: p.value_at(int(i)) for p, i in zip(self.params, indices)}
+        return grid_values(self.params, indices)
 
     def normalized(self, indices: np.ndarray) -> np.ndarray:
         """Each parameter's grid position scaled to [-1, 1] (a one-point grid sits at -1)."""

@@ -16,7 +16,7 @@ about a circuit, with no circuit code in it:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from functools import cached_property
 from typing import Any, Generic, Protocol, TypeVar
@@ -109,6 +109,11 @@ class ParamSpec:
         """A grid point drawn uniformly."""
         return self.value_at(int(rng.uniform(0, self.grid_size)))
 
+
+def grid_values(params: Sequence[ParamSpec], indices: Iterable[int]) -> dict[str, float]:
+    """The parameter values, by name, of a design given as one grid index per parameter
+    (how optimizers move through a design space; the simulation Rpc takes values)."""
+    return {p.name: p.value_at(int(i)) for p, i in zip(params, indices, strict=True)}
 
 def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
     """The `ParamSpec`s of a pydantic dataclass whose fields were declared with `grid_field`, in field order."""
