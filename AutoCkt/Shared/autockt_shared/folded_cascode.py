@@ -59,6 +59,7 @@ folded_cascode_sim = Rpc(
     return_type=OpAmpOutput,
     docstring="""Simulate the rail-to-rail folded-cascode op-amp (45 nm BSIM4, ngspice): operating
     point and AC sweep 1 Hz - 10 GHz; returns gain, unity-gain bandwidth, phase margin and supply current.""",
+    deterministic=True,  # both engines give bit-identical results for the same input
 )
 
 FOLDED_CASCODE: CircuitOptimization[FoldedCascodeInput, OpAmpOutput] = CircuitOptimization(

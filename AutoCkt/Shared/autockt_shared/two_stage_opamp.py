@@ -53,6 +53,7 @@ auto_ckt_sim_hdl21 = Rpc(
     return_type=OpAmpOutput,
     docstring="""Simulate the AutoCkt two-stage Miller op-amp (45 nm BSIM4, ngspice): operating
     point and AC sweep 1 Hz - 10 GHz; returns gain, unity-gain bandwidth, phase margin and supply current.""",
+    deterministic=True,  # both engines give bit-identical results for the same input
 )
 
 TWO_STAGE_OPAMP: CircuitOptimization[OpAmpInput, OpAmpOutput] = CircuitOptimization(

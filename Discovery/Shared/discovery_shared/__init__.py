@@ -16,6 +16,7 @@ example = Rpc(name="example", input_type=Example, return_type=Example, docstring
 ```
 """
 
+from .batch import BatchError, BatchItem, BatchResult
 from .codec import Codec
 from .errors import (
     DiscoveryError,
@@ -29,6 +30,9 @@ from .errors import (
 from .rpc import LOCAL_USER, Handler, RemoteCaller, Registry, Rpc, User, registry
 
 __all__ = [
+    "BatchError",
+    "BatchItem",
+    "BatchResult",
     "Codec",
     "DiscoveryError",
     "ErrorBody",

@@ -22,6 +22,7 @@ class ErrorType(str, Enum):
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405: Rpcs are POSTed
     UNAUTHORIZED = "unauthorized"  # 401: missing, malformed, expired or revoked credentials
     FORBIDDEN = "forbidden"  # 403: valid credentials, but this user may not call
+    PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: a body or batch past the server's documented limits
     RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
     HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
     TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
@@ -39,6 +40,7 @@ _STATUS = {
     ErrorType.METHOD_NOT_ALLOWED: 405,
     ErrorType.UNAUTHORIZED: 401,
     ErrorType.FORBIDDEN: 403,
+    ErrorType.PAYLOAD_TOO_LARGE: 413,
     ErrorType.RATE_LIMITED: 429,
     ErrorType.HANDLER_ERROR: 500,
     ErrorType.TIMEOUT: 504,

@@ -15,8 +15,10 @@ import inspect
 import json
 import typing
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Awaitable, Callable, Generic, Protocol, TypeVar
 
+from .batch import BatchItem, BatchResult
 from .codec import Codec
 from .errors import NoBackendError, RpcDefinitionError
 
@@ -41,6 +43,8 @@ class RemoteCaller(Protocol):
     """What `discovery_client` installs so that calling an `Rpc` goes to a server."""
 
     def call(self, rpc: Rpc[Any, Any], inp: Any) -> Any: ...
+
+    def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]: ...
 
 
 class Registry:
@@ -95,12 +99,31 @@ class Rpc(Generic[In, Out]):
 
     Input and return types are anything pydantic validates: pydantic dataclasses and models,
     with nested types, enums, tuples, lists and `bytes`.
+
+    Two promises an Rpc may make about its handler, both off by default because a wrong one
+    silently corrupts results:
+    - `idempotent`: running an input twice does no harm, so a client may resend a call whose
+      connection dropped after it may have reached the handler (a simulation; not a purchase).
+    - `deterministic`: the same input always gives the same output (implies idempotent), so a
+      server may answer a repeated input from its result cache.
+    Neither enters the fingerprint: they change how calls are run, not what travels.
     """
 
-    def __init__(self, name: str, input_type: type[In], return_type: type[Out], docstring: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        input_type: type[In],
+        return_type: type[Out],
+        docstring: str = "",
+        *,
+        idempotent: bool = False,
+        deterministic: bool = False,
+    ) -> None:
         if not name.isidentifier():
             raise RpcDefinitionError(f"Rpc name {name!r} must be a Python identifier: it becomes the path /{name}")
         self.name = name
+        self.deterministic = deterministic
+        self.idempotent = idempotent or deterministic
         self.input_type = input_type
         self.return_type = return_type
         self.docstring = inspect.cleandoc(docstring)
@@ -136,6 +159,32 @@ class Rpc(Generic[In, Out]):
         if handler.is_async:
             result = _run_blocking(result)  # type: ignore[arg-type]
         return self.return_codec.validate(result)
+
+    def batch(self, inputs: Sequence[In]) -> BatchResult[Out]:
+        """Run every input, on the server when a client was started (one request), else
+        in-process; one `BatchItem` per input, in order, each failing on its own."""
+        if registry.remote is not None:
+            return registry.remote.call_batch(self, inputs)
+        handler = self._local_handler()
+        if handler.is_async:
+            return _run_blocking(self._local_batch_async(handler, inputs))
+        return BatchResult(self.name, [self._local_item(handler, inp) for inp in inputs])
+
+    def _local_item(self, handler: Handler[In, Out], inp: In) -> BatchItem[Out]:
+        try:
+            return BatchItem.success(self.return_codec.validate(handler.invoke(self.input_codec.validate(inp), LOCAL_USER)))
+        except Exception as err:  # each item fails on its own, with what a single call would raise
+            return BatchItem.failure(err)
+
+    async def _local_batch_async(self, handler: Handler[In, Out], inputs: Sequence[In]) -> BatchResult[Out]:
+        async def item(inp: In) -> BatchItem[Out]:
+            try:
+                result = await handler.invoke(self.input_codec.validate(inp), LOCAL_USER)  # type: ignore[misc]
+                return BatchItem.success(self.return_codec.validate(result))
+            except Exception as err:
+                return BatchItem.failure(err)
+
+        return BatchResult(self.name, await asyncio.gather(*(item(inp) for inp in inputs)))
 
     async def acall(self, inp: In) -> Out:
         """`await rpc.acall(inp)`: like calling it, without blocking a running event loop."""
