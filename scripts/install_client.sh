@@ -6,4 +6,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
 ensure_venv
 pip_install torch==2.13.0
 editable Discovery/Shared Discovery/Client Example/Shared Example/Client AutoCkt/Shared AutoCkt/Auto
+check_consistent client
 echo "client packages installed in $VENV"

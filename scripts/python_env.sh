@@ -12,9 +12,18 @@ ensure_venv() {
     "$VENV/bin/python" -m pip install -q --upgrade pip setuptools wheel
 }
 
-# pip_install ARGS...: quiet pip inside the venv.
+# pip_install ARGS...: quiet pip inside the venv, under the repository's version constraints.
 pip_install() {
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$ROOT/constraints.txt" "$@"
+}
+
+# check_consistent WHAT: fail the install if the environment's requirements disagree (see constraints.txt).
+check_consistent() {
+    if ! "$VENV/bin/python" -m pip check >/dev/null; then
+        "$VENV/bin/python" -m pip check || true
+        echo "error: the $1 install in $VENV is inconsistent (above); constraints.txt should prevent this: fix it there, then re-run" >&2
+        exit 1
+    fi
 }
 
 # editable PATH...: install the monorepo's own packages, editable, by path from the root.
