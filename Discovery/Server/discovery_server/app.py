@@ -1,12 +1,16 @@
 """
 # The FastAPI application
 
-`create_app` turns implemented `Rpc`s into `POST /{name}` routes. Bodies are decoded with the
-Rpc's own codec (not FastAPI's body parsing), so the server validates exactly what the client
-encoded; the OpenAPI document is assembled from the same codecs.
+`create_app` turns implemented `Rpc`s into `POST /{name}` and `POST /{name}/batch` routes.
+Bodies are decoded with the Rpc's own codec (not FastAPI's body parsing), so the server
+validates exactly what the client encoded; the OpenAPI document is assembled from the same
+codecs.
 
-Each Rpc call passes, in order: authentication (a FastAPI dependency, `Config.auth`), the
-per-user `Limiter`, decoding, the handler; its outcome and time then go to the `UsageStore`.
+Each call passes, in order: authentication (`Config.auth`), the per-user `Limiter`, then the
+one call path of calls.py (decoding, the result cache, the handler, encoding), which a batch
+runs for each of its items at once; the outcome and time then go to the `UsageStore` and
+the metrics. The Rpc routes are plain Starlette routes: FastAPI's per-request parameter
+machinery would only re-do what the codecs do, and costs time on every call.
 """
 
 from __future__ import annotations
@@ -14,20 +18,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from functools import partial
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Iterable
 
-from discovery_shared import ErrorType, Rpc, User, WireValidationError, registry
-from fastapi import Depends, FastAPI, Request, Response
+from discovery_shared import Rpc, User, registry
+from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
+from .auth import Authenticator
+from .batch import BatchBody, encode_answers
 from .builtin_routes import install_builtin_routes
+from .cache import ResultCache
+from .calls import Outcome, RpcRunner
 from .config import Config
 from .errors import ApiError, install_error_handlers
 from .limits import Limiter
-from .openapi import install_openapi, rpc_openapi_extra
+from .openapi import install_openapi
 from .usage import SqliteUsageStore, UsageStore
 
 log = logging.getLogger("discovery_server")
@@ -50,6 +59,7 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     authenticate = config.auth.authenticator()
     usage = SqliteUsageStore(config.usage_db) if config.authenticated and config.usage_db else None
     limiter = Limiter(config.limits)
+    cache = ResultCache(config.result_cache_size, config.result_cache_namespace) if config.result_cache_size > 0 else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -69,68 +79,64 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     )
     install_error_handlers(app)
     for rpc in served:
-        app.post(
-            f"/{rpc.name}",
-            name=rpc.name,
-            summary=rpc.name,
-            description=rpc.docstring,
-            response_class=Response,
-            openapi_extra=rpc_openapi_extra(rpc),
-        )(_endpoint(rpc, authenticate, limiter, usage, executor, config.handler_timeout))
+        runner = RpcRunner(rpc, executor, config.handler_timeout, cache)
+        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), authenticate, limiter, usage)
+        app.router.routes.append(Route(f"/{rpc.name}", routes.single, methods=["POST"], name=rpc.name))
+        app.router.routes.append(Route(f"/{rpc.name}/batch", routes.batch, methods=["POST"], name=f"{rpc.name}_batch"))
     install_builtin_routes(app, served, authenticate)
-    install_openapi(app)
+    install_openapi(app, served, config.max_batch)
     log.info("serving Rpcs: %s", ", ".join(rpc.name for rpc in served) or "(none)")
+    if cache is not None:
+        cached = [rpc.name for rpc in served if rpc.deterministic]
+        log.info("result cache: %d entries for %s", config.result_cache_size, ", ".join(cached) or "(no deterministic Rpc)")
     return app
 
 
-def _endpoint(
-    rpc: Rpc[Any, Any],
-    authenticate: Callable[..., Any],
-    limiter: Limiter,
-    usage: UsageStore | None,
-    executor: ThreadPoolExecutor,
-    timeout: float | None,
-) -> Callable[..., Any]:
-    async def endpoint(request: Request, user: User = Depends(authenticate)) -> Response:
-        with limiter.admit(user.uid):
-            started, ok = time.perf_counter(), False
-            try:
-                inp = rpc.input_codec.decode(await request.body())
-                result = await _run_handler(rpc, inp, user, executor, timeout)
-                ok = True
-            finally:
-                if usage is not None:
-                    await run_in_threadpool(usage.record_call, user, rpc.name, ok, time.perf_counter() - started)
-        return Response(rpc.return_codec.encode(result), media_type="application/json")
+class _RpcRoutes:
+    """The endpoints of one Rpc: a single call, and a batch of them."""
 
-    return endpoint
+    def __init__(
+        self,
+        runner: RpcRunner,
+        batch_body: BatchBody,
+        authenticate: Authenticator,
+        limiter: Limiter,
+        usage: UsageStore | None,
+    ) -> None:
+        self._runner = runner
+        self._batch_body = batch_body
+        self._authenticate = authenticate
+        self._limiter = limiter
+        self._usage = usage
 
+    async def single(self, request: Request) -> Response:
+        user = await self._authenticate(request)
+        with self._limiter.admit(user.uid):
+            outcome = await self._runner.run(await request.body(), user)
+            await self._record(user, [outcome])
+        if outcome.error is not None:
+            raise outcome.error
+        return Response(outcome.output, media_type="application/json")
 
-async def _run_handler(
-    rpc: Rpc[Any, Any], inp: Any, user: User, executor: ThreadPoolExecutor, timeout: float | None
-) -> Any:
-    assert rpc.handler is not None
-    handler = rpc.handler
-    if handler.is_async:
-        call = handler.invoke(inp, user)
-    else:
-        call = asyncio.get_running_loop().run_in_executor(executor, partial(handler.invoke, inp, user))
-    try:
-        result = await asyncio.wait_for(call, timeout)  # type: ignore[arg-type]
-    except asyncio.TimeoutError:
-        raise ApiError(
-            ErrorType.TIMEOUT, f"Rpc {rpc.name!r} ran past the server's limit of {timeout} s", {"timeout": timeout}
-        ) from None
-    except Exception as err:
-        log.exception("handler of Rpc %r raised", rpc.name)
-        raise ApiError(
-            ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}
-        ) from None
-    try:
-        return rpc.return_codec.validate(result)
-    except WireValidationError as err:
-        raise ApiError(
-            ErrorType.HANDLER_ERROR,
-            f"handler of Rpc {rpc.name!r} returned an invalid {rpc.return_type.__name__}: {err}",
-            {"exception": "InvalidReturnValue"},
-        ) from None
+    async def batch(self, request: Request) -> Response:
+        user = await self._authenticate(request)
+        started = time.perf_counter()
+        try:
+            items = self._batch_body.split(await request.body())
+        except ApiError as err:  # no items to answer: the whole request fails, as one failed call
+            refused = Outcome(None, err, time.perf_counter() - started)
+            self._runner.metrics.call(refused.seconds, err.body.type)
+            await self._record(user, [refused])
+            raise
+        with self._limiter.admit(user.uid, calls=len(items)):
+            outcomes = await asyncio.gather(*(self._runner.run(item, user, i) for i, item in enumerate(items)))
+            await self._record(user, outcomes)
+        self._runner.metrics.batches.inc()
+        return Response(encode_answers(outcomes), media_type="application/json")
+
+    async def _record(self, user: User, outcomes: Sequence[Outcome]) -> None:
+        if self._usage is None or not outcomes:
+            return
+        errors = sum(outcome.error is not None for outcome in outcomes)
+        seconds = sum(outcome.seconds for outcome in outcomes)
+        await run_in_threadpool(self._usage.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds)

@@ -14,6 +14,8 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from .serve import loop_and_parser
+
 
 class BackgroundServer:
     """Runs `app` with uvicorn on a free port of `host`, in a daemon thread, until closed."""
@@ -24,7 +26,7 @@ class BackgroundServer:
         self._socket.bind((host, 0))
         self.host, self.port = self._socket.getsockname()[:2]
         self.url = f"http://{self.host}:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **loop_and_parser()))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"discovery-server-{self.port}", daemon=True
         )

@@ -1,12 +1,15 @@
 """
 # Built-in routes
 
-`GET /` (alive), `GET /version` (package versions) and `GET /rpcs` (what this server runs,
-with the schema fingerprints that clients compare against their own).
+`GET /` (alive), `GET /version` (package versions), `GET /rpcs` (what this server runs,
+with the schema fingerprints that clients compare against their own) and `GET /metrics`
+(Prometheus text format: calls, errors, latencies, cache hits; see metrics.py).
 
-Only `/` is open to anyone (load balancers and uptime checks probe it); `/version` and `/rpcs`
-need the same credentials as the Rpcs, since they tell a stranger what runs here. Clients send
-their token with every request anyway, so this costs them nothing.
+Only `/` is open to anyone (load balancers and uptime checks probe it); `/version`, `/rpcs`
+and `/metrics` need the same credentials as the Rpcs, since they tell a stranger what runs
+here and who keeps it busy. Clients send their token with every request anyway, so this costs
+them nothing; a Prometheus scraper sends one as a bearer token (`authorization` in its
+scrape config).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from importlib import metadata
 from typing import Any, Callable
 
 from discovery_shared import Rpc
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 
 
@@ -64,3 +68,7 @@ def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]], authentica
     @app.get("/rpcs", summary="The Rpcs this server runs", dependencies=authenticated)
     async def list_rpcs() -> list[RpcInfo]:
         return infos
+
+    @app.get("/metrics", summary="Prometheus metrics", dependencies=authenticated, response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -2,12 +2,13 @@
 # Command-line configuration
 
 What every `start_server.py` script shares: `.env` then flags (flags win), so each app's
-script only imports its handlers and calls `serve_from_command_line`.
+script only imports its handlers and calls `serve_from_command_line`, passing a `base` Config
+for defaults of its own (e.g. a result cache on by default).
 
 Variables read from the environment or `.env`:
-THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID,
-GOOGLE_APPLICATION_CREDENTIALS, DISCOVERY_CHECK_REVOKED,
-DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
+THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_RESULT_CACHE_SIZE;
+DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID, GOOGLE_APPLICATION_CREDENTIALS,
+DISCOVERY_CHECK_REVOKED, DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .usage import DEFAULT_USAGE_DB
 
 
 def config_from_command_line(description: str, argv: list[str] | None = None, base: Config | None = None) -> Config:
-    """A `Config` from `.env` and flags (flags win); `--help` lists them."""
+    """A `Config` from `.env` and flags (flags win) over `base`'s settings; `--help` lists them."""
     # The .env of the directory the user runs from, under the real environment; read, not loaded
     # into os.environ, so that parsing a command line has no effect on the rest of the process.
     env = {**dotenv_values(find_dotenv(usecwd=True)), **os.environ}.get
@@ -36,7 +37,14 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
     parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
-    parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call (default: none)")
+    parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)")
+    parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH", base.max_batch)), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
+    parser.add_argument(
+        "--result-cache-size",
+        type=int,
+        default=int(env("DISCOVERY_RESULT_CACHE_SIZE", base.result_cache_size)),
+        help="results of deterministic Rpcs kept for repeated inputs, in entries; 0: no cache (default: DISCOVERY_RESULT_CACHE_SIZE or %(default)s)",
+    )
     auth = parser.add_argument_group("authentication")
     auth.add_argument("--auth", choices=("none", "firebase"), default=env("DISCOVERY_AUTH", "none"), help="default: DISCOVERY_AUTH or %(default)s")
     auth.add_argument("--firebase-project", default=env("FIREBASE_PROJECT_ID"), help="Firebase project id (default: FIREBASE_PROJECT_ID)")
@@ -54,6 +62,10 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     usage.add_argument("--calls-per-minute", type=int, default=_int(env("DISCOVERY_CALLS_PER_MINUTE")), help="per-user cap (default: DISCOVERY_CALLS_PER_MINUTE or none)")
     usage.add_argument("--concurrent-calls", type=int, default=_int(env("DISCOVERY_CONCURRENT_CALLS")), help="per-user cap on calls in flight (default: DISCOVERY_CONCURRENT_CALLS or none)")
     args = parser.parse_args(argv)
+    if args.max_batch < 1:
+        parser.error(f"--max-batch must be at least 1, not {args.max_batch}")
+    if args.result_cache_size < 0:
+        parser.error(f"--result-cache-size must be 0 (no cache) or more, not {args.result_cache_size}")
     auth_config: AuthConfig = NoAuth()
     if args.auth == "firebase":
         if not args.firebase_project:
@@ -64,6 +76,8 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
         host=args.host,
         port=args.port,
         handler_timeout=args.handler_timeout,
+        max_batch=args.max_batch,
+        result_cache_size=args.result_cache_size,
         auth=auth_config,
         allow_public_without_auth=args.allow_public_no_auth,
         public_docs=args.public_docs,
@@ -72,9 +86,9 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     )
 
 
-def serve_from_command_line(description: str, argv: list[str] | None = None) -> None:
-    """Parse `.env` and flags, then serve every implemented Rpc; blocks."""
-    configure(config_from_command_line(description, argv))
+def serve_from_command_line(description: str, argv: list[str] | None = None, base: Config | None = None) -> None:
+    """Parse `.env` and flags over `base`'s settings, then serve every implemented Rpc; blocks."""
+    configure(config_from_command_line(description, argv, base))
     try:
         start_server()
     except AuthConfigError as err:  # configuration the user must fix: a message, not a traceback

@@ -14,9 +14,15 @@ from .limits import UserLimits
 class Config:
     """How and where a Discovery server runs.
 
-    `handler_timeout` bounds each Rpc call in seconds (None: no bound); a call past it
-    answers 504 while its worker thread is left to finish. `max_threads` bounds how many
-    sync handlers run at once.
+    `handler_timeout` bounds each Rpc call (each item of a batch) in seconds from when its
+    handler starts (None: no bound); a call past it answers 504 while its worker thread is left
+    to finish. `max_threads` bounds how many sync handlers run at once; more calls wait for a
+    thread. `max_batch` bounds the items of one `POST /{rpc}/batch` (more: 413).
+
+    Result cache: with `result_cache_size` > 0 (entries), the outputs of Rpcs declared
+    `deterministic` are kept and answered again for the same input (cache.py);
+    `result_cache_namespace` goes into every key: set it to what the Rpcs' results depend on
+    beyond their input, e.g. the content hash of the model files the server simulates with.
 
     Auth: `auth` is `NoAuth()` (development: loopback only, unless
     `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
@@ -35,6 +41,9 @@ class Config:
     auth: AuthConfig = field(default_factory=NoAuth)
     handler_timeout: float | None = None
     max_threads: int = 32
+    max_batch: int = 256
+    result_cache_size: int = 0
+    result_cache_namespace: str = ""
     log_level: str = "info"
     usage_db: str | None = None
     limits: UserLimits = field(default_factory=UserLimits)

@@ -39,7 +39,6 @@ class ApiError(Exception):
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(WireValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
@@ -48,12 +47,12 @@ async def _api_error(_: Request, err: ApiError) -> JSONResponse:
     return err.response()
 
 
-async def _validation_error(_: Request, err: WireValidationError) -> JSONResponse:
-    return ApiError(
-        ErrorType.VALIDATION,
-        str(err),
-        {"fields": [e.model_dump(mode="json") for e in err.errors]},
-    ).response()
+def validation_error(err: WireValidationError, index: int | None = None) -> ApiError:
+    """The 422 of an input that does not fit; `index` is the input's place in a batch, if it is in one."""
+    fields = [e.model_dump(mode="json") for e in err.errors]
+    if index is None:
+        return ApiError(ErrorType.VALIDATION, str(err), {"fields": fields})
+    return ApiError(ErrorType.VALIDATION, f"item {index}: {err}", {"index": index, "fields": fields})
 
 
 async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
@@ -62,7 +61,7 @@ async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResp
             ErrorType.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}; Rpcs are POSTed"
         ).response()
     if err.status_code == 404:
-        name = request.url.path.lstrip("/")
+        name = request.url.path.strip("/").removesuffix("/batch")
         return ApiError(
             ErrorType.NOT_FOUND,
             f"no Rpc or route {request.url.path!r} on this server; GET /rpcs lists what it serves",

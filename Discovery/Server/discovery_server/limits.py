@@ -40,20 +40,32 @@ class Limiter:
         self._running: defaultdict[str, int] = defaultdict(int)
 
     @contextmanager
-    def admit(self, uid: str) -> Iterator[None]:
-        """Hold one of the user's slots for the duration of the block, or raise a 429 `ApiError`."""
+    def admit(self, uid: str, calls: int = 1) -> Iterator[None]:
+        """Hold one of the user's slots for the duration of the block, or raise a 429 `ApiError`.
+
+        A batch is one request in flight but `calls` calls per minute: batching must not be a
+        way around the per-minute cap.
+        """
         now = time.monotonic()
         recent = self._recent[uid]
         while recent and recent[0] <= now - WINDOW_SECONDS:
             recent.popleft()
         per_minute, concurrent = self._limits.calls_per_minute, self._limits.concurrent_calls
-        if per_minute is not None and len(recent) >= per_minute:
-            wait = recent[0] + WINDOW_SECONDS - now
-            raise _rate_limited(f"more than {per_minute} calls per minute", wait)
+        if per_minute is not None:
+            if calls > per_minute:
+                raise ApiError(
+                    ErrorType.PAYLOAD_TOO_LARGE,
+                    f"a batch of {calls} items is more than this user's limit of {per_minute} calls per minute; "
+                    "send smaller batches",
+                    {"items": calls, "calls_per_minute": per_minute},
+                )
+            if len(recent) + calls > per_minute:
+                wait = recent[len(recent) + calls - per_minute - 1] + WINDOW_SECONDS - now
+                raise _rate_limited(f"more than {per_minute} calls per minute", wait)
         if concurrent is not None and self._running[uid] >= concurrent:
             raise _rate_limited(f"more than {concurrent} calls at once", 1.0)
         if per_minute is not None:
-            recent.append(now)
+            recent.extend([now] * calls)
         self._running[uid] += 1
         try:
             yield

@@ -32,7 +32,8 @@ class UserRecord:
 
 @dataclass(frozen=True)
 class UsageRecord:
-    """One user's totals for one Rpc; `seconds` is time spent decoding and running the handler."""
+    """One user's totals for one Rpc; each item of a batch is one call; `seconds` adds up each call's time
+    decoding and running the handler (the items of a batch run at once, so it can exceed the wall time)."""
 
     uid: str
     rpc: str
@@ -42,9 +43,11 @@ class UsageRecord:
 
 
 class UsageStore(Protocol):
-    """Where the server records each authenticated call. Called from worker threads."""
+    """Where the server records authenticated calls. Called from worker threads."""
 
-    def record_call(self, user: User, rpc: str, ok: bool, seconds: float) -> None: ...
+    def record_calls(self, user: User, rpc: str, calls: int, errors: int, seconds: float) -> None:
+        """Add `calls` calls of `rpc` by `user`, `errors` of them failed, in one transaction (a batch is one)."""
+        ...
 
     def users(self) -> list[UserRecord]: ...
 
@@ -88,7 +91,7 @@ class SqliteUsageStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
-    def record_call(self, user: User, rpc: str, ok: bool, seconds: float) -> None:
+    def record_calls(self, user: User, rpc: str, calls: int, errors: int, seconds: float) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with self._lock, self._db:  # one transaction: committed together or rolled back
             self._db.execute(
@@ -97,10 +100,10 @@ class SqliteUsageStore:
                 (user.uid, user.email, user.name, now, now),
             )
             self._db.execute(
-                "INSERT INTO usage (uid, rpc, calls, errors, seconds) VALUES (?, ?, 1, ?, ?) "
-                "ON CONFLICT (uid, rpc) DO UPDATE SET calls = calls + 1, errors = errors + excluded.errors, "
+                "INSERT INTO usage (uid, rpc, calls, errors, seconds) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (uid, rpc) DO UPDATE SET calls = calls + excluded.calls, errors = errors + excluded.errors, "
                 "seconds = seconds + excluded.seconds",
-                (user.uid, rpc, 0 if ok else 1, seconds),
+                (user.uid, rpc, calls, errors, seconds),
             )
 
     def users(self) -> list[UserRecord]:

@@ -1,0 +1,175 @@
+"""
+# Running one call
+
+The one path every call of an Rpc takes, alone or as an item of a batch: decode the input's
+JSON with the Rpc's codec, answer from the result cache or run the handler under the time
+limit, check what it returned, encode it. The failure of a call comes back in its `Outcome`
+rather than raised, so a batch answers each item on its own; a single call raises it.
+
+A sync handler runs on the app's thread pool (it may block); its time limit starts when it
+starts running, not while it waits for a free thread, so the items of a large batch queued
+behind each other are not timed out for waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from discovery_shared import ErrorType, Handler, Rpc, User, WireValidationError
+
+from .cache import ResultCache
+from .errors import ApiError, validation_error
+from .metrics import RpcMetrics
+
+log = logging.getLogger("discovery_server")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call answered: the encoded output, or the error; and its time on the server."""
+
+    output: bytes | None
+    error: ApiError | None
+    seconds: float
+
+
+class RpcRunner:
+    """Runs the calls of one served Rpc."""
+
+    def __init__(
+        self, rpc: Rpc[Any, Any], executor: ThreadPoolExecutor, timeout: float | None, cache: ResultCache | None
+    ) -> None:
+        assert rpc.handler is not None, f"Rpc {rpc.name!r} has no handler"
+        self.rpc = rpc
+        self.metrics = RpcMetrics(rpc.name)
+        self._handler: Handler[Any, Any] = rpc.handler
+        self._executor = executor
+        self._timeout = timeout
+        self._cache = cache if rpc.deterministic else None  # a cache is a promise only deterministic Rpcs make
+
+    async def run(self, data: bytes, user: User, index: int | None = None) -> Outcome:
+        """One call on the JSON `data` of its input; `index` is its place in a batch, named by a validation error."""
+        started = time.perf_counter()
+        output, error = None, None
+        try:
+            output = await self._answer(self.rpc.input_codec.decode(data), user)
+        except WireValidationError as err:
+            error = validation_error(err, index)
+        except ApiError as err:
+            error = err
+        except Exception as err:  # a fault of the server itself: still this call's error only
+            log.exception("call of Rpc %r failed on the server", self.rpc.name)
+            error = ApiError(ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__})
+        seconds = time.perf_counter() - started
+        self.metrics.call(seconds, None if error is None else error.body.type)
+        return Outcome(output, error, seconds)
+
+    async def _answer(self, inp: Any, user: User) -> bytes:
+        if self._cache is None:
+            return await self._compute(inp, user)
+        key = self._cache.key(self.rpc, inp)
+        output = self._cache.get(key)
+        if output is not None:
+            self.metrics.cache_hits.inc()
+            return output
+        self.metrics.cache_misses.inc()
+        output = await self._compute(inp, user)
+        self._cache.put(key, output)
+        return output
+
+    async def _compute(self, inp: Any, user: User) -> bytes:
+        result = await self._invoke(inp, user)
+        try:
+            valid = self.rpc.return_codec.validate(result)
+        except WireValidationError as err:
+            raise ApiError(
+                ErrorType.HANDLER_ERROR,
+                f"handler of Rpc {self.rpc.name!r} returned an invalid {self.rpc.return_type.__name__}: {err}",
+                {"exception": "InvalidReturnValue"},
+            ) from None
+        return self.rpc.return_codec.encode(valid)
+
+    async def _invoke(self, inp: Any, user: User) -> Any:
+        try:
+            if self._handler.is_async:
+                return await self._run_async(inp, user)
+            return await self._run_in_thread(inp, user)
+        except ApiError:
+            raise  # the time limit
+        except Exception as err:
+            log.exception("handler of Rpc %r raised", self.rpc.name)
+            raise ApiError(
+                ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}
+            ) from None
+
+    async def _run_async(self, inp: Any, user: User) -> Any:
+        self.metrics.in_flight.inc()
+        try:
+            if self._timeout is None:
+                return await self._handler.invoke(inp, user)  # type: ignore[misc]
+            task = asyncio.ensure_future(self._handler.invoke(inp, user))  # type: ignore[arg-type]
+            return await self._within_limit(task, _Started(time.monotonic()))
+        finally:
+            self.metrics.in_flight.dec()
+
+    async def _run_in_thread(self, inp: Any, user: User) -> Any:
+        call = _ThreadCall(self._handler, inp, user, self.metrics)
+        self.metrics.waiting.inc()
+        submitted = self._executor.submit(call.run)
+        future = asyncio.wrap_future(submitted)
+        try:
+            if self._timeout is None:
+                return await future
+            return await self._within_limit(future, call)
+        finally:
+            if submitted.cancel():  # never started (the request was cancelled): it waits no more
+                self.metrics.waiting.dec()
+
+    async def _within_limit(self, future: asyncio.Future[Any], call: _Started) -> Any:
+        """The future's result, or a TIMEOUT `ApiError` once it has run `timeout` s since `call.started`."""
+        assert self._timeout is not None
+        wait = self._timeout
+        try:
+            while True:
+                await asyncio.wait({future}, timeout=wait)
+                if future.done():
+                    return future.result()
+                if call.started is None:  # still waiting for a thread: its time has not begun
+                    continue
+                wait = call.started + self._timeout - time.monotonic()
+                if wait <= 0:
+                    raise ApiError(
+                        ErrorType.TIMEOUT,
+                        f"Rpc {self.rpc.name!r} ran past the server's limit of {self._timeout} s",
+                        {"timeout": self._timeout},
+                    )
+        except BaseException:
+            future.cancel()  # an async handler stops; a thread cannot be stopped and finishes unobserved
+            raise
+
+
+class _Started:
+    def __init__(self, started: float | None = None) -> None:
+        self.started = started  # time.monotonic() when the handler began running, None until then
+
+
+class _ThreadCall(_Started):
+    """A sync handler's call on the thread pool; marks when it leaves the queue for a thread."""
+
+    def __init__(self, handler: Handler[Any, Any], inp: Any, user: User, metrics: RpcMetrics) -> None:
+        super().__init__()
+        self._handler, self._inp, self._user, self._metrics = handler, inp, user, metrics
+
+    def run(self) -> Any:
+        self.started = time.monotonic()
+        self._metrics.waiting.dec()
+        self._metrics.in_flight.inc()
+        try:
+            return self._handler.invoke(self._inp, self._user)
+        finally:
+            self._metrics.in_flight.dec()
