@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import ray
 import torch
-from autockt import SimulatorConfig, TargetSet, TrainConfig, TrainedPolicy, train, validate
+from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
+from autockt.specs import Target
+from autockt.validate import roll_out
 from discovery_server import BackgroundServer
 
 TINY_BATCH = 120
@@ -48,7 +52,7 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     assert (len(training), len(validation)) == (30, 20) and training.isdisjoint(validation)
     assert not ray.is_initialized()  # train() shut down the Ray it started
 
-    report = validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server, workers=2)
+    report = validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server)
 
     assert not ray.is_initialized(), "validation must not need a Ray cluster"
     assert report.checkpoint == result.checkpoint
@@ -64,14 +68,39 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     trial_reports = result.experiment_dir / "validation" / result.checkpoint.parent.name
     assert report.results_file.parent == trial_reports / f"{result.checkpoint.name}_greedy_seed{experiment.record().seed}_n6"
 
-    # Sampled actions: seeded per target, so the outcome does not depend on how targets are
-    # spread over worker threads; kept apart from the greedy report.
-    sampled = [
-        validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server, workers=w, sample=True, output_dir=tmp_path / f"s{w}")
-        for w in (1, 3)
-    ]
-    runs = [json.loads(r.results_file.read_text())["targets"] for r in sampled]
-    assert runs[0] == runs[1] and sampled[0].actions == "sampled" and report.actions == "greedy"
+    # Sampled actions: seeded per target, kept apart from the greedy report.
+    sampled = validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server, sample=True)
+    assert sampled.actions == "sampled" and report.actions == "greedy" and sampled.results_file != report.results_file
+
+    # All targets rolled out together (one batch call per step) give each target exactly the
+    # outcome of its own episode rolled out alone, greedy and sampled.
+    policy = TrainedPolicy.from_checkpoint(result.checkpoint)
+    env_config = experiment.record().env_config(training, server, horizon=6)
+    for sample_seed in (None, 3):
+        together = roll_out(policy, env_config, validation.targets[:6], sample_seed)
+        alone = [_roll_out_alone(policy, env_config, target, i, sample_seed) for i, target in enumerate(validation.targets[:6])]
+        assert together == alone
+
+
+def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, index: int, sample_seed: int | None) -> dict[str, Any]:
+    """Validation's rollout as it was before batching: one `AutoCktGym`, one simulation per call."""
+    env = AutoCktGym(config)
+    rng = None if sample_seed is None else np.random.default_rng([sample_seed, index])
+    obs, info = env.reset(options={"target": target})
+    steps, done = 0, False
+    while not done:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, rng))
+        steps, done = steps + 1, terminated or truncated
+    env.close()
+    return {
+        "index": index,
+        "target": target,
+        "reached": bool(info["reached"]),
+        "steps": steps,
+        "final_metrics": info.get("metrics"),
+        "sim_failed": bool(info["sim_failed"]),
+        "simulations": env.simulator.calls,
+    }
 
 
 def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, tmp_path: Path) -> None:

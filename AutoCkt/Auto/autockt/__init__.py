@@ -20,9 +20,11 @@ from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .specs import TargetSet
 from .train import TrainConfig, TrainResult, train
 from .validate import ValidationReport, validate
+from .vector_env import AutoCktVectorEnv
 
 __all__ = [
     "AutoCktGym",
+    "AutoCktVectorEnv",
     "DEFAULT_MOVES",
     "EnvConfig",
     "ParamGrid",

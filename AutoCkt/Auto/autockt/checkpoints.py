@@ -8,6 +8,7 @@ starts no Ray processes, so validation runs anywhere the package is installed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +32,13 @@ def resolve_checkpoint(path: Path) -> Path:
 
 
 class TrainedPolicy:
-    """A checkpoint's policy acting on one observation at a time, for each sub-space of a MultiDiscrete action.
+    """A checkpoint's policy choosing a move for each sub-space of a MultiDiscrete action.
 
     `act(obs)` takes the most likely move (greedy); `act(obs, rng)` samples from the policy's
     distribution, as training's exploring env runners do and as AutoCkt's validation did
     (Ray 0.6's `compute_action` always sampled). Sampling lets a rollout leave a design where
     the greedy moves cycle (up one step, down the next) without ever meeting the target.
+    `act_batch` does the same for many observations.
     """
 
     def __init__(self, module: RLModule) -> None:
@@ -51,10 +53,23 @@ class TrainedPolicy:
         return cls(module)
 
     def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        return self.act_batch(observation[None], None if rng is None else [rng])[0]
+
+    def act_batch(self, observations: np.ndarray, rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
+        """`act` for each row of `observations`; row `i` samples with `rngs[i]`.
+
+        Each row gets a forward pass of its own: one batched pass rounds differently (its logits
+        differ from single rows' by up to 2e-7, measured), which may flip a sampled move, and a
+        target's rollout must not depend on which others share its step. A row costs ~0.13 ms.
+        """
         with torch.no_grad():
-            out = self.module.forward_inference({Columns.OBS: torch.as_tensor(observation[None], dtype=torch.float32)})
-        parts = torch.split(out[Columns.ACTION_DIST_INPUTS][0].double(), self._nvec)
-        if rng is None:
-            return np.array([int(logits.argmax()) for logits in parts], dtype=np.int64)
-        probabilities = [torch.softmax(logits, 0).numpy() for logits in parts]
-        return np.array([rng.choice(len(p), p=p / p.sum()) for p in probabilities], dtype=np.int64)
+            logits = torch.cat(
+                [self.module.forward_inference({Columns.OBS: torch.as_tensor(row[None], dtype=torch.float32)})[Columns.ACTION_DIST_INPUTS] for row in observations]
+            )
+        parts = torch.split(logits.double(), self._nvec, dim=1)
+        if rngs is None:
+            return torch.stack([part.argmax(dim=1) for part in parts], dim=1).numpy().astype(np.int64)
+        probabilities = [torch.softmax(part, dim=1).numpy() for part in parts]
+        return np.array(
+            [[rng.choice(len(p[i]), p=p[i] / p[i].sum()) for p in probabilities] for i, rng in enumerate(rngs)], dtype=np.int64
+        )

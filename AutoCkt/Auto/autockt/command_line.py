@@ -98,7 +98,6 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         "--sample", action="store_true", help="sample each action from the policy (as AutoCkt's validation did) instead of its most likely one"
     )
     parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>")
-    parser.add_argument("--workers", type=int, default=4, help="parallel rollouts (default: %(default)s)")
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
     report = validate(
@@ -108,7 +107,6 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         seed=args.seed,
         simulator=_simulator(args),
         output_dir=args.output_dir,
-        workers=args.workers,
         sample=args.sample,
     )
     print(report.summary())

@@ -39,9 +39,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from autockt_shared import REACHED_BONUS, circuit_optimization
+from discovery_shared import BatchItem
 
 from .params import DEFAULT_MOVES, ParamGrid
-from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .simulator import Metrics, Outcome, SimulationFailure, Simulator, SimulatorConfig
 from .specs import Target, TargetSet
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ DEFAULT_TRAINING_TARGETS = 350
 ERROR_STRETCH = 4.0
 ENV_CONFIG_KEY = "autockt"
 """RLlib hands environments a dict: the `EnvConfig` travels under this key."""
+Design = dict[str, float]
+"""Parameter values by name, as the simulation Rpc takes them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,36 +74,57 @@ class EnvConfig:
     failure_penalty: float | None = None
 
     def for_rllib(self) -> dict[str, EnvConfig]:
-        """The `env_config` dict RLlib passes to `AutoCktGym` in every env runner."""
+        """The `env_config` dict RLlib passes to the environment creator in every env runner."""
         return {ENV_CONFIG_KEY: self}
+
+    @classmethod
+    def of(cls, config: EnvConfig | Mapping[str, Any] | None) -> EnvConfig:
+        """`config` itself, the one RLlib's `env_config` dict carries (`for_rllib`), or the default."""
+        if config is None or isinstance(config, EnvConfig):
+            return config or cls()
+        return config.get(ENV_CONFIG_KEY) or cls()
 
 
 class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
-    """The AutoCkt environment over any `CircuitOptimization` (see the module docstring)."""
+    """The AutoCkt environment over any `CircuitOptimization` (see the module docstring).
+
+    `reset` and `step` each run in two halves around one simulation: `begin_reset` /
+    `begin_step` say which design to simulate, `end_reset` / `end_step` turn its outcome into
+    the observation, reward and flags. `AutoCktVectorEnv` and batched validation call the halves
+    themselves, to simulate the designs of many environments in one batch call; the episode
+    logic is this class's, whoever simulates. `simulator` given: the environment uses it and
+    leaves closing it to its owner; else it opens (and closes) its own.
+    """
 
     metadata: dict[str, Any] = {"render_modes": []}
 
-    def __init__(self, config: EnvConfig | Mapping[str, Any] | None = None) -> None:
-        if config is None or isinstance(config, EnvConfig):
-            self.config = config or EnvConfig()
-        else:
-            self.config = config.get(ENV_CONFIG_KEY) or EnvConfig()
+    def __init__(self, config: EnvConfig | Mapping[str, Any] | None = None, simulator: Simulator | None = None) -> None:
+        self.config = EnvConfig.of(config)
         self.optimization = circuit_optimization(self.config.circuit)
         self.grid = ParamGrid(self.optimization.params, self.config.moves)
         self.targets = self.config.targets or TargetSet.training(self.optimization, DEFAULT_TRAINING_TARGETS, 0).targets
-        self.simulator = Simulator(self.optimization, self.config.simulator)
+        self._owns_simulator = simulator is None
+        self.simulator = simulator or Simulator(self.optimization, self.config.simulator)
         n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
         self.action_space = self.grid.action_space
         self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(3 * n_metrics + n_params + 1,), dtype=np.float32)
         self._indices = self.grid.initial()
         self._target: Target = self.targets[0]
-        self._metrics: dict[str, float] | None = None
+        self._metrics: Metrics | None = None
         self._steps = 0
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Back to the reset point with a new target: `options={"target": {...}}`, else one drawn from the training set."""
+        return self.end_reset(self._simulate(self.begin_reset(seed=seed, options=options)))
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        design = self.begin_step(action)
+        return self.end_step(None if design is None else self._simulate(design))
+
+    def begin_reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Design:
+        """The first half of `reset`: pick the target, go to the reset point; returns the design to simulate."""
         super().reset(seed=seed)
         if options and "target" in options:
             self._target = {m.name: float(options["target"][m.name]) for m in self.optimization.metrics}
@@ -108,17 +132,30 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
             self._target = self.targets[int(self.np_random.integers(len(self.targets)))]
         self._indices = self.grid.initial()
         self._steps = 0
-        self._metrics, failure = self._simulate()
-        return self._observation(), {"sim_failed": failure is not None}
+        self._metrics = None
+        return self.grid.values(self._indices)
 
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def end_reset(self, outcome: Outcome) -> tuple[np.ndarray, dict[str, Any]]:
+        """The second half of `reset`, given the simulation of the design `begin_reset` returned."""
+        self._metrics = self._metrics_of(outcome)
+        return self._observation(), {"sim_failed": not outcome.ok}
+
+    def begin_step(self, action: np.ndarray) -> Design | None:
+        """The first half of `step`: apply the move; returns the design to simulate, or `None` when
+        the reset's own simulation failed (the step then ends the episode without simulating)."""
         self._steps += 1
-        if self._metrics is None:  # the reset's own simulation failed
-            return self._fail("the simulation at reset failed")
+        if self._metrics is None:
+            return None
         self._indices = self.grid.apply(self._indices, action)
-        metrics, failure = self._simulate()
+        return self.grid.values(self._indices)
+
+    def end_step(self, outcome: Outcome | None) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """The second half of `step`, given the simulation of the design `begin_step` returned (`None` if none)."""
+        if outcome is None:
+            return self._fail("the simulation at reset failed")
+        metrics = self._metrics_of(outcome)
         if metrics is None:
-            return self._fail(failure)
+            return self._fail(str(outcome.error))
         self._metrics = metrics
         score = self.optimization.score(metrics, self._target)
         reached = self.optimization.reached(metrics, self._target)
@@ -127,18 +164,25 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         return self._observation(), REACHED_BONUS if reached else score, reached, truncated, info
 
     def close(self) -> None:
-        self.simulator.close()
+        if self._owns_simulator:
+            self.simulator.close()
 
     @property
     def target(self) -> Target:
         return dict(self._target)
 
-    def _simulate(self) -> tuple[dict[str, float] | None, str | None]:
+    def _simulate(self, design: Design) -> Outcome:
         try:
-            return self.simulator.metrics(self.grid.values(self._indices)), None
+            return BatchItem.success(self.simulator.metrics(design))
         except SimulationFailure as err:
-            log.warning("%s; the episode ends with a penalty", err)
-            return None, str(err)
+            return BatchItem.failure(err)
+
+    @staticmethod
+    def _metrics_of(outcome: Outcome) -> Metrics | None:
+        if outcome.error is not None:
+            log.warning("%s; the episode ends with a penalty", outcome.error)
+            return None
+        return outcome.value
 
     def _fail(self, reason: str | None) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         penalty = self.config.failure_penalty

@@ -5,18 +5,24 @@ The environment always simulates through the circuit's `Rpc`; `SimulatorConfig` 
 who answers it: a Discovery server over HTTP (the normal case, and the only one that scales
 to many env runners on many machines), or the handler imported into this process (for
 development without a server). Everything above `Simulator.metrics` is the same code either way.
+
+`Simulator.metrics_batch` simulates many designs in one batch call (`rpc.batch` in-process,
+`Client.call_batch` through a server), at most `SimulatorConfig.max_batch` designs per
+request. A vector environment steps all its sub-environments with it, and validation all its
+unfinished targets: one request per step instead of one per design, and the server spreads
+the designs over its simulator pool.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import discovery_client as dc
 from autockt_shared import CircuitOptimization
-from discovery_shared import DiscoveryError, Rpc
+from discovery_shared import BatchItem, BatchResult, DiscoveryError, Rpc
 
 IN_PROCESS_HANDLERS = "autockt_ckt.handlers"
 """Importing this module attaches every AutoCkt handler to its Rpc (package cktgym-autockt-ckt)."""
@@ -25,6 +31,15 @@ IN_PROCESS_HANDLERS = "autockt_ckt.handlers"
 class SimulationFailure(RuntimeError):
     """One simulation gave no result. The environment turns it into a penalty; callers outside
     an episode (the preflight check of `train`) let it propagate with its cause."""
+
+
+Metrics = dict[str, float]
+Outcome = BatchItem[Metrics]
+"""One design's simulation: its metrics, or (`outcome.error`) the `SimulationFailure` that replaced them."""
+
+SIMULATION_ERRORS = (DiscoveryError, RuntimeError, ValueError)
+"""What a simulation may fail with (server gone, handler or simulator error, refused input). Anything
+else is a bug in the caller and propagates."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +57,12 @@ class SimulatorConfig:
     auth_token: str | None = None
     retry_attempts: int = 4
     timeout_s: float = 120.0
+    max_batch: int = 256
+    """Designs per batch request; a server refuses more than its own `max_batch` (default 256)."""
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1:
+            raise ValueError(f"SimulatorConfig.max_batch must be at least 1, got {self.max_batch}")
 
     def describe(self) -> str:
         if self.in_process:
@@ -66,22 +87,64 @@ class Simulator:
         self.calls = 0
         self._client: dc.Client | None = None
         self._call: Callable[[Rpc[Any, Any], Any], Any]
+        self._call_batch: Callable[[Rpc[Any, Any], Sequence[Any]], BatchResult[Any]]
         if config.in_process:
             _import_in_process_handlers()
             self._call = lambda rpc, inp: rpc(inp)
+            self._call_batch = lambda rpc, inputs: rpc.batch(inputs)
         else:
             self._client = dc.Client(config.client_config())
             self._call = self._client.call
+            self._call_batch = self._client.call_batch
 
-    def metrics(self, values: Mapping[str, float]) -> dict[str, float]:
+    def metrics(self, values: Mapping[str, float]) -> Metrics:
         """The metrics of the design `values`. Every failure to get them (server gone, handler
         error, simulator error, refused input) becomes a `SimulationFailure` carrying the cause."""
         self.calls += 1
         try:
             result = self._call(self.optimization.sim, self.optimization.make_input(values))
-        except (DiscoveryError, RuntimeError, ValueError) as err:
-            raise SimulationFailure(f"{self.optimization.sim.name} failed on {self.config.describe()}: {type(err).__name__}: {err}") from err
+        except SIMULATION_ERRORS as err:
+            raise self._failure(err) from err
         return self.optimization.metric_values(result)
+
+    def metrics_batch(self, designs: Sequence[Mapping[str, float]]) -> BatchResult[Metrics]:
+        """The metrics of every design, in order, in `ceil(len / max_batch)` requests. Each item
+        fails on its own with a `SimulationFailure`, as `metrics` would raise it; a request that
+        fails as a whole (server gone) fails each of its items."""
+        self.calls += len(designs)
+        outcomes: list[Outcome] = []
+        for start in range(0, len(designs), self.config.max_batch):
+            outcomes.extend(self._chunk(designs[start : start + self.config.max_batch]))
+        return BatchResult(self.optimization.sim.name, outcomes)
+
+    def _chunk(self, designs: Sequence[Mapping[str, float]]) -> list[Outcome]:
+        inputs: list[Any] = []
+        refused: dict[int, Outcome] = {}
+        for i, values in enumerate(designs):
+            try:
+                inputs.append(self.optimization.make_input(values))
+            except ValueError as err:
+                refused[i] = self._failed(err)
+        try:
+            answers = iter(self._call_batch(self.optimization.sim, inputs) if inputs else ())
+        except SIMULATION_ERRORS as err:
+            return [self._failed(err)] * len(designs)
+        return [refused[i] if i in refused else self._outcome(next(answers)) for i in range(len(designs))]
+
+    def _outcome(self, item: BatchItem[Any]) -> Outcome:
+        if item.error is None:
+            return BatchItem.success(self.optimization.metric_values(item.value))
+        if not isinstance(item.error, SIMULATION_ERRORS):
+            raise item.error
+        return self._failed(item.error)
+
+    def _failed(self, cause: Exception) -> Outcome:
+        failure = self._failure(cause)
+        failure.__cause__ = cause
+        return BatchItem.failure(failure)
+
+    def _failure(self, cause: Exception) -> SimulationFailure:
+        return SimulationFailure(f"{self.optimization.sim.name} failed on {self.config.describe()}: {type(cause).__name__}: {cause}")
 
     def close(self) -> None:
         if self._client is not None:

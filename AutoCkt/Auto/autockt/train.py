@@ -20,20 +20,23 @@ import functools
 import math
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import ray
 from autockt_shared import circuit_optimization
 from ray import tune
 from ray.rllib.algorithms.ppo import PPO, PPOConfig
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
-from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, AutoCktGym, EnvConfig
+from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, EnvConfig
 from .experiment import ExperimentDir, RunRecord
 from .params import DEFAULT_MOVES
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .specs import TargetSet
+from .vector_env import AutoCktVectorEnv
 
 REACHED_METRIC = "reached_rate"
 """Fraction of recent training episodes that met their target (exploring policy), in `result["env_runners"]`."""
@@ -41,6 +44,7 @@ FAILED_METRIC = "sim_failure_rate"
 EPISODE_WINDOW = 200
 ENV_STEPS = "num_env_steps_sampled_lifetime"
 DEFAULT_STORAGE = Path("~/ray_results")
+ENV_NAME = "autockt"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +163,7 @@ def train(config: TrainConfig = TrainConfig()) -> TrainResult:
 
 
 def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
+    tune.register_env(ENV_NAME, make_env)  # RLlib takes a class or a registered name, not a creator function
     runners = config.env_runners()
     cpus_per_runner = 1.0 if config.ray_address else max(0.1, ((os.cpu_count() or 1) - 1) / runners)
     callbacks: dict[str, Any] = {
@@ -168,10 +173,11 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
     }
     return (
         PPOConfig()
-        .environment(AutoCktGym, env_config=env.for_rllib())
+        .environment(ENV_NAME, env_config=env.for_rllib())
         .env_runners(
             num_env_runners=runners,
             num_envs_per_env_runner=config.num_envs_per_env_runner,
+            gym_env_vectorize_mode=gym.VectorizeMode.VECTOR_ENTRY_POINT,
             num_cpus_per_env_runner=min(1.0, cpus_per_runner),
             rollout_fragment_length="auto",
         )
@@ -200,6 +206,12 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
         .callbacks(**callbacks)
         .debugging(seed=config.seed)
     )
+
+
+def make_env(context: Mapping[str, Any]) -> AutoCktVectorEnv:
+    """RLlib's env creator: with `gym_env_vectorize_mode` "vector_entry_point" every env runner asks it
+    for its `num_envs_per_env_runner` sub-environments at once (`context["num_envs"]`)."""
+    return AutoCktVectorEnv(context, num_envs=int(context["num_envs"]))
 
 
 def _check_simulator(config: TrainConfig) -> None:

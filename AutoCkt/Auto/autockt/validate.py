@@ -5,23 +5,24 @@
 rolls the policy out from the reset point towards each unseen target, greedily (its most
 likely action each step) or, with `sample=True`, sampling its actions as AutoCkt's own
 validation did (each target's samples seeded by the run's seed and the target's index, so a
-report is reproducible whatever the number of worker threads), and reports how many it reached, in how many steps, and at what
-cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
+report is reproducible however the rollouts are batched), and reports how many it reached, in
+how many steps, and at what cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
 and missed targets in spec space to `reached.png`, by default under
 `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
-Rollouts run on a few threads, each with its own environment (and server connection), so
-the server's simulations overlap; the policy itself is a tiny MLP on one torch thread.
+All targets roll out together: each step, the policy acts on every unfinished target's
+observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
+designs) simulates all their moves, which the server spreads over its simulator pool. Each
+target's rollout is still exactly a lone `AutoCktGym` episode (the environments are driven
+through its two halves), so its outcome does not depend on the others.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import statistics
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,9 @@ from autockt_shared import CircuitOptimization, MetricSpec, circuit_optimization
 from .checkpoints import TrainedPolicy, resolve_checkpoint
 from .env import AutoCktGym, EnvConfig
 from .experiment import ExperimentDir
-from .simulator import SimulatorConfig
+from .simulator import Simulator, SimulatorConfig
 from .specs import Target, TargetSet
+from .vector_env import simulate_designs
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
@@ -74,7 +76,6 @@ def validate(
     seed: int | None = None,
     simulator: SimulatorConfig = SimulatorConfig(),
     output_dir: Path | None = None,
-    workers: int = 4,
     sample: bool = False,
 ) -> ValidationReport:
     """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
@@ -91,12 +92,7 @@ def validate(
     env_config = record.env_config(training, simulator, horizon=traj_len)
     torch.set_num_threads(1)
     policy = TrainedPolicy.from_checkpoint(checkpoint)
-    rollout = functools.partial(_roll_out, policy=policy, sample_seed=seed if sample else None)
-
-    shards = [list(range(i, len(targets), workers)) for i in range(min(workers, len(targets)))]
-    with ThreadPoolExecutor(max_workers=len(shards)) as pool:
-        outcomes = [o for shard in pool.map(lambda s: _roll_out_shard(env_config, rollout, targets, s), shards) for o in shard]
-    outcomes.sort(key=lambda o: o["index"])
+    outcomes = roll_out(policy, env_config, targets.targets, sample_seed=seed if sample else None)
 
     mode = "sampled" if sample else "greedy"
     trial = checkpoint.relative_to(experiment.path)  # reruns of an experiment number their checkpoints afresh
@@ -121,34 +117,47 @@ def validate(
     return report
 
 
-def _roll_out_shard(
-    config: EnvConfig, rollout: Callable[[AutoCktGym, Target, int], dict[str, Any]], targets: TargetSet, indices: Sequence[int]
+def roll_out(
+    policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], sample_seed: int | None = None
 ) -> list[dict[str, Any]]:
-    env = AutoCktGym(config)
+    """One episode towards each target, all stepping together (module docstring); one outcome per target, in order.
+
+    `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
+    """
+    simulator = Simulator(circuit_optimization(config.circuit), config.simulator)
     try:
-        return [rollout(env, targets.targets[i], i) for i in indices]
+        envs = [AutoCktGym(config, simulator=simulator) for _ in targets]
+        rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]
+        designs = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets)]
+        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, designs))]  # type: ignore[arg-type]
+        simulations, steps = [1] * len(targets), [0] * len(targets)
+        infos: list[dict[str, Any]] = [{} for _ in targets]
+        unfinished = list(range(len(targets)))
+        while unfinished:
+            actions = policy.act_batch(np.stack([observations[i] for i in unfinished]), rngs and [rngs[i] for i in unfinished])
+            designs = [envs[i].begin_step(action) for i, action in zip(unfinished, actions)]
+            still = []
+            for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs)):
+                observations[i], _, terminated, truncated, infos[i] = envs[i].end_step(outcome)
+                simulations[i] += design is not None
+                steps[i] += 1
+                if not (terminated or truncated):
+                    still.append(i)
+            unfinished = still
     finally:
-        env.close()
-
-
-def _roll_out(env: AutoCktGym, target: Target, index: int, *, policy: TrainedPolicy, sample_seed: int | None) -> dict[str, Any]:
-    """One episode towards `target`; `sample_seed` `None` acts greedily, else samples with a generator of its own."""
-    rng = None if sample_seed is None else np.random.default_rng([sample_seed, index])
-    calls_before = env.simulator.calls
-    obs, info = env.reset(options={"target": target})
-    steps, done = 0, False
-    while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs, rng))
-        steps, done = steps + 1, terminated or truncated
-    return {
-        "index": index,
-        "target": target,
-        "reached": bool(info["reached"]),
-        "steps": steps,
-        "final_metrics": info.get("metrics"),
-        "sim_failed": bool(info["sim_failed"]),
-        "simulations": env.simulator.calls - calls_before,
-    }
+        simulator.close()
+    return [
+        {
+            "index": i,
+            "target": target,
+            "reached": bool(infos[i]["reached"]),
+            "steps": steps[i],
+            "final_metrics": infos[i].get("metrics"),
+            "sim_failed": bool(infos[i]["sim_failed"]),
+            "simulations": simulations[i],
+        }
+        for i, target in enumerate(targets)
+    ]
 
 
 def plot_reached(optimization: CircuitOptimization[Any, Any], outcomes: Sequence[dict[str, Any]], path: Path) -> None:
