@@ -1,0 +1,124 @@
+"""
+# Any circuit, simulated on the server: `simulate_on_the_server` and what the server offers
+
+A client builds a circuit and its testbench in Hdl21, sends the VLSIR `SimInput` protobuf
+(what `hdl21.sim.to_proto(sim)` makes) and gets the VLSIR `SimResult` protobuf back,
+simulated with the server's ngspice and its process models, which never leave the server.
+`autockt_shared.remote_sim.run_on_the_server(sim)` does both conversions (it needs the
+`hdl21` extra); this module needs neither Hdl21 nor VLSIR, so both sides import it freely.
+
+The server simulates only what its sandbox accepts, checked on the decoded protobuf before
+anything runs: no netlist text from the client (literals, custom analyses, string values,
+measurements, includes, libraries), plain identifiers as names, finite numbers as values,
+only the devices and primitives it offers, and everything within `SANDBOX_LIMITS`. A refusal
+answers 422 whose fields point into the protobuf, e.g.
+`("proto_bytes", "pkg", "modules", "0", "instances", "2", "parameters", "0", "value")`.
+`simulation_offer` tells a client what the server offers and the limits it enforces.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+from discovery_shared import Rpc
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+MAX_PROTO_BYTES = 8 * 1024 * 1024
+"""Largest protobuf a call may carry (8 MiB: a SimInput of 10,000 devices is about 1.5 MiB)."""
+
+
+class VlsirProtoBufKind(str, Enum):
+    """Which VLSIR message `VlsirProtoBufBinary.proto_bytes` holds (names as CktGym named them)."""
+
+    CKT_PACKAGE = "ckt_package"  # vlsir.circuit.Package
+    SIM_INPUT = "sim_input"  # vlsir.spice.SimInput
+    SIM_RESULT = "sim_result"  # vlsir.spice.SimResult
+
+
+@dataclass(config=ConfigDict(extra="forbid"))
+class VlsirProtoBufBinary:
+    """A serialized VLSIR protobuf message and what kind of message it is."""
+
+    kind: VlsirProtoBufKind
+    proto_bytes: bytes = Field(max_length=MAX_PROTO_BYTES, description="the serialized message (base64 on the wire)")
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class SandboxLimits:
+    """What one `simulate_on_the_server` call may ask for. Past a circuit or analysis limit the
+    call is refused (422) before anything runs; past a run-time limit the simulator is killed
+    and the call fails with a typed simulation error. The server keeps serving either way."""
+
+    max_analyses: int = Field(3, description="analyses per simulation: at most one each of op, ac and tran")
+    max_sweep_points: int = Field(100_000, description="points of an AC sweep: points per decade x decades")
+    max_tran_points: int = Field(1_000_000, description="tstop / tstep of a transient analysis")
+    max_instances: int = Field(10_000, description="device and primitive instances in the flattened circuit")
+    max_signals: int = Field(10_000, description="nets (bus bits counted one each) in the flattened circuit")
+    max_hierarchy_depth: int = Field(16, description="module levels below the top, the top being level 0")
+    max_name_length: int = Field(128, description="characters in a name (module names with their dotted Python path)")
+    max_expression_length: int = Field(200, description="characters in a parameter expression")
+    max_errors_reported: int = Field(20, description="refusals listed in one 422 answer")
+    max_wall_clock_s: float = Field(60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)")
+    max_memory_bytes: int = Field(1024**3, description="address space of the simulator process")
+    max_result_bytes: int = Field(16 * 1024**2, description="size of the SimResult protobuf, and of any file the simulator writes")
+
+
+SANDBOX_LIMITS = SandboxLimits()
+"""The limits every server of this package enforces; `simulation_offer` reports them."""
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class DeviceParam:
+    name: str
+    default: Annotated[float, Field(description="value when an instance does not set it (SI units)")]
+    desc: str = ""
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class OfferedDevice:
+    """A device a client may instantiate: in Hdl21, `autockt_shared.devices.<name>`."""
+
+    name: Annotated[str, Field(description="the ExternalModule's name, which is also its SPICE model name")]
+    spice_type: Annotated[str, Field(description="how ngspice instantiates it, e.g. MOS")]
+    ports: tuple[str, ...]
+    params: tuple[DeviceParam, ...]
+    desc: str = ""
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class SimulationOffer:
+    """What a server simulates for `simulate_on_the_server`, and within which limits."""
+
+    simulator: str
+    devices: tuple[OfferedDevice, ...]
+    models: Annotated[tuple[str, ...], Field(description="SPICE model names the server's model file defines for its devices")]
+    primitives: Annotated[tuple[str, ...], Field(description="VLSIR primitives (`vlsir.primitives` domain) a circuit may use")]
+    analyses: Annotated[tuple[str, ...], Field(description="VLSIR analysis kinds the server runs")]
+    options: Annotated[tuple[str, ...], Field(description="simulator options a SimInput may set (numbers only)")]
+    limits: SandboxLimits
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class OfferQuery:
+    """`simulation_offer` takes no arguments."""
+
+
+simulate_on_the_server = Rpc(
+    name="simulate_on_the_server",
+    input_type=VlsirProtoBufBinary,
+    return_type=VlsirProtoBufBinary,
+    docstring="""Simulate a VLSIR SimInput (kind sim_input) with the server's ngspice and device
+    models; returns the VLSIR SimResult (kind sim_result). Checked by the server's sandbox
+    first: refusals answer 422 naming the offending part; see simulation_offer for what is offered.""",
+    idempotent=True,  # a resent simulation does no harm; not deterministic: user circuits are not cached
+)
+
+simulation_offer = Rpc(
+    name="simulation_offer",
+    input_type=OfferQuery,
+    return_type=SimulationOffer,
+    docstring="What simulate_on_the_server offers: devices and their parameters, model names, primitives, analyses, limits.",
+    idempotent=True,
+)

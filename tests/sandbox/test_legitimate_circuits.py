@@ -1,0 +1,50 @@
+"""Client-written Hdl21 testbenches simulated on the server equal the same `Sim` run locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import discovery_server as ds
+import numpy as np
+from autockt_shared.remote_sim import run_on_the_server
+from autockt_shared.vlsir_sim import SANDBOX_LIMITS, OfferQuery, simulation_offer
+from vlsirtools.spice import sim_data as sd
+
+from .circuits import opamp_sim, rc_sim
+from .conftest import assert_same_vectors, leaks, run_locally
+
+
+def test_rc_low_pass_op_ac_tran_equals_the_local_run(remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
+    result = run_on_the_server(rc_sim())
+    assert_same_vectors(result, run_locally(rc_sim(), tmp_path / "local"))
+    op, ac, tran = result.an
+    assert isinstance(op, sd.OpResult) and isinstance(ac, sd.AcResult) and isinstance(tran, sd.TranResult)
+    pole = np.interp(3.0, -20 * np.log10(np.abs(ac.data["v(xtop.out)"])), ac.freq)  # |H| falls 3 dB at 1 / (2 pi R C)
+    assert abs(pole - 1 / (2 * np.pi * 1e3 * 1e-9)) / pole < 0.05
+    assert list(run_dir.iterdir()) == []  # each run's directory is removed
+
+
+def test_two_stage_opamp_written_by_the_client_equals_the_local_run(remote: ds.BackgroundServer, tmp_path: Path) -> None:
+    result = run_on_the_server(opamp_sim())
+    assert_same_vectors(result, run_locally(opamp_sim(), tmp_path / "local"))
+    gain = abs(result["ac"].data["v(xtop.out)"][0])
+    assert abs(gain - 357.03) < 0.01  # what the served two-stage Rpc answers at the same (reset) sizes
+
+
+def test_results_carry_no_device_internal_node_and_nothing_of_the_server(remote: ds.BackgroundServer, run_dir: Path) -> None:
+    result = run_on_the_server(opamp_sim())
+    names = [name for an in result.an for name in an.data]
+    assert names and not [name for name in names if "#" in name]
+    assert not leaks(repr(names), run_dir)
+
+
+def test_the_offer_names_devices_parameters_models_and_limits(remote: ds.BackgroundServer) -> None:
+    offer = simulation_offer(OfferQuery())
+    assert [(d.name, d.ports, [p.name for p in d.params]) for d in offer.devices] == [
+        ("nmos", ("d", "g", "s", "b"), ["w", "l", "m"]),
+        ("pmos", ("d", "g", "s", "b"), ["w", "l", "m"]),
+    ]
+    assert [p.default for p in offer.devices[0].params] == [0.5e-6, 90e-9, 1.0]
+    assert offer.models == ("nmos", "pmos")
+    assert offer.analyses == ("op", "ac", "tran")
+    assert offer.limits == SANDBOX_LIMITS
