@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,6 +49,14 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("AUTOCKT_RUN_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("AUTOCKT_SIM_TIMEOUT_S", "5")
     assert Settings.from_env() == Settings(model_path=card, run_dir=tmp_path / "runs", sim_timeout_s=5.0)
+    assert Settings.from_env().sim_workers == os.cpu_count()  # one worker per core by default
+    monkeypatch.setenv("AUTOCKT_SIM_WORKERS", "3")
+    assert Settings.from_env().sim_workers == 3
+    for bad in ("0", "two"):
+        monkeypatch.setenv("AUTOCKT_SIM_WORKERS", bad)
+        with pytest.raises(ValueError, match="AUTOCKT_SIM_WORKERS"):
+            Settings.from_env()
+    monkeypatch.delenv("AUTOCKT_SIM_WORKERS")
     monkeypatch.setenv("AUTOCKT_MODEL_PATH", str(tmp_path / "missing.sp"))
     with pytest.raises(FileNotFoundError, match="AUTOCKT_MODEL_PATH"):
         Settings.from_env()

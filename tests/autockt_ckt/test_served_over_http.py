@@ -1,7 +1,9 @@
-"""The AutoCkt Rpcs over real HTTP: what a remote caller gets equals what a local call returns."""
+"""The AutoCkt Rpcs over real HTTP, simulated in a pool of worker processes as `start_server.py`
+serves them: what a remote caller gets equals what an in-process simulation returns."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,8 +13,10 @@ import discovery_client as dc
 import discovery_server as ds
 import httpx
 import pytest
-from autockt_ckt.engine import NgspiceSubprocessEngine
-from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, auto_ckt_sim_hdl21, folded_cascode_sim
+from autockt_ckt.pool import SimulatorPool
+from autockt_ckt.settings import Settings
+from autockt_ckt.simulator import FOLDED, TWO_STAGE, simulate_opamp
+from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
 from fastapi import FastAPI
 
 from .test_two_stage_opamp import NO_CROSSING
@@ -21,8 +25,20 @@ RESET = TWO_STAGE_OPAMP.initial_values()
 
 
 @pytest.fixture
-def server(serve: Callable[[FastAPI], ds.BackgroundServer]) -> ds.BackgroundServer:
-    return serve(ds.create_app(rpcs=[auto_ckt_sim_hdl21, folded_cascode_sim]))
+def serve_pool(serve: Callable[[FastAPI], ds.BackgroundServer]) -> Iterator[Callable[[SimulatorPool], ds.BackgroundServer]]:
+    """`server = serve_pool(pool)`: the AutoCkt Rpcs over HTTP, simulated in `pool`."""
+
+    def start(pool: SimulatorPool) -> ds.BackgroundServer:
+        handlers.use_pool(pool)
+        return serve(ds.create_app(rpcs=[auto_ckt_sim_hdl21, folded_cascode_sim]))
+
+    yield start
+    handlers.use_pool(None)
+
+
+@pytest.fixture
+def server(serve_pool: Callable[[SimulatorPool], ds.BackgroundServer], sim_pool: SimulatorPool) -> ds.BackgroundServer:
+    return serve_pool(sim_pool)
 
 
 @pytest.fixture
@@ -31,7 +47,11 @@ def client(server: ds.BackgroundServer) -> Iterator[dc.Client]:
         yield client
 
 
-def test_remote_call_returns_exactly_the_local_result(client: dc.Client) -> None:
+def in_process(bench: str, inp: object) -> OpAmpOutput:
+    return simulate_opamp(handlers.local_simulator(), bench, dataclasses.asdict(inp))  # type: ignore[call-overload]
+
+
+def test_remote_call_returns_exactly_the_in_process_result(client: dc.Client) -> None:
     rng = random.Random(7)
     points = [
         TWO_STAGE_OPAMP.initial_input(),
@@ -39,9 +59,9 @@ def test_remote_call_returns_exactly_the_local_result(client: dc.Client) -> None
         *(TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(3)),
     ]
     for inp in points:
-        assert client.call(auto_ckt_sim_hdl21, inp) == auto_ckt_sim_hdl21(inp)
+        assert client.call(auto_ckt_sim_hdl21, inp) == in_process(TWO_STAGE, inp)
     fcasc = FOLDED_CASCODE.initial_input()
-    assert client.call(folded_cascode_sim, fcasc) == folded_cascode_sim(fcasc)
+    assert client.call(folded_cascode_sim, fcasc) == in_process(FOLDED, fcasc)
 
 
 @pytest.mark.parametrize(
@@ -61,10 +81,12 @@ def test_bad_fields_are_refused_with_422_naming_the_field(server: ds.BackgroundS
 
 
 def test_a_simulator_timeout_reaches_the_client_as_a_typed_remote_error(
-    client: dc.Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    serve_pool: Callable[[SimulatorPool], ds.BackgroundServer], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(handlers, "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
-    with pytest.raises(dc.RemoteError) as err:
-        client.call(auto_ckt_sim_hdl21, TWO_STAGE_OPAMP.initial_input())
-    assert err.value.remote_type == "SimulationTimeout"
-    assert "ngspice exceeded" in str(err.value)
+    """A limit no simulation can meet: the pool kills the worker of every call."""
+    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path, sim_workers=1, sim_timeout_s=1e-4)
+    with SimulatorPool(settings) as pool, dc.Client(dc.Config(server_url=serve_pool(pool).url)) as client:
+        with pytest.raises(dc.RemoteError) as err:
+            client.call(auto_ckt_sim_hdl21, TWO_STAGE_OPAMP.initial_input())
+        assert err.value.remote_type == "SimulationTimeout"
+        assert "ran past the limit of 0.0001 s" in str(err.value)

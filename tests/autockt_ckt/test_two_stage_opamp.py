@@ -6,10 +6,11 @@ import random
 import subprocess
 from pathlib import Path
 
-import autockt_ckt.handlers as handlers
+import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
 import pytest
 from autockt_ckt.engine import SimResult
 from autockt_ckt.metrics import opamp_metrics
+from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 from vlsirtools.spice.ngspice import parse_nutbin
 
@@ -47,7 +48,7 @@ cc net5 out {cc}
 
 def simulate_by_hand(inp: OpAmpInput, workdir: Path) -> OpAmpOutput:
     """`ngspice -b` on the hand-written netlist; metrics by the same definitions as the server's."""
-    netlist = HAND_NETLIST.format(model=handlers.settings.model_path, **vars(inp))
+    netlist = HAND_NETLIST.format(model=Settings.from_env().model_path, **vars(inp))
     (workdir / "hand.sp").write_text(netlist)
     subprocess.run(["ngspice", "-b", "hand.sp", "-r", "hand.raw"], cwd=workdir, check=True, capture_output=True)
     with open(workdir / "hand.raw", "rb") as raw:

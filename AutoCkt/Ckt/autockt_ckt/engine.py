@@ -45,6 +45,11 @@ class SimulationTimeout(SimulationError):
     """The simulator ran longer than the configured limit and was killed."""
 
 
+class SimulatorLost(SimulationFailed):
+    """The simulator failed fatally: no later simulation can run in this process (a pool
+    worker that raises it exits and is replaced)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Bench:
     """A testbench simulation described once, with its design variables as netlist parameters.

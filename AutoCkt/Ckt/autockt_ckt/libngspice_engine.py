@@ -30,15 +30,15 @@ ngspice; normally the models alternate, but a run that failed inside the check l
 wrong name, and the next result was off by 1 % in supply current. Unloading the library
 (`dlclose`) to start afresh crashed the process now and then: not used. A few errors
 are fatal to the library ("cannot recover and awaits to be detached"; non-finite
-parameter values, refused up front, were the only trigger found); the engine then logs an
-error and runs every later evaluation of this process through the subprocess engine.
+parameter values, refused up front, were the only trigger found): that evaluation and every
+later one in this process raise `SimulatorLost`, and a pool worker (`pool.py`) then exits
+to be replaced by a fresh process.
 """
 
 from __future__ import annotations
 
 import ctypes
 import io
-import logging
 import os
 import re
 import threading
@@ -52,18 +52,9 @@ import hdl21.sim as hs
 import numpy as np
 from vlsirtools.netlist.spice import NgspiceNetlister
 
-from .engine import (
-    Bench,
-    NgspiceSubprocessEngine,
-    SimResult,
-    SimulationFailed,
-    SimulationTimeout,
-    check_values,
-    netlist_value,
-)
+from .engine import Bench, SimResult, SimulationFailed, SimulationTimeout, SimulatorLost, check_values, netlist_value
 from .libngspice import CURRENT, Libngspice
 
-log = logging.getLogger(__name__)
 _ERROR_LINE = re.compile(r"\b(error|fatal)\b", re.IGNORECASE)
 _CLONE_FS = 0x200
 _HISTORY_CLEARED_EVERY = 200
@@ -86,16 +77,14 @@ class LibngspiceEngine:
         default_factory=weakref.WeakKeyDictionary, init=False, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _fallback: NgspiceSubprocessEngine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _owner().submit(_SIMULATOR.start).result()
-        self._fallback = NgspiceSubprocessEngine(run_dir=self.run_dir, timeout_s=self.timeout_s)
 
     def run(self, bench: Bench, values: Mapping[str, float]) -> SimResult:
         check_values(bench, values)
         if _SIMULATOR.lost:
-            return self._fallback.run(bench, values)
+            raise SimulatorLost(f"libngspice failed fatally earlier in this process (pid {os.getpid()}): {_LOST}")
         assignments = [(name, netlist_value(values[name])) for name in bench.params]
         run_dir = (self.run_dir / f"{os.getpid()}-libngspice").resolve()  # the owner thread's cwd moves
         job = _owner().submit(_SIMULATOR.run, self._netlist(bench), assignments, run_dir, self.timeout_s)
@@ -155,8 +144,10 @@ class _Simulator:
                 elif not lib.run_in_background(timeout_s):
                     raise SimulationTimeout(f"ngspice exceeded {timeout_s} s and was halted")
             result = _results(lib, lib.take_output())
-        except (SimulationFailed, SimulationTimeout):
+        except (SimulationFailed, SimulationTimeout) as err:
             self._after_failure(lib)
+            if self.lost:
+                raise SimulatorLost(f"{err}; {_LOST}") from err
             raise
         finally:
             self._clean_up(lib)
@@ -171,9 +162,7 @@ class _Simulator:
     def _after_failure(self, lib: Libngspice) -> None:
         self._remove_circuit(lib)
         self._reprime = True
-        if lib.exited and not self.lost:
-            self.lost = True
-            log.error("libngspice failed fatally; this process simulates through `ngspice -b` from now on")
+        self.lost = self.lost or lib.exited
 
     def _clean_up(self, lib: Libngspice) -> None:
         lib.command("destroy all")
@@ -223,6 +212,7 @@ def _errors(output: list[str]) -> str:
     return "; ".join([line for line in lines if _ERROR_LINE.search(line)][-5:] or lines[-5:]) or "no output"
 
 
+_LOST = "it cannot recover in a running process; only a new process can simulate"
 _SIMULATOR = _Simulator()
 _owner_lock = threading.Lock()
 _owner_thread: ThreadPoolExecutor | None = None

@@ -1,0 +1,193 @@
+"""The simulator pool with real worker processes and real ngspice: results, crashes, time limits.
+
+The jobs below run inside the workers (the pool pickles them by name), so they are
+module-level functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import hdl21.sim as hs
+import psutil
+import pytest
+from autockt_ckt import libngspice_engine
+from autockt_ckt.engine import Bench, SimulationFailed, SimulationTimeout, SimulatorLost
+from autockt_ckt.handlers import local_simulator
+from autockt_ckt.libngspice_engine import LibngspiceEngine
+from autockt_ckt.pool import SimulatorPool, WorkerStartError
+from autockt_ckt.settings import Settings
+from autockt_ckt.simulator import FOLDED, TWO_STAGE, Simulator, simulate_opamp
+from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from prometheus_client import REGISTRY
+
+from .conftest import wait_until_whole
+
+
+def slow_simulation(sim: Simulator, pid_file: Path) -> None:
+    """Announce this worker's pid, then simulate for seconds: an AC sweep of 2 million points."""
+    pid_file.write_text(str(os.getpid()))
+    bench = sim.benches[TWO_STAGE]
+    dense = [hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 200_000)) if isinstance(a, hs.Ac) else a for a in bench.sim.attrs]
+    slow = Bench(name="slow", sim=hs.Sim(tb=bench.sim.tb, attrs=dense), params=bench.params)
+    sim.engine.run(slow, TWO_STAGE_OPAMP.initial_values())
+
+
+def unrecoverable_simulation(sim: Simulator) -> None:
+    """What `check_values` keeps out of every engine: a non-finite value, which ngspice cannot recover from."""
+    assert isinstance(sim.engine, LibngspiceEngine)
+    netlist = sim.engine._netlist(sim.benches[TWO_STAGE])
+    libngspice_engine._owner().submit(libngspice_engine._SIMULATOR.run, netlist, [("cc", "nan")], sim.run_dir, None).result()
+
+
+def worker_pid(sim: Simulator) -> int:
+    return os.getpid()
+
+
+def refuse(sim: Simulator, message: str) -> None:
+    raise ValueError(message)
+
+
+def replaced(reason: str) -> float:
+    return REGISTRY.get_sample_value("autockt_sim_workers_replaced_total", {"reason": reason}) or 0.0
+
+
+async def wait_for_pid(pid_file: Path) -> int:
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the slow job never started"
+        await asyncio.sleep(0.01)
+    return int(pid_file.read_text())
+
+
+def test_results_through_the_pool_equal_in_process_results_bit_for_bit(sim_pool: SimulatorPool) -> None:
+    rng = random.Random(3)
+    jobs = [(TWO_STAGE, TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(12)]
+    jobs += [(FOLDED, FOLDED_CASCODE.sample_values(rng)) for _ in range(12)]
+    rng.shuffle(jobs)
+
+    async def through_the_pool() -> list[object]:
+        return await asyncio.gather(*(sim_pool.run(simulate_opamp, bench, values) for bench, values in jobs))
+
+    pooled = asyncio.run(through_the_pool())
+    assert pooled == [simulate_opamp(local_simulator(), bench, values) for bench, values in jobs]
+
+
+def test_concurrent_calls_go_to_every_worker(sim_pool: SimulatorPool) -> None:
+    async def calls() -> list[int]:
+        return await asyncio.gather(*(sim_pool.run(worker_pid) for _ in range(8)))
+
+    assert set(asyncio.run(calls())) == set(sim_pool.pids())
+
+
+def test_a_job_error_reaches_the_caller_and_the_worker_serves_on(sim_pool: SimulatorPool) -> None:
+    async def calls() -> None:
+        with pytest.raises(ValueError, match="no such design"):
+            await sim_pool.run(refuse, "no such design")
+        with pytest.raises(TypeError, match="picklable"):
+            await sim_pool.run(lambda sim: None)
+        await sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())
+
+    pids = set(sim_pool.pids())
+    asyncio.run(calls())
+    assert set(sim_pool.pids()) == pids
+
+
+def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, tmp_path: Path) -> None:
+    before, crashed = set(sim_pool.pids()), replaced("crashed")
+    values = [TWO_STAGE_OPAMP.sample_values(random.Random(i)) for i in range(20)]
+
+    async def calls() -> tuple[BaseException | None, list[object]]:
+        victim = asyncio.create_task(sim_pool.run(slow_simulation, tmp_path / "pid"))
+        os.kill(await wait_for_pid(tmp_path / "pid"), signal.SIGKILL)
+        others = await asyncio.gather(*(sim_pool.run(simulate_opamp, TWO_STAGE, v) for v in values))
+        try:
+            await victim
+        except SimulationFailed as err:
+            return err, others
+        return None, others
+
+    error, others = asyncio.run(calls())
+    assert isinstance(error, SimulationFailed) and "died during the simulation" in str(error)
+    assert others == [simulate_opamp(local_simulator(), TWO_STAGE, v) for v in values]
+    wait_until_whole(sim_pool)
+    assert len(set(sim_pool.pids()) - before) == 1  # one new worker in place of the killed one
+    assert replaced("crashed") == crashed + 1
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_no_call_fails(sim_pool: SimulatorPool) -> None:
+    before = sim_pool.pids()
+    os.kill(before[0], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while before[0] in sim_pool.pids():  # the pool notices at once, without a call to fail
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    async def calls() -> list[object]:
+        return await asyncio.gather(*(sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values()) for _ in range(6)))
+
+    first, *rest = asyncio.run(calls())
+    assert rest == [first] * 5
+    wait_until_whole(sim_pool)
+    assert before[0] not in sim_pool.pids()
+
+
+def test_a_worker_whose_ngspice_cannot_recover_exits_and_is_replaced(sim_pool: SimulatorPool) -> None:
+    before, lost = set(sim_pool.pids()), replaced("simulator_lost")
+    with pytest.raises(SimulatorLost, match="cannot recover"):
+        asyncio.run(sim_pool.run(unrecoverable_simulation))
+    wait_until_whole(sim_pool)
+    assert len(set(sim_pool.pids()) - before) == 1
+    assert replaced("simulator_lost") == lost + 1
+    assert asyncio.run(sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
+
+
+def test_a_worker_past_the_time_limit_is_killed_and_replaced(tmp_path: Path) -> None:
+    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path / "runs", sim_workers=1, sim_timeout_s=0.5)
+    with SimulatorPool(settings) as pool:
+        timed_out = replaced("timed_out")
+        started = time.monotonic()
+        with pytest.raises(SimulationTimeout, match="0.5 s"):
+            asyncio.run(pool.run(slow_simulation, tmp_path / "pid"))
+        assert time.monotonic() - started < 5  # the sweep alone takes several seconds
+        assert not psutil.pid_exists(int((tmp_path / "pid").read_text()))
+        assert asyncio.run(pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
+        assert pool.size == 1 and replaced("timed_out") == timed_out + 1
+    assert not list((tmp_path / "runs").iterdir())  # every worker's directory removed with it
+
+
+def test_a_worker_that_cannot_start_stops_the_pool_from_starting(tmp_path: Path) -> None:
+    empty_card = tmp_path / "empty.sp"
+    empty_card.write_text("* no models here\n")
+    settings = dataclasses.replace(Settings.from_env(), model_path=empty_card, run_dir=tmp_path, sim_workers=1)
+    with pytest.raises(WorkerStartError, match="SimulationFailed"):
+        SimulatorPool(settings).start()
+
+
+IMPORT_SCRIPT = """
+import threading
+import autockt_ckt.handlers as handlers
+import psutil
+
+assert handlers._local is None and handlers._pool is None
+assert "libngspice" not in open("/proc/self/maps").read(), "libngspice loaded"
+assert not psutil.Process().children(), "a process started"
+assert threading.active_count() == 1, threading.enumerate()
+print("no work")
+"""
+
+
+def test_importing_the_handlers_does_no_work() -> None:
+    """Not even reading the settings: a model card that does not exist is no error until a simulation needs it."""
+    env = {**os.environ, "AUTOCKT_MODEL_PATH": "/nonexistent/card.sp"}
+    done = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "no work\n"
