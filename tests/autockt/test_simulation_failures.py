@@ -32,7 +32,7 @@ def test_ngspice_failing_on_the_server_mid_episode_ends_it_with_a_penalty(
     assert not terminated and not info["sim_failed"]
 
     # The served handler's engine, swapped for one whose time limit kills every ngspice run.
-    monkeypatch.setattr(handlers, "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
+    monkeypatch.setattr(handlers.local_simulator(), "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
     obs, reward, terminated, truncated, info = env.step(STAY)
     assert (terminated, truncated, info["sim_failed"], info["reached"]) == (True, False, True, False)
     assert "SimulationTimeout" in info["failure"]
