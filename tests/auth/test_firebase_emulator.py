@@ -215,9 +215,9 @@ def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emu
     monkeypatch.setattr(dc.FirebaseTokenAuth, "_store", counted_store)
 
     with dc.Client(config) as client:
-        client.served_fingerprints()  # the first request refreshes; the threads below find a fresh token
+        client.call(whoami, Nap(0))  # the first request refreshes; the threads below find a fresh token
         refreshes.clear()
-        client._http.auth._expires_at = 0  # type: ignore[union-attr]  # expire it again, then race
+        client.auth._expires_at = 0  # type: ignore[union-attr]  # expire it again, then race
         with ThreadPoolExecutor(8) as pool:
             callers: list[Caller] = list(pool.map(lambda _: client.call(whoami, Nap(0)), range(8)))
     assert {caller.uid for caller in callers} == {tokens.uid}
@@ -249,7 +249,7 @@ def test_login_then_example_over_http_records_user_and_usage(
     assert "signed in as grace@example.com" in printed and "eyJ" not in printed  # no token on the terminal
 
     with dc.Client(dc.Config(dotenv_path=str(env))) as client:
-        assert isinstance(client._http.auth, dc.FirebaseTokenAuth)
+        assert isinstance(client.auth, dc.FirebaseTokenAuth)
         for n in (1, 2, 3):
             assert client.call(example, Example(txt="ab", num=n)).txt == "ab" * n
     token = dotenv_values(env)["DISCOVERY_AUTH_TOKEN"]

@@ -10,17 +10,20 @@ from example_shared import example, Example
 dc.configure(dc.Config(server_url="http://127.0.0.1:8000"))  # or THE_SERVER_URL in .env
 dc.client_start()
 example(Example(txt="hi", num=3))
+example.batch([Example(txt="a", num=1), Example(txt="b", num=2)]).values()  # one request
 ```
 """
 
 from .async_client import AsyncClient
 from .client import BearerToken, Client
-from .config import Config, RetryPolicy
+from .config import Config
+from .retry import RetryPolicy
 from .errors import (
     AuthError,
     ClientError,
     ForbiddenError,
     NotFoundError,
+    PayloadTooLargeError,
     RateLimitedError,
     RemoteError,
     RemoteTimeoutError,
@@ -42,6 +45,7 @@ __all__ = [
     "FirebaseTokenAuth",
     "ForbiddenError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "RateLimitedError",
     "RemoteError",
     "RemoteTimeoutError",

@@ -1,37 +1,45 @@
 """
 # The synchronous client
 
-One `Client` holds one pooled, keep-alive httpx connection to one server. It is what
+One `Client` holds a pooled, keep-alive httpx connection to each of its servers. It is what
 `client_start()` installs behind every `Rpc`, and what code that wants no global state uses directly.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
-from discovery_shared import Rpc, registry
+from discovery_shared import BatchResult, Rpc, registry
 
 from . import protocol
+from .batches import BatchPlan, Chunk
 from .config import Config
 from .errors import AuthError
 from .firebase import FirebaseEndpoints, FirebaseTokenAuth
+from .retry import Attempts
+from .servers import H, Server, ServerPool
 
 Out = TypeVar("Out")
 
+JSON_BODY = {"content-type": "application/json"}
 
-def http_options(config: Config) -> dict[str, Any]:
-    """The httpx client options a resolved `Config` implies, shared by `Client` and `AsyncClient`."""
-    return {
-        "base_url": config.base_url,
-        "auth": _auth(config),
+
+def server_pool(config: Config, connect: Callable[[str, dict[str, Any]], H], auth: httpx.Auth | None) -> ServerPool[H]:
+    """One `Server` per URL of a resolved `Config`, sharing `auth` (one token refresh serves them all)."""
+    options = {
+        "auth": auth,
         "timeout": httpx.Timeout(config.timeout, connect=config.connect_timeout),
         "headers": {"accept": "application/json"},
     }
+    return ServerPool([Server(url, connect(url, options)) for url in config.base_urls], config.retry)
 
 
-def _auth(config: Config) -> httpx.Auth | None:
+def authentication(config: Config) -> httpx.Auth | None:
+    """The `httpx.Auth` a resolved `Config` implies, shared by `Client` and `AsyncClient`."""
     if config.auth is not None:
         return config.auth
     if config.refresh_token:
@@ -61,55 +69,87 @@ class BearerToken(httpx.Auth):
 
 
 class Client:
-    """Calls Rpcs on one server: `client.call(rpc, inp)`, or `client.start()` to make `rpc(inp)` remote."""
+    """Calls Rpcs on its servers: `client.call(rpc, inp)`, `client.call_batch(rpc, inputs)`, or
+    `client.start()` to make `rpc(inp)` and `rpc.batch(inputs)` remote. Safe to share between threads."""
 
     def __init__(self, config: Config | None = None, *, transport: httpx.BaseTransport | None = None) -> None:
         self.config = (config or Config()).resolved()
-        self._http = httpx.Client(transport=transport, **http_options(self.config))
-        self._served: dict[str, str] | None = None
+        self.auth = authentication(self.config)
+        """What signs every request (None without credentials)."""
+        self._pool = server_pool(
+            self.config, lambda url, options: httpx.Client(base_url=url, transport=transport, **options), self.auth
+        )
 
     def call(self, rpc: Rpc[Any, Out], inp: Any) -> Out:
-        """Run `rpc` on the server with input `inp` and return its result, or raise a `ClientError`."""
+        """Run `rpc` on a server with input `inp` and return its result, or raise a `ClientError`."""
         body = protocol.request_body(rpc, inp)
-        if self.config.check_fingerprints:
-            protocol.check_fingerprint(rpc, self.served_fingerprints(), self.config.base_url)
-        return protocol.result(rpc, self._send("POST", f"/{rpc.name}", body))
+        return protocol.result(rpc, self._post(rpc, f"/{rpc.name}", body))
 
-    def served_fingerprints(self) -> dict[str, str]:
-        """The server's Rpcs and their fingerprints, fetched once per client."""
-        if self._served is None:
-            self._served = protocol.fingerprints(self._send("GET", "/rpcs"))
-        return self._served
+    def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]:
+        """Run `rpc` on every input: one `BatchItem` per input, in order, each failing on its own
+        with the exception a single call would raise.
 
-    def _send(self, method: str, path: str, body: bytes | None = None) -> httpx.Response:
-        failure: BaseException | httpx.Response | None = None
-        for wait in self.config.retry.waits():
-            time.sleep(wait)
+        The inputs travel in requests of at most `Config.max_batch` items, spread over the
+        servers that answer and sent concurrently. A request that fails as a whole (no server
+        answered within the retry deadline, credentials refused, fingerprints differ) raises,
+        as `call` would.
+        """
+        plan = BatchPlan(rpc, inputs, self.config.max_batch, self._pool.healthy())
+
+        def send(lane: list[Chunk]) -> None:
+            for chunk in lane:
+                response = self._post(rpc, f"/{rpc.name}/batch", chunk.body)
+                plan.answer(chunk, protocol.batch_items(rpc, response, len(chunk)))
+
+        first, *others = plan.lanes() or [[]]
+        with ThreadPoolExecutor(max_workers=max(1, len(others)), thread_name_prefix="discovery-batch") as threads:
+            futures = [threads.submit(send, lane) for lane in others]
             try:
-                response = self._http.request(method, path, content=body, headers=_json_header(body))
-            except protocol.RETRY_EXCEPTIONS as err:
-                failure = err
+                send(first)
+            finally:
+                errors = [f.exception() for f in futures]  # every lane has finished before this returns or raises
+        for error in errors:
+            if error is not None:
+                raise error
+        return plan.result()
+
+    def _post(self, rpc: Rpc[Any, Any], path: str, body: bytes) -> httpx.Response:
+        """POST `body` to `path` on the next server in turn, retrying and failing over as `Config.retry` says."""
+        attempts = Attempts(self._pool, rpc, self.config.timeout)
+        while True:
+            server = attempts.next_server()
+            if server is None:
+                time.sleep(attempts.pause())
                 continue
-            if response.status_code not in protocol.RETRY_STATUSES:
+            posting = False
+            try:
+                if self.config.check_fingerprints:
+                    if server.served is None:
+                        response = server.http.get("/rpcs")
+                        if not attempts.answered(server, response):
+                            continue
+                        server.served = protocol.fingerprints(response)
+                    protocol.check_fingerprint(rpc, server.served, server.url)
+                posting = True
+                response = server.http.post(path, content=body, headers=JSON_BODY)
+            except httpx.TransportError as err:
+                attempts.failed(server, err, posting)
+                continue
+            if attempts.answered(server, response):
                 return response
-            failure = response
-        raise protocol.unavailable(self.config.base_url, failure)
 
     def start(self) -> None:
-        """Make every `Rpc` in this process call this client's server when called."""
+        """Make every `Rpc` in this process call this client's servers when called."""
         registry.remote = self
 
     def close(self) -> None:
         if registry.remote is self:
             registry.remote = None
-        self._http.close()
+        for server in self._pool.servers:
+            server.http.close()
 
     def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-
-def _json_header(body: bytes | None) -> dict[str, str]:
-    return {"content-type": "application/json"} if body is not None else {}

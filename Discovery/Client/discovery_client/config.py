@@ -9,41 +9,29 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Iterator
-
 import httpx
 from dotenv import dotenv_values, find_dotenv
 
 from .firebase import FirebaseEndpoints
+from .retry import RetryPolicy
 
 DEFAULT_SERVER_URL = "127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Retries for calls that never reached a handler: connection errors, 502 and 503. Never 4xx."""
-
-    attempts: int = 4
-    backoff: float = 0.25  # seconds before the first retry, doubling after each
-
-    def waits(self) -> Iterator[float]:
-        """Seconds to wait before each attempt: 0, then the growing backoff."""
-        yield 0.0
-        for n in range(self.attempts - 1):
-            yield self.backoff * 2**n
-
-
-@dataclass(frozen=True)
 class Config:
-    """Where the server is and how to talk to it.
+    """Where the servers are and how to talk to them.
 
-    `server_url` may omit its scheme (`host:port`); `enable_https` then picks https.
+    `server_url` names one server, or several separated by commas (`a:8000,b:8000`); calls
+    and batch items are spread over them. Each URL may omit its scheme (`host:port`);
+    `enable_https` then picks https. `max_batch` is the most items one batch request
+    carries (the server's `max_batch`); longer batches travel as several requests.
     `auth` is any `httpx.Auth`. Without one: with `refresh_token` and `firebase_api_key`, a
     `FirebaseTokenAuth` that keeps `auth_token` fresh for runs longer than its hour; with
     `auth_token` alone, that token as it is (it stops working after an hour).
     """
 
-    server_url: str | None = None  # env THE_SERVER_URL
+    server_url: str | None = None  # env THE_SERVER_URL; several servers: comma-separated
     enable_https: bool | None = None  # env THE_SERVER_HTTPS (true/false)
     auth_token: str | None = None  # env DISCOVERY_AUTH_TOKEN: a Firebase ID token
     refresh_token: str | None = None  # env DISCOVERY_REFRESH_TOKEN
@@ -53,8 +41,13 @@ class Config:
     timeout: float = 120.0  # seconds for one call, simulations included
     connect_timeout: float = 5.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_batch: int = 256
     check_fingerprints: bool = True
     dotenv_path: str | None = None  # default: the nearest .env from the working directory up
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1:
+            raise ValueError(f"Config.max_batch must be at least 1, not {self.max_batch}")
 
     def resolved(self) -> Config:
         """This config with every unset field filled from the environment, `.env` and defaults."""
@@ -73,11 +66,21 @@ class Config:
         )
 
     @property
+    def base_urls(self) -> tuple[str, ...]:
+        """Every server's URL with its scheme, in the order given."""
+        urls = tuple(
+            url if "://" in url else f"{'https' if self.enable_https else 'http'}://{url}"
+            for url in (part.strip().rstrip("/") for part in (self.server_url or DEFAULT_SERVER_URL).split(","))
+            if url
+        )
+        if not urls:
+            raise ValueError(f"server_url (THE_SERVER_URL) {self.server_url!r} names no server: give host:port, or several separated by commas")
+        return urls
+
+    @property
     def base_url(self) -> str:
-        url = self.server_url or DEFAULT_SERVER_URL
-        if "://" not in url:
-            url = f"{'https' if self.enable_https else 'http'}://{url}"
-        return url.rstrip("/")
+        """The first server's URL. Deprecated for one commit: use `base_urls`."""
+        return self.base_urls[0]
 
 
 def _environment(dotenv_path: str | None) -> dict[str, str]:

@@ -40,6 +40,10 @@ class ForbiddenError(AuthError):
     """403: the credentials are valid but this user may not call (e.g. a disabled account)."""
 
 
+class PayloadTooLargeError(ClientError):
+    """413: a body or batch past the server's limits; for batches, lower `Config.max_batch` to the server's."""
+
+
 class RateLimitedError(ClientError):
     """429: a per-user limit was hit; `retry_after` says how many seconds to wait."""
 
@@ -59,7 +63,8 @@ class RemoteTimeoutError(RemoteError):
 
 
 class ServerUnavailableError(ClientError):
-    """No answer after every retry: connection refused or reset, or 502/503 from a proxy."""
+    """No server answered: connection refused or dropped, or 502/503, until the retry deadline passed
+    (or at once, for a dropped call that may have run and is not idempotent)."""
 
 
 class SchemaMismatchError(ClientError):

@@ -1,24 +1,28 @@
 """
 # The client side of the wire protocol
 
-What the sync `Client` and the `AsyncClient` share: request bodies, response decoding, the
-mapping from error bodies to exceptions, and the fingerprint check.
+What the sync `Client` and the `AsyncClient` share: request bodies, response decoding (of
+single calls and of batches), the one mapping from error bodies to exceptions, used for a
+call and for each item of a batch alike, and the fingerprint check.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import httpx
-from discovery_shared import ErrorBody, ErrorType, Rpc
+from discovery_shared import BatchItem, ErrorBody, ErrorType, Rpc, WireValidationError
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import from_json, to_json
 
 from .errors import (
     AuthError,
     ClientError,
     ForbiddenError,
     NotFoundError,
+    PayloadTooLargeError,
     RateLimitedError,
     RemoteError,
     RemoteTimeoutError,
@@ -26,9 +30,9 @@ from .errors import (
     ServerUnavailableError,
     ValidationError,
 )
+from .retry import retry_after
 
-RETRY_STATUSES = frozenset({502, 503})
-RETRY_EXCEPTIONS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
+Out = TypeVar("Out")
 
 _EXCEPTIONS: dict[ErrorType, type[ClientError]] = {
     ErrorType.BAD_REQUEST: ClientError,
@@ -37,6 +41,7 @@ _EXCEPTIONS: dict[ErrorType, type[ClientError]] = {
     ErrorType.METHOD_NOT_ALLOWED: NotFoundError,
     ErrorType.UNAUTHORIZED: AuthError,
     ErrorType.FORBIDDEN: ForbiddenError,
+    ErrorType.PAYLOAD_TOO_LARGE: PayloadTooLargeError,
     ErrorType.RATE_LIMITED: RateLimitedError,
     ErrorType.HANDLER_ERROR: RemoteError,
     ErrorType.TIMEOUT: RemoteTimeoutError,
@@ -59,6 +64,50 @@ def result(rpc: Rpc[Any, Any], response: httpx.Response) -> Any:
     return rpc.return_codec.decode(response.content)
 
 
+def batch_body(bodies: Sequence[bytes]) -> bytes:
+    """The body of `POST /{rpc}/batch`: a JSON array of request bodies."""
+    return b"[" + b",".join(bodies) + b"]"
+
+
+def batch_items(rpc: Rpc[Any, Out], response: httpx.Response, count: int) -> list[BatchItem[Out]]:
+    """The items of a batch answer, each its value or the exception a single call would raise.
+
+    A failure of the whole request (401, 413, ...) raises, as it would for a single call.
+    """
+    raise_for_error(response, rpc.name)
+    try:
+        answers = from_json(response.content)
+    except ValueError:
+        answers = None
+    if not isinstance(answers, list) or len(answers) != count:
+        raise ClientError(
+            f"{rpc.name}: the batch answer from {response.url} is not a JSON array of {count} items "
+            f"(is the server a Discovery server with batch calls?): {response.text[:200]}",
+            status_code=response.status_code,
+        )
+    return [_item(rpc, answer, response) for answer in answers]
+
+
+def _item(rpc: Rpc[Any, Out], answer: Any, response: httpx.Response) -> BatchItem[Out]:
+    if isinstance(answer, dict) and answer.keys() == {"result"}:
+        try:  # the codec validates JSON, so the result travels back to JSON: bytes, tuples and enums as for a call
+            return BatchItem.success(rpc.return_codec.decode(to_json(answer["result"])))
+        except WireValidationError as err:
+            return BatchItem.failure(err)
+    if isinstance(answer, dict) and answer.keys() == {"error"}:
+        try:
+            body = ErrorBody.model_validate(answer["error"])
+        except PydanticValidationError:
+            pass
+        else:
+            return BatchItem.failure(error_from_body(body, rpc.name, body.type.status_code, body.details.get("retry_after")))
+    raise ClientError(
+        f"{rpc.name}: an item of the batch answer from {response.url} is neither {{\"result\": ...}} nor "
+        f"{{\"error\": {{\"type\", \"message\", \"details\"}}}}: {str(answer)[:200]}",
+        status_code=response.status_code,
+    )
+
+
 def raise_for_error(response: httpx.Response, what: str) -> None:
     if response.is_success:
         return
@@ -70,17 +119,15 @@ def raise_for_error(response: httpx.Response, what: str) -> None:
             f"(is THE_SERVER_URL a Discovery server?): {response.text[:200]}",
             status_code=response.status_code,
         ) from None
-    exc = _EXCEPTIONS.get(body.type, ClientError)(f"{what}: {body.message}", body, response.status_code)
-    if isinstance(exc, RateLimitedError) and "retry-after" in response.headers:
-        exc.retry_after = float(response.headers["retry-after"])
-    raise exc
+    raise error_from_body(body, what, response.status_code, retry_after(response))
 
 
-def unavailable(url: str, failure: BaseException | httpx.Response | None) -> ServerUnavailableError:
-    why = f"HTTP {failure.status_code}" if isinstance(failure, httpx.Response) else repr(failure)
-    return ServerUnavailableError(
-        f"server at {url} unavailable after retries ({why}); is it running, and is THE_SERVER_URL right?"
-    )
+def error_from_body(body: ErrorBody, what: str, status_code: int, retry_after_s: object = None) -> ClientError:
+    """The exception for a Discovery error body: the same for a single call and for a batch item."""
+    exc = _EXCEPTIONS.get(body.type, ClientError)(f"{what}: {body.message}", body, status_code)
+    if isinstance(exc, RateLimitedError) and isinstance(retry_after_s, (int, float)):
+        exc.retry_after = float(retry_after_s)
+    return exc
 
 
 def fingerprints(response: httpx.Response) -> dict[str, str]:
