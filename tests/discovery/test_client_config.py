@@ -27,21 +27,21 @@ def dotenv(tmp_path, monkeypatch):
 def test_reads_dotenv(dotenv) -> None:
     dotenv(THE_SERVER_URL="sim.example.org:9000", THE_SERVER_HTTPS="true", DISCOVERY_AUTH_TOKEN="tok")
     config = dc.Config().resolved()
-    assert config.base_url == "https://sim.example.org:9000"
+    assert config.base_urls == ("https://sim.example.org:9000",)
     assert config.auth_token == "tok"
 
 
 def test_explicit_arguments_win_then_environment(dotenv, monkeypatch) -> None:
     dotenv(THE_SERVER_URL="from-file:1", DISCOVERY_AUTH_TOKEN="file-token")
     monkeypatch.setenv("THE_SERVER_URL", "from-env:2")
-    assert dc.Config().resolved().base_url == "http://from-env:2"
+    assert dc.Config().resolved().base_urls == ("http://from-env:2",)
     explicit = dc.Config(server_url="http://explicit:3", auth_token="mine").resolved()
-    assert (explicit.base_url, explicit.auth_token) == ("http://explicit:3", "mine")
+    assert (explicit.base_urls, explicit.auth_token) == (("http://explicit:3",), "mine")
 
 
 def test_defaults_without_dotenv(dotenv) -> None:
     config = dc.Config().resolved()
-    assert config.base_url == "http://127.0.0.1:8000" and config.auth_token is None
+    assert config.base_urls == ("http://127.0.0.1:8000",) and config.auth_token is None
 
 
 class RecordingAuth:

@@ -91,6 +91,26 @@ def test_handler_errors_are_not_retried(serve) -> None:
     assert runs == [1]
 
 
+def test_no_answer_within_the_client_timeout_is_not_resent(serve) -> None:
+    runs: list[int] = []
+    slow = Rpc("t_retry_slow", Tick, Tick, idempotent=True)
+    try:
+
+        @slow.impl
+        def nap(t: Tick) -> Tick:
+            runs.append(t.n)
+            time.sleep(1.0)
+            return t
+
+        server = serve(ds.create_app(rpcs=[slow]))
+        with dc.Client(dc.Config(server_url=server.url, timeout=0.3)) as client:
+            with pytest.raises(dc.RemoteTimeoutError, match="no answer within the client's timeout of 0.3 s"):
+                client.call(slow, Tick(n=1))
+    finally:
+        registry.remove(slow.name)
+    assert runs == [1]
+
+
 def test_policy_values_are_checked() -> None:
     with pytest.raises(ValueError, match="deadline must be >= 0"):
         dc.RetryPolicy(deadline=-1)

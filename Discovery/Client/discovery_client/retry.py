@@ -118,12 +118,12 @@ class Attempts(Generic[H]):
         `request_sent`: the Rpc's request (not only the fingerprint lookup) was being sent.
         """
         where = f"{self._rpc.name}: {server.url}"
-        if isinstance(err, httpx.ReadTimeout):
+        if isinstance(err, httpx.ReadTimeout) and request_sent:
             raise RemoteTimeoutError(
                 f"{where} gave no answer within the client's timeout of {self._timeout:g} s (Config.timeout); "
                 "not resent, as the handler may still be running"
             ) from err
-        if not isinstance(err, NEVER_SENT + MAYBE_SENT):
+        if not isinstance(err, NEVER_SENT + MAYBE_SENT + (httpx.ReadTimeout,)):  # e.g. a URL httpx cannot use
             raise ServerUnavailableError(f"{where}: {type(err).__name__}: {err}") from err
         self._pool.failed(server, self._seen, None)
         self._last = f"{type(err).__name__} from {server.url}"
