@@ -1,15 +1,72 @@
-"""Serve every AutoCkt Rpc: `python AutoCkt/scripts/start_server.py [--host H] [--port P]`.
+"""Serve every AutoCkt Rpc: `python AutoCkt/scripts/start_server.py [--host H] [--port P] [--sim-workers N] ...`.
 
 Host and port default to THE_SERVER_HOST / THE_SERVER_PORT from `.env`, else 127.0.0.1:8000;
-the flags override them. Simulation settings come from AUTOCKT_MODEL_PATH, AUTOCKT_RUN_DIR,
-AUTOCKT_SIM_TIMEOUT_S and AUTOCKT_ENGINE (see `autockt_ckt.settings`).
+the flags override them (`--help` lists the server's flags). Simulation settings come from
+AUTOCKT_MODEL_PATH, AUTOCKT_RUN_DIR, AUTOCKT_SIM_TIMEOUT_S, AUTOCKT_ENGINE and
+AUTOCKT_SIM_WORKERS (see `autockt_ckt.settings`).
+
+Simulations run in a pool of worker processes (`autockt_ckt.pool`), one per core unless
+`--sim-workers` or AUTOCKT_SIM_WORKERS say otherwise; every worker is warm before the
+server listens, and the pool stops with the server. Results of both op-amp Rpcs are cached
+(`--result-cache-size`, default 100,000 entries, about 45 MB; 0 turns the cache off) under
+the content hash of the model card, since the results depend on the card and both engines
+are deterministic.
 """
+
+import argparse
+import hashlib
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 import discovery_server as ds
 from dotenv import find_dotenv, load_dotenv
 
-load_dotenv(find_dotenv(usecwd=True))  # before the handlers read the AUTOCKT_* settings, so `.env` may hold them too
-import autockt_ckt.handlers  # noqa: E402, F401  (attaches every AutoCkt handler)
+load_dotenv(find_dotenv(usecwd=True))  # so that `.env` may hold the AUTOCKT_* settings too
+import autockt_ckt.handlers as handlers  # noqa: E402  (attaches every AutoCkt handler)
+from autockt_ckt.pool import SimulatorPool, WorkerStartError  # noqa: E402
+from autockt_ckt.settings import Settings  # noqa: E402
+
+DESCRIPTION = "Serve the AutoCkt circuit simulation Rpcs (two-stage and folded-cascode op-amps)."
+RESULT_CACHE_SIZE = 100_000
+"""Entries; measured about 470 bytes each (key, encoded output, LRU bookkeeping): about 45 MB."""
+
+
+def model_hash(path: Path) -> str:
+    """The cache namespace: results depend on the model card's content, not on its name."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        settings = Settings.from_env()
+    except (ValueError, OSError) as err:
+        sys.exit(f"error: {err}")
+    ours = argparse.ArgumentParser(add_help=False)
+    ours.add_argument(
+        "--sim-workers",
+        type=int,
+        default=settings.sim_workers,
+        help="simulator worker processes (default: AUTOCKT_SIM_WORKERS or one per core: %(default)s)",
+    )
+    args, rest = ours.parse_known_args(argv)
+    if args.sim_workers < 1:
+        ours.error(f"--sim-workers must be 1 or more, not {args.sim_workers}")
+    base = ds.Config(result_cache_size=RESULT_CACHE_SIZE, result_cache_namespace=model_hash(settings.model_path))
+    config = ds.config_from_command_line(DESCRIPTION, rest, base)
+    try:
+        pool = SimulatorPool(replace(settings, sim_workers=args.sim_workers)).start()
+    except WorkerStartError as err:
+        sys.exit(f"error: {err}")
+    handlers.use_pool(pool)
+    try:
+        ds.configure(config)
+        ds.start_server()
+    except ds.AuthConfigError as err:  # configuration the user must fix: a message, not a traceback
+        sys.exit(f"error: {err}")
+    finally:
+        pool.close()
+
 
 if __name__ == "__main__":
-    ds.serve_from_command_line("Serve the AutoCkt circuit simulation Rpcs (two-stage and folded-cascode op-amps).")
+    main()

@@ -3,7 +3,8 @@
 
 `pool.py` starts each worker with its end of a pipe. The worker
 1. leads a session of its own, so that the pool can kill it together with any `ngspice -b`
-   it started (the subprocess engine), and a terminal's Ctrl-C reaches only the server;
+   it started (the subprocess engine), and a terminal's Ctrl-C reaches only the server; it
+   names itself `autockt-worker` (`ps -o comm`), so that tools find every worker;
 2. creates and warms its `Simulator` in a directory of its own, then says `Ready` (or
    `StartupFailed`, with the reason, and exits);
 3. runs one job at a time: receives `(job, args)`, runs `job(simulator, *args)`, sends a `Reply`.
@@ -16,6 +17,7 @@ the pipe, including when the server process dies.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import signal
@@ -28,6 +30,11 @@ from typing import Any
 from .engine import SimulatorLost
 from .settings import Settings
 from .simulator import Simulator
+
+
+PROCESS_NAME = "autockt-worker"
+"""What `ps -o comm` and `psutil.Process.name()` show for a worker, e.g. to find them all."""
+_PR_SET_NAME = 15
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ def serve(conn: Connection, settings: Settings) -> None:
     """The worker process: start, then run jobs until the pool closes the pipe."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctypes.CDLL(None).prctl(_PR_SET_NAME, PROCESS_NAME.encode())
     try:
         sim = Simulator.create(settings, worker_run_dir(settings, os.getpid()), timeout_s=None)
         sim.warm()
