@@ -74,3 +74,20 @@ class OpAmpTb:
 
 def opamp_sim() -> hs.Sim:
     return hs.Sim(tb=OpAmpTb, attrs=[hs.Op(name="op"), hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 10))])
+
+
+def many_devices_sim(count: int) -> hs.Sim:
+    """`count` NMOS devices in parallel, biased on: memory grows with the count."""
+    tb = h.Module(name=f"ManyDevices{count}")
+    tb.VSS = h.Port()
+    tb.vdd, tb.g = h.Signal(), h.Signal()
+    tb.vsupply = h.Vdc(dc=SUPPLY)(p=tb.vdd, n=tb.VSS)
+    tb.vgate = h.Vdc(dc=0.6)(p=tb.g, n=tb.VSS)
+    for i in range(count):
+        tb.add(nmos(MosParams())(d=tb.vdd, g=tb.g, s=tb.VSS, b=tb.VSS), name=f"m{i}")
+    return hs.Sim(tb=tb, attrs=[hs.Op(name="op")])
+
+
+def long_tran_sim(points: int) -> hs.Sim:
+    """The RC low-pass over `points` output steps of 1 ns."""
+    return hs.Sim(tb=RcLowPass, attrs=[hs.Tran(name="tran", tstop=points * n, tstep=1 * n)])

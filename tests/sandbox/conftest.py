@@ -20,14 +20,14 @@ from fastapi import FastAPI
 from vlsirtools.spice import ResultFormat, SimOptions, SupportedSimulators
 from vlsirtools.spice import sim_data as sd
 
-MODEL_PATH = vlsir_handlers.settings.model_path
+MODEL_PATH = vlsir_handlers.settings().model_path
 
 
 @pytest.fixture
 def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The server's AUTOCKT_RUN_DIR for this test: every run's directory goes in it, and is removed."""
     path = tmp_path / "runs"
-    monkeypatch.setattr(vlsir_handlers, "settings", dataclasses.replace(vlsir_handlers.settings, run_dir=path))
+    monkeypatch.setattr(vlsir_handlers, "_settings", dataclasses.replace(vlsir_handlers.settings(), run_dir=path))
     return path
 
 

@@ -120,10 +120,10 @@ def check_sim_input(inp: vsp.SimInput, devices: Iterable[Device], limits: Sandbo
 def check_rendered_netlist(netlist: str, model_include: str) -> None:
     """The second fence: every line of the rendered netlist is a comment, an element or its
     continuation, or one of the dot-commands the sandbox lets through."""
-    allowed = (".subckt", ".ends", ".option", ".param", ".op", ".ac", ".tran", ".end")
+    allowed = {".subckt", ".ends", ".option", ".param", ".op", ".ac", ".tran"}
     for number, line in enumerate(netlist.splitlines(), start=1):
-        text = line.strip().lower()
-        if not text.startswith(".") or text.startswith(allowed) or line.strip() == model_include:
+        text = line.strip()
+        if not text.startswith(".") or text.split()[0].lower() in allowed or text == model_include:
             continue
         _refuse([FieldError(loc=("proto_bytes",), msg=f"the rendered netlist's line {number} is not allowed", type="sandbox.rendered")])
 

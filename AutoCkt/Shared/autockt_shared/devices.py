@@ -18,9 +18,14 @@ class Inverter:
 ```
 """
 
-import hdl21 as h
-from hdl21.external_module import SpiceType
-from hdl21.prefix import NANO, µ
+from .vlsir_sim import HDL21_EXTRA
+
+try:
+    import hdl21 as h
+    from hdl21.external_module import SpiceType
+    from hdl21.prefix import NANO, µ
+except ImportError as err:
+    raise ImportError(f"autockt_shared.devices needs Hdl21: {HDL21_EXTRA}") from err
 
 MOS_PORTS = ("d", "g", "s", "b")
 

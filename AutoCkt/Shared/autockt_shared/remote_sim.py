@@ -13,12 +13,15 @@ conversion back lives here. Needs the `hdl21` extra: `pip install 'cktgym-autock
 
 from __future__ import annotations
 
-import numpy as np
-import vlsir.spice_pb2 as vsp
-from hdl21.sim import Sim, to_proto
-from vlsirtools.spice import sim_data as sd
+from .vlsir_sim import HDL21_EXTRA, VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
 
-from .vlsir_sim import VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
+try:
+    import numpy as np
+    import vlsir.spice_pb2 as vsp
+    from hdl21.sim import Sim, to_proto
+    from vlsirtools.spice import sim_data as sd
+except ImportError as err:
+    raise ImportError(f"autockt_shared.remote_sim needs Hdl21 and vlsirtools: {HDL21_EXTRA}") from err
 
 
 def run_on_the_server(sim: Sim) -> sd.SimResult:

@@ -25,6 +25,9 @@ from discovery_shared import Rpc
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
+HDL21_EXTRA = "pip install 'cktgym-autockt-shared[hdl21]'"
+"""What installs the Hdl21 side of this package (`autockt_shared.devices`, `autockt_shared.remote_sim`)."""
+
 MAX_PROTO_BYTES = 8 * 1024 * 1024
 """Largest protobuf a call may carry (8 MiB: a SimInput of 10,000 devices is about 1.5 MiB)."""
 
