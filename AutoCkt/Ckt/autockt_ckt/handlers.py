@@ -41,6 +41,11 @@ def use_pool(pool: SimulatorPool | None) -> None:
     _pool = pool
 
 
+def current_pool() -> SimulatorPool | None:
+    """The pool `use_pool` gave, for handlers of other modules (`vlsir_handlers`)."""
+    return _pool
+
+
 def local_simulator() -> Simulator:
     """This process's own simulator for in-process calls, created on first use."""
     global _local
@@ -67,3 +72,6 @@ async def auto_ckt_sim_hdl21_impl(inp: OpAmpInput) -> OpAmpOutput:
 @folded_cascode_sim.impl
 async def folded_cascode_sim_impl(inp: FoldedCascodeInput) -> OpAmpOutput:
     return await _simulate(FOLDED, inp)
+
+
+from . import vlsir_handlers  # noqa: E402, F401  (attaches simulate_on_the_server and simulation_offer too)
