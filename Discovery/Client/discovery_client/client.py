@@ -26,6 +26,7 @@ from .servers import H, Server, ServerPool
 Out = TypeVar("Out")
 
 JSON_BODY = {"content-type": "application/json"}
+KEEPALIVE_EXPIRY_S = 4.0
 
 
 def server_pool(config: Config, connect: Callable[[str, dict[str, Any]], H], auth: httpx.Auth | None) -> ServerPool[H]:
@@ -33,6 +34,10 @@ def server_pool(config: Config, connect: Callable[[str, dict[str, Any]], H], aut
     options = {
         "auth": auth,
         "timeout": httpx.Timeout(config.timeout, connect=config.connect_timeout),
+        # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: a request
+        # sent on a connection the server is closing looks like a drop after sending, which is not
+        # resent for an Rpc that is not idempotent. The pool sizes are httpx's defaults.
+        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_S),
         "headers": {"accept": "application/json"},
     }
     return ServerPool([Server(url, connect(url, options)) for url in config.base_urls], config.retry)
