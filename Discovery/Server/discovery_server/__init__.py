@@ -11,6 +11,9 @@ ds.configure(ds.Config(host="127.0.0.1", port=8000))
 ds.start_server()
 ```
 
+Batch calls (`POST /{rpc.name}/batch`), a result cache for `deterministic` Rpcs
+(`Config.result_cache_size`) and Prometheus metrics (`GET /metrics`) come with every app.
+
 With Firebase authentication (see firebase_auth.py and the repository README):
 `ds.Config(host="0.0.0.0", auth=ds.FirebaseAuth(project_id="my-project"))`.
 """
@@ -19,6 +22,7 @@ from .app import create_app
 from .auth import ANONYMOUS, AuthConfig, AuthConfigError, Authenticator, NoAuth
 from .background import BackgroundServer
 from .builtin_routes import RpcInfo
+from .cache import ResultCache
 from .command_line import config_from_command_line, serve_from_command_line
 from .config import Config
 from .errors import ApiError
@@ -43,6 +47,7 @@ __all__ = [
     "FirebaseAuth",
     "free_port",
     "NoAuth",
+    "ResultCache",
     "RpcInfo",
     "serve_from_command_line",
     "ServerProcess",

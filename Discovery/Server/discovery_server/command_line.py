@@ -38,6 +38,7 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
     parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
     parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)")
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=base.access_log, help="log a line per request (default: %(default)s)")
     parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH", base.max_batch)), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
     parser.add_argument(
         "--result-cache-size",
@@ -76,6 +77,7 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
         host=args.host,
         port=args.port,
         handler_timeout=args.handler_timeout,
+        access_log=args.access_log,
         max_batch=args.max_batch,
         result_cache_size=args.result_cache_size,
         auth=auth_config,

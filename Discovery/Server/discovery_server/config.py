@@ -24,6 +24,9 @@ class Config:
     `result_cache_namespace` goes into every key: set it to what the Rpcs' results depend on
     beyond their input, e.g. the content hash of the model files the server simulates with.
 
+    `access_log` logs a line per request (uvicorn's access log): off by default, as it costs
+    about a third of a served call's time on the server; `GET /metrics` counts the calls.
+
     Auth: `auth` is `NoAuth()` (development: loopback only, unless
     `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
     - every caller and their per-Rpc usage go to the SQLite file `usage_db`. None records
@@ -45,6 +48,7 @@ class Config:
     result_cache_size: int = 0
     result_cache_namespace: str = ""
     log_level: str = "info"
+    access_log: bool = False
     usage_db: str | None = None
     limits: UserLimits = field(default_factory=UserLimits)
     public_docs: bool = False

@@ -40,13 +40,18 @@ def start_server() -> None:
     """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first); blocks."""
     check_bind(_config)
     uvicorn.run(
-        create_app(_config), host=_config.host, port=_config.port, log_level=_config.log_level, **loop_and_parser()
+        create_app(_config),
+        host=_config.host,
+        port=_config.port,
+        log_level=_config.log_level,
+        access_log=_config.access_log,
+        **loop_and_parser(),
     )
 
 
 def loop_and_parser() -> dict[str, str]:
-    """uvicorn's `loop` and `http`: uvloop and httptools (uvicorn[standard]) when installed, which cost a
-    served call less than half of what asyncio's default loop and the pure-Python h11 parser do."""
+    """uvicorn's `loop` and `http`: uvloop and httptools (uvicorn[standard]) when installed; they cost a
+    served call about a third less server time than asyncio's default loop and the pure-Python h11 parser."""
     return {
         "loop": "uvloop" if find_spec("uvloop") else "asyncio",
         "http": "httptools" if find_spec("httptools") else "h11",
