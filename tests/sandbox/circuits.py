@@ -91,3 +91,28 @@ def many_devices_sim(count: int) -> hs.Sim:
 def long_tran_sim(points: int) -> hs.Sim:
     """The RC low-pass over `points` output steps of 1 ns."""
     return hs.Sim(tb=RcLowPass, attrs=[hs.Tran(name="tran", tstop=points * n, tstep=1 * n)])
+
+
+@h.module
+class ParametricRc:
+    """Values as expressions over simulation parameters (`hs.Param`), as `h.Literal`s."""
+
+    VSS = h.Port()
+    vin, out = h.Signals(2)
+    src = h.Vdc(dc=h.Literal("vsup / 2"), ac=1)(p=vin, n=VSS)
+    r = h.Res(r=h.Literal("{rval}"))(p=vin, n=out)
+    c = h.Cap(c=1 * n)(p=out, n=VSS)
+    load = nmos(MosParams(m=h.Literal("2 * mult")))(d=out, g=vin, s=VSS, b=VSS)
+
+
+def parametric_sim(rval: float) -> hs.Sim:
+    return hs.Sim(
+        tb=ParametricRc,
+        attrs=[
+            hs.Param(name="rval", val=rval),
+            hs.Param(name="vsup", val=SUPPLY),
+            hs.Param(name="mult", val=3),
+            hs.Op(name="op"),
+            hs.Ac(name="ac", sweep=hs.LogSweep(1e3, 1e9, 10)),
+        ],
+    )

@@ -10,7 +10,7 @@ from autockt_shared.remote_sim import run_on_the_server
 from autockt_shared.vlsir_sim import SANDBOX_LIMITS, OfferQuery, simulation_offer
 from vlsirtools.spice import sim_data as sd
 
-from .circuits import opamp_sim, rc_sim
+from .circuits import opamp_sim, parametric_sim, rc_sim
 from .conftest import assert_same_vectors, leaks, run_locally
 
 
@@ -29,6 +29,13 @@ def test_two_stage_opamp_written_by_the_client_equals_the_local_run(remote: ds.B
     assert_same_vectors(result, run_locally(opamp_sim(), tmp_path / "local"))
     gain = abs(result["ac"].data["v(xtop.out)"][0])
     assert abs(gain - 357.03) < 0.01  # what the served two-stage Rpc answers at the same (reset) sizes
+
+
+def test_parameters_and_expressions_over_them(remote: ds.BackgroundServer, tmp_path: Path) -> None:
+    low, high = run_on_the_server(parametric_sim(1e3)), run_on_the_server(parametric_sim(4e3))
+    assert_same_vectors(high, run_locally(parametric_sim(4e3), tmp_path / "local"))
+    assert low["op"].data["v(xtop.vin)"] == high["op"].data["v(xtop.vin)"] == 0.6  # vsup / 2
+    assert high["op"].data["v(xtop.out)"] < low["op"].data["v(xtop.out)"]  # a larger rval drops more
 
 
 def test_results_carry_no_device_internal_node_and_nothing_of_the_server(remote: ds.BackgroundServer, run_dir: Path) -> None:
