@@ -20,7 +20,7 @@ N_METRICS = 4
 
 
 def _env(server: BackgroundServer) -> AutoCktGym:
-    return AutoCktGym(EnvConfig(simulator=SimulatorConfig(server_url=server.url, retry_attempts=1), horizon=HORIZON))
+    return AutoCktGym(EnvConfig(simulator=SimulatorConfig(server_url=server.url, retry_deadline_s=0), horizon=HORIZON))
 
 
 def test_ngspice_failing_on_the_server_mid_episode_ends_it_with_a_penalty(

@@ -24,12 +24,20 @@ CIRCUITS = (TWO_STAGE_OPAMP.name, FOLDED_CASCODE.name)
 
 def _add_simulator_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("simulator")
-    group.add_argument("--server-url", help="circuit server, host:port or URL (default: THE_SERVER_URL from .env, else 127.0.0.1:8000)")
+    group.add_argument(
+        "--server-url",
+        help="circuit server(s), host:port or URL, several comma-separated (default: THE_SERVER_URL from .env, else 127.0.0.1:8000)",
+    )
     group.add_argument("--in-process", action="store_true", help="simulate in this process instead of on a server (needs AutoCkt/Ckt installed)")
+    group.add_argument(
+        "--retry-deadline", type=float, default=SimulatorConfig.retry_deadline_s, metavar="SECONDS",
+        help="how long a simulation waits for a server that stopped answering (restarting) before its episode is given up "
+        "(default: %(default)s; 0 tries once)",
+    )
 
 
 def _simulator(args: argparse.Namespace) -> SimulatorConfig:
-    return SimulatorConfig(in_process=args.in_process, server_url=args.server_url)
+    return SimulatorConfig(in_process=args.in_process, server_url=args.server_url, retry_deadline_s=args.retry_deadline)
 
 
 def train_from_command_line(argv: list[str] | None = None, circuit: str | None = None) -> None:
@@ -49,7 +57,11 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         "--stop-reached-rate", type=float, default=defaults.stop_reached_rate,
         help="stop once this fraction of recent training episodes reach their target (default: spend the whole budget)",
     )
-    parser.add_argument("--env-runners", type=int, help="default: one per CPU core")
+    parser.add_argument("--env-runners", type=int, help=f"default: {defaults.env_runners()} on this machine (one per CPU core)")
+    parser.add_argument(
+        "--envs-per-runner", type=int, default=defaults.num_envs_per_env_runner,
+        help="sub-environments each env runner steps together, simulated in one batch call per step (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="targets and PPO seed (default: %(default)s)")
     parser.add_argument("--targets", type=int, default=defaults.n_training_targets, help="training targets (default: %(default)s)")
     parser.add_argument(
@@ -70,6 +82,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         n_training_targets=args.targets,
         moves=tuple(args.moves),
         num_env_runners=args.env_runners,
+        num_envs_per_env_runner=args.envs_per_runner,
         ray_address=args.ray_address,
         max_env_steps=args.max_env_steps,
         stop_reached_rate=args.stop_reached_rate,

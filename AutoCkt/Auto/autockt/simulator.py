@@ -7,9 +7,9 @@ to many env runners on many machines), or the handler imported into this process
 development without a server). Everything above `Simulator.metrics` is the same code either way.
 
 `Simulator.metrics_batch` simulates many designs in one batch call (`rpc.batch` in-process,
-`Client.call_batch` through a server), at most `SimulatorConfig.max_batch` designs per
-request. A vector environment steps all its sub-environments with it, and validation all its
-unfinished targets: one request per step instead of one per design, and the server spreads
+`Client.call_batch` through a server, which sends at most `SimulatorConfig.max_batch` designs
+per request). A vector environment steps all its sub-environments with it, and validation all
+its unfinished targets: one call per step instead of one per design, and the server spreads
 the designs over its simulator pool.
 """
 
@@ -48,33 +48,40 @@ class SimulatorConfig:
 
     With `in_process=False` (default) a Discovery server does; `server_url` and `auth_token`
     left `None` come from THE_SERVER_URL and DISCOVERY_AUTH_TOKEN (environment, then `.env`),
-    exactly as `discovery_client` reads them. `retry_attempts` bounds how long a step waits for
-    a server that went away before the episode is given up.
+    exactly as `discovery_client` reads them (`server_url` may list several servers, comma-separated).
+    `retry_deadline_s` is how long a simulation keeps trying while no server answers before its
+    episode is given up: the default outlasts a server restart, so training rides one out.
+    `max_batch` is the most designs one batch request carries (a server refuses more than its
+    own `--max-batch`, default 256).
     """
 
     in_process: bool = False
     server_url: str | None = None
     auth_token: str | None = None
-    retry_attempts: int = 4
+    retry_deadline_s: float = 60.0
     timeout_s: float = 120.0
     max_batch: int = 256
-    """Designs per batch request; a server refuses more than its own `max_batch` (default 256)."""
 
     def __post_init__(self) -> None:
+        if self.retry_deadline_s < 0:
+            raise ValueError(f"SimulatorConfig.retry_deadline_s must be >= 0 seconds (0: try once), got {self.retry_deadline_s}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"SimulatorConfig.timeout_s must be > 0 seconds, got {self.timeout_s}")
         if self.max_batch < 1:
             raise ValueError(f"SimulatorConfig.max_batch must be at least 1, got {self.max_batch}")
 
     def describe(self) -> str:
         if self.in_process:
             return "in-process (autockt_ckt handlers)"
-        return f"server {self.client_config().resolved().base_url}"
+        return f"server {', '.join(self.client_config().resolved().base_urls)}"
 
     def client_config(self) -> dc.Config:
         return dc.Config(
             server_url=self.server_url,
             auth_token=self.auth_token,
             timeout=self.timeout_s,
-            retry=dc.RetryPolicy(attempts=self.retry_attempts),
+            retry=dc.RetryPolicy(deadline=self.retry_deadline_s),
+            max_batch=self.max_batch,
         )
 
 
@@ -108,16 +115,13 @@ class Simulator:
         return self.optimization.metric_values(result)
 
     def metrics_batch(self, designs: Sequence[Mapping[str, float]]) -> BatchResult[Metrics]:
-        """The metrics of every design, in order, in `ceil(len / max_batch)` requests. Each item
-        fails on its own with a `SimulationFailure`, as `metrics` would raise it; a request that
-        fails as a whole (server gone) fails each of its items."""
+        """The metrics of every design, in order, in one batch call. Each item fails on its own with
+        a `SimulationFailure`, as `metrics` would raise it; a call that fails as a whole (no server
+        answered within the retry deadline) fails every item."""
         self.calls += len(designs)
-        outcomes: list[Outcome] = []
-        for start in range(0, len(designs), self.config.max_batch):
-            outcomes.extend(self._chunk(designs[start : start + self.config.max_batch]))
-        return BatchResult(self.optimization.sim.name, outcomes)
+        return BatchResult(self.optimization.sim.name, self._outcomes(designs))
 
-    def _chunk(self, designs: Sequence[Mapping[str, float]]) -> list[Outcome]:
+    def _outcomes(self, designs: Sequence[Mapping[str, float]]) -> list[Outcome]:
         inputs: list[Any] = []
         refused: dict[int, Outcome] = {}
         for i, values in enumerate(designs):

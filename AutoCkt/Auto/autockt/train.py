@@ -41,6 +41,8 @@ from .vector_env import AutoCktVectorEnv
 REACHED_METRIC = "reached_rate"
 """Fraction of recent training episodes that met their target (exploring policy), in `result["env_runners"]`."""
 FAILED_METRIC = "sim_failure_rate"
+NODES_METRIC = "env_runner_nodes"
+"""How many Ray nodes the env runners run on (1 on one machine), in every result."""
 EPISODE_WINDOW = 200
 ENV_STEPS = "num_env_steps_sampled_lifetime"
 DEFAULT_STORAGE = Path("~/ray_results")
@@ -92,6 +94,12 @@ class TrainConfig:
     checkpoint_every: int = 10
     resume_from: Path | None = None
 
+    def __post_init__(self) -> None:
+        if self.num_env_runners is not None and self.num_env_runners < 1:
+            raise ValueError(f"TrainConfig.num_env_runners must be at least 1 (or None: one per core), got {self.num_env_runners}")
+        if self.num_envs_per_env_runner < 1:
+            raise ValueError(f"TrainConfig.num_envs_per_env_runner must be at least 1, got {self.num_envs_per_env_runner}")
+
     @property
     def experiment_name(self) -> str:
         return self.experiment or f"autockt_{self.circuit}"
@@ -112,6 +120,7 @@ class TrainResult:
     iterations: int
     reached_rate: float
     wall_clock_s: float
+    env_runner_nodes: int
 
 
 def train(config: TrainConfig = TrainConfig()) -> TrainResult:
@@ -159,6 +168,7 @@ def train(config: TrainConfig = TrainConfig()) -> TrainResult:
         iterations=int(metrics.get("training_iteration", 0)),
         reached_rate=float(metrics.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
         wall_clock_s=time.monotonic() - started,
+        env_runner_nodes=int(metrics.get(NODES_METRIC, 0)),
     )
 
 
@@ -169,6 +179,7 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
     callbacks: dict[str, Any] = {
         "on_environment_created": _one_torch_thread,
         "on_episode_end": _log_episode,
+        "on_train_result": _count_runner_nodes,
         "on_algorithm_init": functools.partial(_init_algorithm, config.resume_from),
     }
     return (
@@ -249,6 +260,11 @@ def _log_episode(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
     info = episode.get_infos(-1)
     metrics_logger.log_value(REACHED_METRIC, float(info.get("reached", False)), window=EPISODE_WINDOW)
     metrics_logger.log_value(FAILED_METRIC, float(info.get("sim_failed", False)), window=EPISODE_WINDOW)
+
+
+def _count_runner_nodes(*, algorithm: Any, result: dict[str, Any], **_: Any) -> None:
+    nodes = algorithm.env_runner_group.foreach_env_runner(lambda _: ray.get_runtime_context().get_node_id(), local_env_runner=False)
+    result[NODES_METRIC] = len(set(nodes)) or 1  # no remote runners: the algorithm's own process samples
 
 
 def _init_algorithm(resume_from: Path | None, *, algorithm: Any, **_: Any) -> None:
