@@ -10,7 +10,7 @@ import discovery_client as dc
 import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType, Rpc, registry
+from discovery_shared import ErrorBody, ErrorType, FieldError, Rpc, WireValidationError, registry
 from pydantic import BaseModel
 
 
@@ -35,6 +35,8 @@ RENDEZVOUS = Rendezvous(1)
 def place(o: Order) -> Order:
     if o.qty == 13:
         raise ArithmeticError("unlucky quantity")
+    if o.item == "unobtainium":  # invalid beyond what the type says: the handler refuses it, naming the field
+        raise WireValidationError(Order, [FieldError(loc=("item",), msg="no such item in stock", type="value_error")])
     if o.qty == 99:
         time.sleep(2)
     if o.qty == 7:
@@ -130,6 +132,16 @@ def test_items_waiting_for_a_thread_are_not_timed_out_for_waiting(serve, rpcs) -
     server = serve(ds.create_app(ds.Config(handler_timeout=0.5, max_threads=1), rpcs=[rpcs["sync"]]))
     items = batch(server, rpcs["sync"], [order(3, str(i)) for i in range(3)]).json()
     assert items == [{"result": order(3, str(i))} for i in range(3)]
+
+
+def test_an_input_the_handler_refuses_as_invalid_is_422_naming_the_field(server, rpcs) -> None:
+    single = httpx.post(f"{server.url}/t_batch_sync", json=order(1, "unobtainium"))
+    assert single.status_code == 422
+    body = ErrorBody.model_validate(single.json())
+    assert body.type is ErrorType.VALIDATION and "no such item in stock" in body.message
+    assert body.details["fields"] == [{"loc": ["item"], "msg": "no such item in stock", "type": "value_error"}]
+    items = batch(server, rpcs["sync"], [order(1), order(1, "unobtainium")]).json()
+    assert items[1]["error"]["details"] == {"index": 1, **body.details} and items[0] == {"result": order(1, "BOLT")}
 
 
 def test_more_items_than_max_batch_is_413(server, rpcs) -> None:

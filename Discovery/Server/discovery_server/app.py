@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable
 
-from discovery_shared import Rpc, User, registry
+from discovery_shared import ErrorType, Rpc, User, registry
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
@@ -80,7 +80,7 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     install_error_handlers(app)
     for rpc in served:
         runner = RpcRunner(rpc, executor, config.handler_timeout, cache)
-        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), authenticate, limiter, usage)
+        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), config.max_body_bytes, authenticate, limiter, usage)
         app.router.routes.append(Route(f"/{rpc.name}", routes.single, methods=["POST"], name=rpc.name))
         app.router.routes.append(Route(f"/{rpc.name}/batch", routes.batch, methods=["POST"], name=f"{rpc.name}_batch"))
     install_builtin_routes(app, served, authenticate)
@@ -99,12 +99,14 @@ class _RpcRoutes:
         self,
         runner: RpcRunner,
         batch_body: BatchBody,
+        max_body_bytes: int,
         authenticate: Authenticator,
         limiter: Limiter,
         usage: UsageStore | None,
     ) -> None:
         self._runner = runner
         self._batch_body = batch_body
+        self._max_body_bytes = max_body_bytes
         self._authenticate = authenticate
         self._limiter = limiter
         self._usage = usage
@@ -112,7 +114,7 @@ class _RpcRoutes:
     async def single(self, request: Request) -> Response:
         user = await self._authenticate(request)
         with self._limiter.admit(user.uid):
-            outcome = await self._runner.run(await request.body(), user)
+            outcome = await self._runner.run(await read_body(request, self._max_body_bytes), user)
             await self._record(user, [outcome])
         if outcome.error is not None:
             raise outcome.error
@@ -122,7 +124,7 @@ class _RpcRoutes:
         user = await self._authenticate(request)
         started = time.perf_counter()
         try:
-            items = self._batch_body.split(await request.body())
+            items = self._batch_body.split(await read_body(request, self._max_body_bytes))
         except ApiError as err:  # no items to answer: the whole request fails, as one failed call
             refused = Outcome(None, err, time.perf_counter() - started)
             self._runner.metrics.call(refused.seconds, err.body.type)
@@ -140,3 +142,27 @@ class _RpcRoutes:
         errors = sum(outcome.error is not None for outcome in outcomes)
         seconds = sum(outcome.seconds for outcome in outcomes)
         await run_in_threadpool(self._usage.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, or a 413 `ApiError` as soon as it is known to exceed `limit` bytes: from its
+    Content-Length before reading, else while reading, so an oversized body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _body_too_large(int(declared), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _body_too_large(None, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _body_too_large(size: int | None, limit: int) -> ApiError:
+    what = f"a body of {size} bytes" if size is not None else "a body"
+    return ApiError(
+        ErrorType.PAYLOAD_TOO_LARGE,
+        f"{what} is more than this server's limit of {limit} bytes per request; send less per call (or smaller batches)",
+        {"max_body_bytes": limit},
+    )

@@ -4,7 +4,9 @@
 The one path every call of an Rpc takes, alone or as an item of a batch: decode the input's
 JSON with the Rpc's codec, answer from the result cache or run the handler under the time
 limit, check what it returned, encode it. The failure of a call comes back in its `Outcome`
-rather than raised, so a batch answers each item on its own; a single call raises it.
+rather than raised, so a batch answers each item on its own; a single call raises it. A handler
+that finds its input invalid beyond what the type says raises `WireValidationError`, answered as
+a 422 naming the fields, like a decoding error.
 
 A sync handler runs on the app's thread pool (it may block); its time limit starts when it
 starts running, not while it waits for a free thread, so the items of a large batch queued
@@ -99,8 +101,8 @@ class RpcRunner:
             if self._handler.is_async:
                 return await self._run_async(inp, user)
             return await self._run_in_thread(inp, user)
-        except ApiError:
-            raise  # the time limit
+        except (ApiError, WireValidationError):
+            raise  # the time limit; an input the handler found invalid (422, naming the fields, as decoding would)
         except Exception as err:
             log.exception("handler of Rpc %r raised", self.rpc.name)
             raise ApiError(

@@ -6,7 +6,7 @@ script only imports its handlers and calls `serve_from_command_line`, passing a 
 for defaults of its own (e.g. a result cache on by default).
 
 Variables read from the environment or `.env`:
-THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_RESULT_CACHE_SIZE;
+THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_MAX_BODY_BYTES, DISCOVERY_RESULT_CACHE_SIZE;
 DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID, GOOGLE_APPLICATION_CREDENTIALS,
 DISCOVERY_CHECK_REVOKED, DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 from dotenv import dotenv_values, find_dotenv
@@ -28,18 +29,28 @@ from .serve import configure, start_server
 from .usage import DEFAULT_USAGE_DB
 
 
-def config_from_command_line(description: str, argv: list[str] | None = None, base: Config | None = None) -> Config:
-    """A `Config` from `.env` and flags (flags win) over `base`'s settings; `--help` lists them."""
+def config_from_command_line(
+    description: str,
+    argv: list[str] | None = None,
+    base: Config | None = None,
+    parents: Sequence[argparse.ArgumentParser] = (),
+) -> Config:
+    """A `Config` from `.env` and flags (flags win) over `base`'s settings; `--help` lists them.
+
+    `parents` are an app's own parsers (built with `add_help=False`): their flags are accepted
+    and listed by `--help`; the app reads their values with its own parser.
+    """
     # The .env of the directory the user runs from, under the real environment; read, not loaded
     # into os.environ, so that parsing a command line has no effect on the rest of the process.
     env = {**dotenv_values(find_dotenv(usecwd=True)), **os.environ}.get
     base = base or Config()
-    parser = argparse.ArgumentParser(description=description)
+    parser = argparse.ArgumentParser(description=description, parents=list(parents))
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
     parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
     parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)")
     parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=base.access_log, help="log a line per request (default: %(default)s)")
     parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH", base.max_batch)), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
+    parser.add_argument("--max-body-bytes", type=int, default=int(env("DISCOVERY_MAX_BODY_BYTES", base.max_body_bytes)), help="largest request body (default: DISCOVERY_MAX_BODY_BYTES or %(default)s)")
     parser.add_argument(
         "--result-cache-size",
         type=int,
@@ -65,6 +76,8 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
     args = parser.parse_args(argv)
     if args.max_batch < 1:
         parser.error(f"--max-batch must be at least 1, not {args.max_batch}")
+    if args.max_body_bytes < 1:
+        parser.error(f"--max-body-bytes must be at least 1, not {args.max_body_bytes}")
     if args.result_cache_size < 0:
         parser.error(f"--result-cache-size must be 0 (no cache) or more, not {args.result_cache_size}")
     auth_config: AuthConfig = NoAuth()
@@ -79,6 +92,7 @@ def config_from_command_line(description: str, argv: list[str] | None = None, ba
         handler_timeout=args.handler_timeout,
         access_log=args.access_log,
         max_batch=args.max_batch,
+        max_body_bytes=args.max_body_bytes,
         result_cache_size=args.result_cache_size,
         auth=auth_config,
         allow_public_without_auth=args.allow_public_no_auth,

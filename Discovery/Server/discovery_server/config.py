@@ -17,7 +17,8 @@ class Config:
     `handler_timeout` bounds each Rpc call (each item of a batch) in seconds from when its
     handler starts (None: no bound); a call past it answers 504 while its worker thread is left
     to finish. `max_threads` bounds how many sync handlers run at once; more calls wait for a
-    thread. `max_batch` bounds the items of one `POST /{rpc}/batch` (more: 413).
+    thread. `max_batch` bounds the items of one `POST /{rpc}/batch` and `max_body_bytes` the
+body of any Rpc request (more: 413, before a larger body is read).
 
     Result cache: with `result_cache_size` > 0 (entries), the outputs of Rpcs declared
     `deterministic` are kept and answered again for the same input (cache.py);
@@ -45,6 +46,7 @@ class Config:
     handler_timeout: float | None = None
     max_threads: int = 32
     max_batch: int = 256
+    max_body_bytes: int = 16 * 2**20
     result_cache_size: int = 0
     result_cache_namespace: str = ""
     log_level: str = "info"
