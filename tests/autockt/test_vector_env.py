@@ -7,6 +7,10 @@ exactly its observations, rewards, flags and infos for the same seeds and action
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -14,8 +18,11 @@ import numpy as np
 import pytest
 from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, TargetSet
 from autockt_shared import TWO_STAGE_OPAMP
+from discovery_server import ServerProcess, free_port
 
+ROOT = Path(__file__).resolve().parents[2]
 N_ENVS = 3
+N_METRICS = 4
 HORIZON = 3  # short, so every sub-environment ends episodes and is autoreset within the run
 
 
@@ -72,3 +79,40 @@ def test_bad_arguments_are_refused_with_what_to_do() -> None:
         env.reset(seed=[1, 2, 3])
     with pytest.raises(ValueError, match="reset by the next step"):
         env.reset(options={"reset_mask": np.array([True, False])})
+
+
+def test_a_failed_item_is_the_penalty_of_its_own_sub_environment_only(tmp_path: Path) -> None:
+    """Two real servers, one of which kills every simulation at its time limit; the batch's items
+    are spread over both, so in each batch some sub-environments fail and the others do not."""
+    ports = free_port(), free_port()
+    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--sim-workers", "1", "--port"]
+    broken_env = {**os.environ, "AUTOCKT_SIM_TIMEOUT_S": "1e-4"}
+    with (
+        ServerProcess([*argv, str(ports[0])], port=ports[0], cwd=tmp_path) as healthy,
+        ServerProcess([*argv, str(ports[1])], port=ports[1], cwd=tmp_path, env=broken_env) as broken,
+    ):
+        # One design per request, so that the client spreads a step's designs over both servers.
+        config = _config(server_url=f"{healthy.url},{broken.url}", max_batch=1, retry_deadline_s=0)
+        batched = AutoCktVectorEnv(config, num_envs=N_ENVS)
+        lone = [AutoCktGym(replace(config, simulator=SimulatorConfig(in_process=True))) for _ in range(N_ENVS)]
+        actions = batched.action_space.sample()
+        obs, infos = batched.reset(seed=4)
+        reset_failed = infos["sim_failed"]
+        expected = [env.reset(seed=4 + i) for i, env in enumerate(lone)]
+        for i in np.flatnonzero(~reset_failed):
+            np.testing.assert_array_equal(obs[i], expected[i][0])
+        obs, rewards, terminations, truncations, infos = batched.step(actions)
+        batched.close()
+    step_failed = infos["sim_failed"] & ~reset_failed
+    for i in range(N_ENVS):
+        if reset_failed[i] or step_failed[i]:
+            assert (terminations[i], truncations[i]) == (True, False)
+            assert rewards[i] == -N_METRICS * HORIZON  # the worst reward of the whole episode, as for a lone env
+            reason = infos["failure"][i]
+            assert "the simulation at reset failed" in reason if reset_failed[i] else "SimulationTimeout" in reason
+        else:
+            lone_obs, lone_reward, *lone_flags, _ = lone[i].step(actions[i])
+            np.testing.assert_array_equal(obs[i], lone_obs)
+            assert (rewards[i], terminations[i], truncations[i]) == (lone_reward, *lone_flags)
+    n_failed = int(reset_failed.sum() + step_failed.sum())
+    assert 0 < n_failed < 2 * N_ENVS - int(reset_failed.sum())  # some items failed, and not every one
