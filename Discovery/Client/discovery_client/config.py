@@ -77,11 +77,6 @@ class Config:
             raise ValueError(f"server_url (THE_SERVER_URL) {self.server_url!r} names no server: give host:port, or several separated by commas")
         return urls
 
-    @property
-    def base_url(self) -> str:
-        """The first server's URL. Deprecated for one commit: use `base_urls`."""
-        return self.base_urls[0]
-
 
 def _environment(dotenv_path: str | None) -> dict[str, str]:
     path = dotenv_path or find_dotenv(usecwd=True)

@@ -53,11 +53,8 @@ class RetryPolicy:
     deadline: float = 60.0  # seconds; the default outlasts a server restart
     backoff: float = 0.1  # seconds before the first retry; also how often a waiting call looks again
     max_backoff: float = 2.0
-    attempts: int | None = None  # transitional, removed in the next commit: attempts=1 is deadline=0
 
     def __post_init__(self) -> None:
-        if self.attempts is not None and self.attempts <= 1:
-            object.__setattr__(self, "deadline", 0.0)
         if self.deadline < 0:
             raise ValueError(f"RetryPolicy.deadline must be >= 0 seconds, not {self.deadline}")
         if not 0 < self.backoff <= self.max_backoff:
