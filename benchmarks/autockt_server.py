@@ -1,0 +1,25 @@
+"""What the benchmarks share: an AutoCkt server process as an operator starts it, and fresh design points."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput
+from discovery_server import ServerProcess, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def autockt_server(*flags: str, env: dict[str, str] | None = None) -> ServerProcess:
+    """`AutoCkt/scripts/start_server.py` on a free loopback port, no auth, with `flags` added (not started)."""
+    port = free_port()
+    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port), "--auth", "none", *flags]
+    return ServerProcess(argv, port=port, env={**os.environ, **(env or {})}, startup_timeout=120)
+
+
+def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:
+    """Fresh two-stage design points on the benchmark grid: new parameter sets, as a training run makes."""
+    return [TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(n)]

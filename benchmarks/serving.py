@@ -1,0 +1,183 @@
+"""The served two-stage op-amp against the in-process floor, measured in one run, side by side.
+
+    python benchmarks/serving.py [--evals 1000] [--clients 8] [--batch 64] [--memory-evals 100000]
+
+The floor is one process running the project's libngspice engine with the bench loaded once
+and no HTTP (`autockt_ckt.simulator.Simulator`, as every pool worker runs it). Then one
+`AutoCkt/scripts/start_server.py` (its default pool: one worker per core; result cache off,
+so that every call simulates) is measured through the real path, discovery_client -> HTTP ->
+server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
+floor measured here:
+
+| what | target |
+| --- | --- |
+| one client, one call at a time | served time <= floor + 0.5 ms |
+| `--clients` concurrent client processes (their CPU counts against it) | evaluations/s >= 0.7 x cores x floor rate |
+| one client, batches of `--batch` | evaluations/s >= 0.85 x cores x floor rate |
+| memory over `--memory-evals` served evaluations | every process flat (printed per process) |
+
+Exits 1 if a process's memory grew by more than `--max-growth-mb`. Machines are noisy: compare
+the ratios, which are measured in the same minute, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import discovery_client as dc
+import psutil
+from autockt_ckt.settings import Settings
+from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
+from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from autockt_server import autockt_server, random_points  # noqa: E402
+
+CORES = os.cpu_count() or 1
+
+
+def per_call_seconds(call: Callable[[OpAmpInput], object], points: Sequence[OpAmpInput]) -> list[float]:
+    times = []
+    for inp in points:
+        start = time.perf_counter()
+        call(inp)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def floor_seconds(points: Sequence[OpAmpInput]) -> list[float]:
+    """In-process: the engine every worker runs, the bench loaded once, no time-limit thread (the pool kills instead)."""
+    settings = Settings.from_env()
+    simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix="autockt-floor-")), timeout_s=None)
+    simulator.warm()
+    return per_call_seconds(lambda inp: simulate_opamp(simulator, TWO_STAGE, dataclasses.asdict(inp)), points)
+
+
+def client_loop(url: str, n: int, seed: int, start_at: float) -> tuple[float, float, list[float]]:
+    """One client process: `n` fresh points, one call at a time, from `start_at` (wall clock) on."""
+    points = random_points(n + 1, random.Random(seed))
+    with dc.Client(dc.Config(server_url=url)) as client:
+        client.call(auto_ckt_sim_hdl21, points[0])  # connection and fingerprints, before the clock starts
+        time.sleep(max(0.0, start_at - time.time()))
+        began = time.time()
+        times = per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), points[1:])
+        return began, time.time(), times
+
+
+def concurrent_rate(url: str, clients: int, n: int) -> tuple[float, float]:
+    """(evaluations/s over the whole run, median latency in ms) of `clients` client processes."""
+    start_at = time.time() + 5.0  # every client imported and connected by then
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        runs = pool.starmap(client_loop, [(url, n, 1000 + i, start_at) for i in range(clients)])
+    began, ended = min(r[0] for r in runs), max(r[1] for r in runs)
+    latencies = [t for r in runs for t in r[2]]
+    return len(latencies) / (ended - began), 1e3 * statistics.median(latencies)
+
+
+def batch_rate(client: dc.Client, points: Sequence[OpAmpInput], size: int) -> float:
+    started = time.perf_counter()
+    for i in range(0, len(points), size):
+        client.call_batch(auto_ckt_sim_hdl21, points[i : i + size]).values()
+    return len(points) / (time.perf_counter() - started)
+
+
+def server_processes(pid: int) -> dict[int, str]:
+    """The API process and every process under it (the fork server and the simulator workers), by pid."""
+    api = psutil.Process(pid)
+    found = {pid: "api"}
+    for child in api.children(recursive=True):
+        try:
+            found[child.pid] = child.name()
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except psutil.NoSuchProcess:
+        return None
+
+
+def memory_run(client: dc.Client, pid: int, total: int, size: int, rng: random.Random) -> dict[int, dict[int, float | None]]:
+    """RSS of every server process (MB) after 10 %, 50 % and 100 % of `total` fresh evaluations."""
+    readings: dict[int, dict[int, float | None]] = {}
+    done = 0
+    for checkpoint in (total // 10, total // 2, total):
+        while done < checkpoint:
+            n = min(size, checkpoint - done)
+            client.call_batch(auto_ckt_sim_hdl21, random_points(n, rng)).values()
+            done += n
+        readings[checkpoint] = {p: rss_mb(p) for p in server_processes(pid)}
+    return readings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--evals", type=int, default=1000, help="evaluations timed on each single-call path")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
+    parser.add_argument("--per-client", type=int, default=400, help="calls per concurrent client")
+    parser.add_argument("--batch", type=int, default=64, help="items per batch call")
+    parser.add_argument("--batches", type=int, default=40, help="batch calls timed")
+    parser.add_argument("--memory-evals", type=int, default=100_000, help="served evaluations of the memory run (0: skip)")
+    parser.add_argument("--max-growth-mb", type=float, default=5.0, help="growth of any process's memory that fails the run")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    points = random_points(args.evals, rng)
+    floor = floor_seconds(points[:50] + points)[50:]
+    floor_ms, floor_rate = 1e3 * statistics.median(floor), len(floor) / sum(floor)
+    print(f"in-process floor: {floor_ms:.2f} ms per evaluation (median), {floor_rate:.0f} evaluations/s on one core; {CORES} cores")
+    print(f"{'what':<44}{'measured':>14}{'target':>14}{'ratio':>8}  met")
+
+    def row(what: str, value: float, target: float, unit: str, higher_is_better: bool) -> None:
+        met = value >= target if higher_is_better else value <= target
+        print(f"{what:<44}{value:>10.2f} {unit:<3}{target:>10.2f} {unit:<3}{value / target:>8.2f}  {'yes' if met else 'NO'}")
+
+    with autockt_server("--result-cache-size", "0") as server, dc.Client(dc.Config(server_url=server.url)) as client:
+        per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), random_points(50, rng))  # warm-up
+        served = per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), points)
+        served_ms = 1e3 * statistics.median(served)
+        row("one client, one call at a time (median)", served_ms, floor_ms + 0.5, "ms", higher_is_better=False)
+        print(f"{'':<4}served - floor: {served_ms - floor_ms:.2f} ms per call")
+
+        rate, p50 = concurrent_rate(server.url, args.clients, args.per_client)
+        row(f"{args.clients} concurrent clients (p50 {p50:.1f} ms)", rate, 0.7 * CORES * floor_rate, "/s", higher_is_better=True)
+
+        batch_points = random_points(args.batch * args.batches, rng)
+        rate = batch_rate(client, batch_points, args.batch)
+        row(f"one client, batches of {args.batch}", rate, 0.85 * CORES * floor_rate, "/s", higher_is_better=True)
+
+        if args.memory_evals <= 0:
+            return 0
+        started = time.perf_counter()
+        readings = memory_run(client, server.pid, args.memory_evals, args.batch, rng)
+        names = server_processes(server.pid)
+        print(f"memory (RSS, MB) over {args.memory_evals} served evaluations, {time.perf_counter() - started:.0f} s:")
+        checkpoints = sorted(readings)
+        print(f"{'pid':>8} {'process':<20}" + "".join(f"{c:>10}" for c in checkpoints) + f"{'growth':>10}")
+        grown = False
+        for pid in sorted({p for r in readings.values() for p in r}):
+            values = [readings[c].get(pid) for c in checkpoints]
+            present = [v for v in values if v is not None]
+            growth = present[-1] - present[0] if len(present) > 1 else 0.0
+            grown |= growth > args.max_growth_mb
+            cells = "".join(f"{v:>10.1f}" if v is not None else f"{'-':>10}" for v in values)
+            print(f"{pid:>8} {names.get(pid, '(ended)'):<20}{cells}{growth:>+10.1f}")
+        return 1 if grown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
