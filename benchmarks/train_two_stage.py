@@ -3,7 +3,10 @@
     python benchmarks/train_two_stage.py [--max-env-steps 175000] [--n-specs 1000]
 
 Starts `AutoCkt/scripts/start_server.py` as its own process on a free loopback port (no
-auth); Ray env runners simulate through discovery_client -> HTTP -> that server -> ngspice.
+auth, its default pool and result cache); Ray env runners simulate through discovery_client
+-> HTTP -> that server -> its simulator workers. Prints the training's env steps per second
+over the whole run, Ray's start included, against issue 13's target (0.5 x cores x the
+in-process floor rate measured first, in the same run), and the result cache's hit rate.
 Prints the unseen targets reached out of `--n-specs` (by the greedy policy, and sampling its
 actions as AutoCkt's validation did), the env steps used and the wall-clock time. AutoCkt's published figure to beat: 938/1000 within about 175,000 env steps (6 workers
 on 8 cores). Results stay in `<storage>/<experiment>/` for TensorBoard.
@@ -15,37 +18,33 @@ training targets, the tuned PPO settings) except the action grid, `TUNED_MOVES` 
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
+import random
 import sys
 import time
 from pathlib import Path
 
 import httpx
 from autockt import SimulatorConfig, TrainConfig, train, validate
-from discovery_server import free_port
+from prometheus_client.parser import text_string_to_metric_families
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from autockt_server import autockt_server, random_points  # noqa: E402
+from serving import floor_seconds  # noqa: E402
+
+CORES = os.cpu_count() or 1
 TUNED_MOVES = (-3, -1, 0, 1, 3)
 """Finer and faster than AutoCkt's (-1, 0, +2): exact moves both ways, and the good designs
 (mn4 near 4, mp3 near 90 from 34) are reachable in well under 30 steps. `--moves -1 0 2` runs AutoCkt's."""
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    """The circuit server, logging to a file (a pipe nobody reads would stall it after 64 KB of access log)."""
-    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port), "--auth", "none"]
-    server = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"the AutoCkt server did not start; see {log}")
+def cache_counts(url: str) -> tuple[float, float]:
+    """(hits, misses) of the server's result cache, summed over its Rpcs, from its `/metrics`."""
+    counts = {"discovery_result_cache_hits": 0.0, "discovery_result_cache_misses": 0.0}
+    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=10).text):
+        if family.name in counts:
+            counts[family.name] += sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
+    return counts["discovery_result_cache_hits"], counts["discovery_result_cache_misses"]
 
 
 def main() -> None:
@@ -58,17 +57,18 @@ def main() -> None:
         "exploring episodes is noisy, and a lucky window stopped pilot runs 15k steps short)",
     )
     parser.add_argument("--n-specs", type=int, default=1000)
-    parser.add_argument("--env-runners", type=int, help="default: one per core")
+    parser.add_argument("--env-runners", type=int, help="default: TrainConfig's")
+    parser.add_argument("--envs-per-runner", type=int, help="default: TrainConfig's")
     parser.add_argument("--moves", type=int, nargs="+", default=list(TUNED_MOVES), help="default: %(default)s")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--experiment", default="autockt_benchmark_two_stage")
     parser.add_argument("--storage", type=Path, default=Path("~/ray_results"))
     args = parser.parse_args()
 
-    port = free_port()
-    log = Path(f"/tmp/autockt-benchmark-server-{port}.log")
-    server = start_server(port, log)
-    simulator = SimulatorConfig(server_url=f"http://127.0.0.1:{port}")
+    floor = floor_seconds(random_points(300, random.Random(args.seed)))[50:]
+    floor_rate = len(floor) / sum(floor)
+    server = autockt_server().start()
+    simulator = SimulatorConfig(server_url=server.url)
     try:
         started = time.monotonic()
         result = train(
@@ -78,17 +78,18 @@ def main() -> None:
                 simulator=simulator,
                 seed=args.seed,
                 num_env_runners=args.env_runners,
+                **({} if args.envs_per_runner is None else {"num_envs_per_env_runner": args.envs_per_runner}),
                 max_env_steps=args.max_env_steps,
                 stop_reached_rate=args.stop_reached_rate,
                 moves=tuple(args.moves),
             )
         )
         trained = time.monotonic()
+        hits, misses = cache_counts(server.url)
         reports = [validate(result.checkpoint, n_specs=args.n_specs, simulator=simulator, sample=s) for s in (False, True)]
         finished = time.monotonic()
     finally:
-        server.terminate()
-        server.wait(30)
+        server.close()
 
     for report in reports:
         print(report.summary())
@@ -97,6 +98,12 @@ def main() -> None:
         print(f"unseen targets reached, {report.actions} actions: {report.n_reached}/{report.n_targets}")
     print(f"env steps used: {result.env_steps} ({result.iterations} PPO iterations)")
     print(f"wall clock: {finished - started:.0f} s (training {trained - started:.0f} s, validation {finished - trained:.0f} s)")
+    rate, target = result.env_steps / (trained - started), 0.5 * CORES * floor_rate
+    print(
+        f"training env steps/s, Ray start included: {rate:.0f}; target 0.5 x {CORES} cores x floor rate "
+        f"{floor_rate:.0f}/s = {target:.0f}/s: ratio {rate / target:.2f}"
+    )
+    print(f"result cache over the training run: {hits:.0f} hits, {misses:.0f} misses, hit rate {hits / max(hits + misses, 1):.1%}")
     print(f"TensorBoard: tensorboard --logdir {result.experiment_dir}")
 
 
