@@ -7,9 +7,12 @@ directory under the run directory, removed afterwards, and its own `ngspice -b` 
 (so a crash or a kill takes nothing else down) with:
 
 - a wall-clock limit, past which the process is killed (`SimulationTimeout`);
-- OS limits set with `resource.setrlimit` before ngspice starts: CPU seconds, address space,
-  size of any file it writes (the raw results file included) and open files, no core dumps;
-  a process killed by one fails with `SimulationLimitExceeded`;
+- OS limits (setrlimit) on ngspice before it starts: CPU seconds, address space, size of any
+  file it writes (the raw results file included) and open files, no core dumps; a process
+  killed by one fails with `SimulationLimitExceeded`. util-linux's `prlimit` sets them and
+  execs ngspice: Python's `preexec_fn` would set them too, but it forces a full fork of the
+  server process (measured 29.5 ms per run against 17.2 ms, the ngspice run included) and is
+  unsafe in a process with threads;
 - an environment of its own (PATH, and HOME and the working directory in its run directory,
   so no `.spiceinit` of the server is read), stdin closed, output to a file the size limit caps.
 
@@ -26,7 +29,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -39,6 +41,10 @@ import vlsirtools.spice as vspice
 from vlsirtools.spice import ngspice as vsp_ngspice
 
 from .engine import SimulationError, SimulationFailed, SimulationTimeout
+
+
+PRLIMIT = "prlimit"
+"""util-linux's prlimit (Debian: essential package util-linux)."""
 
 
 class SimulationLimitExceeded(SimulationError):
@@ -88,30 +94,24 @@ def run_sandboxed(run: SandboxedRun) -> bytes:
 
 def _run_ngspice(rundir: Path, run: SandboxedRun) -> None:
     cpu_s = math.ceil(run.wall_clock_s) + 1
-    limits = {
-        resource.RLIMIT_CPU: (cpu_s, cpu_s + 1),  # SIGXCPU, then SIGKILL a second later
-        resource.RLIMIT_AS: (run.memory_bytes, run.memory_bytes),
-        resource.RLIMIT_FSIZE: (run.result_bytes, run.result_bytes),  # SIGXFSZ
-        resource.RLIMIT_NOFILE: (64, 64),
-        resource.RLIMIT_CORE: (0, 0),
-    }
-
-    def set_limits() -> None:  # runs in the child, between fork and exec
-        for which, limit in limits.items():
-            resource.setrlimit(which, limit)
-
+    limits = [
+        f"--cpu={cpu_s}:{cpu_s + 1}",  # SIGXCPU, then SIGKILL a second later
+        f"--as={run.memory_bytes}",
+        f"--fsize={run.result_bytes}",  # SIGXFSZ
+        "--nofile=64",
+        "--core=0",
+    ]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(rundir), "LC_ALL": "C"}
     log = rundir / "ngspice.log"
     with log.open("wb") as out:
         try:
             proc = subprocess.run(
-                [vsp_ngspice.NGSPICE_EXECUTABLE, "-b", "netlist.sp", "-r", "netlist.raw"],
+                [PRLIMIT, *limits, "--", vsp_ngspice.NGSPICE_EXECUTABLE, "-b", "netlist.sp", "-r", "netlist.raw"],
                 cwd=rundir,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=set_limits,
                 timeout=run.wall_clock_s,
             )
         except subprocess.TimeoutExpired:
