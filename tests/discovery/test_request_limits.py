@@ -8,6 +8,7 @@ import discovery_server as ds
 import httpx
 import pytest
 from discovery_shared import ErrorBody, ErrorType
+from prometheus_client import REGISTRY
 
 from tests.discovery.types import nested
 
@@ -19,8 +20,11 @@ def server(serve):
 
 @pytest.mark.parametrize("path", ["/t_nested", "/t_nested/batch"])
 def test_a_body_past_the_limit_is_413(server, path: str) -> None:
+    labels = {"rpc": "t_nested", "type": "payload_too_large"}
+    before = REGISTRY.get_sample_value("discovery_rpc_errors_total", labels) or 0.0
     response = httpx.post(f"{server.url}{path}", content=b"[" + b" " * 2000 + b"]")
     assert response.status_code == 413
+    assert REGISTRY.get_sample_value("discovery_rpc_errors_total", labels) == before + 1  # counted as one failed call
     body = ErrorBody.model_validate(response.json())
     assert body.type is ErrorType.PAYLOAD_TOO_LARGE and body.details == {"max_body_bytes": 1000}
     assert "2002 bytes" in body.message and "limit of 1000 bytes" in body.message

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, TypeVar
 
 from discovery_shared import ErrorType, Rpc, User, registry
 from fastapi import FastAPI, Request, Response
@@ -40,6 +40,8 @@ from .openapi import install_openapi
 from .usage import SqliteUsageStore, UsageStore
 
 log = logging.getLogger("discovery_server")
+
+T = TypeVar("T")
 
 
 def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | None = None) -> FastAPI:
@@ -114,7 +116,7 @@ class _RpcRoutes:
     async def single(self, request: Request) -> Response:
         user = await self._authenticate(request)
         with self._limiter.admit(user.uid):
-            outcome = await self._runner.run(await read_body(request, self._max_body_bytes), user)
+            outcome = await self._runner.run(await self._body(request, user, read_body), user)
             await self._record(user, [outcome])
         if outcome.error is not None:
             raise outcome.error
@@ -122,19 +124,26 @@ class _RpcRoutes:
 
     async def batch(self, request: Request) -> Response:
         user = await self._authenticate(request)
-        started = time.perf_counter()
-        try:
-            items = self._batch_body.split(await read_body(request, self._max_body_bytes))
-        except ApiError as err:  # no items to answer: the whole request fails, as one failed call
-            refused = Outcome(None, err, time.perf_counter() - started)
-            self._runner.metrics.call(refused.seconds, err.body.type)
-            await self._record(user, [refused])
-            raise
+        items = await self._body(request, user, self._batch_items)
         with self._limiter.admit(user.uid, calls=len(items)):
             outcomes = await asyncio.gather(*(self._runner.run(item, user, i) for i, item in enumerate(items)))
             await self._record(user, outcomes)
         self._runner.metrics.batches.inc()
         return Response(encode_answers(outcomes), media_type="application/json")
+
+    async def _batch_items(self, request: Request, limit: int) -> list[bytes]:
+        return self._batch_body.split(await read_body(request, limit))
+
+    async def _body(self, request: Request, user: User, read: Callable[[Request, int], Awaitable[T]]) -> T:
+        """What `read` makes of the body; a body refused whole (too large, no array) counts as one failed call."""
+        started = time.perf_counter()
+        try:
+            return await read(request, self._max_body_bytes)
+        except ApiError as err:
+            refused = Outcome(None, err, time.perf_counter() - started)
+            self._runner.metrics.call(refused.seconds, err.body.type)
+            await self._record(user, [refused])
+            raise
 
     async def _record(self, user: User, outcomes: Sequence[Outcome]) -> None:
         if self._usage is None or not outcomes:
