@@ -1,15 +1,36 @@
-"""The AutoCkt circuit server, real (ngspice through the served handlers), on a free loopback port."""
+"""The AutoCkt circuit servers the tests talk to, real (ngspice through the served handlers), on free loopback ports.
+
+`circuit_server` runs the app in this process (its handlers can be tampered with);
+`served_circuits` is `AutoCkt/scripts/start_server.py` as an operator runs it, one worker,
+shared by the tests that need a server process of their own (each leaves it serving).
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the circuit handlers the server serves)
 import pytest
-from discovery_server import BackgroundServer, create_app
+from discovery_server import BackgroundServer, ServerProcess, create_app, free_port
 from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+START_SERVER = ROOT / "AutoCkt/scripts/start_server.py"
+
+
+def start_server_argv(port: int) -> list[str]:
+    return [sys.executable, str(START_SERVER), "--sim-workers", "1", "--port", str(port)]
 
 
 @pytest.fixture
 def circuit_server(serve: Callable[[FastAPI], BackgroundServer]) -> BackgroundServer:
     return serve(create_app())
+
+
+@pytest.fixture(scope="session")
+def served_circuits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    port = free_port()
+    with ServerProcess(start_server_argv(port), port=port, cwd=tmp_path_factory.mktemp("server")) as server:
+        yield server

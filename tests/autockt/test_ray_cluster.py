@@ -2,8 +2,8 @@
 
 The cluster is Ray's own multi-node harness (`ray.cluster_utils.Cluster`): two raylets on this
 machine, as `ray start --head` and `ray start --address` would start on two. The server is
-`AutoCkt/scripts/start_server.py` in a process of its own; env runners on both nodes
-simulate through it over HTTP. Bounded: 2,400 env steps, stopped by a timeout otherwise.
+`AutoCkt/scripts/start_server.py` in a process of its own (`served_circuits`); env runners on
+both nodes simulate through it over HTTP. Bounded: 2,400 env steps, stopped by a timeout otherwise.
 """
 
 from __future__ import annotations
@@ -16,23 +16,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from discovery_server import ServerProcess, free_port
+from discovery_server import ServerProcess
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import ROOT
 
 
 @pytest.mark.timeout(240)
-def test_training_runs_env_runners_on_both_nodes_of_a_token_auth_cluster(tmp_path: Path) -> None:
-    port = free_port()
+def test_training_runs_env_runners_on_both_nodes_of_a_token_auth_cluster(served_circuits: ServerProcess, tmp_path: Path) -> None:
     token = tmp_path / "ray_auth_token"
     token.write_text(secrets.token_hex(32))  # as `ray get-auth-token --generate` makes one, kept out of ~/.ray
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
-    server_argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--port", str(port)]
-    with ServerProcess(server_argv, port=port, cwd=tmp_path) as server:
-        run = subprocess.run(
-            [sys.executable, "-m", "tests.autockt.two_node_training", server.url, str(tmp_path / "results")],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=200,
-        )
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.autockt.two_node_training", served_circuits.url, str(tmp_path / "results")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=200,
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["env_runner_nodes"] == 2

@@ -1,18 +1,20 @@
 """A simulation that fails mid-episode costs a penalty and ends the episode; the environment lives on.
 
 Both failures are real: ngspice killed by the server's own time limit, and a server that goes away.
+A server that comes back within the retry deadline costs nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import autockt_ckt.handlers as handlers
 import numpy as np
 import pytest
-from autockt import AutoCktGym, EnvConfig, SimulatorConfig
+from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig
 from autockt_ckt.engine import NgspiceSubprocessEngine
-from discovery_server import BackgroundServer
+from discovery_server import BackgroundServer, ServerProcess
 
 STAY = np.ones(7, dtype=np.int64)  # the "0" move for every parameter
 HORIZON = 30
@@ -62,3 +64,18 @@ def test_server_going_away_mid_episode_ends_it_and_later_episodes_end_at_once(ci
     assert info["sim_failed"] and env.observation_space.contains(obs)
     _, reward, terminated, _, info = env.step(STAY)  # ... and the first step ends the episode
     assert terminated and info["sim_failed"] and reward == -N_METRICS * HORIZON
+
+
+def test_with_the_default_retry_deadline_a_server_restart_costs_no_episode(served_circuits: ServerProcess) -> None:
+    """The server process goes down between two steps and comes back on its port a moment
+    later: the vector environment's next batch waits for it and every episode goes on."""
+    env = AutoCktVectorEnv(EnvConfig(simulator=SimulatorConfig(server_url=served_circuits.url), horizon=HORIZON), num_envs=2)
+    assert SimulatorConfig().retry_deadline_s >= 30  # the default, used here, outlasts a restart
+    env.reset(seed=0)
+    served_circuits.close()
+    restart = threading.Timer(1.0, served_circuits.start)
+    restart.start()
+    *_, infos = env.step(np.stack([STAY, STAY]))
+    restart.join()
+    env.close()
+    assert not infos["sim_failed"].any()

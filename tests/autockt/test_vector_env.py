@@ -8,7 +8,6 @@ exactly its observations, rewards, flags and infos for the same seeds and action
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, Ta
 from autockt_shared import TWO_STAGE_OPAMP
 from discovery_server import ServerProcess, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import start_server_argv
+
 N_ENVS = 3
 N_METRICS = 4
 HORIZON = 3  # short, so every sub-environment ends episodes and is autoreset within the run
@@ -81,16 +81,12 @@ def test_bad_arguments_are_refused_with_what_to_do() -> None:
         env.reset(options={"reset_mask": np.array([True, False])})
 
 
-def test_a_failed_item_is_the_penalty_of_its_own_sub_environment_only(tmp_path: Path) -> None:
+def test_a_failed_item_is_the_penalty_of_its_own_sub_environment_only(served_circuits: ServerProcess, tmp_path: Path) -> None:
     """Two real servers, one of which kills every simulation at its time limit; the batch's items
     are spread over both, so in each batch some sub-environments fail and the others do not."""
-    ports = free_port(), free_port()
-    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--sim-workers", "1", "--port"]
+    healthy, port = served_circuits, free_port()
     broken_env = {**os.environ, "AUTOCKT_SIM_TIMEOUT_S": "1e-4"}
-    with (
-        ServerProcess([*argv, str(ports[0])], port=ports[0], cwd=tmp_path) as healthy,
-        ServerProcess([*argv, str(ports[1])], port=ports[1], cwd=tmp_path, env=broken_env) as broken,
-    ):
+    with ServerProcess(start_server_argv(port), port=port, cwd=tmp_path, env=broken_env) as broken:
         # One design per request, so that the client spreads a step's designs over both servers.
         config = _config(server_url=f"{healthy.url},{broken.url}", max_batch=1, retry_deadline_s=0)
         batched = AutoCktVectorEnv(config, num_envs=N_ENVS)
