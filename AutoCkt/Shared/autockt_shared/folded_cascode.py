@@ -22,6 +22,8 @@ benchmark's best meets 51.9 %), and the reset point meets none. Phase margin is 
 60 deg as in the two-stage benchmark; normalizers sit inside each range.
 """
 
+from typing import Any
+
 from discovery_shared import Rpc
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
@@ -30,8 +32,8 @@ from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_fi
 from .two_stage_opamp import OpAmpOutput
 
 _PF = 1e-12
-_UNIT = dict(lo=1, hi=20, step=1)
-_RATIO = dict(lo=1, hi=10, step=1)
+_UNIT: dict[str, Any] = dict(lo=1, hi=20, step=1)
+_RATIO: dict[str, Any] = dict(lo=1, hi=10, step=1)
 
 
 @dataclass(config=ConfigDict(extra="forbid"))

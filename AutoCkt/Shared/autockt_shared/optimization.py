@@ -121,8 +121,8 @@ def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
     specs = []
     for name, info in fields.items():
         extra = info.json_schema_extra
-        lo = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
-        hi = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), None)
+        lo = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge) and isinstance(m.ge, (int, float))), None)
+        hi = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le) and isinstance(m.le, (int, float))), None)
         if not isinstance(extra, dict) or "initial" not in extra or lo is None or hi is None:
             raise TypeError(f"{input_type.__name__}.{name} is not a grid_field: declare it with grid_field(...)")
         specs.append(

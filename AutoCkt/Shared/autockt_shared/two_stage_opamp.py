@@ -5,6 +5,8 @@ Circuit, testbench, design space and specs as defined by Settaluri et al., "Auto
 Reinforcement Learning of Analog Circuit Designs" (DATE 2020), and its public ngspice code.
 """
 
+from typing import Any
+
 from discovery_shared import Rpc
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -12,7 +14,7 @@ from pydantic.dataclasses import dataclass
 from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
 
 _PF = 1e-12
-_MULTIPLIER = dict(lo=1, hi=100, step=1)
+_MULTIPLIER: dict[str, Any] = dict(lo=1, hi=100, step=1)
 
 
 @dataclass(config=ConfigDict(extra="forbid"))

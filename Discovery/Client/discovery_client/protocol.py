@@ -58,7 +58,7 @@ def request_body(rpc: Rpc[Any, Any], inp: Any) -> bytes:
     return rpc.input_codec.encode(inp)
 
 
-def result(rpc: Rpc[Any, Any], response: httpx.Response) -> Any:
+def result(rpc: Rpc[Any, Out], response: httpx.Response) -> Out:
     """The Rpc's return value from a response, or the matching `ClientError`."""
     raise_for_error(response, rpc.name)
     return rpc.return_codec.decode(response.content)

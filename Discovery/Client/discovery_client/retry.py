@@ -72,7 +72,7 @@ class Attempts(Generic[H]):
     """One call's way through its retries: which server next, how long to wait, when to give up."""
 
     def __init__(self, pool: ServerPool[H], rpc: Rpc[Any, Any], timeout: float) -> None:
-        self._pool = pool
+        self._pool: ServerPool[H] = pool  # annotated: see ServerPool.__init__
         self._rpc = rpc
         self._timeout = timeout
         self._deadline = time.monotonic() + pool.policy.deadline

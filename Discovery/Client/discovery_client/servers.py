@@ -42,7 +42,7 @@ class ServerPool(Generic[H]):
     """Round-robin over the servers that answer; thread-safe (the sync client is shared by threads)."""
 
     def __init__(self, servers: list[Server[H]], policy: RetryPolicy) -> None:
-        self.servers = servers
+        self.servers: list[Server[H]] = servers  # annotated: mypy cannot infer attributes typed by a value-restricted TypeVar
         self.policy = policy
         self._lock = threading.Lock()
         self._cursor = 0
