@@ -148,13 +148,12 @@ class _Checker:
     def check(self, inp: vsp.SimInput) -> None:
         for loc in _unknown_fields(inp, ()):
             self.refuse(loc, "a field this server's VLSIR version does not define", "unknown_field")
-        if self.errors:
-            return  # the rest would be read with the wrong meaning
-        params = self.check_sim_params(inp.ctrls)
-        modules = self.check_package(inp.pkg, params)
-        self.check_top(inp.top, modules)
-        self.check_options(inp.opts)
-        self.check_analyses(inp.an)
+        if not self.errors:  # else the rest would be read with a meaning the client did not give it
+            params = self.check_sim_params(inp.ctrls)
+            modules = self.check_package(inp.pkg, params)
+            self.check_top(inp.top, modules)
+            self.check_options(inp.opts)
+            self.check_analyses(inp.an)
         if self._omitted:
             self.errors.append(FieldError(loc=("proto_bytes",), msg=f"and {self._omitted} more refusals", type="sandbox.more"))
 
@@ -344,12 +343,12 @@ class _Checker:
         """The size of what `inst` instantiates (a leaf counts one instance), once its reference,
         parameters and connections are checked; None when its reference is refused."""
         ref, target = inst.module, None
+        allowed: frozenset[str] = frozenset()  # parameter names it takes, and those it needs
+        required: frozenset[str] = frozenset()
         kind = ref.WhichOneof("to")
         if kind == "local":
             if ref.local in sizes:
-                target = sizes[ref.local]
-                allowed: frozenset[str] = frozenset()
-                required: frozenset[str] = frozenset()
+                target = sizes[ref.local]  # a module of the package: no parameters
             else:
                 self.refuse(loc + ("module", "local"), f"module {_shown(ref.local)} is not defined before this instance", "reference")
         elif kind == "external" and ref.external.domain == "vlsir.primitives" and ref.external.name in PRIMITIVES:

@@ -125,7 +125,7 @@ def _run_ngspice(rundir: Path, run: SandboxedRun) -> None:
         raise SimulationFailed(f"ngspice exited with code {proc.returncode}: {scrub(output, run)}")
 
 
-_KILLED = {
+_KILLED: dict[int, str] = {
     signal.SIGXCPU: "past the CPU time limit",
     signal.SIGKILL: "past the CPU time limit",
     signal.SIGXFSZ: "its results grew past the size limit",

@@ -54,18 +54,18 @@ class SandboxLimits:
     call is refused (422) before anything runs; past a run-time limit the simulator is killed
     and the call fails with a typed simulation error. The server keeps serving either way."""
 
-    max_analyses: int = Field(3, description="analyses per simulation: at most one each of op, ac and tran")
-    max_sweep_points: int = Field(100_000, description="points of an AC sweep: points per decade x decades")
-    max_tran_points: int = Field(1_000_000, description="tstop / tstep of a transient analysis")
-    max_instances: int = Field(10_000, description="device and primitive instances in the flattened circuit")
-    max_signals: int = Field(10_000, description="nets (bus bits counted one each) in the flattened circuit")
-    max_hierarchy_depth: int = Field(16, description="module levels below the top, the top being level 0")
-    max_name_length: int = Field(128, description="characters in a name (module names with their dotted Python path)")
-    max_expression_length: int = Field(200, description="characters in a parameter expression")
-    max_errors_reported: int = Field(20, description="refusals listed in one 422 answer")
-    max_wall_clock_s: float = Field(60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)")
-    max_memory_bytes: int = Field(1024**3, description="address space of the simulator process")
-    max_result_bytes: int = Field(16 * 1024**2, description="size of the SimResult protobuf, and of any file the simulator writes")
+    max_analyses: int = Field(default=3, description="analyses per simulation: at most one each of op, ac and tran")
+    max_sweep_points: int = Field(default=100_000, description="points of an AC sweep: points per decade x decades")
+    max_tran_points: int = Field(default=1_000_000, description="tstop / tstep of a transient analysis")
+    max_instances: int = Field(default=10_000, description="device and primitive instances in the flattened circuit")
+    max_signals: int = Field(default=10_000, description="nets (bus bits counted one each) in the flattened circuit")
+    max_hierarchy_depth: int = Field(default=16, description="module levels below the top, the top being level 0")
+    max_name_length: int = Field(default=128, description="characters in a name (module names with their dotted Python path)")
+    max_expression_length: int = Field(default=200, description="characters in a parameter expression")
+    max_errors_reported: int = Field(default=20, description="refusals listed in one 422 answer")
+    max_wall_clock_s: float = Field(default=60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)")
+    max_memory_bytes: int = Field(default=1024**3, description="address space of the simulator process")
+    max_result_bytes: int = Field(default=16 * 1024**2, description="size of the SimResult protobuf, and of any file the simulator writes")
 
 
 SANDBOX_LIMITS = SandboxLimits()
