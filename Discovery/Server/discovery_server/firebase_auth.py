@@ -84,10 +84,17 @@ class FirebaseAuthenticator:
             _load_credentials(credential)
         log.info("Firebase auth for project %r (check_revoked=%s)", config.project_id, config.check_revoked)
 
+    @property
+    def app(self) -> firebase_admin.App:
+        """The firebase-admin App tokens are verified with, for what an operator does to accounts (account/)."""
+        return self._app
+
     async def __call__(self, request: Request) -> User:
-        token = bearer_token(request)
-        claims = await run_in_threadpool(self._verify, token)
-        return User(uid=claims["uid"], email=claims.get("email"), name=claims.get("name"))
+        return user_of(await self.claims(request))
+
+    async def claims(self, request: Request) -> dict[str, Any]:
+        """The verified claims of the request's token (custom claims such as `admin` included), or an `ApiError`."""
+        return await run_in_threadpool(self._verify, bearer_token(request))
 
     def _verify(self, token: str) -> dict[str, Any]:
         """Verify an ID token or, by its issuer, a session cookie; map every refusal to an `ApiError`."""
@@ -118,6 +125,11 @@ class FirebaseAuthenticator:
                 "the server could not verify the token (Firebase unreachable); try again later",
                 {"exception": type(err).__name__},
             ) from None
+
+
+def user_of(claims: dict[str, Any]) -> User:
+    """The caller a handler sees, from verified claims."""
+    return User(uid=claims["uid"], email=claims.get("email"), name=claims.get("name"))
 
 
 def bearer_token(request: Request) -> str:
