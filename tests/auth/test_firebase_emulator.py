@@ -23,11 +23,13 @@ import discovery_server as ds
 import httpx
 import pytest
 from discovery_shared import ErrorBody, ErrorType
+from discovery_shared.client_env import client_env
 from dotenv import dotenv_values
 from example_shared import Example, example
 from firebase_admin import auth
 
 import example_server  # noqa: F401  (attaches the example handler)
+from discovery_client import sign_in_with_password
 from discovery_client.login import main as discovery_login
 
 from .conftest import API_KEY, PASSWORD, PROJECT, Emulator, ServeApp
@@ -240,11 +242,12 @@ def test_login_then_example_over_http_records_user_and_usage(
     auth.create_user(email=email, password=PASSWORD, display_name="Grace Hopper", app=emulated.admin)
     server = serve_firebase()
     env = tmp_path / ".env"
-    env.write_text(f"THE_SERVER_URL={server.url}\n")
+    env.write_text(f"THE_SERVER_URL={server.url}\nDISCOVERY_AUTH_TOKEN=stale-token-of-an-earlier-account\n")
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert discovery_login(["--email", email, "--env-file", str(env), "--api-key", API_KEY, "--password-stdin"]) == 0
-    written = env.read_text()
-    assert "DISCOVERY_AUTH_TOKEN=" in written and "DISCOVERY_REFRESH_TOKEN=" in written and "FIREBASE_API_KEY=" in written
+    written = dotenv_values(env)
+    # the same lines the account page offers (tests/account), the stale ID token gone
+    assert written == client_env(server.url, API_KEY, written["DISCOVERY_REFRESH_TOKEN"] or "", emulated.host)
     printed = capsys.readouterr().out
     assert "signed in as grace@example.com" in printed and "eyJ" not in printed  # no token on the terminal
 
@@ -252,7 +255,7 @@ def test_login_then_example_over_http_records_user_and_usage(
         assert isinstance(client.auth, dc.FirebaseTokenAuth)
         for n in (1, 2, 3):
             assert client.call(example, Example(txt="ab", num=n)).txt == "ab" * n
-    token = dotenv_values(env)["DISCOVERY_AUTH_TOKEN"]
+    token = sign_in_with_password(email, PASSWORD, API_KEY, emulated.endpoints).id_token
     invalid = httpx.post(f"{server.url}/example", json={"txt": "ab", "num": "many"}, headers={"Authorization": f"Bearer {token}"})
     assert invalid.status_code == 422
 
