@@ -160,11 +160,15 @@ class Codec(Generic[T]):
         return self._adapter.json_schema(ref_template=ref_template, schema_generator=_WireJsonSchema)
 
 
+_MESSAGES = {"unexpected_keyword_argument": "Unknown field: the type has no field of this name"}
+"""Clearer words for pydantic messages that name its internals (a dataclass's unknown field is an "argument")."""
+
+
 def _field_errors(err: PydanticValidationError) -> list[FieldError]:
     return [
         FieldError(
             loc=tuple(str(part) for part in e["loc"]),
-            msg=e["msg"],
+            msg=_MESSAGES.get(e["type"], e["msg"]),
             type=e["type"],
         )
         for e in err.errors(include_url=False, include_input=False)
