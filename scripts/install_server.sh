@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Install what a simulation server runs: ngspice (Debian) and the server-side packages.
-# Usage: [VENV=path] bash scripts/install_server.sh
+# Usage: [VENV=path] [VERBOSE=1] bash scripts/install_server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
-apt_install ngspice libngspice0
-ensure_venv
-editable Discovery/Shared Discovery/Server Example/Shared Example/Server AutoCkt/Shared AutoCkt/Ckt
-check_consistent server
-echo "server packages installed in $VENV"
+step "server: apt packages (ngspice, libngspice0)" apt_install ngspice libngspice0
+step "server: virtualenv $VENV" ensure_venv
+step "server: python packages (editable)" editable Discovery/Shared Discovery/Server Example/Shared Example/Server AutoCkt/Shared AutoCkt/Ckt
+step "server: pip check" check_consistent server
