@@ -6,8 +6,9 @@ Bodies are decoded with the Rpc's own codec (not FastAPI's body parsing), so the
 validates exactly what the client encoded; the OpenAPI document is assembled from the same
 codecs.
 
-Each call passes, in order: authentication (`Config.auth`), the per-user `Limiter`, then the
-one call path of calls.py (decoding, the result cache, the handler, encoding), which a batch
+Each call passes, in order: authentication (`Config.auth`), the per-user `Limiter`, the
+server-wide `Admission` (a bounded number of calls running and waiting, none while draining), the
+body's limits (size, nesting depth), then the one call path of calls.py (decoding, the result cache, the handler, encoding), which a batch
 runs for each of its items at once; the outcome and time then go to the `UsageStore` and
 the metrics. The Rpc routes are plain Starlette routes: FastAPI's per-request parameter
 machinery would only re-do what the codecs do, and costs time on every call.
@@ -20,7 +21,8 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, TypeVar
 
 from discovery_shared import ErrorType, Rpc, User, registry
@@ -28,6 +30,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from .admission import Admission
 from .auth import Authenticator
 from .batch import BatchBody, encode_answers
 from .builtin_routes import install_builtin_routes
@@ -36,6 +39,7 @@ from .calls import Outcome, RpcRunner
 from .config import Config
 from .errors import ApiError, install_error_handlers
 from .limits import Limiter
+from .nesting import nests_deeper_than
 from .openapi import install_openapi
 from .usage import SqliteUsageStore, UsageStore
 
@@ -62,6 +66,7 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     usage = SqliteUsageStore(config.usage_db) if config.authenticated and config.usage_db else None
     limiter = Limiter(config.limits)
     cache = ResultCache(config.result_cache_size, config.result_cache_namespace) if config.result_cache_size > 0 else None
+    admission = Admission(config.max_in_flight, config.max_waiting)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,19 +84,39 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
+    app.state.admission = admission  # what DrainingServer drains
     install_error_handlers(app)
     for rpc in served:
-        runner = RpcRunner(rpc, executor, config.handler_timeout, cache)
-        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), config.max_body_bytes, authenticate, limiter, usage)
+        runner = RpcRunner(rpc, executor, config.handler_timeout, cache, admission)
+        limits = _BodyLimits(config.max_body_bytes, config.max_json_depth)
+        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), limits, authenticate, limiter, admission, usage)
         app.router.routes.append(Route(f"/{rpc.name}", routes.single, methods=["POST"], name=rpc.name))
         app.router.routes.append(Route(f"/{rpc.name}/batch", routes.batch, methods=["POST"], name=f"{rpc.name}_batch"))
-    install_builtin_routes(app, served, authenticate)
+    install_builtin_routes(app, served, authenticate, admission, config.readiness)
     install_openapi(app, served, config.max_batch)
     log.info("serving Rpcs: %s", ", ".join(rpc.name for rpc in served) or "(none)")
     if cache is not None:
         cached = [rpc.name for rpc in served if rpc.deterministic]
         log.info("result cache: %d entries for %s", config.result_cache_size, ", ".join(cached) or "(no deterministic Rpc)")
     return app
+
+
+@dataclass(frozen=True)
+class _BodyLimits:
+    max_bytes: int
+    max_depth: int
+
+    async def read(self, request: Request, depth: int = 0) -> bytes:
+        """The body, or a 413 `ApiError` if it is larger than `max_bytes` or nests deeper than `max_depth + depth`."""
+        body = await read_body(request, self.max_bytes)
+        limit = self.max_depth + depth
+        if nests_deeper_than(body, limit):
+            raise ApiError(
+                ErrorType.PAYLOAD_TOO_LARGE,
+                f"the body nests arrays and objects more than {limit} levels deep, this server's limit; send flatter inputs",
+                {"max_json_depth": limit},
+            )
+        return body
 
 
 class _RpcRoutes:
@@ -101,22 +126,24 @@ class _RpcRoutes:
         self,
         runner: RpcRunner,
         batch_body: BatchBody,
-        max_body_bytes: int,
+        limits: _BodyLimits,
         authenticate: Authenticator,
         limiter: Limiter,
+        admission: Admission,
         usage: UsageStore | None,
     ) -> None:
         self._runner = runner
         self._batch_body = batch_body
-        self._max_body_bytes = max_body_bytes
+        self._limits = limits
         self._authenticate = authenticate
         self._limiter = limiter
+        self._admission = admission
         self._usage = usage
 
     async def single(self, request: Request) -> Response:
         user = await self._authenticate(request)
-        with self._limiter.admit(user.uid):
-            outcome = await self._runner.run(await self._body(request, user, read_body), user)
+        with self._limiter.admit(user.uid), self._admit(1):
+            outcome = await self._runner.run(await self._body(request, user, self._limits.read), user)
             await self._record(user, [outcome])
         if outcome.error is not None:
             raise outcome.error
@@ -125,20 +152,29 @@ class _RpcRoutes:
     async def batch(self, request: Request) -> Response:
         user = await self._authenticate(request)
         items = await self._body(request, user, self._batch_items)
-        with self._limiter.admit(user.uid, calls=len(items)):
+        with self._limiter.admit(user.uid, calls=len(items)), self._admit(len(items)):
             outcomes = await asyncio.gather(*(self._runner.run(item, user, i) for i, item in enumerate(items)))
             await self._record(user, outcomes)
         self._runner.metrics.batches.inc()
         return Response(encode_answers(outcomes), media_type="application/json")
 
-    async def _batch_items(self, request: Request, limit: int) -> list[bytes]:
-        return self._batch_body.split(await read_body(request, limit))
+    def _admit(self, calls: int) -> AbstractContextManager[None]:
+        """Places for `calls` calls in the server; a refusal (503: full or draining) counts as one failed call
+        in the metrics, not in the usage store: it did no work."""
+        try:
+            return self._admission.admit(self._runner.rpc.name, calls)
+        except ApiError as err:
+            self._runner.metrics.call(0.0, err.body.type)
+            raise
 
-    async def _body(self, request: Request, user: User, read: Callable[[Request, int], Awaitable[T]]) -> T:
-        """What `read` makes of the body; a body refused whole (too large, no array) counts as one failed call."""
+    async def _batch_items(self, request: Request) -> list[bytes]:
+        return self._batch_body.split(await self._limits.read(request, depth=1))
+
+    async def _body(self, request: Request, user: User, read: Callable[[Request], Awaitable[T]]) -> T:
+        """What `read` makes of the body; a body refused whole (too large or deep, no array) counts as one failed call."""
         started = time.perf_counter()
         try:
-            return await read(request, self._max_body_bytes)
+            return await read(request)
         except ApiError as err:
             refused = Outcome(None, err, time.perf_counter() - started)
             self._runner.metrics.call(refused.seconds, err.body.type)

@@ -1,11 +1,12 @@
 """
 # Built-in routes
 
-`GET /` (alive), `GET /version` (package versions), `GET /rpcs` (what this server runs,
+`GET /` and `GET /healthz` (alive), `GET /readyz` (takes calls: not draining, and the app's
+`Config.readiness` check passes; else 503 with the reason), `GET /version` (package versions), `GET /rpcs` (what this server runs,
 with the schema fingerprints that clients compare against their own) and `GET /metrics`
 (Prometheus text format: calls, errors, latencies, cache hits; see metrics.py).
 
-Only `/` is open to anyone (load balancers and uptime checks probe it); `/version`, `/rpcs`
+Only `/`, `/healthz` and `/readyz` are open to anyone (load balancers and uptime checks probe them); `/version`, `/rpcs`
 and `/metrics` need the same credentials as the Rpcs, since they tell a stranger what runs
 here and who keeps it busy. Clients send their token with every request anyway, so this costs
 them nothing; a Prometheus scraper sends one as a bearer token (`authorization` in its
@@ -18,10 +19,13 @@ import platform
 from importlib import metadata
 from typing import Any, Callable
 
-from discovery_shared import Rpc
+from discovery_shared import ErrorType, Rpc
 from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
+
+from .admission import RETRY_AFTER_SECONDS, Admission
+from .errors import ApiError
 
 
 class RpcInfo(BaseModel):
@@ -42,7 +46,13 @@ def package_versions() -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]], authenticate: Callable[..., Any]) -> None:
+def install_builtin_routes(
+    app: FastAPI,
+    served: list[Rpc[Any, Any]],
+    authenticate: Callable[..., Any],
+    admission: Admission,
+    readiness: Callable[[], bool | str] | None = None,
+) -> None:
     versions = package_versions()
     infos = [
         RpcInfo(
@@ -59,6 +69,22 @@ def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]], authentica
     async def alive() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/healthz", summary="Alive: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Ready: takes calls", responses={503: {"description": "Not ready (draining, or the app's check)"}})
+    async def readyz() -> dict[str, str]:
+        reason = "draining" if admission.draining else _not_ready(readiness)
+        if reason:
+            raise ApiError(
+                ErrorType.UNAVAILABLE,
+                f"not ready: {reason}",
+                {"reason": reason, "retry_after": RETRY_AFTER_SECONDS},
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return {"status": "ready"}
+
     authenticated = [Depends(authenticate)]
 
     @app.get("/version", summary="Package versions", dependencies=authenticated)
@@ -72,3 +98,16 @@ def install_builtin_routes(app: FastAPI, served: list[Rpc[Any, Any]], authentica
     @app.get("/metrics", summary="Prometheus metrics", dependencies=authenticated, response_class=Response)
     async def metrics() -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _not_ready(readiness: Callable[[], bool | str] | None) -> str:
+    """Why the app says it is not ready ("" when it is): False, a string, or an exception of its check."""
+    if readiness is None:
+        return ""
+    try:
+        verdict = readiness()
+    except Exception as err:  # a failing check means not ready, never a 500
+        return f"the readiness check raised {type(err).__name__}: {err}"
+    if verdict is True:
+        return ""
+    return verdict if isinstance(verdict, str) and verdict else "the app's readiness check says no"

@@ -8,9 +8,10 @@ rather than raised, so a batch answers each item on its own; a single call raise
 that finds its input invalid beyond what the type says raises `WireValidationError`, answered as
 a 422 naming the fields, like a decoding error.
 
-A sync handler runs on the app's thread pool (it may block); its time limit starts when it
-starts running, not while it waits for a free thread, so the items of a large batch queued
-behind each other are not timed out for waiting.
+Every handler runs in one of the server's `max_in_flight` slots (admission.py); a sync handler
+then runs on the app's thread pool (it may block). Its time limit starts when it starts running,
+not while it waits for a slot or a free thread, so the items of a large batch queued behind each
+other are not timed out for waiting. A cache hit needs no slot.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from discovery_shared import ErrorType, Handler, Rpc, User, WireValidationError
 
+from .admission import Admission
 from .cache import ResultCache
 from .errors import ApiError, validation_error
 from .metrics import RpcMetrics
@@ -44,7 +46,12 @@ class RpcRunner:
     """Runs the calls of one served Rpc."""
 
     def __init__(
-        self, rpc: Rpc[Any, Any], executor: ThreadPoolExecutor, timeout: float | None, cache: ResultCache | None
+        self,
+        rpc: Rpc[Any, Any],
+        executor: ThreadPoolExecutor,
+        timeout: float | None,
+        cache: ResultCache | None,
+        admission: Admission,
     ) -> None:
         assert rpc.handler is not None, f"Rpc {rpc.name!r} has no handler"
         self.rpc = rpc
@@ -52,6 +59,7 @@ class RpcRunner:
         self._handler: Handler[Any, Any] = rpc.handler
         self._executor = executor
         self._timeout = timeout
+        self._admission = admission
         self._cache = cache if rpc.deterministic else None  # a cache is a promise only deterministic Rpcs make
 
     async def run(self, data: bytes, user: User, index: int | None = None) -> Outcome:
@@ -110,26 +118,37 @@ class RpcRunner:
             ) from None
 
     async def _run_async(self, inp: Any, user: User) -> Any:
-        self.metrics.in_flight.inc()
+        self.metrics.waiting.inc()
+        waiting = True
         try:
-            if self._timeout is None:
-                return await self._handler.invoke(inp, user)  # type: ignore[misc]
-            task = asyncio.ensure_future(self._handler.invoke(inp, user))  # type: ignore[arg-type]
-            return await self._within_limit(task, _Started(time.monotonic()))
+            async with self._admission.slot():
+                self.metrics.waiting.dec()
+                waiting = False
+                self.metrics.in_flight.inc()
+                try:
+                    if self._timeout is None:
+                        return await self._handler.invoke(inp, user)
+                    task = asyncio.ensure_future(self._handler.invoke(inp, user))
+                    return await self._within_limit(task, _Started(time.monotonic()))
+                finally:
+                    self.metrics.in_flight.dec()
         finally:
-            self.metrics.in_flight.dec()
+            if waiting:  # cancelled before a slot freed up
+                self.metrics.waiting.dec()
 
     async def _run_in_thread(self, inp: Any, user: User) -> Any:
         call = _ThreadCall(self._handler, inp, user, self.metrics)
-        self.metrics.waiting.inc()
-        submitted = self._executor.submit(call.run)
-        future = asyncio.wrap_future(submitted)
+        self.metrics.waiting.inc()  # until a thread starts it (or it is cancelled before)
+        submitted = None
         try:
-            if self._timeout is None:
-                return await future
-            return await self._within_limit(future, call)
+            async with self._admission.slot():
+                submitted = self._executor.submit(call.run)
+                future = asyncio.wrap_future(submitted)
+                if self._timeout is None:
+                    return await future
+                return await self._within_limit(future, call)
         finally:
-            if submitted.cancel():  # never started (the request was cancelled): it waits no more
+            if submitted is None or submitted.cancel():  # never started: it waits no more
                 self.metrics.waiting.dec()
 
     async def _within_limit(self, future: asyncio.Future[Any], call: _Started) -> Any:

@@ -6,7 +6,8 @@ script only imports its handlers and calls `serve_from_command_line`, passing a 
 for defaults of its own (e.g. a result cache on by default).
 
 Variables read from the environment or `.env`:
-THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_MAX_BODY_BYTES, DISCOVERY_RESULT_CACHE_SIZE;
+THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_MAX_BODY_BYTES, DISCOVERY_MAX_JSON_DEPTH,
+DISCOVERY_MAX_IN_FLIGHT, DISCOVERY_MAX_WAITING, DISCOVERY_DRAIN_TIMEOUT, DISCOVERY_RESULT_CACHE_SIZE;
 DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID, GOOGLE_APPLICATION_CREDENTIALS,
 DISCOVERY_CHECK_REVOKED, DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
 """
@@ -46,15 +47,19 @@ def config_from_command_line(
     base = base or Config()
     parser = argparse.ArgumentParser(description=description, parents=list(parents))
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
-    parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT", base.port)), help="default: THE_SERVER_PORT or %(default)s")
+    parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT") or base.port), help="default: THE_SERVER_PORT or %(default)s")
     parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)")
     parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=base.access_log, help="log a line per request (default: %(default)s)")
-    parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH", base.max_batch)), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
-    parser.add_argument("--max-body-bytes", type=int, default=int(env("DISCOVERY_MAX_BODY_BYTES", base.max_body_bytes)), help="largest request body (default: DISCOVERY_MAX_BODY_BYTES or %(default)s)")
+    parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH") or base.max_batch), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
+    parser.add_argument("--max-body-bytes", type=int, default=int(env("DISCOVERY_MAX_BODY_BYTES") or base.max_body_bytes), help="largest request body (default: DISCOVERY_MAX_BODY_BYTES or %(default)s)")
+    parser.add_argument("--max-json-depth", type=int, default=int(env("DISCOVERY_MAX_JSON_DEPTH") or base.max_json_depth), help="deepest nesting of arrays and objects in a request body (default: DISCOVERY_MAX_JSON_DEPTH or %(default)s)")
+    parser.add_argument("--max-in-flight", type=int, default=int(env("DISCOVERY_MAX_IN_FLIGHT") or base.max_in_flight), help="handlers running at once, server-wide (default: DISCOVERY_MAX_IN_FLIGHT or %(default)s)")
+    parser.add_argument("--max-waiting", type=int, default=int(env("DISCOVERY_MAX_WAITING") or base.max_waiting), help="calls waiting for a place beyond those; more answer 503 at once (default: DISCOVERY_MAX_WAITING or %(default)s)")
+    parser.add_argument("--drain-timeout", type=float, default=float(env("DISCOVERY_DRAIN_TIMEOUT") or base.drain_timeout), help="seconds the calls in flight get to finish after SIGTERM; 0: exit at once (default: DISCOVERY_DRAIN_TIMEOUT or %(default)s)")
     parser.add_argument(
         "--result-cache-size",
         type=int,
-        default=int(env("DISCOVERY_RESULT_CACHE_SIZE", base.result_cache_size)),
+        default=int(env("DISCOVERY_RESULT_CACHE_SIZE") or base.result_cache_size),
         help="results of deterministic Rpcs kept for repeated inputs, in entries; 0: no cache (default: DISCOVERY_RESULT_CACHE_SIZE or %(default)s)",
     )
     auth = parser.add_argument_group("authentication")
@@ -78,6 +83,8 @@ def config_from_command_line(
         parser.error(f"--max-batch must be at least 1, not {args.max_batch}")
     if args.max_body_bytes < 1:
         parser.error(f"--max-body-bytes must be at least 1, not {args.max_body_bytes}")
+    if args.max_json_depth < 1 or args.max_in_flight < 1 or args.max_waiting < 0 or args.drain_timeout < 0:
+        parser.error("--max-json-depth and --max-in-flight must be at least 1, --max-waiting and --drain-timeout at least 0")
     if args.result_cache_size < 0:
         parser.error(f"--result-cache-size must be 0 (no cache) or more, not {args.result_cache_size}")
     auth_config: AuthConfig = NoAuth()
@@ -93,6 +100,10 @@ def config_from_command_line(
         access_log=args.access_log,
         max_batch=args.max_batch,
         max_body_bytes=args.max_body_bytes,
+        max_json_depth=args.max_json_depth,
+        max_in_flight=args.max_in_flight,
+        max_waiting=args.max_waiting,
+        drain_timeout=args.drain_timeout,
         result_cache_size=args.result_cache_size,
         auth=auth_config,
         allow_public_without_auth=args.allow_public_no_auth,

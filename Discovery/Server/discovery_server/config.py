@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .auth import AuthConfig, NoAuth
@@ -18,7 +19,19 @@ class Config:
     handler starts (None: no bound); a call past it answers 504 while its worker thread is left
     to finish. `max_threads` bounds how many sync handlers run at once; more calls wait for a
     thread. `max_batch` bounds the items of one `POST /{rpc}/batch` and `max_body_bytes` the
-body of any Rpc request (more: 413, before a larger body is read).
+body of any Rpc request (more: 413, before a larger body is read), `max_json_depth` how deeply
+    its JSON may nest (arrays and objects open at once; a batch body one level more; more: 413,
+    before it is decoded).
+
+    Load: at most `max_in_flight` handlers run at once, server-wide (each batch item counts
+    one; a sync handler also needs a thread); up to `max_waiting` more calls wait for a place,
+    and past that a call is refused at once with 503 `unavailable` and `Retry-After` (admission.py).
+
+    Shutdown: on SIGTERM the server drains (drain.py): new calls answer 503 with `Retry-After`,
+    the calls in flight get up to `drain_timeout` seconds to finish (0: exit at once, as plain
+    uvicorn), then it exits. `GET /healthz` says the process is alive; `GET /readyz` says it
+    takes calls: not draining, and `readiness()` (the app's own check, e.g. that its simulator
+    workers are warm) returns True; False or a string (why not) answer 503.
 
     Result cache: with `result_cache_size` > 0 (entries), the outputs of Rpcs declared
     `deterministic` are kept and answered again for the same input (cache.py);
@@ -55,6 +68,11 @@ body of any Rpc request (more: 413, before a larger body is read).
     limits: UserLimits = field(default_factory=UserLimits)
     public_docs: bool = False
     allow_public_without_auth: bool = False
+    max_in_flight: int = 32
+    max_waiting: int = 1024
+    max_json_depth: int = 32
+    drain_timeout: float = 30.0
+    readiness: Callable[[], bool | str] | None = None
 
     @property
     def authenticated(self) -> bool:

@@ -57,9 +57,7 @@ def validation_error(err: WireValidationError, index: int | None = None) -> ApiE
 
 async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
     if err.status_code == 405:
-        return ApiError(
-            ErrorType.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}; Rpcs are POSTed"
-        ).response()
+        return _method_not_allowed(request, (err.headers or {}).get("Allow", ""))
     if err.status_code == 404:
         name = request.url.path.strip("/").removesuffix("/batch")
         return ApiError(
@@ -69,6 +67,22 @@ async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResp
         ).response()
     body = ErrorBody(type=ErrorType.BAD_REQUEST, message=str(err.detail))
     return JSONResponse(body.model_dump(mode="json"), status_code=err.status_code, headers=err.headers)
+
+
+def _method_not_allowed(request: Request, allow: str) -> JSONResponse:
+    """405 with the `Allow` header (RFC 9110 section 15.5.6) and words that fit the route."""
+    path = request.url.path
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if methods == ["POST"]:
+        hint = f"an Rpc is called with POST {path}, the input's JSON as the body"
+    else:
+        hint = f"{path} answers {' and '.join(m for m in methods if m != 'HEAD') or 'no method'}"
+    return ApiError(
+        ErrorType.METHOD_NOT_ALLOWED,
+        f"{request.method} is not allowed on {path}: {hint}",
+        {"allow": methods},
+        headers={"Allow": ", ".join(methods)},
+    ).response()
 
 
 async def _unexpected_error(_: Request, err: Exception) -> JSONResponse:

@@ -151,7 +151,7 @@ def _unauthorized(what: str, todo: str) -> ApiError:
 
 def _issuer(token: str) -> str:
     try:
-        return str(google.auth.jwt.decode(token, verify=False).get("iss", ""))
+        return str(google.auth.jwt.decode(token, verify=False).get("iss", ""))  # type: ignore[no-untyped-call]
     except (ValueError, google.auth.exceptions.GoogleAuthError):
         return ""  # not a JWT: the ID-token verifier refuses it with its own reason
 

@@ -26,7 +26,11 @@ LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
 )
 IN_FLIGHT = Gauge("discovery_rpc_in_flight", "Handlers running now.", ["rpc"])
-WAITING = Gauge("discovery_rpc_waiting", "Calls of sync handlers waiting for a free thread.", ["rpc"])
+WAITING = Gauge("discovery_rpc_waiting", "Calls admitted whose handler has not started: waiting for a slot or a thread.", ["rpc"])
+ADMITTED = Gauge("discovery_calls_admitted", "Calls in the server now, running or waiting (at most max_in_flight + max_waiting).")
+REFUSED = Counter(
+    "discovery_rpc_refused", "Calls refused at once with 503: the server was full or draining.", ["rpc", "reason"]
+)
 BATCHES = Counter("discovery_rpc_batches", "Batch requests answered (their items count in discovery_rpc_calls).", ["rpc"])
 CACHE_HITS = Counter("discovery_result_cache_hits", "Calls answered from the result cache.", ["rpc"])
 CACHE_MISSES = Counter("discovery_result_cache_misses", "Calls of cached Rpcs that ran their handler.", ["rpc"])

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 from importlib.util import find_spec
+from typing import Any
 
 import uvicorn
 
 from .app import create_app
 from .auth import AuthConfigError
 from .config import Config
+from .drain import DrainingServer
 
 log = logging.getLogger("discovery_server")
 
@@ -37,19 +40,28 @@ def configure(cfg: Config) -> None:
 
 
 def start_server() -> None:
-    """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first); blocks."""
+    """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first); blocks
+    until SIGTERM or Ctrl+C, on which it drains (drain.py) and returns."""
     check_bind(_config)
-    uvicorn.run(
-        create_app(_config),
-        host=_config.host,
-        port=_config.port,
-        log_level=_config.log_level,
-        access_log=_config.access_log,
-        **loop_and_parser(),
+    app = create_app(_config)
+    server = DrainingServer(
+        uvicorn.Config(
+            app,
+            host=_config.host,
+            port=_config.port,
+            log_level=_config.log_level,
+            access_log=_config.access_log,
+            **loop_and_parser(),
+        ),
+        app.state.admission,
+        _config.drain_timeout,
     )
+    server.run()
+    if not server.started:  # as uvicorn.run: the port was taken, or the app failed to start
+        sys.exit(3)
 
 
-def loop_and_parser() -> dict[str, str]:
+def loop_and_parser() -> dict[str, Any]:
     """uvicorn's `loop` and `http`: uvloop and httptools (uvicorn[standard]) when installed; they cost a
     served call about a third less server time than asyncio's default loop and the pure-Python h11 parser."""
     return {

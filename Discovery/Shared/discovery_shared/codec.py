@@ -72,7 +72,7 @@ def _b64encode(value: bytes) -> str:
 def _base64_bytes(node: dict[str, Any]) -> core_schema.CoreSchema:
     return core_schema.no_info_before_validator_function(
         _b64decode,
-        node,  # type: ignore[arg-type]
+        node,
         serialization=core_schema.plain_serializer_function_ser_schema(_b64encode, when_used="json"),
     )
 
@@ -145,16 +145,18 @@ class Codec(Generic[T]):
         """Validate JSON text strictly (see the module docstring) into the codec's type; raises
         `WireValidationError` naming each bad field."""
         try:
-            return self._validator.validate_json(data, strict=True)
+            value: T = self._validator.validate_json(data, strict=True)
         except PydanticValidationError as err:
             raise WireValidationError(self.type, _field_errors(err)) from None
+        return value
 
     def validate(self, value: Any) -> T:
         """Validate a Python value (an instance, or a dict of its fields) into the codec's type."""
         try:
-            return self._validator.validate_python(value)
+            valid: T = self._validator.validate_python(value)
         except PydanticValidationError as err:
             raise WireValidationError(self.type, _field_errors(err)) from None
+        return valid
 
     def json_schema(self, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
         return self._adapter.json_schema(ref_template=ref_template, schema_generator=_WireJsonSchema)

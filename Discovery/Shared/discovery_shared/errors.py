@@ -19,14 +19,14 @@ class ErrorType(str, Enum):
     BAD_REQUEST = "bad_request"  # 400: a request the server cannot read at all
     VALIDATION = "validation_error"  # 422: the input does not fit the Rpc's input type
     NOT_FOUND = "not_found"  # 404: no such Rpc (or route) on this server
-    METHOD_NOT_ALLOWED = "method_not_allowed"  # 405: Rpcs are POSTed
+    METHOD_NOT_ALLOWED = "method_not_allowed"  # 405: the route takes other methods, listed in `Allow`
     UNAUTHORIZED = "unauthorized"  # 401: missing, malformed, expired or revoked credentials
     FORBIDDEN = "forbidden"  # 403: valid credentials, but this user may not call
     PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: a body or batch past the server's documented limits
     RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
     HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
     TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
-    UNAVAILABLE = "unavailable"  # 503: a service the server needs (e.g. Firebase) is unreachable; retry later
+    UNAVAILABLE = "unavailable"  # 503: the server is full or draining, or a service it needs (e.g. Firebase) is unreachable; see Retry-After
 
     @property
     def status_code(self) -> int:
