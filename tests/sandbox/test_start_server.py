@@ -1,0 +1,34 @@
+"""`start_server.py`, as an operator runs it, serves simulate_on_the_server from its pool."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import discovery_client as dc
+import hdl21.sim as hs
+import pytest
+from autockt_shared.remote_sim import sim_input_binary, sim_result_from_proto
+from autockt_shared.vlsir_sim import VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
+from discovery_server import ServerProcess, free_port
+
+from .circuits import rc_sim
+from .conftest import assert_same_vectors, run_locally, sim_result
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_server_script_serves_it_sandboxed(tmp_path: Path) -> None:
+    port, run_dir = free_port(), tmp_path / "runs"
+    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--port", str(port), "--sim-workers", "1"]
+    env = {**os.environ, "AUTOCKT_RUN_DIR": str(run_dir)}
+    with ServerProcess(argv, port=port, cwd=tmp_path, env=env) as server, dc.Client(dc.Config(server_url=server.url)) as client:
+        answer = client.call(simulate_on_the_server, sim_input_binary(rc_sim()))
+        assert_same_vectors(sim_result_from_proto(sim_result(answer.proto_bytes)), run_locally(rc_sim(), tmp_path / "local"))
+        hostile = hs.to_proto(rc_sim())
+        hostile.ctrls.add(literal=".control\nshell touch pwned\n.endc")
+        with pytest.raises(dc.ValidationError):
+            client.call(simulate_on_the_server, VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=hostile.SerializeToString()))
+        assert not list(run_dir.glob("*/sim-*"))  # every run's directory is gone
+    assert not (tmp_path / "pwned").exists()
