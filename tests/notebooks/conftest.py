@@ -1,0 +1,91 @@
+"""What the notebooks run against: the apps' own start_server.py scripts on free loopback ports,
+an experiment directory left by a tiny real training run, and a way to execute a notebook
+end to end in a real Jupyter kernel (nbclient) with its parameters set.
+
+Parameters are set as papermill does it, by a cell inserted after the cell tagged `parameters`;
+papermill itself would add a dependency tree for these three lines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import nbformat
+import pytest
+from autockt import SimulatorConfig, TrainConfig, train
+from discovery_server import ServerProcess, free_port
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted(p for p in ROOT.glob("*/notebooks/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+CELL_TIMEOUT_S = 180
+CLIENT_SETTINGS = ("THE_SERVER_URL", "THE_SERVER_HTTPS", "DISCOVERY_AUTH_TOKEN", "DISCOVERY_REFRESH_TOKEN", "FIREBASE_API_KEY")
+"""Kept out of the kernel's environment: a notebook must get its server from its parameters or `.env`."""
+
+
+def execute_notebook(path: Path, cwd: Path, parameters: Mapping[str, object] | None = None) -> nbformat.NotebookNode:
+    """Run every cell of notebook `path` in a fresh kernel working in `cwd`; raises at the first failing cell."""
+    notebook = nbformat.read(path, as_version=4)
+    tagged = [i for i, cell in enumerate(notebook.cells) if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+    if parameters:
+        assignments = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
+        notebook.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell("# Injected parameters\n" + assignments))
+    env = {k: v for k, v in os.environ.items() if k not in CLIENT_SETTINGS}
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client.execute(env=env)
+    return notebook
+
+
+def outputs(notebook: nbformat.NotebookNode, mime: str) -> list[str]:
+    """Every output of mime type `mime` (e.g. "text/plain", "image/png"), streams included as text/plain."""
+    found = []
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and mime == "text/plain":
+                found.append(out.text)
+            elif mime in out.get("data", {}):
+                found.append(out.data[mime])
+    return found
+
+
+def _serve(script: str, cwd: Path, *flags: str) -> ServerProcess:
+    port = free_port()
+    argv = [sys.executable, str(ROOT / script), "--host", "127.0.0.1", "--port", str(port), "--auth", "none", *flags]
+    return ServerProcess(argv, port=port, cwd=cwd)
+
+
+@pytest.fixture(scope="session")
+def example_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with _serve("Example/scripts/start_server.py", tmp_path_factory.mktemp("example-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def autockt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with _serve("AutoCkt/scripts/start_server.py", tmp_path_factory.mktemp("autockt-server"), "--sim-workers", "1") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def tiny_experiment(autockt_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An experiment directory as `train` leaves it: two PPO iterations of 120 env steps, a checkpoint each."""
+    result = train(
+        TrainConfig(
+            experiment="tiny",
+            storage=tmp_path_factory.mktemp("ray_results"),
+            simulator=SimulatorConfig(server_url=autockt_server.url),
+            n_training_targets=30,
+            n_validation_targets=20,
+            train_batch_size=120,
+            minibatch_size=60,
+            num_epochs=2,
+            num_env_runners=1,
+            max_env_steps=240,
+            checkpoint_every=1,
+        )
+    )
+    return result.experiment_dir

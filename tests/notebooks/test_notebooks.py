@@ -1,0 +1,65 @@
+"""Every notebook runs end to end, in a real kernel, against real servers started here, so the
+notebooks cannot rot; and they are committed without outputs, so a diff shows only code and prose."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from discovery_server import ServerProcess
+
+from .conftest import NOTEBOOKS, ROOT, execute_notebook, outputs
+
+EXAMPLE_QUICK_START = ROOT / "Example/notebooks/quick_start.ipynb"
+AUTOCKT_QUICK_START = ROOT / "AutoCkt/notebooks/quick_start.ipynb"
+TRAINING_RESULTS = ROOT / "AutoCkt/notebooks/training_results.ipynb"
+
+
+def test_every_notebook_is_tested_here() -> None:
+    assert set(NOTEBOOKS) == {EXAMPLE_QUICK_START, AUTOCKT_QUICK_START, TRAINING_RESULTS}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_are_stored_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    with_outputs = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+    assert not with_outputs, f"{path.name}: cells {with_outputs} carry outputs; clear them (jupyter nbconvert --clear-output --inplace {path})"
+
+
+def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerProcess, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"THE_SERVER_URL={example_server.url}\n")
+
+    notebook = execute_notebook(EXAMPLE_QUICK_START, cwd=tmp_path)
+
+    text = "\n".join(outputs(notebook, "text/plain"))
+    assert f"server: {example_server.url}" in text
+    assert "Example(txt='ababab', num=1)" in text
+    assert "['dodo', 'rere', 'mimi']" in text
+    assert "num:" in text  # the refused input names its field
+
+
+def test_autockt_quick_start_sweeps_a_parameter_on_the_server(autockt_server: ServerProcess, tmp_path: Path) -> None:
+    notebook = execute_notebook(AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "mn5", "POINTS": 5})
+
+    text = "\n".join(outputs(notebook, "text/plain"))
+    assert "5 designs, 0 failed" in text
+    assert "OpAmpOutput(gain=" in text
+    assert len(outputs(notebook, "image/png")) == 1  # the sweep's metrics
+
+
+def test_training_results_of_a_tiny_run(tiny_experiment: Path, autockt_server: ServerProcess, tmp_path: Path) -> None:
+    parameters = {"EXPERIMENT_DIR": str(tiny_experiment), "SERVER_URL": autockt_server.url, "N_VALIDATION": 6, "TARGET": 2}
+
+    notebook = execute_notebook(TRAINING_RESULTS, cwd=tmp_path, parameters=parameters)
+
+    # With no report yet, the notebook validated the latest checkpoint on the run's own unseen targets.
+    (report,) = (tiny_experiment / "validation").glob("**/results.json")
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["n_targets"] == 6 and summary["actions"] == "greedy"
+    text = "\n".join(outputs(notebook, "text/plain"))
+    assert ("reached after" in text) or ("missed after 30 steps" in text)
+    # learning curve, reached/missed targets, steps to reach, the trajectory's metrics
+    assert len(outputs(notebook, "image/png")) == 4
