@@ -26,7 +26,7 @@ def test_notebooks_are_stored_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     with_outputs = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
-    assert not with_outputs, f"{path.name}: cells {with_outputs} carry outputs; clear them (jupyter nbconvert --clear-output --inplace {path})"
+    assert not with_outputs, f"{path.name}: cells {with_outputs} carry outputs; clear them (Jupyter: Clear All Outputs, then save; or `nbstripout {path}`)"
 
 
 def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerProcess, tmp_path: Path) -> None:
