@@ -26,6 +26,7 @@ from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pool import SimulatorPool, WorkerStartError
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import FOLDED, TWO_STAGE, Simulator, simulate_opamp
+from autockt_ckt.worker import RECYCLE_GROWTH_BYTES
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 from prometheus_client import REGISTRY
 
@@ -49,6 +50,15 @@ def unrecoverable_simulation(sim: Simulator) -> None:
 
 
 def worker_pid(sim: Simulator) -> int:
+    return os.getpid()
+
+
+_hoard: list[bytes] = []
+
+
+def hoard_memory(sim: Simulator, nbytes: int) -> int:
+    """Keep `nbytes` of memory (written, so resident) for the rest of the worker's life: a leak."""
+    _hoard.append(b"x" * nbytes)
     return os.getpid()
 
 
@@ -150,6 +160,14 @@ def test_a_worker_whose_ngspice_cannot_recover_exits_and_is_replaced(sim_pool: S
     assert asyncio.run(sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
 
 
+def test_a_worker_whose_memory_grew_too_much_is_recycled_after_its_call(sim_pool: SimulatorPool) -> None:
+    recycled = replaced("recycled")
+    pid = asyncio.run(sim_pool.run(hoard_memory, RECYCLE_GROWTH_BYTES + 2**20))  # the call itself succeeds
+    wait_until_whole(sim_pool)
+    assert pid not in sim_pool.pids()
+    assert replaced("recycled") == recycled + 1
+
+
 def test_a_worker_past_the_time_limit_is_killed_and_replaced(tmp_path: Path) -> None:
     settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path / "runs", sim_workers=1, sim_timeout_s=0.5)
     with SimulatorPool(settings) as pool:
@@ -158,7 +176,11 @@ def test_a_worker_past_the_time_limit_is_killed_and_replaced(tmp_path: Path) -> 
         with pytest.raises(SimulationTimeout, match="0.5 s"):
             asyncio.run(pool.run(slow_simulation, tmp_path / "pid"))
         assert time.monotonic() - started < 5  # the sweep alone takes several seconds
-        assert not psutil.pid_exists(int((tmp_path / "pid").read_text()))
+        killed = int((tmp_path / "pid").read_text())
+        deadline = time.monotonic() + 10
+        while psutil.pid_exists(killed):  # until the pool has reaped it
+            assert time.monotonic() < deadline, f"worker {killed} still there"
+            time.sleep(0.01)
         assert asyncio.run(pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
         assert pool.size == 1 and replaced("timed_out") == timed_out + 1
     assert not list((tmp_path / "runs").iterdir())  # every worker's directory removed with it

@@ -8,14 +8,16 @@ what the job returns, or raises what it raised. A worker that dies (segfault, ki
 OS), runs past `settings.sim_timeout_s` (it is killed, with any `ngspice -b` it started), or
 reports ngspice's fatal state (`SimulatorLost`) is replaced by a fresh one; only its own
 call fails, with `SimulationFailed` or `SimulationTimeout`, and the pool is back to full
-strength once the new worker is warm (about a second).
+strength once the new worker is warm (about a second). A worker whose memory has grown too
+much retires after its reply and is replaced the same way (`worker.py`), failing no call.
 
 `start()` returns once every worker is warm, so a server that starts its pool before it
 listens never sends a call to a cold simulator; it raises `WorkerStartError` with the
 worker's reason if one cannot start (a bad model card, a missing libngspice that
 `AUTOCKT_ENGINE=libngspice` asks for). Metrics, in prometheus_client's default registry, for
 every pool of the process: `autockt_sim_workers` (warm workers), `autockt_sim_workers_busy`,
-`autockt_sim_workers_replaced_total{reason}`; `pids()` gives the workers' process ids, e.g.
+`autockt_sim_workers_replaced_total{reason}` (`crashed`, `timed_out`, `simulator_lost`,
+`recycled`); `pids()` gives the workers' process ids, e.g.
 to read their memory.
 
 ## Why hand-written
@@ -52,6 +54,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
+import select
 import shutil
 import signal
 import threading
@@ -61,7 +65,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from multiprocessing.reduction import ForkingPickler
 from typing import Any, Literal, TypeVar
 
 from prometheus_client import Counter, Gauge
@@ -83,7 +86,7 @@ REPLACED = Counter(
     ["reason"],
 )
 
-Reason = Literal["crashed", "timed_out", "simulator_lost"]
+Reason = Literal["crashed", "timed_out", "simulator_lost", "recycled"]
 
 _START_TIMEOUT_S = 120.0
 _RETRY_FIRST_S, _RETRY_MAX_S = 1.0, 30.0
@@ -103,6 +106,12 @@ class _Worker:
     timer: asyncio.TimerHandle | None = None
     timed_out: bool = False
     reaped: bool = False
+    probe: select.poll = field(init=False, repr=False)
+    """Whether the pipe is readable: `conn.poll` costs a selector object per call."""
+
+    def __post_init__(self) -> None:
+        self.probe = select.poll()
+        self.probe.register(self.conn.fileno(), select.POLLIN)
 
     @property
     def pid(self) -> int:
@@ -215,7 +224,7 @@ class SimulatorPool:
         loop = asyncio.get_running_loop()
         worker = await self._acquire(loop)
         try:
-            message = ForkingPickler.dumps((job, args))
+            message = pickle.dumps((job, args), pickle.HIGHEST_PROTOCOL)
         except Exception as err:
             self._release(worker)
             raise TypeError(f"cannot send job {job!r} to a simulator worker (it must be picklable): {err}") from err
@@ -241,7 +250,7 @@ class SimulatorPool:
                 raise RuntimeError(f"the simulator pool is {self._state}: start() it before running jobs")
             while self._idle:
                 worker = self._idle.pop()  # the most recently used: warm in the caches
-                if worker.conn.poll(0):  # an idle worker has nothing to say unless it ended
+                if worker.probe.poll(0):  # an idle worker has nothing to say unless it ended
                     self._end(worker, "crashed")
                     continue
                 self._mark_busy(worker)
@@ -281,7 +290,7 @@ class SimulatorPool:
             _settle(reply, error=SimulationFailed(f"the simulator worker's reply could not be read: {err}"))
             return
         if outcome.retire or worker.timed_out:  # retiring, or killed just after it replied
-            self._drop(worker, "simulator_lost" if outcome.retire else "timed_out")
+            self._drop(worker, outcome.retire or "timed_out")
         else:
             self._release(worker)
         _settle(reply, value=outcome)
@@ -352,7 +361,8 @@ class SimulatorPool:
             WORKERS.dec()
             if reason is not None:
                 REPLACED.labels(reason).inc()
-                log.warning("simulator worker pid %d %s; replacing it", worker.pid, reason.replace("_", " "))
+                level = logging.INFO if reason == "recycled" else logging.WARNING
+                log.log(level, "simulator worker pid %d %s; replacing it", worker.pid, reason.replace("_", " "))
         if worker in self._idle:
             self._idle.remove(worker)
         worker.state = "ended"
