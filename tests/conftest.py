@@ -8,6 +8,8 @@ import pytest
 from discovery_server import BackgroundServer
 from fastapi import FastAPI
 
+from .firebase_emulator import emulated, emulator  # noqa: F401  (fixtures: the Firebase Auth emulator, once per session)
+
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[FastAPI], BackgroundServer]]:

@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from .account import install_account
 from .admission import Admission
 from .auth import Authenticator
 from .batch import BatchBody, encode_answers
@@ -86,6 +87,7 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     )
     app.state.admission = admission  # what DrainingServer drains
     install_error_handlers(app)
+    authenticate = install_account(app, config, authenticate, usage)  # /account with Firebase; admission by policy
     for rpc in served:
         runner = RpcRunner(rpc, executor, config.handler_timeout, cache, admission)
         limits = _BodyLimits(config.max_body_bytes, config.max_json_depth)

@@ -9,7 +9,8 @@ Variables read from the environment or `.env`:
 THE_SERVER_HOST, THE_SERVER_PORT; DISCOVERY_MAX_BATCH, DISCOVERY_MAX_BODY_BYTES, DISCOVERY_MAX_JSON_DEPTH,
 DISCOVERY_MAX_IN_FLIGHT, DISCOVERY_MAX_WAITING, DISCOVERY_DRAIN_TIMEOUT, DISCOVERY_RESULT_CACHE_SIZE;
 DISCOVERY_AUTH (`none` or `firebase`), FIREBASE_PROJECT_ID, GOOGLE_APPLICATION_CREDENTIALS,
-DISCOVERY_CHECK_REVOKED, DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS.
+DISCOVERY_CHECK_REVOKED, DISCOVERY_USAGE_DB, DISCOVERY_CALLS_PER_MINUTE, DISCOVERY_CONCURRENT_CALLS;
+for the account page FIREBASE_API_KEY, FIREBASE_AUTH_DOMAIN, DISCOVERY_REGISTRATION, DISCOVERY_REGISTRATION_DOMAINS.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import replace
 
 from dotenv import dotenv_values, find_dotenv
 
+from .account import POLICIES, AccountConfig, RegistrationPolicy
 from .auth import AuthConfig, AuthConfigError, NoAuth
 from .config import Config
 from .firebase_auth import FirebaseAuth
@@ -74,6 +76,11 @@ def config_from_command_line(
     )
     auth.add_argument("--allow-public-no-auth", action="store_true", default=base.allow_public_without_auth, help="serve without auth beyond loopback (trusted networks only)")
     auth.add_argument("--public-docs", action="store_true", default=base.public_docs, help="with auth, still serve /docs and /openapi.json to anyone")
+    page = parser.add_argument_group("account page (GET /account, with --auth firebase)")
+    page.add_argument("--firebase-api-key", default=env("FIREBASE_API_KEY", base.account.web_api_key), help="the project's Web API key, for the page's sign-in (default: FIREBASE_API_KEY)")
+    page.add_argument("--firebase-auth-domain", default=env("FIREBASE_AUTH_DOMAIN", base.account.auth_domain), help="default: FIREBASE_AUTH_DOMAIN or <project>.firebaseapp.com")
+    page.add_argument("--registration", choices=POLICIES, default=env("DISCOVERY_REGISTRATION", base.account.registration.policy), help="who may sign up on the page (default: DISCOVERY_REGISTRATION or %(default)s)")
+    page.add_argument("--registration-domains", default=env("DISCOVERY_REGISTRATION_DOMAINS", ",".join(base.account.registration.domains)), help="comma-separated email domains of the `domains` policy (default: DISCOVERY_REGISTRATION_DOMAINS)")
     usage = parser.add_argument_group("users and usage")
     usage.add_argument("--usage-db", default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_USAGE_DB), help="SQLite file of users and usage, with auth; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)")
     usage.add_argument("--calls-per-minute", type=int, default=_int(env("DISCOVERY_CALLS_PER_MINUTE")), help="per-user cap (default: DISCOVERY_CALLS_PER_MINUTE or none)")
@@ -87,6 +94,10 @@ def config_from_command_line(
         parser.error("--max-json-depth and --max-in-flight must be at least 1, --max-waiting and --drain-timeout at least 0")
     if args.result_cache_size < 0:
         parser.error(f"--result-cache-size must be 0 (no cache) or more, not {args.result_cache_size}")
+    try:
+        registration = RegistrationPolicy(args.registration, tuple(args.registration_domains.split(",")))
+    except ValueError as err:
+        parser.error(str(err))
     auth_config: AuthConfig = NoAuth()
     if args.auth == "firebase":
         if not args.firebase_project:
@@ -110,6 +121,7 @@ def config_from_command_line(
         public_docs=args.public_docs,
         usage_db=args.usage_db or None,
         limits=UserLimits(calls_per_minute=args.calls_per_minute, concurrent_calls=args.concurrent_calls),
+        account=AccountConfig(args.firebase_api_key or None, args.firebase_auth_domain or None, registration),
     )
 
 

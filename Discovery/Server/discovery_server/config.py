@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .account.config import AccountConfig
 from .auth import AuthConfig, NoAuth
 from .limits import UserLimits
 
@@ -51,6 +52,8 @@ body of any Rpc request (more: 413, before a larger body is read), `max_json_dep
       are off unless `public_docs`: a browser cannot attach a bearer token, so guarding them
       would only break them, and a server that guards its simulators should not advertise
       their interfaces to strangers by default. `GET /` stays open for health checks.
+    - `account` configures the account page (`GET /account`, served with `FirebaseAuth` only):
+      the project's Web API key and who may register (account/config.py).
     """
 
     host: str = "127.0.0.1"
@@ -73,6 +76,7 @@ body of any Rpc request (more: 413, before a larger body is read), `max_json_dep
     max_json_depth: int = 32
     drain_timeout: float = 30.0
     readiness: Callable[[], bool | str] | None = None
+    account: AccountConfig = field(default_factory=AccountConfig)
 
     @property
     def authenticated(self) -> bool:
