@@ -3,18 +3,21 @@
 
 Hdl21 generators of the AutoCkt op-amps, simulated in ngspice through vlsirtools, behind the
 Rpcs of `autockt_shared`. `import autockt_ckt.handlers` attaches the handlers (in-process use,
-or before `discovery_server.start_server()`).
+or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPool(settings).start())`).
 
 | module | holds |
 | --- | --- |
-| `settings` | operator settings from the environment: model card, run directory, timeout, engine |
+| `settings` | operator settings from the environment: model card, run directory, timeout, engine, workers |
 | `pdk` | `nmos` / `pmos` as Hdl21 external modules; the shipped 45 nm BSIM4 card is `models/` |
-| `engine` | the `Engine` boundary, `Bench`, `SimResult`, the ngspice subprocess engine, typed errors |
+| `engine` | the `Engine` boundary, `Bench`, `SimResult`, the ngspice subprocess engine, typed errors (`SimulatorLost` too) |
 | `libngspice` | the ctypes binding to ngspice's shared library |
 | `libngspice_engine` | the in-process engine: a netlist loaded once per bench, parameters altered per run |
-| `engine_selection` | which engine a server runs, from its settings |
+| `engine_selection` | which engine a process runs, from its settings, and why |
 | `opamp_testbench` | the op-amp testbench shared by both circuits |
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
 | `two_stage_opamp`, `folded_cascode` | the circuits |
-| `handlers` | the `@rpc.impl` handlers |
+| `simulator` | one process's `Simulator` (engine, warm benches, run directory) and the op-amp job |
+| `worker` | a pool worker process: warm start, one job at a time, retirement |
+| `pool` | `SimulatorPool`: crash-isolated warm workers, time limits, replacement, metrics |
+| `handlers` | the async `@rpc.impl` handlers: through the installed pool, else in-process |
 """
