@@ -273,7 +273,8 @@ class SimulatorPool:
             worker.timer.cancel()
             worker.timer = None
         try:
-            outcome: Reply = worker.conn.recv()
+            os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader made it non-blocking: a reply over 16 KB
+            outcome: Reply = worker.conn.recv()  # comes in two writes, and recv must wait for the second
         except (EOFError, OSError):
             if worker.timed_out:
                 limit = self.settings.sim_timeout_s
