@@ -13,7 +13,9 @@ is admitted or refused when it arrives:
   server, or this one a moment later). A batch is admitted whole or refused whole; an idle
   server admits any batch up to `max_batch`, whatever its size.
 - while the server drains (SIGTERM, see drain.py) every new call is refused the same way, with
-  `Connection: close`, and the drain waits until the admitted calls are done.
+  `Connection: close`, and the drain waits until the admitted calls are done. Calls still running
+  at the drain's end are cut off: each answers 504 `timeout` (never resent by clients: its handler
+  may have run), a sync handler's thread left to finish unobserved.
 
 Cache hits take no handler slot: they wait for nothing. Everything here runs on the event
 loop, so plain counters need no lock.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import AbstractContextManager, asynccontextmanager
 
 from discovery_shared import ErrorType
@@ -45,7 +48,9 @@ class Admission:
         self.max_waiting = max_waiting
         self.admitted = 0  # calls admitted and not yet answered: running or waiting
         self.draining = False
+        self.cut_off_after: float | None = None  # set when the drain's time is up: the calls left are cut off
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._running: set[asyncio.Task[Any]] = set()  # the tasks of the calls holding a slot
 
     def admit(self, rpc: str, calls: int = 1) -> AbstractContextManager[None]:
         """Places for `calls` calls of `rpc`, held until the returned context exits; or a 503 `ApiError` at once."""
@@ -75,7 +80,29 @@ class Admission:
     async def slot(self) -> AsyncIterator[None]:
         """One of the `max_in_flight` places a handler runs in; waits for one to free up."""
         async with self._slots:
-            yield
+            if self.cut_off_after is not None:
+                raise self.cut_off_error()
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                yield
+            finally:
+                self._running.discard(task)
+
+    def cut_off(self, after: float) -> None:
+        """End the drain: cancel every running call; each answers `cut_off_error()` (see RpcRunner.run)."""
+        self.cut_off_after = after
+        for task in self._running:
+            task.cancel()
+
+    def cut_off_error(self) -> ApiError:
+        return ApiError(
+            ErrorType.TIMEOUT,
+            f"the call was cut off: the server shut down, and the call was still running {self.cut_off_after:g} s after "
+            "the shutdown began (its drain timeout); it may have run in part",
+            {"drain_timeout": self.cut_off_after},
+        )
 
 
 class _Places:

@@ -72,6 +72,10 @@ class RpcRunner:
             error = validation_error(err, index)
         except ApiError as err:
             error = err
+        except asyncio.CancelledError:
+            if self._admission.cut_off_after is None:
+                raise  # not ours: the request itself was cancelled
+            error = self._admission.cut_off_error()  # cut off at the drain's end: answered, not cancelled
         except Exception as err:  # a fault of the server itself: still this call's error only
             log.exception("call of Rpc %r failed on the server", self.rpc.name)
             error = ApiError(ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__})

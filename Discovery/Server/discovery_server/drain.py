@@ -7,10 +7,11 @@ cannot tell whether its call ran. `DrainingServer` drains first instead: on the 
 (or Ctrl+C) the app's `Admission` stops taking calls, answering each new one 503 `unavailable`
 with `Retry-After` and `Connection: close` (clients retry another server or this one after its
 restart), `GET /readyz` turns 503 so a load balancer stops sending, and the calls already
-admitted run to their end. When none is left, or after `Config.drain_timeout` seconds, uvicorn's
-ordinary shutdown follows (listener closed, connections closed, lifespan shutdown; calls still
-running then get one more second before they are cancelled). A second signal skips what is left
-of the drain; a third, as in uvicorn, stops without waiting for anything.
+admitted run to their end. When none is left uvicorn's ordinary shutdown follows (listener closed,
+connections closed, lifespan shutdown). After `Config.drain_timeout` seconds the calls still
+running are cut off, each answering 504 `timeout` (admission.py), and the shutdown follows at
+once. A second signal skips what is left of the drain; a third, as in uvicorn, stops without
+waiting for anything.
 
 Subclassing `uvicorn.Server` is uvicorn's documented way to run a server programmatically;
 `handle_exit` and `on_tick` are the hooks its own loop calls on a signal and ten times a second.
@@ -29,7 +30,7 @@ from .admission import Admission
 log = logging.getLogger("discovery_server")
 
 GRACE_AFTER_DRAIN = 1
-"""Seconds uvicorn gives the connections still open after the drain (answers being written)."""
+"""Seconds the calls cut off get to answer, and uvicorn gives the connections still open after the drain."""
 
 
 class DrainingServer(uvicorn.Server):
@@ -63,7 +64,9 @@ class DrainingServer(uvicorn.Server):
         if self._drain_ends is not None and not self.should_exit:
             if self.admission.admitted == 0:
                 self.should_exit = True
-            elif time.monotonic() >= self._drain_ends:
-                log.error("drain timeout: %d calls still in flight after %g s", self.admission.admitted, self.drain_timeout)
+            elif self.admission.cut_off_after is None and time.monotonic() >= self._drain_ends:
+                log.error("drain timeout: cutting off %d calls still in flight after %g s", self.admission.admitted, self.drain_timeout)
+                self.admission.cut_off(self.drain_timeout)
+            elif time.monotonic() >= self._drain_ends + GRACE_AFTER_DRAIN:  # calls that did not end when cut off
                 self.should_exit = True
         return await super().on_tick(counter)

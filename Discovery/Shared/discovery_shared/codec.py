@@ -8,9 +8,11 @@ are validated by exactly the schema the server uses, never by two hand-kept copi
 
 JSON is decoded in pydantic's strict mode, for every Rpc: a value must already have its
 declared JSON type, so what a server simulates is what the client meant, never a guess.
-* No coercion: `true` is no integer (nor a number), `"34"` is no number, `3.0` is no integer
-  (write `3`), a number is no string. The one widening kept: an integer where a `float` is
-  declared (`2` for `2.0`), as JSON has one number type and every JSON encoder writes `2.0` as `2`.
+* No coercion: `true` is no integer (nor a number), `"34"` is no number, `3.5` is no integer,
+  a number is no string. JSON has one number type, so the spellings of one number stay equal:
+  an integer where a `float` is declared (`2` for `2.0`), and a number without fraction where an
+  `int` is (`3.0` for `3`, as JSON Schema counts it an integer: the OpenAPI document and the
+  codec agree).
 * Unknown fields are refused (422 naming them), so a misspelt optional field is an error rather
   than silently its default. A type that wants extra fields says so in its own config
   (`ConfigDict(extra="allow")` or `"ignore"`), which is kept, in the schema too.
@@ -77,9 +79,16 @@ def _base64_bytes(node: dict[str, Any]) -> core_schema.CoreSchema:
     )
 
 
+def _whole_number(value: Any) -> Any:
+    """`3.0` read where an int is declared: the integer it spells (JSON Schema's integers); anything else unchanged."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def _wire_schema(node: Any, config: dict[str, Any] | None = None) -> Any:
-    """A copy of a core schema as it travels: `bytes` as base64, classes closed to unknown fields
-    and floats finite, except where the class's own `config` (the nearest enclosing one) says otherwise."""
+    """A copy of a core schema as it travels: `bytes` as base64, whole numbers as ints, classes closed
+    to unknown fields and floats finite, except where the class's own `config` (the nearest enclosing one) says otherwise."""
     if isinstance(node, list):
         return [_wire_schema(value, config) for value in node]
     if not isinstance(node, dict):
@@ -87,6 +96,8 @@ def _wire_schema(node: Any, config: dict[str, Any] | None = None) -> Any:
     kind = node.get("type")
     if kind == "bytes":
         return _base64_bytes(node)
+    if kind == "int":
+        return core_schema.no_info_before_validator_function(_whole_number, node)
     if kind in _CLASSES and not node.get("root_model"):
         own = dict(node.get("config") or {})
         own.setdefault("extra_fields_behavior", "forbid")
