@@ -4,14 +4,20 @@
 The smallest Discovery app: one Rpc, `example`, defined once and used by both sides.
 """
 
+from typing import Annotated
+
 from discovery_shared import Rpc
+from pydantic import Field
 from pydantic.dataclasses import dataclass
+
+MAX_CHARS = 1_000_000
+"""Longest `txt` the server makes: a caller may not ask it for gigabytes (the handler refuses with a 422)."""
 
 
 @dataclass
 class Example:
     txt: str
-    num: int
+    num: Annotated[int, Field(ge=0, le=1000)]
 
 
 example = Rpc(
