@@ -6,12 +6,19 @@ bash "$ROOT/scripts/install_server.sh"
 bash "$ROOT/scripts/install_client.sh"
 step "dev: test packages" editable ".[test]"
 step "dev: pip check" check_consistent development
-# The Firebase Auth emulator that tests/auth starts (npm firebase-tools, pinned by its package-lock.json); reinstalled when the lockfile changes.
-EMULATOR="$ROOT/Discovery/Server/firebase_emulator"
 command -v npm >/dev/null || step "dev: apt packages (nodejs, npm)" apt_install nodejs npm
-if [ "$EMULATOR/node_modules/.package-lock.json" -nt "$EMULATOR/package-lock.json" ]; then
-    echo "dev: firebase emulator (npm) up to date"
-else
-    step "dev: firebase emulator (npm ci)" bash -c 'cd "$1" && npm ci --no-audit --no-fund --loglevel=error' _ "$EMULATOR"
-fi
+# npm_project LABEL DIR: `npm ci` in DIR, pinned by its package-lock.json; again only when the lockfile changes.
+npm_project() {
+    if [ "$2/node_modules/.package-lock.json" -nt "$2/package-lock.json" ]; then
+        echo "dev: $1 (npm) up to date"
+    else
+        step "dev: $1 (npm ci)" bash -c 'cd "$1" && npm ci --no-audit --no-fund --loglevel=error' _ "$2"
+    fi
+}
+# The Firebase Auth emulator that tests/auth and tests/account start (npm firebase-tools).
+npm_project "firebase emulator" "$ROOT/Discovery/Server/firebase_emulator"
+# The account page's build (esbuild + the Firebase JS SDK): tests/account checks the committed bundle against it.
+npm_project "account page build" "$ROOT/Discovery/Server/account_page"
+# Headless Chromium and its matching driver for the account page's browser tests (tests/account).
+step "dev: apt packages (chromium, chromium-driver)" apt_install chromium chromium-driver
 echo "installed in $VENV (VERBOSE=1 shows each tool's output)"
