@@ -42,7 +42,7 @@ def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerP
 
 
 def test_autockt_quick_start_sweeps_a_parameter_on_the_server(autockt_server: ServerProcess, tmp_path: Path) -> None:
-    notebook = execute_notebook(AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "mn5", "POINTS": 5})
+    notebook = execute_notebook(AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "cc", "POINTS": 5})
 
     text = "\n".join(outputs(notebook, "text/plain"))
     assert "5 designs, 0 failed" in text
