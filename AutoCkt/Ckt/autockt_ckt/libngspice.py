@@ -146,7 +146,7 @@ class Libngspice:
 
 
 def _strings(array: ctypes._Pointer[ctypes.c_char_p]) -> list[str]:
-    names = []
+    names: list[str] = []
     while (name := array[len(names)]) is not None:
         names.append(name.decode())
     return names

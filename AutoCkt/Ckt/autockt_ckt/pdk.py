@@ -16,4 +16,4 @@ __all__ = ["MosParams", "nmos", "pmos", "sized"]
 
 def sized(device: h.ExternalModule, m: str) -> h.ExternalModuleCall:
     """`device` with multiplier `m`, a netlist-parameter expression evaluated by the simulator."""
-    return device(MosParams(m=h.Literal(m)))
+    return device(MosParams(m=h.Literal(m)))  # type: ignore[call-arg]  # an hdl21 paramclass: hdl21 has no type information

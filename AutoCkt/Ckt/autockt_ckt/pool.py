@@ -240,7 +240,7 @@ class SimulatorPool:
         outcome = await reply
         if not outcome.ok:
             raise outcome.value
-        return outcome.value  # type: ignore[no-any-return]
+        return outcome.value
 
     # --- the calling loop's side ----------------------------------------------------------
 
@@ -391,7 +391,7 @@ class SimulatorPool:
                 missing = 0
             with self._lock:
                 workers = list(self._workers)
-            watched = [self._wake[0], *(w.process.sentinel for w in workers)]
+            watched: list[Any] = [self._wake[0], *(w.process.sentinel for w in workers)]  # fds and Connections
             watched += [w.conn for w in workers if w.state == "starting"]
             ready = set(wait(watched, max(0.0, retry_at - time.monotonic()) if missing > 0 else None))
             if self._wake[0] in ready:

@@ -61,6 +61,6 @@ class Settings:
             model_path=model_path,  # absolute: ngspice runs in its own directory
             run_dir=Path(os.environ.get("AUTOCKT_RUN_DIR", Path(tempfile.gettempdir()) / "autockt-runs")).resolve(),
             sim_timeout_s=None if timeout.lower() == "none" else float(timeout),
-            engine=engine,
+            engine=engine,  # type: ignore[arg-type]  # checked against EngineName above
             sim_workers=int(workers) if workers else machine_cores(),
         )
