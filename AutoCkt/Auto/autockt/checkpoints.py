@@ -49,7 +49,7 @@ class TrainedPolicy:
     def from_checkpoint(cls, checkpoint: Path) -> TrainedPolicy:
         module_dir = resolve_checkpoint(checkpoint) / RL_MODULE_PATH
         module = RLModule.from_checkpoint(str(module_dir))
-        module.eval()
+        module.eval()  # type: ignore[attr-defined]  # a TorchRLModule, so a torch.nn.Module
         return cls(module)
 
     def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -143,7 +143,7 @@ def train(config: TrainConfig = TrainConfig()) -> TrainResult:
     try:
         tuner = tune.Tuner(
             PPO,
-            param_space=ppo_config(config, record.env_config(training, config.simulator)),
+            param_space=ppo_config(config, record.env_config(training, config.simulator)),  # type: ignore[arg-type]  # Tune takes an AlgorithmConfig
             run_config=tune.RunConfig(
                 name=config.experiment_name,
                 storage_path=str(experiment.path.parent),
@@ -189,7 +189,7 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
             num_env_runners=runners,
             num_envs_per_env_runner=config.num_envs_per_env_runner,
             gym_env_vectorize_mode=gym.VectorizeMode.VECTOR_ENTRY_POINT,
-            num_cpus_per_env_runner=min(1.0, cpus_per_runner),
+            num_cpus_per_env_runner=min(1.0, cpus_per_runner),  # type: ignore[arg-type]  # annotated int, takes fractions
             rollout_fragment_length="auto",
         )
         .training(

@@ -79,7 +79,7 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
         infos: dict[str, Any] = {}
         observations = []
         for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs))):
-            obs, info = env.end_reset(outcome)  # type: ignore[arg-type]  (every reset simulates)
+            obs, info = env.end_reset(outcome)  # type: ignore[arg-type]  # every reset simulates
             observations.append(obs)
             infos = self._add_info(infos, info, i)
         return np.stack(observations), infos
