@@ -116,3 +116,17 @@ def parametric_sim(rval: float) -> hs.Sim:
             hs.Ac(name="ac", sweep=hs.LogSweep(1e3, 1e9, 10)),
         ],
     )
+
+
+@h.module
+class VoltageLoop:
+    """1 V and 2 V sources in parallel: no operating point exists."""
+
+    VSS = h.Port()
+    a = h.Signal()
+    one = h.Vdc(dc=1)(p=a, n=VSS)
+    two = h.Vdc(dc=2)(p=a, n=VSS)
+
+
+def unsolvable_sim() -> hs.Sim:
+    return hs.Sim(tb=VoltageLoop, attrs=[hs.Op(name="op")])

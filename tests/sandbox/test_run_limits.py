@@ -12,7 +12,7 @@ import hdl21.sim as hs
 import pytest
 from autockt_shared.remote_sim import run_on_the_server
 
-from .circuits import long_tran_sim, many_devices_sim, rc_sim
+from .circuits import long_tran_sim, many_devices_sim, rc_sim, unsolvable_sim
 from .conftest import leaks
 
 
@@ -46,3 +46,8 @@ def test_a_run_past_the_memory_limit_fails_typed(remote: ds.BackgroundServer, ru
         _assert_typed_failure_and_still_serving(many_devices_sim(2000), "SimulationLimitExceeded", "out of memory", run_dir)
         assert run_on_the_server(rc_sim()).an[0].data  # a small circuit fits in the same limit
     assert run_on_the_server(many_devices_sim(20)).an[0].data
+
+
+def test_a_circuit_ngspice_cannot_solve_fails_typed_with_its_error_lines(remote: ds.BackgroundServer, run_dir: Path) -> None:
+    _assert_typed_failure_and_still_serving(unsolvable_sim(), "SimulationFailed", "DC solution failed", run_dir)
+    assert run_on_the_server(rc_sim()).an[0].data
