@@ -5,16 +5,15 @@ logs, inline script under the Content-Security-Policy)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import discovery_client as dc
 import httpx
 import pytest
-from autockt_shared import TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21
 from discovery_client import sign_in_with_password
 from discovery_shared.client_env import REFRESH_TOKEN, client_env
 from dotenv import dotenv_values
@@ -91,7 +90,7 @@ def test_approval_env_block_usage_and_operator_actions(
     # the .env block: the refresh token only on an explicit click
     assert "•" in page.text("env") and REFRESH_TOKEN in page.text("env")
     page.element("show-token").click()
-    shown = dotenv_values(stream=__import__("io").StringIO(page.text("env")))
+    shown = dotenv_values(stream=io.StringIO(page.text("env")))
     token = shown[REFRESH_TOKEN] or ""
     assert len(token) > 20 and "•" not in token
     downloaded = page.download_env()
@@ -129,3 +128,84 @@ def test_approval_env_block_usage_and_operator_actions(
     logged = [f"{r.name}: {r.getMessage()}" for r in caplog.records if not r.name.startswith("selenium")]  # selenium logs what it reads
     assert [line for line in logged if token in line or "eyJ" in line] == []
     assert page.console_errors() == []
+
+
+def test_open_registration_copy_and_password_reset(
+    account_server: Callable[..., AccountServer], browser: Callable[[], Page], emulated: Emulator
+) -> None:
+    site = account_server("open")
+    response = httpx.get(f"{site.url}/account")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and f"connect-src 'self' http://{emulated.host}" in csp
+    page = browser().open(site.server)
+    assert "Anyone may register" in page.text("policy")
+    researcher = new_email()
+    page.sign_up(researcher)
+    assert page.wait_signed_in(researcher) == "Your account may call this server."
+
+    page.driver.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": site.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]}
+    )
+    page.element("copy-env").click()
+    assert "Copied" in page.notice()
+    copied = page.driver.execute_async_script("navigator.clipboard.readText().then(arguments[0])")
+    assert copied == page.download_env().read_text()  # the same block, refresh token included
+    assert "•" not in copied and "•" in page.text("env")  # still hidden on the page
+
+    page.sign_out()
+    page.element("tab-reset").click()
+    page.fill("reset-email", researcher)
+    page.element("reset").click()
+    assert f"If {researcher} has an account" in page.notice()
+    (code,) = oob_codes(emulated, researcher, "PASSWORD_RESET")
+    identity_toolkit(emulated, "resetPassword", {"oobCode": code, "newPassword": "a new password, long enough"})
+    page.sign_in(researcher, "a new password, long enough")
+    page.sign_out()
+    page.element("tab-sign-in").click()
+    page.fill("sign-in-email", researcher)
+    page.fill("sign-in-password", PASSWORD)  # the old one
+    page.element("sign-in").click()
+    assert page.notice() == "Wrong email or password."
+    assert [e for e in page.console_errors() if "accounts:signInWithPassword" not in e] == []  # only the refused sign-in
+
+
+def test_closed_registration_offers_sign_in_only(
+    account_server: Callable[..., AccountServer], browser: Callable[[], Page], emulated: Emulator
+) -> None:
+    site = account_server("closed")
+    page = browser().open(site.server)
+    assert "made by its administrator" in page.text("policy")
+    assert not page.element("tab-sign-up").is_displayed()
+    refused = httpx.post(f"{site.url}/account/signup", json={"email": new_email(), "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["details"]["reason"] == "registration_closed"
+
+    made, _ = emulated.new_user("Made By Admin")  # as today: the administrator makes the account
+    page.sign_in(made)
+    assert page.text("standing") == "Your account may call this server."
+
+
+def test_domains_registration_needs_the_domain_and_a_verified_address(
+    account_server: Callable[..., AccountServer], browser: Callable[[], Page], emulated: Emulator
+) -> None:
+    site = account_server("domains", ("uni.edu",))
+    page = browser().open(site.server)
+    assert "uni.edu" in page.text("policy")
+    page.sign_up(new_email("elsewhere.org"))
+    assert "registers email addresses at uni.edu only" in page.notice()
+    assert not page.element("signed-in").is_displayed()
+
+    researcher = new_email("cs.uni.edu")  # a subdomain counts
+    page.sign_up(researcher)
+    assert "Verify your email address" in page.wait_signed_in(researcher)
+    tokens = sign_in_with_password(researcher, PASSWORD, API_KEY, emulated.endpoints)
+    before = httpx.post(f"{site.url}/t_auth_whoami", json={"seconds": 0}, headers={"Authorization": f"Bearer {tokens.id_token}"})
+    assert before.status_code == 403 and before.json()["details"]["reason"] == "email_unverified"
+
+    (code,) = oob_codes(emulated, researcher, "VERIFY_EMAIL")  # the page sent the link
+    identity_toolkit(emulated, "update", {"oobCode": code})  # what following the link does
+    page.element("recheck").click()
+    page.wait(lambda: page.text("standing") == "Your account may call this server.", "the verified standing")
+    assert not page.element("recheck").is_displayed()
+    tokens = sign_in_with_password(researcher, PASSWORD, API_KEY, emulated.endpoints)
+    after = httpx.post(f"{site.url}/t_auth_whoami", json={"seconds": 0}, headers={"Authorization": f"Bearer {tokens.id_token}"})
+    assert after.status_code == 200 and after.json()["email"] == researcher
