@@ -112,6 +112,8 @@ def test_approval_env_block_usage_and_operator_actions(
     assert refused.startswith("ForbiddenError") and "disabled" in refused
     page.act_on(researcher, "enable", then="Approved")
     assert client.call().startswith("ok ")
+    picture = Path(SCREENSHOT) if SCREENSHOT else tmp_path / "account-page.png"
+    page.driver.save_screenshot(str(picture.with_name("operator-" + picture.name)))
 
     page.sign_out()
     page.sign_in(researcher)
@@ -120,11 +122,12 @@ def test_approval_env_block_usage_and_operator_actions(
     row = page.driver.find_element("css selector", '#usage tr[data-rpc="auto_ckt_sim_hdl21"]')
     assert [cell.text for cell in row.find_elements("css selector", "td")][1:3] == ["2", "0"]  # the two admitted calls
     assert "First call" in page.text("usage-span")
-    picture = Path(SCREENSHOT) if SCREENSHOT else tmp_path / "account-page.png"
     page.driver.save_screenshot(str(picture))
 
     # nothing leaked: no token in the URL or the server's log, no CSP violation or other error in the console
     assert page.driver.current_url == f"{site.url}/account"
+    stored = page.driver.execute_script("return [document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)]")
+    assert stored == ["", "{}", "{}"]  # the SDK keeps its session in its own IndexedDB, and the page keeps nothing
     logged = [f"{r.name}: {r.getMessage()}" for r in caplog.records if not r.name.startswith("selenium")]  # selenium logs what it reads
     assert [line for line in logged if token in line or "eyJ" in line] == []
     assert page.console_errors() == []

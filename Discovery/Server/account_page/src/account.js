@@ -157,7 +157,7 @@ async function showAccounts() {
     cell(row, String(totals.calls), "num");
     cell(row, String(totals.errors), "num");
     cell(row, seconds(totals.seconds), "num");
-    cell(row, when(account.usage.last_seen));
+    cell(row, when(account.usage.last_seen), "when");
     const actions = cell(row, "", "row-actions");
     const offer = [];
     if (account.refusal && !account.disabled) offer.push(["approve", "Approve"]);
