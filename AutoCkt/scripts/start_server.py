@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     args, rest = ours.parse_known_args(argv)
     if args.sim_workers < 1:
         ours.error(f"--sim-workers must be 1 or more, not {args.sim_workers}")
-    base = ds.Config(result_cache_size=RESULT_CACHE_SIZE, result_cache_namespace=model_hash(settings.model_path))
+    base = ds.Config(
+        result_cache_size=RESULT_CACHE_SIZE,
+        result_cache_namespace=model_hash(settings.model_path),
+        readiness=lambda: pool.size == args.sim_workers or f"{pool.size} of {args.sim_workers} simulator workers warm",  # GET /readyz
+    )
     config = ds.config_from_command_line(DESCRIPTION, rest, base)
     try:
         pool = SimulatorPool(replace(settings, sim_workers=args.sim_workers)).start()
