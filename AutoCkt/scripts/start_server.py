@@ -37,6 +37,11 @@ def model_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def base(settings: Settings) -> ds.Config:
+    """What this server changes in the defaults: the result cache on, keyed by the model card."""
+    return ds.Config(result_cache_size=RESULT_CACHE_SIZE, result_cache_namespace=model_hash(settings.model_path))
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         settings = Settings.from_env()
@@ -49,19 +54,15 @@ def main(argv: list[str] | None = None) -> None:
         default=settings.sim_workers,
         help="simulator worker processes (default: AUTOCKT_SIM_WORKERS or one per core: %(default)s)",
     )
-    args, rest = ours.parse_known_args(argv)
-    if args.sim_workers < 1:
-        ours.error(f"--sim-workers must be 1 or more, not {args.sim_workers}")
-    base = ds.Config(
-        result_cache_size=RESULT_CACHE_SIZE,
-        result_cache_namespace=model_hash(settings.model_path),
-        readiness=lambda: pool.size == args.sim_workers or f"{pool.size} of {args.sim_workers} simulator workers warm",  # GET /readyz
-    )
-    config = ds.config_from_command_line(DESCRIPTION, rest, base)
+    config = ds.config_from_command_line(DESCRIPTION, argv, base(settings), parents=[ours])  # --help lists ours too
+    workers = ours.parse_known_args(argv)[0].sim_workers
+    if workers < 1:
+        ours.error(f"--sim-workers must be 1 or more, not {workers}")
     try:
-        pool = SimulatorPool(replace(settings, sim_workers=args.sim_workers)).start()
+        pool = SimulatorPool(replace(settings, sim_workers=workers)).start()
     except WorkerStartError as err:
         sys.exit(f"error: {err}")
+    config = replace(config, readiness=lambda: pool.size == workers or f"{pool.size} of {workers} simulator workers warm")  # GET /readyz
     handlers.use_pool(pool)
     try:
         ds.configure(config)
