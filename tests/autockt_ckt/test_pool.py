@@ -62,6 +62,11 @@ def hoard_memory(sim: Simulator, nbytes: int) -> int:
     return os.getpid()
 
 
+def nap(sim: Simulator, seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def refuse(sim: Simulator, message: str) -> None:
     raise ValueError(message)
 
@@ -109,6 +114,24 @@ def test_a_job_error_reaches_the_caller_and_the_worker_serves_on(sim_pool: Simul
     pids = set(sim_pool.pids())
     asyncio.run(calls())
     assert set(sim_pool.pids()) == pids
+
+
+def test_cancelled_callers_lose_no_worker(sim_pool: SimulatorPool) -> None:
+    """A caller that gives up (a client gone, a server time limit) while its job runs or while
+    it waits for a worker: the job runs to its end and the worker serves the next call."""
+    pids = set(sim_pool.pids())
+
+    async def calls() -> set[int]:
+        running = [asyncio.create_task(sim_pool.run(nap, 0.3)) for _ in range(sim_pool.settings.sim_workers)]
+        waiting = asyncio.create_task(sim_pool.run(nap, 0.0))
+        await asyncio.sleep(0.05)
+        for task in [*running, waiting]:
+            task.cancel()
+        await asyncio.gather(*running, waiting, return_exceptions=True)
+        return set(await asyncio.gather(*(sim_pool.run(worker_pid) for _ in range(8))))
+
+    assert asyncio.run(calls()) == pids
+    assert sim_pool.busy == 0
 
 
 def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, tmp_path: Path) -> None:

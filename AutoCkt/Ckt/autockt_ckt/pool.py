@@ -339,6 +339,9 @@ class SimulatorPool:
             if waiter.done():
                 continue
             self._mark_busy(worker)
+            if waiter.get_loop() is _running_loop():  # the caller's own thread: no wake-up needed
+                waiter.set_result(worker)
+                return
             try:
                 waiter.get_loop().call_soon_threadsafe(self._hand_over, waiter, worker)
             except RuntimeError:  # that caller's loop is closed
@@ -451,6 +454,13 @@ class SimulatorPool:
         if code:
             log.info("simulator worker pid %d ended: %s", worker.pid, f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
         shutil.rmtree(worker_run_dir(self.settings, worker.pid), ignore_errors=True)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # the supervisor thread
+        return None
 
 
 def _settle(future: asyncio.Future[Any], value: Any = None, error: BaseException | None = None) -> None:
