@@ -64,7 +64,9 @@ class ErrorBody(BaseModel):
 
     `details` depends on `type`: `{"fields": [FieldError, ...]}` for validation errors,
     `{"exception": "<class name>"}` for handler errors, `{"rpc": "<name>"}` for unknown Rpcs,
-    `{"reason": ...}` for refused credentials, `{"retry_after": <seconds>}` for rate limits.
+    `{"reason": ...}` for refused credentials, `{"retry_after": <seconds>}` for rate limits,
+    `{"reason": "overloaded" | "draining", "retry_after": <seconds>}` for a server that takes no
+    more calls now, and the limit's name (`max_body_bytes`, `max_json_depth`, `max_batch`) for 413s.
     """
 
     type: ErrorType
