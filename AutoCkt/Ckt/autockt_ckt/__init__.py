@@ -20,4 +20,5 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | `worker` | a pool worker process: warm start, one job at a time, retirement |
 | `pool` | `SimulatorPool`: crash-isolated warm workers, time limits, replacement, metrics |
 | `handlers` | the async `@rpc.impl` handlers: through the installed pool, else in-process |
+| `sandbox`, `sandboxed_run`, `vlsir_handlers` | `simulate_on_the_server`: what a client's VLSIR `SimInput` may hold, one sandboxed `ngspice -b` run of it, and its handlers |
 """
