@@ -104,6 +104,12 @@ class _Worker:
     state: Literal["starting", "idle", "busy", "ended"] = "starting"
     engine: str = ""
     timer: asyncio.TimerHandle | None = None
+    call: asyncio.Future[Reply] | None = None
+    """The reply its caller's loop awaits; None once the loop has read it or the caller gave up."""
+    started_at: float = 0.0
+    """When its current job was sent (`time.monotonic()`)."""
+    abandoned: bool = False
+    """Its caller gave up on the running job: the supervisor reads the reply instead."""
     timed_out: bool = False
     reaped: bool = False
     probe: select.poll = field(init=False, repr=False)
@@ -234,10 +240,15 @@ class SimulatorPool:
         except OSError:  # it ended while idle, just now
             self._drop(worker, "crashed")
             raise SimulationFailed(f"the simulator worker (pid {worker.pid}) ended before it could take the call") from None
+        worker.call, worker.started_at = reply, time.monotonic()
         loop.add_reader(worker.conn.fileno(), self._on_reply, loop, worker, reply)
         if self.settings.sim_timeout_s is not None:
             worker.timer = loop.call_later(self.settings.sim_timeout_s, self._time_out, worker)
-        outcome = await reply
+        try:
+            outcome = await reply
+        except asyncio.CancelledError:
+            self._abandon(loop, worker, reply)
+            raise
         if not outcome.ok:
             raise outcome.value
         return outcome.value
@@ -265,10 +276,28 @@ class SimulatorPool:
             with self._lock:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
+            if waiter.done() and not waiter.cancelled():  # handed a worker just before the caller gave up
+                self._release(waiter.result())
             raise
+
+    def _abandon(self, loop: asyncio.AbstractEventLoop, worker: _Worker, reply: asyncio.Future[Reply]) -> None:
+        """The caller gave up while its job runs: the supervisor reads the reply (or kills the worker at
+        the time limit), since the caller's loop may close before the job ends."""
+        if worker.call is not reply:  # the reply was read already
+            return
+        loop.remove_reader(worker.conn.fileno())
+        if worker.timer is not None:
+            worker.timer.cancel()
+            worker.timer = None
+        worker.call = None
+        with self._lock:
+            worker.abandoned = True
+            if self._state == "running":
+                os.write(self._wake[1], b"x")
 
     def _on_reply(self, loop: asyncio.AbstractEventLoop, worker: _Worker, reply: asyncio.Future[Reply]) -> None:
         loop.remove_reader(worker.conn.fileno())
+        worker.call = None
         if worker.timer is not None:
             worker.timer.cancel()
             worker.timer = None
@@ -389,16 +418,30 @@ class SimulatorPool:
                     return
                 missing = self.settings.sim_workers - len(self._workers)
             if missing > 0 and time.monotonic() >= retry_at:
-                for _ in range(missing):
-                    self._spawn()
-                missing = 0
+                try:
+                    for _ in range(missing):
+                        self._spawn()
+                    missing = 0
+                except OSError as err:  # e.g. fork refused (no memory, process limit): try again later
+                    log.error("cannot start a simulator worker (retrying): %s", err)
+                    retry_at, retry_delay = time.monotonic() + retry_delay, min(2 * retry_delay, _RETRY_MAX_S)
             with self._lock:
                 workers = list(self._workers)
             watched: list[Any] = [self._wake[0], *(w.process.sentinel for w in workers)]  # fds and Connections
-            watched += [w.conn for w in workers if w.state == "starting"]
-            ready = set(wait(watched, max(0.0, retry_at - time.monotonic()) if missing > 0 else None))
+            abandoned = [w for w in workers if w.abandoned and w.state == "busy"]
+            watched += [w.conn for w in workers if w.state == "starting"] + [w.conn for w in abandoned]
+            limit = self.settings.sim_timeout_s
+            deadlines = [w.started_at + limit for w in abandoned] if limit is not None else []
+            deadlines += [retry_at] if missing > 0 else []
+            ready = set(wait(watched, max(0.0, min(deadlines) - time.monotonic()) if deadlines else None))
             if self._wake[0] in ready:
                 os.read(self._wake[0], 64)
+            for worker in abandoned:
+                if worker.conn in ready:
+                    self._drain(worker)
+                elif limit is not None and time.monotonic() >= worker.started_at + limit:
+                    worker.timed_out = True
+                    self._kill(worker)
             for worker in workers:
                 if worker.state == "starting" and ready & {worker.conn, worker.process.sentinel}:
                     if self._started(worker):
@@ -407,6 +450,24 @@ class SimulatorPool:
                         retry_at, retry_delay = time.monotonic() + retry_delay, min(2 * retry_delay, _RETRY_MAX_S)
                 if worker.process.sentinel in ready:
                     self._reap(worker)
+
+    def _drain(self, worker: _Worker) -> None:
+        """Read and drop the reply of a job whose caller gave up; the worker then serves on."""
+        try:
+            os.set_blocking(worker.conn.fileno(), True)
+            retire = worker.conn.recv().retire
+        except (EOFError, OSError):  # it ended (killed at the time limit, or crashed)
+            with self._lock:
+                self._end(worker, "timed_out" if worker.timed_out else "crashed")
+            return
+        except Exception:  # a reply that cannot be read: nobody wants it anyway
+            retire = None
+        worker.abandoned = False
+        if retire is not None or worker.timed_out:
+            with self._lock:
+                self._end(worker, retire or "timed_out")
+        else:
+            self._release(worker)
 
     def _spawn(self) -> None:
         context = multiprocessing.get_context("forkserver")
@@ -446,8 +507,8 @@ class SimulatorPool:
         with self._lock:
             worker.process.join()
             worker.reaped = True
-            if worker.state != "busy":  # a busy worker's end is for its caller's loop to see, on the pipe it reads
-                self._end(worker, "crashed")
+            if worker.state != "busy" or worker.abandoned:  # else its caller's loop sees the end, on the pipe it reads
+                self._end(worker, "timed_out" if worker.timed_out else "crashed")
                 worker.conn.close()
             self._workers.remove(worker)
         code = worker.process.exitcode
