@@ -17,8 +17,7 @@ worker's reason if one cannot start (a bad model card, a missing libngspice that
 `AUTOCKT_ENGINE=libngspice` asks for). Metrics, in prometheus_client's default registry, for
 every pool of the process: `autockt_sim_workers` (warm workers), `autockt_sim_workers_busy`,
 `autockt_sim_workers_replaced_total{reason}` (`crashed`, `timed_out`, `simulator_lost`,
-`recycled`); `pids()` gives the workers' process ids, e.g.
-to read their memory.
+`recycled`); `pids()` gives the workers' process ids, e.g. to read their memory.
 
 ## Why hand-written
 
@@ -30,7 +29,11 @@ Measured on this 2-core machine, the overhead of one call (round trip minus the 
 | pebble 5.2 `ProcessPool.schedule(..., timeout=)` + `asyncio.wrap_future` | 270-350 us (365-470) |
 | loky 3.7 reusable executor + `wrap_future` | 450 us (600) |
 | `concurrent.futures.ProcessPoolExecutor` (forkserver) + `wrap_future` | 390 us (490) |
-| a pipe per worker, read by the event loop itself (this module) | 67 us (110) |
+| a pipe per worker, read by the event loop itself (a bare prototype of this module) | 67 us (110) |
+
+This module, all included (time limit, metrics, crash checks): an empty job's round trip
+takes 70 us from asyncio's loop and 63 us from uvloop's (47 us for the bare prototype in
+the same run).
 
 Issue 13 allows the served path 0.5 ms over the in-process floor *including HTTP*, so the
 libraries' 0.3-0.45 ms would spend it all on the hand-off (each hops through two or three
@@ -40,8 +43,9 @@ Unexpected error within the Pool` for every later call; it finds no task to blam
 and `concurrent.futures` fail every pending call and restart or break the whole pool when
 one worker dies, and neither has a per-call time limit. Here the calling event loop writes
 the job to the worker's pipe and is woken by the pipe when the reply arrives (no thread
-hop), one supervisor thread starts workers and notices the ones that end while idle, and a
-worker's death fails exactly the one call it was running.
+hop), one supervisor thread starts workers, notices the ones that end while idle and reads
+the replies of callers that gave up (their loop may be gone), and a worker's death fails
+exactly the one call it was running.
 
 Workers are forked from a fork server that has imported the simulator modules (a
 replacement does not pay for importing Hdl21 again), never from the server process with
