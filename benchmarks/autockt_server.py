@@ -1,10 +1,12 @@
-"""What the benchmarks share: an AutoCkt server process as an operator starts it, and fresh design points."""
+"""What the benchmarks share: an AutoCkt server process as an operator starts it, fresh design points, timing."""
 
 from __future__ import annotations
 
 import os
 import random
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput
@@ -23,3 +25,13 @@ def autockt_server(*flags: str, env: dict[str, str] | None = None) -> ServerProc
 def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:
     """Fresh two-stage design points on the benchmark grid: new parameter sets, as a training run makes."""
     return [TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(n)]
+
+
+def per_call_seconds(call: Callable[[OpAmpInput], object], points: Sequence[OpAmpInput]) -> list[float]:
+    """Wall-clock seconds of each call, one at a time."""
+    times = []
+    for inp in points:
+        start = time.perf_counter()
+        call(inp)
+        times.append(time.perf_counter() - start)
+    return times

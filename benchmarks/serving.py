@@ -41,18 +41,9 @@ from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
 from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autockt_server import autockt_server, random_points  # noqa: E402
+from autockt_server import autockt_server, per_call_seconds, random_points  # noqa: E402
 
 CORES = os.cpu_count() or 1
-
-
-def per_call_seconds(call: Callable[[OpAmpInput], object], points: Sequence[OpAmpInput]) -> list[float]:
-    times = []
-    for inp in points:
-        start = time.perf_counter()
-        call(inp)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def floor_seconds(points: Sequence[OpAmpInput]) -> list[float]:

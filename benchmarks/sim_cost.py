@@ -19,7 +19,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import get_args
@@ -30,7 +29,7 @@ from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
 from autockt_shared import OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autockt_server import autockt_server, random_points  # noqa: E402
+from autockt_server import autockt_server, per_call_seconds, random_points  # noqa: E402
 
 LOCAL = "in-process (the worker's engine)"
 SERVED = "served (client -> HTTP -> pool)"
@@ -41,15 +40,6 @@ def local_call(engine: EngineName) -> Callable[[OpAmpInput], OpAmpOutput]:
     simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix=f"autockt-{engine}-")), timeout_s=None)
     simulator.warm()
     return lambda inp: simulate_opamp(simulator, TWO_STAGE, dataclasses.asdict(inp))
-
-
-def seconds_per_call(call: Callable[[OpAmpInput], OpAmpOutput], points: Sequence[OpAmpInput]) -> list[float]:
-    times = []
-    for inp in points:
-        start = time.perf_counter()
-        call(inp)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def describe(times: Sequence[float]) -> tuple[float, float, float]:
@@ -74,9 +64,9 @@ def main() -> int:
             paths[LOCAL, engine] = local_call(engine)
             paths[SERVED, engine] = lambda inp, client=client: client.call(auto_ckt_sim_hdl21, inp)
         for call in paths.values():
-            seconds_per_call(call, random_points(10, rng))  # warm-up
+            per_call_seconds(call, random_points(10, rng))  # warm-up
         points = random_points(args.timing_evals, rng)
-        costs = {key: describe(seconds_per_call(call, points)) for key, call in paths.items()}
+        costs = {key: describe(per_call_seconds(call, points)) for key, call in paths.items()}
 
     baseline = costs[LOCAL, "subprocess"][0]
     print(f"per evaluation, {args.timing_evals} random points, two-stage op-amp (ms; ratio: to in-process subprocess)")
