@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
-from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, TargetSet
+from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, TargetSet, TrainConfig
 from autockt_shared import TWO_STAGE_OPAMP
 from discovery_server import ServerProcess, free_port
 
@@ -79,6 +79,15 @@ def test_bad_arguments_are_refused_with_what_to_do() -> None:
         env.reset(seed=[1, 2, 3])
     with pytest.raises(ValueError, match="reset by the next step"):
         env.reset(options={"reset_mask": np.array([True, False])})
+    env.close()
+    for field, config in [
+        ("SimulatorConfig.max_batch", lambda: SimulatorConfig(max_batch=0)),
+        ("SimulatorConfig.retry_deadline_s", lambda: SimulatorConfig(retry_deadline_s=-1)),
+        ("TrainConfig.num_envs_per_env_runner", lambda: TrainConfig(num_envs_per_env_runner=0)),
+        ("TrainConfig.num_env_runners", lambda: TrainConfig(num_env_runners=0)),
+    ]:
+        with pytest.raises(ValueError, match=field):
+            config()
 
 
 def test_a_failed_item_is_the_penalty_of_its_own_sub_environment_only(served_circuits: ServerProcess, tmp_path: Path) -> None:

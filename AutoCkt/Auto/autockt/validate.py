@@ -6,9 +6,9 @@ rolls the policy out from the reset point towards each unseen target, greedily (
 likely action each step) or, with `sample=True`, sampling its actions as AutoCkt's own
 validation did (each target's samples seeded by the run's seed and the target's index, so a
 report is reproducible however the rollouts are batched), and reports how many it reached, in
-how many steps, and at what cost in simulations. It writes every target's outcome to `results.json` and a plot of reached
-and missed targets in spec space to `reached.png`, by default under
-`<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
+how many steps, and at what cost in simulations. It writes every target's outcome to
+`results.json` and a plot of reached and missed targets in spec space to `reached.png`, by
+default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
