@@ -84,6 +84,7 @@ def tiny_experiment(autockt_server: ServerProcess, tmp_path_factory: pytest.Temp
             minibatch_size=60,
             num_epochs=2,
             num_env_runners=1,
+            num_envs_per_env_runner=1,  # whole 30-step episodes within 240 steps, so progress.csv has reach rates
             max_env_steps=240,
             checkpoint_every=1,
         )

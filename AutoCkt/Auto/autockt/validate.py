@@ -128,8 +128,8 @@ def roll_out(
     try:
         envs = [AutoCktGym(config, simulator=simulator) for _ in targets]
         rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]
-        designs = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets)]
-        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, designs))]  # type: ignore[arg-type]
+        resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets)]
+        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets))]  # type: ignore[arg-type]
         simulations, steps = [1] * len(targets), [0] * len(targets)
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
