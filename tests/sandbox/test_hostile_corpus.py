@@ -107,23 +107,7 @@ def _tran_of_a_billion_steps(inp: vsp.SimInput, _: Path) -> None:
 def _hundred_thousand_instances(inp: vsp.SimInput, _: Path) -> None:
     """10^5 resistors in the flattened circuit from a few hundred bytes: five levels of ten."""
     leaf = inp.pkg.modules[0].instances[R]
-    cells = []
-    for level in range(5):
-        cell = vckt.Module(name=f"Cell{level}", ports=[vckt.Port(signal="a"), vckt.Port(signal="b")])
-        cell.signals.add(name="a", width=1)
-        cell.signals.add(name="b", width=1)
-        for i in range(10):
-            child = cell.instances.add(name=f"x{i}")
-            if level == 0:
-                child.module.CopyFrom(leaf.module)
-                child.parameters.extend(leaf.parameters)
-                ports = ("p", "n")
-            else:
-                child.module.local = f"Cell{level - 1}"
-                ports = ("a", "b")
-            for port, sig in zip(ports, ("a", "b")):
-                child.connections.add(portname=port, target=vckt.ConnectionTarget(sig=sig))
-        cells.append(cell)
+    cells = [_two_port_cell("Cell", level, 10, leaf) for level in range(5)]
     inp.pkg.modules[0].instances.add(name="xcells", module=vutils.Reference(local="Cell4")).connections.extend(
         [vckt.Connection(portname=p, target=vckt.ConnectionTarget(sig=s)) for p, s in (("a", "vin"), ("b", "out"))]
     )
@@ -133,27 +117,32 @@ def _hundred_thousand_instances(inp: vsp.SimInput, _: Path) -> None:
 def _deep_hierarchy(inp: vsp.SimInput, _: Path) -> None:
     """A chain of 100 modules, each holding the next: one resistor, 100 levels down."""
     leaf = inp.pkg.modules[0].instances[R]
-    chain = []
-    for level in range(100):
-        cell = vckt.Module(name=f"Deep{level}", ports=[vckt.Port(signal="a"), vckt.Port(signal="b")])
-        cell.signals.add(name="a", width=1)
-        cell.signals.add(name="b", width=1)
-        child = cell.instances.add(name="x")
-        if level == 0:
-            child.module.CopyFrom(leaf.module)
-            child.parameters.extend(leaf.parameters)
-            ports = ("p", "n")
-        else:
-            child.module.local = f"Deep{level - 1}"
-            ports = ("a", "b")
-        for port, sig in zip(ports, ("a", "b")):
-            child.connections.add(portname=port, target=vckt.ConnectionTarget(sig=sig))
-        chain.append(cell)
+    chain = [_two_port_cell("Deep", level, 1, leaf) for level in range(100)]
     inp.pkg.modules[0].instances[R].module.local = "Deep99"
     inp.pkg.modules[0].instances[R].ClearField("parameters")
     for conn, port in zip(inp.pkg.modules[0].instances[R].connections, ("a", "b")):
         conn.portname = port
     _define_first(inp, chain)
+
+
+def _two_port_cell(prefix: str, level: int, children: int, leaf: vckt.Instance) -> vckt.Module:
+    """Module `<prefix><level>` (ports a, b) holding `children` copies of the level below in parallel:
+    of `leaf` (the bench's resistor) at level 0."""
+    cell = vckt.Module(name=f"{prefix}{level}", ports=[vckt.Port(signal="a"), vckt.Port(signal="b")])
+    cell.signals.add(name="a", width=1)
+    cell.signals.add(name="b", width=1)
+    for i in range(children):
+        child = cell.instances.add(name=f"x{i}" if children > 1 else "x")
+        if level == 0:
+            child.module.CopyFrom(leaf.module)
+            child.parameters.extend(leaf.parameters)
+            ports = ("p", "n")
+        else:
+            child.module.local = f"{prefix}{level - 1}"
+            ports = ("a", "b")
+        for port, sig in zip(ports, ("a", "b")):
+            child.connections.add(portname=port, target=vckt.ConnectionTarget(sig=sig))
+    return cell
 
 
 def _define_first(inp: vsp.SimInput, modules: list[vckt.Module]) -> None:
