@@ -18,7 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def autockt_server(*flags: str, env: dict[str, str] | None = None) -> ServerProcess:
     """`AutoCkt/scripts/start_server.py` on a free loopback port, no auth, with `flags` added (not started)."""
     port = free_port()
-    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--host", "127.0.0.1", "--port", str(port), "--auth", "none", *flags]
+    argv = [
+        sys.executable,
+        str(ROOT / "AutoCkt/scripts/start_server.py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--auth",
+        "none",
+        *flags,
+    ]
     return ServerProcess(argv, port=port, env={**os.environ, **(env or {})}, startup_timeout=120)
 
 

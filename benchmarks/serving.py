@@ -34,8 +34,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import discovery_client as dc
 import psutil
+
+import discovery_client as dc
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
 from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21

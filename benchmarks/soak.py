@@ -21,10 +21,11 @@ import sys
 import threading
 import time
 
-import discovery_client as dc
 from autockt_server import autockt_server, random_points
-from autockt_shared import auto_ckt_sim_hdl21
 from serving import rss_mb, server_processes
+
+import discovery_client as dc
+from autockt_shared import auto_ckt_sim_hdl21
 
 BATCH = 8
 

@@ -27,8 +27,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
 import numpy as np
+
+import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
 from autockt_shared import CircuitOptimization, Sense, circuit_optimization, grid_values
 
 Design = tuple[int, ...]
@@ -115,7 +116,7 @@ def main() -> None:
     # spawn, not fork: a forked libngspice shares its parent's simulator state and hangs
     with multiprocessing.get_context("spawn").Pool() as pool:
         random_metrics = pool.starmap(simulate, [(args.circuit, d) for d in randoms], chunksize=200)
-        simulated = [(d, m) for d, m in zip(randoms, random_metrics) if m is not None]
+        simulated = [(d, m) for d, m in zip(randoms, random_metrics, strict=True) if m is not None]
         jobs = [(args.circuit, i, ambitious_target(opt, rng), rng.sample(simulated, 40)) for i in range(args.searches)]
         searched = [m for visited in pool.map(search, jobs, chunksize=1) for m in visited]
     archive = [m for _, m in simulated] + searched
@@ -125,7 +126,9 @@ def main() -> None:
     met = np.array([[opt.reached(design, t) for t in targets] for design in front])
     reset = opt.simulate(opt.initial_values())
     failed = len(randoms) - len(simulated)
-    print(f"{opt.name}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {time.perf_counter() - start:.0f} s")
+    print(
+        f"{opt.name}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {time.perf_counter() - start:.0f} s"
+    )
     print("ranges: " + ", ".join(f"{m.name} {m.sense.value.replace('_', ' ')} [{m.range.lo:.3g}, {m.range.hi:.3g}]" for m in opt.metrics))
     print(f"targets met by some design (reachable, lower bound): {met.any(axis=0).mean():.1%}")
     print(f"targets met by the best single design: {met.sum(axis=1).max() / len(targets):.1%}")

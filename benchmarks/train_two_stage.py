@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 
 import httpx
-from autockt import SimulatorConfig, TrainConfig, train, validate
 from prometheus_client.parser import text_string_to_metric_families
+
+from autockt import SimulatorConfig, TrainConfig, train, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autockt_server import autockt_server, random_points  # noqa: E402

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from discovery_server import BackgroundServer
 from fastapi import FastAPI
+
+from discovery_server import BackgroundServer
 
 from .firebase_emulator import emulated, emulator  # noqa: F401  (fixtures: the Firebase Auth emulator, once per session)
 

@@ -13,16 +13,17 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import firebase_admin
 import httpx
 import pytest
+from firebase_admin import auth
+
 from discovery_client import FirebaseEndpoints, Tokens, sign_in_with_password
 from discovery_server import free_port
-from firebase_admin import auth
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1] / "Discovery" / "Server" / "firebase_emulator"
 PROJECT = "demo-discovery"  # a `demo-` project never reaches Google

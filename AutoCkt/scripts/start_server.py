@@ -19,8 +19,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import discovery_server as ds
 from dotenv import find_dotenv, load_dotenv
+
+import discovery_server as ds
 
 load_dotenv(find_dotenv(usecwd=True))  # so that `.env` may hold the AUTOCKT_* settings too
 import autockt_ckt.handlers as handlers  # noqa: E402  (attaches every AutoCkt handler)

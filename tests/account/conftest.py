@@ -17,12 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import autockt_ckt.handlers  # noqa: F401  (attaches the simulation handlers)
-import discovery_server as ds
 import httpx
 import pytest
-from autockt_shared import auto_ckt_sim_hdl21
-from discovery_server.account import AccountConfig, RegistrationPolicy
 from fastapi import FastAPI
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -31,6 +27,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+import autockt_ckt.handlers  # noqa: F401  (attaches the simulation handlers)
+import discovery_server as ds
+from autockt_shared import auto_ckt_sim_hdl21
+from discovery_server.account import AccountConfig, RegistrationPolicy
 from tests.auth.rpcs import whoami
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
 
@@ -103,7 +103,9 @@ class Page:
 
     def wait_signed_in(self, email: str) -> str:
         """The standing line once the page shows `email` signed in."""
-        self.wait(lambda: self.element("signed-in").is_displayed() and self.text("who") == email and self.text("standing"), f"{email} signed in")
+        self.wait(
+            lambda: self.element("signed-in").is_displayed() and self.text("who") == email and self.text("standing"), f"{email} signed in"
+        )
         return self.text("standing")
 
     def sign_out(self) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from discovery_client import sign_in_with_password
-from discovery_shared.client_env import REFRESH_TOKEN, client_env
 from dotenv import dotenv_values
 from firebase_admin import auth
 
+from discovery_client import sign_in_with_password
+from discovery_shared.client_env import REFRESH_TOKEN, client_env
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
 
 from .conftest import AccountServer, Page, identity_toolkit, new_email, oob_codes
@@ -31,7 +31,12 @@ def grant_admin(emulator: Emulator, email: str) -> None:
     """The documented operator command, run as an operator would."""
     env = {**os.environ, "FIREBASE_AUTH_EMULATOR_HOST": emulator.host, "FIREBASE_PROJECT_ID": PROJECT}
     done = subprocess.run(
-        [sys.executable, "-m", "discovery_server.admin", "grant-admin", email], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "discovery_server.admin", "grant-admin", email],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert f"{email} (uid " in done.stdout and "is now an operator" in done.stdout
@@ -54,7 +59,11 @@ class EnvClient:
         env = {k: v for k, v in os.environ.items() if k not in CLIENT_VARIABLES}
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("env_client.py")), str(env_file)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=env_file.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=env_file.parent,
         )
 
     def call(self) -> str:

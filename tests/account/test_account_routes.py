@@ -9,16 +9,16 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 
-import discovery_server as ds
 import httpx
 import pytest
+from firebase_admin import auth
+
+import discovery_server as ds
 from discovery_client import sign_in_with_password
 from discovery_server.account import AccountConfig, RegistrationPolicy
 from discovery_server.account.routes import content_security_policy
 from discovery_server.admin import main as admin_command
 from discovery_shared.client_env import client_env
-from firebase_admin import auth
-
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
 
 from .conftest import AccountServer, new_email
@@ -98,7 +98,9 @@ def test_sign_up_refusals_are_typed_and_name_the_field(account_server: Callable[
     assert too_big.status_code == 413 and too_big.json()["type"] == "payload_too_large"
 
 
-def test_domains_refuses_other_addresses_at_sign_up_and_on_every_call(account_server: Callable[..., AccountServer], emulated: Emulator) -> None:
+def test_domains_refuses_other_addresses_at_sign_up_and_on_every_call(
+    account_server: Callable[..., AccountServer], emulated: Emulator
+) -> None:
     site = account_server("domains", ("uni.edu",))
     refused = sign_up(site, email=new_email("evil-uni.edu"), password=PASSWORD)  # not a subdomain of uni.edu
     assert refused.status_code == 403 and refused.json()["details"]["reason"] == "email_domain"
@@ -160,7 +162,10 @@ def test_operator_routes_are_for_operators(account_server: Callable[..., Account
 
     assert run_admin(emulated, "revoke-admin", email)[0] == 0
     assert httpx.get(f"{site.url}/account/admin/users", headers=bearer(token)).status_code == 403
-    assert run_admin(emulated, "grant-admin", "nobody@example.com") == (1, "error: no account with the email address 'nobody@example.com' in this Firebase project")
+    assert run_admin(emulated, "grant-admin", "nobody@example.com") == (
+        1,
+        "error: no account with the email address 'nobody@example.com' in this Firebase project",
+    )
 
 
 def run_admin(emulator: Emulator, *argv: str) -> tuple[int, str]:

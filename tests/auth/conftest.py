@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from discovery_server import BackgroundServer
 from fastapi import FastAPI
 
+from discovery_server import BackgroundServer
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
 
 ServeApp = Callable[[FastAPI], BackgroundServer]  # the `serve` fixture of tests/conftest.py

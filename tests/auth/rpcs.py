@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from discovery_shared import Rpc, User
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc, User
 
 
 @dataclass

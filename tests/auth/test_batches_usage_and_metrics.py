@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import discovery_server as ds
 import httpx
+
+import discovery_server as ds
 
 from .conftest import PROJECT, Emulator, ServeApp
 from .rpcs import nap, whoami

@@ -18,22 +18,23 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
-import discovery_client as dc
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType
-from discovery_shared.client_env import client_env
 from dotenv import dotenv_values
-from example_shared import Example, example
 from firebase_admin import auth
 
+import discovery_client as dc
+import discovery_server as ds
 import example_server  # noqa: F401  (attaches the example handler)
 from discovery_client import sign_in_with_password
 from discovery_client.login import main as discovery_login
+from discovery_shared import ErrorBody, ErrorType
+from discovery_shared.client_env import client_env
+from example_shared import Example, example
 
 from .conftest import API_KEY, PASSWORD, PROJECT, Emulator, ServeApp
 from .rpcs import Caller, Nap, nap, whoami
+
 
 class Serve(Protocol):
     def __call__(self, config: ds.Config | None = None) -> ds.BackgroundServer: ...
@@ -88,7 +89,13 @@ def test_valid_id_token_reaches_the_handler_as_its_user(serve_firebase: Serve, e
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer"}, {"Authorization": "Bearer garbage"}, {"Authorization": "Bearer a.b.c"}],
+    [
+        {},
+        {"Authorization": "Basic dXNlcjpwdw=="},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer garbage"},
+        {"Authorization": "Bearer a.b.c"},
+    ],
     ids=["missing", "basic", "no-token", "garbage", "three-parts"],
 )
 def test_missing_or_malformed_credentials_are_401(serve_firebase: Serve, headers: dict[str, str]) -> None:
@@ -195,7 +202,9 @@ def test_an_early_refresh_that_fails_keeps_the_still_valid_token(
         statuses_seen(dc.FirebaseTokenAuth(tokens.refresh_token, API_KEY, id_token=expired, endpoints=nowhere), server)
 
 
-def test_concurrent_calls_share_one_refresh(serve_firebase: Serve, emulated: Emulator, no_dotenv: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_calls_share_one_refresh(
+    serve_firebase: Serve, emulated: Emulator, no_dotenv: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, tokens = emulated.new_user()
     server = serve_firebase()
     stale = unsigned_jwt(exp=time.time() - 1, aud=PROJECT, sub=tokens.uid)

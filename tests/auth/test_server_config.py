@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import discovery_server as ds
 import pytest
+
+import discovery_server as ds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +54,14 @@ def test_dotenv_configures_firebase_usage_and_limits(tmp_path: Path, monkeypatch
         "DISCOVERY_AUTH=firebase\nFIREBASE_PROJECT_ID=my-project\nDISCOVERY_CHECK_REVOKED=false\n"
         "DISCOVERY_CALLS_PER_MINUTE=120\nDISCOVERY_CONCURRENT_CALLS=4\n"
     )
-    for name in ("DISCOVERY_AUTH", "FIREBASE_PROJECT_ID", "DISCOVERY_CHECK_REVOKED", "DISCOVERY_CALLS_PER_MINUTE", "DISCOVERY_CONCURRENT_CALLS", "DISCOVERY_USAGE_DB"):
+    for name in (
+        "DISCOVERY_AUTH",
+        "FIREBASE_PROJECT_ID",
+        "DISCOVERY_CHECK_REVOKED",
+        "DISCOVERY_CALLS_PER_MINUTE",
+        "DISCOVERY_CONCURRENT_CALLS",
+        "DISCOVERY_USAGE_DB",
+    ):
         monkeypatch.delenv(name, raising=False)
     config = ds.config_from_command_line("test", ["--host", "0.0.0.0"])
     assert config.auth == ds.FirebaseAuth("my-project", None, check_revoked=False)
@@ -62,7 +70,9 @@ def test_dotenv_configures_firebase_usage_and_limits(tmp_path: Path, monkeypatch
     assert ds.config_from_command_line("test", ["--auth", "none", "--usage-db", ""]).usage_db is None
 
 
-def test_firebase_without_a_project_id_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_firebase_without_a_project_id_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FIREBASE_PROJECT_ID", raising=False)
     with pytest.raises(SystemExit):

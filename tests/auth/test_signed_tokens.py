@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import discovery_server as ds
 import firebase_admin._token_gen
 import httpx
 import jwt
@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Response
+
+import discovery_server as ds
 
 from .conftest import ServeApp
 from .rpcs import whoami
@@ -72,7 +74,9 @@ def server(serve: ServeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
     @keys.get("/x509")
     def google_style_keys() -> Response:
-        return Response(json.dumps({KID: _certificate(TRUSTED)}), media_type="application/json", headers={"Cache-Control": "public, max-age=3600"})
+        return Response(
+            json.dumps({KID: _certificate(TRUSTED)}), media_type="application/json", headers={"Cache-Control": "public, max-age=3600"}
+        )
 
     key_server = serve(keys)
     monkeypatch.setattr(firebase_admin._token_gen, "ID_TOKEN_CERT_URI", f"{key_server.url}/x509")

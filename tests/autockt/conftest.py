@@ -8,13 +8,14 @@ shared by the tests that need a server process of their own (each leaves it serv
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
+
+import pytest
+from fastapi import FastAPI
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the circuit handlers the server serves)
-import pytest
 from discovery_server import BackgroundServer, ServerProcess, create_app, free_port
-from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SERVER = ROOT / "AutoCkt/scripts/start_server.py"

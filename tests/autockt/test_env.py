@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
+
 from autockt import AutoCktGym, EnvConfig, ParamGrid, SimulatorConfig
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
-from gymnasium.utils.env_checker import check_env
 
 IN_PROCESS = SimulatorConfig(in_process=True)
 

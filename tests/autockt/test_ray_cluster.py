@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from discovery_server import ServerProcess
 
 from .conftest import ROOT
@@ -28,7 +29,11 @@ def test_training_runs_env_runners_on_both_nodes_of_a_token_auth_cluster(served_
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
     run = subprocess.run(
         [sys.executable, "-m", "tests.autockt.two_node_training", served_circuits.url, str(tmp_path / "results")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=200,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=200,
     )
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])

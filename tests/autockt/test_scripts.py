@@ -14,7 +14,10 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts"
 @pytest.mark.parametrize(
     ("script", "expected"),
     [
-        ("train_general.py", ["--circuit", "--max-env-steps", "--server-url", "--resume", "--moves", "--envs-per-runner", "--retry-deadline"]),
+        (
+            "train_general.py",
+            ["--circuit", "--max-env-steps", "--server-url", "--resume", "--moves", "--envs-per-runner", "--retry-deadline"],
+        ),
         ("train_opamp.py", ["--max-env-steps", "--server-url"]),
         ("validate.py", ["--n-specs", "--traj-len", "--seed", "--server-url"]),
     ],

@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import autockt_ckt.handlers as handlers
 import numpy as np
 import pytest
+
+import autockt_ckt.handlers as handlers
 from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig
 from autockt_ckt.engine import NgspiceSubprocessEngine
 from discovery_server import BackgroundServer, ServerProcess

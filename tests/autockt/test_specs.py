@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from autockt import TargetSet
 from autockt.experiment import ExperimentDir, RunRecord
 from autockt_shared import TWO_STAGE_OPAMP

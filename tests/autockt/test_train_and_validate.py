@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import ray
 import torch
+
 from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
@@ -120,13 +121,11 @@ def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: Background
     )
     first = train(replace(base, experiment="first", seed=1))
     fresh = train(replace(base, experiment="fresh", seed=2))
-    resumed = train(
-        replace(base, experiment="resumed", seed=2, resume_from=first.checkpoint, max_env_steps=2 * TINY_BATCH)
-    )
+    resumed = train(replace(base, experiment="resumed", seed=2, resume_from=first.checkpoint, max_env_steps=2 * TINY_BATCH))
 
     def weights(checkpoint: Path) -> list[torch.Tensor]:
         return list(TrainedPolicy.from_checkpoint(checkpoint).module.state_dict().values())
 
     assert (resumed.env_steps, resumed.iterations) == (2 * TINY_BATCH, 2)  # counters carry on from the checkpoint
-    assert all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(resumed.checkpoint)))
-    assert not all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(fresh.checkpoint)))
+    assert all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(resumed.checkpoint), strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(fresh.checkpoint), strict=True))

@@ -15,6 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
+
 from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, TargetSet, TrainConfig
 from autockt_shared import TWO_STAGE_OPAMP
 from discovery_server import ServerProcess, free_port
@@ -43,9 +44,7 @@ def _assert_same_infos(a: dict[str, Any], b: dict[str, Any]) -> None:
 def test_vector_env_steps_exactly_as_gymnasium_s_vector_of_lone_environments() -> None:
     config = _config(in_process=True)
     batched = AutoCktVectorEnv(config, num_envs=N_ENVS)
-    lone = gym.vector.SyncVectorEnv(
-        [lambda: AutoCktGym(config) for _ in range(N_ENVS)], autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP
-    )
+    lone = gym.vector.SyncVectorEnv([lambda: AutoCktGym(config) for _ in range(N_ENVS)], autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     assert batched.observation_space == lone.observation_space and batched.action_space == lone.action_space
     batched.action_space.seed(5)
 
@@ -59,8 +58,8 @@ def test_vector_env_steps_exactly_as_gymnasium_s_vector_of_lone_environments() -
         calls_before = batched.simulator.calls
         *out_b, info_b = batched.step(actions)
         *out_l, info_l = lone.step(actions)
-        for b, l in zip(out_b, out_l):
-            np.testing.assert_array_equal(b, l)
+        for b, lone_out in zip(out_b, out_l, strict=True):
+            np.testing.assert_array_equal(b, lone_out)
         _assert_same_infos(info_b, info_l)
         assert batched.simulator.calls - calls_before == N_ENVS  # one design per sub-environment, in one batch
         ended += int(out_b[2].sum() + out_b[3].sum())

@@ -15,8 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from autockt import SimulatorConfig, TrainConfig, train
 from ray.cluster_utils import Cluster
+
+from autockt import SimulatorConfig, TrainConfig, train
 
 CPUS_PER_NODE = 2
 ENV_RUNNERS = 3

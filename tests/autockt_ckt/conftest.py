@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 

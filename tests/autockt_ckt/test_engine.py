@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from autockt_ckt.engine import NgspiceSubprocessEngine, SimulationFailed, SimulationTimeout
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
 from autockt_ckt.two_stage_opamp import two_stage_bench

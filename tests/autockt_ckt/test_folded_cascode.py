@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-import autockt_ckt.handlers  # noqa: F401  (attaches the handlers)
 import pytest
+
+import autockt_ckt.handlers  # noqa: F401  (attaches the handlers)
 from autockt_shared import FOLDED_CASCODE, Sense, folded_cascode_sim
 
 

@@ -14,7 +14,7 @@ import hdl21.sim as hs
 import numpy as np
 import psutil
 import pytest
-from autockt_ckt import libngspice_engine
+
 from autockt_ckt.engine import Bench, NgspiceSubprocessEngine, SimResult, SimulationFailed, SimulationTimeout
 from autockt_ckt.engine_selection import select_engine
 from autockt_ckt.folded_cascode import folded_cascode_bench
@@ -49,7 +49,9 @@ def identical(a: SimResult, b: SimResult) -> bool:
     return max_relative_difference(a, b) == 0.0
 
 
-@pytest.mark.parametrize(("bench", "circuit"), [(TWO_STAGE, TWO_STAGE_OPAMP), (FOLDED, FOLDED_CASCODE)], ids=["two_stage", "folded_cascode"])
+@pytest.mark.parametrize(
+    ("bench", "circuit"), [(TWO_STAGE, TWO_STAGE_OPAMP), (FOLDED, FOLDED_CASCODE)], ids=["two_stage", "folded_cascode"]
+)
 def test_agrees_with_the_subprocess_engine_on_random_points(
     bench: Bench, circuit: CircuitOptimization, engine: LibngspiceEngine, tmp_path: Path
 ) -> None:
@@ -124,7 +126,10 @@ def test_a_slow_simulation_is_halted_with_a_timeout(tmp_path: Path) -> None:
     with pytest.raises(SimulationTimeout):
         engine.run(slow, TWO_STAGE_OPAMP.initial_values())
     assert time.monotonic() - start < 2
-    assert identical(engine.run(TWO_STAGE, TWO_STAGE_OPAMP.initial_values()), LibngspiceEngine(run_dir=tmp_path).run(TWO_STAGE, TWO_STAGE_OPAMP.initial_values()))
+    assert identical(
+        engine.run(TWO_STAGE, TWO_STAGE_OPAMP.initial_values()),
+        LibngspiceEngine(run_dir=tmp_path).run(TWO_STAGE, TWO_STAGE_OPAMP.initial_values()),
+    )
 
 
 def test_without_a_time_limit_results_are_the_same(engine: LibngspiceEngine, tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import pickle
 import random
 
 import pytest
+from pydantic import TypeAdapter
+
 from autockt_shared import (
     REACHED_THRESHOLD,
     TWO_STAGE_OPAMP,
@@ -18,7 +20,6 @@ from autockt_shared import (
     grid_values,
     settaluri_reward,
 )
-from pydantic import TypeAdapter
 
 
 def test_param_specs_come_from_the_input_fields() -> None:
@@ -82,9 +83,7 @@ def test_an_optimization_pickles_as_its_name_and_names_are_unique() -> None:
     with pytest.raises(ValueError, match="already exists"):
         CircuitOptimization(name="two_stage_opamp", sim=auto_ckt_sim_hdl21, metrics=TWO_STAGE_OPAMP.metrics)
     with pytest.raises(ValueError, match="no field"):
-        CircuitOptimization(
-            name="bad", sim=auto_ckt_sim_hdl21, metrics=(MetricSpec("noise", Range(0, 1), 1.0, Sense.AT_MOST),)
-        )
+        CircuitOptimization(name="bad", sim=auto_ckt_sim_hdl21, metrics=(MetricSpec("noise", Range(0, 1), 1.0, Sense.AT_MOST),))
 
 
 def test_inputs_are_validated_naming_the_field() -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 import hdl21.sim as hs
 import psutil
 import pytest
+from prometheus_client import REGISTRY
+
 from autockt_ckt import libngspice_engine
 from autockt_ckt.engine import Bench, SimulationFailed, SimulationTimeout, SimulatorLost
 from autockt_ckt.handlers import local_simulator
@@ -28,7 +30,6 @@ from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import FOLDED, TWO_STAGE, Simulator, simulate_opamp
 from autockt_ckt.worker import RECYCLE_GROWTH_BYTES
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
-from prometheus_client import REGISTRY
 
 from .conftest import wait_until_whole
 

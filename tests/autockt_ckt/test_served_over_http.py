@@ -8,16 +8,17 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
+import pytest
+from fastapi import FastAPI
+
 import autockt_ckt.handlers as handlers
 import discovery_client as dc
 import discovery_server as ds
-import httpx
-import pytest
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import FOLDED, TWO_STAGE, simulate_opamp
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
-from fastapi import FastAPI
 
 from .test_two_stage_opamp import NO_CROSSING
 

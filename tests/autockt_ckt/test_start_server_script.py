@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+
 from autockt_ckt.handlers import local_simulator
 from autockt_ckt.simulator import TWO_STAGE, simulate_opamp
 from autockt_ckt.worker import PROCESS_NAME

@@ -6,13 +6,14 @@ import random
 import subprocess
 from pathlib import Path
 
-import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
 import pytest
+from vlsirtools.spice.ngspice import parse_nutbin
+
+import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
 from autockt_ckt.engine import SimResult
 from autockt_ckt.metrics import opamp_metrics
 from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
-from vlsirtools.spice.ngspice import parse_nutbin
 
 
 def test_reset_point_matches_the_autockt_reference() -> None:

@@ -5,8 +5,9 @@ Both import this one module, so both hold the same Rpcs with the same fingerprin
 
 from __future__ import annotations
 
-from discovery_shared import Rpc
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 RUNS_DIR_ENV = "DISCOVERY_FAULT_RUNS"
 """Directory where the servers' handlers record every run, one file per Rpc, one line per run."""

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import discovery_server as ds
-
 from tests.discovery.fault_rpcs import RUNS_DIR_ENV, Done, Job, echo, once, once_idempotent
 
 

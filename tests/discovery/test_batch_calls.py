@@ -6,12 +6,13 @@ import asyncio
 import threading
 import time
 
-import discovery_client as dc
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType, FieldError, Rpc, WireValidationError, registry
 from pydantic import BaseModel
+
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import ErrorBody, ErrorType, FieldError, Rpc, WireValidationError, registry
 
 
 class Order(BaseModel):
@@ -104,7 +105,7 @@ def test_items_answer_exactly_what_single_calls_answer(server, rpcs, kind: str) 
     rpc = rpcs[kind]
     inputs = [order(4, "washer"), {"qty": 5, "item": "é ü"}, {"item": "missing qty"}]
     items = batch(server, rpc, inputs).json()
-    for inp, item in zip(inputs, items):
+    for inp, item in zip(inputs, items, strict=True):
         single = httpx.post(f"{server.url}/{rpc.name}", json=inp)
         if single.status_code == 200:
             assert item == {"result": single.json()}

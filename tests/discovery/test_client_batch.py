@@ -7,13 +7,13 @@ import json
 import warnings
 from collections.abc import Callable
 
-import discovery_client as dc
-import discovery_server as ds
 import pytest
-from discovery_shared import BatchError, BatchResult, Rpc, WireValidationError, registry
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import BatchError, BatchResult, Rpc, WireValidationError, registry
 from tests.discovery.types import drawing, nested
 
 
@@ -80,7 +80,7 @@ def check_mixed(result: BatchResult[Order]) -> None:
     assert [e.loc for e in invalid.errors] == [("qty",)] and invalid.body.details["index"] == 2
     assert isinstance(result.failures[3], WireValidationError)
     with pytest.raises(dc.RemoteError, match="unlucky quantity"):
-        result[1].value
+        _ = result[1].value
     with pytest.raises(BatchError, match=r"3 of 5 items .* failed \(first: item 1: RemoteError"):
         result.values()
 
@@ -93,7 +93,7 @@ def test_mixed_items_fail_each_as_a_single_call_would(serve, order) -> None:
             result = client.call_batch(order, inputs)
         check_mixed(result)
         singles = [single_outcome(client, order, inp) for inp in inputs]
-    for item, (kind, message) in zip(result, singles):
+    for item, (kind, message) in zip(result, singles, strict=True):
         if item.ok:
             assert kind is Order
         else:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import discovery_client as dc
-import discovery_server as ds
 import pytest
-from discovery_shared import User
 from fastapi import Request
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import User
 from tests.discovery.types import drawing, nested
 
 

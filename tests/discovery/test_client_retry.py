@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import time
 
-import discovery_client as dc
-import discovery_server as ds
 import pytest
-from discovery_shared import Rpc, registry
 from pydantic.dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import Rpc, registry
 from tests.discovery.types import drawing, nested
 
 

@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import discovery_client as dc
-import discovery_server as ds
 import pytest
-from discovery_server import free_port
 from fastapi import FastAPI, Request
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_server import free_port
 from tests.discovery.fault_rpcs import RUNS_DIR_ENV, Done, Job, echo, once, once_idempotent
 from tests.discovery.types import drawing, nested
 
@@ -96,13 +96,13 @@ def test_several_urls_are_parsed_in_order(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert dc.Config().resolved().base_urls == ("http://sim1:8000", "https://sim2:9000", "http://sim3:8000")
     assert dc.Config(server_url="a:1,b:2", enable_https=True).resolved().base_urls == ("https://a:1", "https://b:2")
     with pytest.raises(ValueError, match="names no server"):
-        dc.Config(server_url=" , ").resolved().base_urls
+        _ = dc.Config(server_url=" , ").resolved().base_urls
 
 
 def test_calls_and_batch_items_are_spread_over_the_servers(serve: Callable[[FastAPI], ds.BackgroundServer]) -> None:
     apps = [ds.create_app(rpcs=[nested]) for _ in range(2)]
     paths: list[list[str]] = [[], []]
-    for app, seen in zip(apps, paths):
+    for app, seen in zip(apps, paths, strict=True):
         app.middleware("http")(_recorder(seen))
     a, b = (serve(app) for app in apps)
     with dc.Client(dc.Config(server_url=f"{a.url},{b.url}", retry=RETRY)) as client:

@@ -9,10 +9,10 @@ import random
 import struct
 
 import pytest
-from discovery_shared import Codec, Rpc, WireValidationError, registry
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
 
+from discovery_shared import Codec, Rpc, WireValidationError, registry
 from tests.discovery.types import Drawing, Point, drawing, nested
 
 
@@ -133,7 +133,13 @@ def test_a_types_own_config_is_kept_and_strict_mode_keeps_every_json_spelling() 
     value = Codec(Everything).decode(
         '{"kind": 2, "when": "2024-05-01T12:00:00Z", "tags": ["a", "b"], "pairs": [[1, 2], [3, 4.5]], "raw": "AAH/", "maybe": null}'
     )
-    assert (value.kind, value.when.year, value.tags, value.pairs, value.raw) == (Kind.TWO, 2024, {"a", "b"}, ((1, 2.0), (3, 4.5)), b"\x00\x01\xff")
+    assert (value.kind, value.when.year, value.tags, value.pairs, value.raw) == (
+        Kind.TWO,
+        2024,
+        {"a", "b"},
+        ((1, 2.0), (3, 4.5)),
+        b"\x00\x01\xff",
+    )
     assert Codec(Everything).decode(Codec(Everything).encode(value)) == value
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import discovery_client as dc
-import discovery_server as ds
 import pytest
-from discovery_shared import Rpc, registry
 from pydantic.dataclasses import dataclass
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import Rpc, registry
 from tests.discovery.types import Drawing, drawing, nested
 
 

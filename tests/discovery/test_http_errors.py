@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 
-import discovery_client as dc
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType, Rpc, registry
 from pydantic import BaseModel
 from pydantic.dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import ErrorBody, ErrorType, Rpc, registry
 from tests.discovery.types import drawing, nested
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import threading
 import time
 
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import Rpc, registry
 from prometheus_client import REGISTRY, Gauge
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic.dataclasses import dataclass
+
+import discovery_server as ds
+from discovery_shared import Rpc, registry
 
 
 @dataclass

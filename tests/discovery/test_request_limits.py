@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType
 from prometheus_client import REGISTRY
 
+import discovery_server as ds
+from discovery_shared import ErrorBody, ErrorType
 from tests.discovery.types import nested
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import Rpc, registry
 from prometheus_client import REGISTRY
 from pydantic.dataclasses import dataclass
+
+import discovery_server as ds
+from discovery_shared import Rpc, registry
 
 
 @dataclass

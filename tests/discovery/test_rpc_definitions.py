@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic.dataclasses import dataclass
+
 from discovery_shared import (
     LOCAL_USER,
     NoBackendError,
@@ -14,7 +16,6 @@ from discovery_shared import (
     WireValidationError,
     registry,
 )
-from pydantic.dataclasses import dataclass
 
 
 @dataclass

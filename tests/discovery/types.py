@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 
-from discovery_shared import Rpc
 from pydantic import BaseModel
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 
 class Shape(enum.Enum):

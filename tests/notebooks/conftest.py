@@ -15,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
+
 from autockt import SimulatorConfig, TrainConfig, train
 from discovery_server import ServerProcess, free_port
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p for p in ROOT.glob("*/notebooks/*.ipynb") if ".ipynb_checkpoints" not in p.parts)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from discovery_server import ServerProcess
 
 from .conftest import NOTEBOOKS, ROOT, execute_notebook, outputs
@@ -26,7 +27,9 @@ def test_notebooks_are_stored_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     with_outputs = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
-    assert not with_outputs, f"{path.name}: cells {with_outputs} carry outputs; clear them (Jupyter: Clear All Outputs, then save; or `nbstripout {path}`)"
+    assert not with_outputs, (
+        f"{path.name}: cells {with_outputs} carry outputs; clear them (Jupyter: Clear All Outputs, then save; or `nbstripout {path}`)"
+    )
 
 
 def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerProcess, tmp_path: Path) -> None:
@@ -42,7 +45,9 @@ def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerP
 
 
 def test_autockt_quick_start_sweeps_a_parameter_on_the_server(autockt_server: ServerProcess, tmp_path: Path) -> None:
-    notebook = execute_notebook(AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "cc", "POINTS": 5})
+    notebook = execute_notebook(
+        AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "cc", "POINTS": 5}
+    )
 
     text = "\n".join(outputs(notebook, "text/plain"))
     assert "5 designs, 0 failed" in text

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from discovery_server import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,9 @@ import asyncio
 import threading
 import time
 
-from discovery_shared import Rpc
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 
 @dataclass

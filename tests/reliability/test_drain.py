@@ -11,15 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 import discovery_client as dc
 import discovery_server as ds
-import httpx
-import pytest
 from discovery_shared import ErrorBody, ErrorType
-
 from tests.discovery.fault_rpcs import RUNS_DIR_ENV, Done, Job, echo
 from tests.reliability.conftest import ROOT
-from tests.reliability.rpcs import Pause, slow_async
+from tests.reliability.rpcs import slow_async
 
 
 def _fault_server(runs: Path, *flags: str) -> ds.ServerProcess:

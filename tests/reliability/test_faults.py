@@ -12,14 +12,14 @@ import threading
 import time
 from pathlib import Path
 
-import discovery_client as dc
 import httpx
 import pytest
+
+import discovery_client as dc
 from autockt import SimulatorConfig, TrainConfig, train
 from autockt.train import FAILED_METRIC
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21
 from discovery_server import ServerProcess, free_port
-
 from tests.reliability.conftest import AUTOCKT_SCRIPT, StartServer
 
 OUTAGE = 2.0
@@ -144,6 +144,4 @@ def _answered(url: str) -> float:
         text = httpx.get(f"{url}/metrics", timeout=5).text
     except httpx.TransportError:
         return 0.0
-    return sum(
-        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("discovery_rpc_calls_total{")
-    )
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("discovery_rpc_calls_total{"))

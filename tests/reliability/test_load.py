@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import httpx
+
 from autockt_shared import TWO_STAGE_OPAMP, auto_ckt_sim_hdl21
 from discovery_server import ServerProcess
 from discovery_shared import ErrorBody
@@ -21,6 +22,7 @@ DEEP = "[" * 5000 + "]" * 5000
 
 def hostile_bodies(good: dict[str, object], int_field: str, float_field: str | None) -> list[tuple[str, bytes]]:
     """Bodies no server may accept, each with its kind, built around one `good` input's JSON."""
+
     def body(**changes: object) -> bytes:
         return json.dumps({**good, **changes}, allow_nan=True).encode()
 
@@ -42,8 +44,12 @@ def hostile_bodies(good: dict[str, object], int_field: str, float_field: str | N
 
 
 def run_clients(
-    url: str, clients: int, calls: int, good: Callable[[random.Random], tuple[dict[str, object], object]],
-    hostile: list[tuple[str, bytes]], check: Callable[[httpx.Response, object], bool],
+    url: str,
+    clients: int,
+    calls: int,
+    good: Callable[[random.Random], tuple[dict[str, object], object]],
+    hostile: list[tuple[str, bytes]],
+    check: Callable[[httpx.Response, object], bool],
 ) -> Counter[str]:
     """`clients` threads, each making `calls` calls on its own connection; every 10th body hostile.
     Returns the tally of outcomes (only the expected ones are named `ok` and `refused`)."""
@@ -61,7 +67,11 @@ def run_clients(
                     else:
                         inp, expected = good(rng)
                         answer = http.post(url, json=inp)
-                        tally["ok" if answer.status_code == 200 and check(answer, expected) else f"good: {answer.status_code} {answer.text[:200]}"] += 1
+                        tally[
+                            "ok"
+                            if answer.status_code == 200 and check(answer, expected)
+                            else f"good: {answer.status_code} {answer.text[:200]}"
+                        ] += 1
                 except Exception as err:  # noqa: BLE001 - a transport error (or a body not in the error shape) is a finding
                     tally[f"{type(err).__name__}: {err}"[:200]] += 1
         return tally

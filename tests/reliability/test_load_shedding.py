@@ -6,13 +6,13 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
-import discovery_client as dc
-import discovery_server as ds
 import httpx
 import pytest
-from discovery_shared import ErrorBody, ErrorType
 from prometheus_client import REGISTRY
 
+import discovery_client as dc
+import discovery_server as ds
+from discovery_shared import ErrorBody, ErrorType
 from tests.reliability.rpcs import RUNNING, Pause, slow_async, slow_sync
 
 

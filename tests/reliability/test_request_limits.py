@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import discovery_server as ds
 import httpx
 import pytest
+
+import discovery_server as ds
 from discovery_server.nesting import nests_deeper_than
 from discovery_shared import ErrorBody, ErrorType
-
 from tests.discovery.types import nested
 
 DEEP = b"[" * 5000 + b"]" * 5000

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hdl21 as h
 import hdl21.sim as hs
-from autockt_shared.devices import MosParams, nmos, pmos
 from hdl21.prefix import K, n, p, µ
+
+from autockt_shared.devices import MosParams, nmos, pmos
 
 SUPPLY = 1.2
 

@@ -7,18 +7,19 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import autockt_ckt.vlsir_handlers as vlsir_handlers
-import discovery_client as dc
-import discovery_server as ds
-import httpx
 import hdl21.sim as hs
+import httpx
 import numpy as np
 import pytest
 import vlsir.spice_pb2 as vsp
-from autockt_shared.vlsir_sim import simulate_on_the_server, simulation_offer
 from fastapi import FastAPI
 from vlsirtools.spice import ResultFormat, SimOptions, SupportedSimulators
 from vlsirtools.spice import sim_data as sd
+
+import autockt_ckt.vlsir_handlers as vlsir_handlers
+import discovery_client as dc
+import discovery_server as ds
+from autockt_shared.vlsir_sim import simulate_on_the_server, simulation_offer
 
 MODEL_PATH = vlsir_handlers.settings().model_path
 
@@ -61,7 +62,7 @@ def run_locally(sim: hs.Sim, rundir: Path) -> sd.SimResult:
 def assert_same_vectors(remote: sd.SimResult, local: sd.SimResult) -> None:
     """Vector for vector, bit for bit; the server leaves out only device-internal nodes (`#`)."""
     assert [(type(a), a.analysis_name) for a in remote.an] == [(type(a), a.analysis_name) for a in local.an]
-    for got, want in zip(remote.an, local.an):
+    for got, want in zip(remote.an, local.an, strict=True):
         assert list(got.data) == [name for name in want.data if "#" not in name]
         for name, vector in got.data.items():
             np.testing.assert_array_equal(np.asarray(vector), np.asarray(want.data[name]), err_msg=name)

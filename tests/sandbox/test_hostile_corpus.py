@@ -13,14 +13,15 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-import discovery_client as dc
-import discovery_server as ds
 import hdl21.sim as hs
 import httpx
 import pytest
 import vlsir.circuit_pb2 as vckt
 import vlsir.spice_pb2 as vsp
 import vlsir.utils_pb2 as vutils
+
+import discovery_client as dc
+import discovery_server as ds
 from autockt_shared.remote_sim import run_on_the_server
 from autockt_shared.vlsir_sim import MAX_PROTO_BYTES, VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
 
@@ -120,7 +121,7 @@ def _deep_hierarchy(inp: vsp.SimInput, _: Path) -> None:
     chain = [_two_port_cell("Deep", level, 1, leaf) for level in range(100)]
     inp.pkg.modules[0].instances[R].module.local = "Deep99"
     inp.pkg.modules[0].instances[R].ClearField("parameters")
-    for conn, port in zip(inp.pkg.modules[0].instances[R].connections, ("a", "b")):
+    for conn, port in zip(inp.pkg.modules[0].instances[R].connections, ("a", "b"), strict=True):
         conn.portname = port
     _define_first(inp, chain)
 
@@ -140,7 +141,7 @@ def _two_port_cell(prefix: str, level: int, children: int, leaf: vckt.Instance) 
         else:
             child.module.local = f"{prefix}{level - 1}"
             ports = ("a", "b")
-        for port, sig in zip(ports, ("a", "b")):
+        for port, sig in zip(ports, ("a", "b"), strict=True):
             child.connections.add(portname=port, target=vckt.ConnectionTarget(sig=sig))
     return cell
 

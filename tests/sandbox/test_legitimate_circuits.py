@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import discovery_server as ds
 import numpy as np
+from vlsirtools.spice import sim_data as sd
+
+import discovery_server as ds
 from autockt_shared.remote_sim import run_on_the_server
 from autockt_shared.vlsir_sim import SANDBOX_LIMITS, OfferQuery, simulation_offer
-from vlsirtools.spice import sim_data as sd
 
 from .circuits import opamp_sim, parametric_sim, rc_sim
 from .conftest import assert_same_vectors, leaks, run_locally

@@ -6,15 +6,16 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+from fastapi import FastAPI
+
 import autockt_ckt.handlers as handlers
 import discovery_client as dc
 import discovery_server as ds
-import pytest
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 from autockt_shared.remote_sim import run_on_the_server
 from autockt_shared.vlsir_sim import simulate_on_the_server, simulation_offer
-from fastapi import FastAPI
 
 from .circuits import many_devices_sim, rc_sim
 from .conftest import assert_same_vectors, leaks, run_locally

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import hdl21.sim as hs
+import pytest
+
 import autockt_ckt.vlsir_handlers as vlsir_handlers
 import discovery_client as dc
 import discovery_server as ds
-import hdl21.sim as hs
-import pytest
 from autockt_shared.remote_sim import run_on_the_server
 
 from .circuits import long_tran_sim, many_devices_sim, rc_sim, unsolvable_sim

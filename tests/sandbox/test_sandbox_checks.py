@@ -6,6 +6,7 @@ import hdl21.sim as hs
 import pytest
 import vlsir.spice_pb2 as vsp
 import vlsir.utils_pb2 as vutils
+
 from autockt_ckt.sandbox import check_rendered_netlist, check_sim_input
 from autockt_ckt.vlsir_handlers import SANDBOX_DEVICES
 from discovery_shared import WireValidationError

@@ -6,9 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-import discovery_client as dc
 import hdl21.sim as hs
 import pytest
+
+import discovery_client as dc
 from autockt_shared.remote_sim import sim_input_binary, sim_result_from_proto
 from autockt_shared.vlsir_sim import VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
 from discovery_server import ServerProcess, free_port
@@ -29,6 +30,8 @@ def test_the_server_script_serves_it_sandboxed(tmp_path: Path) -> None:
         hostile = hs.to_proto(rc_sim())
         hostile.ctrls.add(literal=".control\nshell touch pwned\n.endc")
         with pytest.raises(dc.ValidationError):
-            client.call(simulate_on_the_server, VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=hostile.SerializeToString()))
+            client.call(
+                simulate_on_the_server, VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=hostile.SerializeToString())
+            )
         assert not list(run_dir.glob("*/sim-*"))  # every run's directory is gone
     assert not (tmp_path / "pwned").exists()

@@ -64,12 +64,15 @@ class TrainedPolicy:
         """
         with torch.no_grad():
             logits = torch.cat(
-                [self.module.forward_inference({Columns.OBS: torch.as_tensor(row[None], dtype=torch.float32)})[Columns.ACTION_DIST_INPUTS] for row in observations]
+                [
+                    self.module.forward_inference({Columns.OBS: torch.as_tensor(row[None], dtype=torch.float32)})[
+                        Columns.ACTION_DIST_INPUTS
+                    ]
+                    for row in observations
+                ]
             )
         parts = torch.split(logits.double(), self._nvec, dim=1)
         if rngs is None:
             return torch.stack([part.argmax(dim=1) for part in parts], dim=1).numpy().astype(np.int64)
         probabilities = [torch.softmax(part, dim=1).numpy() for part in parts]
-        return np.array(
-            [[rng.choice(len(p[i]), p=p[i] / p[i].sum()) for p in probabilities] for i, rng in enumerate(rngs)], dtype=np.int64
-        )
+        return np.array([[rng.choice(len(p[i]), p=p[i] / p[i].sum()) for p in probabilities] for i, rng in enumerate(rngs)], dtype=np.int64)

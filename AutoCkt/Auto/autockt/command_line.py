@@ -28,9 +28,14 @@ def _add_simulator_flags(parser: argparse.ArgumentParser) -> None:
         "--server-url",
         help="circuit server(s), host:port or URL, several comma-separated (default: THE_SERVER_URL from .env, else 127.0.0.1:8000)",
     )
-    group.add_argument("--in-process", action="store_true", help="simulate in this process instead of on a server (needs AutoCkt/Ckt installed)")
     group.add_argument(
-        "--retry-deadline", type=float, default=SimulatorConfig.retry_deadline_s, metavar="SECONDS",
+        "--in-process", action="store_true", help="simulate in this process instead of on a server (needs AutoCkt/Ckt installed)"
+    )
+    group.add_argument(
+        "--retry-deadline",
+        type=float,
+        default=SimulatorConfig.retry_deadline_s,
+        metavar="SECONDS",
         help="how long a simulation waits for a server that stopped answering (restarting) before its episode is given up "
         "(default: %(default)s; 0 tries once)",
     )
@@ -54,18 +59,26 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     parser.add_argument("--storage", type=Path, default=DEFAULT_STORAGE, help="default: %(default)s")
     parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")
     parser.add_argument(
-        "--stop-reached-rate", type=float, default=defaults.stop_reached_rate,
+        "--stop-reached-rate",
+        type=float,
+        default=defaults.stop_reached_rate,
         help="stop once this fraction of recent training episodes reach their target (default: spend the whole budget)",
     )
     parser.add_argument("--env-runners", type=int, help=f"default: {defaults.env_runners()} on this machine (one per CPU core)")
     parser.add_argument(
-        "--envs-per-runner", type=int, default=defaults.num_envs_per_env_runner,
+        "--envs-per-runner",
+        type=int,
+        default=defaults.num_envs_per_env_runner,
         help="sub-environments each env runner steps together, simulated in one batch call per step (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="targets and PPO seed (default: %(default)s)")
     parser.add_argument("--targets", type=int, default=defaults.n_training_targets, help="training targets (default: %(default)s)")
     parser.add_argument(
-        "--moves", type=int, nargs="+", default=list(defaults.moves), metavar="STEPS",
+        "--moves",
+        type=int,
+        nargs="+",
+        default=list(defaults.moves),
+        metavar="STEPS",
         help="grid steps a parameter may move per action (default: %(default)s, AutoCkt's)",
     )
     parser.add_argument("--resume", type=Path, help="start from this checkpoint")
@@ -108,9 +121,13 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
     parser.add_argument("--traj-len", type=int, default=30, help="steps per rollout (default: %(default)s)")
     parser.add_argument("--seed", type=int, help="target seed (default: the run's, reproducing its saved validation targets)")
     parser.add_argument(
-        "--sample", action="store_true", help="sample each action from the policy (as AutoCkt's validation did) instead of its most likely one"
+        "--sample",
+        action="store_true",
+        help="sample each action from the policy (as AutoCkt's validation did) instead of its most likely one",
     )
-    parser.add_argument("--output-dir", type=Path, help="default: <experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>")
+    parser.add_argument(
+        "--output-dir", type=Path, help="default: <experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>"
+    )
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
     report = validate(

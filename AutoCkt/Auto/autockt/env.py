@@ -38,6 +38,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+
 from autockt_shared import REACHED_BONUS, circuit_optimization
 from discovery_shared import BatchItem
 
@@ -113,9 +114,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self._metrics: Metrics | None = None
         self._steps = 0
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Back to the reset point with a new target: `options={"target": {...}}`, else one drawn from the training set."""
         return self.end_reset(self._simulate(self.begin_reset(seed=seed, options=options)))
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import gymnasium as gym
 import numpy as np
+
 from autockt_shared import ParamSpec, grid_values
 
 DEFAULT_MOVES: tuple[int, ...] = (-1, 0, 2)

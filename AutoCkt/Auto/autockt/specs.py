@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from autockt_shared import CircuitOptimization, circuit_optimization
 
 Target = dict[str, float]

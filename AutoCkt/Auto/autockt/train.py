@@ -28,10 +28,11 @@ from typing import Any
 
 import gymnasium as gym
 import ray
-from autockt_shared import circuit_optimization
 from ray import tune
 from ray.rllib.algorithms.ppo import PPO, PPOConfig
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+from autockt_shared import circuit_optimization
 
 from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, EnvConfig
 from .experiment import ExperimentDir, RunRecord

@@ -29,6 +29,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import torch
+
 from autockt_shared import CircuitOptimization, MetricSpec, circuit_optimization
 
 from .checkpoints import TrainedPolicy, resolve_checkpoint
@@ -117,9 +118,7 @@ def validate(
     return report
 
 
-def roll_out(
-    policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], sample_seed: int | None = None
-) -> list[dict[str, Any]]:
+def roll_out(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], sample_seed: int | None = None) -> list[dict[str, Any]]:
     """One episode towards each target, all stepping together (module docstring); one outcome per target, in order.
 
     `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
@@ -128,16 +127,16 @@ def roll_out(
     try:
         envs = [AutoCktGym(config, simulator=simulator) for _ in targets]
         rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]
-        resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets)]
-        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets))]  # type: ignore[arg-type]
+        resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets, strict=True)]
+        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets), strict=True)]  # type: ignore[arg-type]
         simulations, steps = [1] * len(targets), [0] * len(targets)
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
         while unfinished:
             actions = policy.act_batch(np.stack([observations[i] for i in unfinished]), rngs and [rngs[i] for i in unfinished])
-            designs = [envs[i].begin_step(action) for i, action in zip(unfinished, actions)]
+            designs = [envs[i].begin_step(action) for i, action in zip(unfinished, actions, strict=True)]
             still = []
-            for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs)):
+            for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs), strict=True):
                 observations[i], _, terminated, truncated, infos[i] = envs[i].end_step(outcome)
                 simulations[i] += design is not None
                 steps[i] += 1
@@ -167,7 +166,7 @@ def plot_reached(optimization: CircuitOptimization[Any, Any], outcomes: Sequence
     fig, axes = plt.subplots(1, len(pairs), figsize=(5 * len(pairs), 4.5), squeeze=False)
     reached = np.array([o["reached"] for o in outcomes], dtype=bool)
     n_reached = int(reached.sum())
-    for ax, (x, y) in zip(axes[0], pairs):
+    for ax, (x, y) in zip(axes[0], pairs, strict=True):
         xs = np.array([o["target"][x.name] for o in outcomes])
         ys = np.array([o["target"][y.name] for o in outcomes])
         ax.scatter(xs[reached], ys[reached], s=8, c="tab:green", label=f"reached ({n_reached})")

@@ -24,8 +24,9 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from autockt_shared import circuit_optimization
 from gymnasium.vector.utils import batch_space
+
+from autockt_shared import circuit_optimization
 
 from .env import AutoCktGym, Design, EnvConfig
 from .simulator import Outcome, Simulator
@@ -36,7 +37,7 @@ def simulate_designs(simulator: Simulator, designs: Sequence[Design | None]) -> 
     wanted = [i for i, design in enumerate(designs) if design is not None]
     outcomes: list[Outcome | None] = [None] * len(designs)
     if wanted:
-        for i, outcome in zip(wanted, simulator.metrics_batch([designs[i] for i in wanted])):  # type: ignore[misc]
+        for i, outcome in zip(wanted, simulator.metrics_batch([designs[i] for i in wanted]), strict=True):  # type: ignore[misc]
             outcomes[i] = outcome
     return outcomes
 
@@ -75,10 +76,10 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
             if len(seeds) != self.num_envs:
                 raise ValueError(f"seed: {len(seeds)} seeds for {self.num_envs} sub-environments")
         self._autoreset[:] = False
-        designs = [env.begin_reset(seed=s, options=options) for env, s in zip(self.envs, seeds)]
+        designs = [env.begin_reset(seed=s, options=options) for env, s in zip(self.envs, seeds, strict=True)]
         infos: dict[str, Any] = {}
         observations = []
-        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs))):
+        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs), strict=True)):
             obs, info = env.end_reset(outcome)  # type: ignore[arg-type]  # every reset simulates
             observations.append(obs)
             infos = self._add_info(infos, info, i)
@@ -86,15 +87,13 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = np.asarray(actions)
-        designs = [
-            env.begin_reset() if self._autoreset[i] else env.begin_step(actions[i]) for i, env in enumerate(self.envs)
-        ]
+        designs = [env.begin_reset() if self._autoreset[i] else env.begin_step(actions[i]) for i, env in enumerate(self.envs)]
         observations = []
         rewards = np.zeros(self.num_envs, dtype=np.float64)
         terminations = np.zeros(self.num_envs, dtype=np.bool_)
         truncations = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
-        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs))):
+        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs), strict=True)):
             if self._autoreset[i]:
                 obs, info = env.end_reset(outcome)  # type: ignore[arg-type]
             else:

@@ -145,9 +145,7 @@ class NgspiceSubprocessEngine:
 
     run_dir: Path
     timeout_s: float | None = 30.0
-    _inputs: weakref.WeakKeyDictionary[Bench, vsp_pb.SimInput] = field(
-        default_factory=weakref.WeakKeyDictionary, init=False, repr=False
-    )
+    _inputs: weakref.WeakKeyDictionary[Bench, vsp_pb.SimInput] = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def run(self, bench: Bench, values: Mapping[str, float]) -> SimResult:

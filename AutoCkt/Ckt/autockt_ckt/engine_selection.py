@@ -34,5 +34,7 @@ def select_engine(settings: Settings, run_dir: Path, *, timeout_s: float | None)
     except OSError as err:
         if settings.engine == "libngspice":
             raise
-        return EngineChoice(NgspiceSubprocessEngine(run_dir=run_dir, timeout_s=timeout_s), f"subprocess, because libngspice did not load ({err})")
+        return EngineChoice(
+            NgspiceSubprocessEngine(run_dir=run_dir, timeout_s=timeout_s), f"subprocess, because libngspice did not load ({err})"
+        )
     return EngineChoice(engine, f"libngspice ({'AUTOCKT_ENGINE=libngspice' if settings.engine else 'default'})")

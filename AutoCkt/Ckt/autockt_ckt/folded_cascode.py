@@ -15,6 +15,7 @@ netlist expression, so the circuit is generated and elaborated once.
 """
 
 import hdl21 as h
+
 from autockt_shared import FOLDED_CASCODE
 
 from .engine import Bench

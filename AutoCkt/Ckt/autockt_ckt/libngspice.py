@@ -31,9 +31,7 @@ CURRENT = 4
 """ngspice's vector type of a current (`SV_CURRENT`), e.g. a voltage source's `#branch`."""
 
 _SendChar = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
-_ControlledExit = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p
-)
+_ControlledExit = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p)
 _BGThreadRunning = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p)
 
 
@@ -70,7 +68,13 @@ class Libngspice:
     def _declare_signatures(self) -> None:
         lib = self._lib
         lib.ngSpice_Init.argtypes = [
-            _SendChar, ctypes.c_void_p, _ControlledExit, ctypes.c_void_p, ctypes.c_void_p, _BGThreadRunning, ctypes.c_void_p
+            _SendChar,
+            ctypes.c_void_p,
+            _ControlledExit,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            _BGThreadRunning,
+            ctypes.c_void_p,
         ]
         lib.ngSpice_Command.argtypes = [ctypes.c_char_p]
         lib.ngSpice_Circ.argtypes = [ctypes.POINTER(ctypes.c_char_p)]

@@ -73,9 +73,7 @@ class LibngspiceEngine:
 
     run_dir: Path
     timeout_s: float | None = 30.0
-    _netlists: weakref.WeakKeyDictionary[Bench, tuple[str, ...]] = field(
-        default_factory=weakref.WeakKeyDictionary, init=False, repr=False
-    )
+    _netlists: weakref.WeakKeyDictionary[Bench, tuple[str, ...]] = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -120,9 +118,7 @@ class _Simulator:
             self._lib = Libngspice()
         return self._lib
 
-    def run(
-        self, netlist: tuple[str, ...], assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None
-    ) -> SimResult:
+    def run(self, netlist: tuple[str, ...], assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None) -> SimResult:
         lib = self.start()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chdir(run_dir)  # this thread's own directory only

@@ -13,6 +13,7 @@ of the sweep, ugbw = the top frequency and phm is taken there.
 """
 
 import numpy as np
+
 from autockt_shared import OpAmpOutput
 
 from .engine import SimResult

@@ -9,6 +9,7 @@ and a client's own circuits instantiate the very same external modules.
 """
 
 import hdl21 as h
+
 from autockt_shared.devices import MosParams, nmos, pmos
 
 __all__ = ["MosParams", "nmos", "pmos", "sized"]

@@ -75,7 +75,6 @@ from prometheus_client import Counter, Gauge
 
 from .engine import SimulationFailed, SimulationTimeout
 from .settings import Settings
-from .simulator import Simulator
 from .worker import Ready, Reply, StartupFailed, serve, worker_run_dir
 
 log = logging.getLogger(__name__)
@@ -517,7 +516,9 @@ class SimulatorPool:
             self._workers.remove(worker)
         code = worker.process.exitcode
         if code:
-            log.info("simulator worker pid %d ended: %s", worker.pid, f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
+            log.info(
+                "simulator worker pid %d ended: %s", worker.pid, f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            )
         shutil.rmtree(worker_run_dir(self.settings, worker.pid), ignore_errors=True)
 
 

@@ -42,17 +42,17 @@ import hdl21 as h
 import vlsir.circuit_pb2 as vckt
 import vlsir.spice_pb2 as vsp
 import vlsir.utils_pb2 as vutils
-from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SandboxLimits, VlsirProtoBufBinary, VlsirProtoBufKind
-from discovery_shared import FieldError, WireValidationError
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.unknown_fields import UnknownFieldSet
 from vlsirtools import primitives
 
+from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SandboxLimits, VlsirProtoBufBinary, VlsirProtoBufKind
+from discovery_shared import FieldError, WireValidationError
+
 Loc = tuple[str, ...]
 
 PRIMITIVES: Mapping[str, vckt.ExternalModule] = {
-    name: primitives.dct[name]
-    for name in ("resistor", "capacitor", "inductor", "vcvs", "vccs", "isource", "vdc", "vpulse", "vsin")
+    name: primitives.dct[name] for name in ("resistor", "capacitor", "inductor", "vcvs", "vccs", "isource", "vdc", "vpulse", "vsin")
 }
 """The `vlsir.primitives` a circuit may use. Left out: `cccs` / `ccvs`, which vlsirtools netlists
 with controlling nodes where ngspice wants a voltage-source name."""
@@ -100,7 +100,13 @@ class Device:
 def decode_sim_input(binary: VlsirProtoBufBinary) -> vsp.SimInput:
     """The `SimInput` that `binary` carries; 422 if it carries anything else."""
     if binary.kind != VlsirProtoBufKind.SIM_INPUT:
-        _refuse([FieldError(loc=("kind",), msg=f"expected {VlsirProtoBufKind.SIM_INPUT.value!r}, got {binary.kind.value!r}", type="sandbox.kind")])
+        _refuse(
+            [
+                FieldError(
+                    loc=("kind",), msg=f"expected {VlsirProtoBufKind.SIM_INPUT.value!r}, got {binary.kind.value!r}", type="sandbox.kind"
+                )
+            ]
+        )
     inp = vsp.SimInput()
     try:
         inp.ParseFromString(binary.proto_bytes)
@@ -212,7 +218,7 @@ class _Checker:
         while pos < len(inner):
             match = _TOKEN.match(inner, pos)
             if match is None or match.end() == pos:
-                self.refuse(loc, f"expression {_shown(text)}: unexpected {_shown(inner[pos:pos + 10])}", "expression")
+                self.refuse(loc, f"expression {_shown(text)}: unexpected {_shown(inner[pos : pos + 10])}", "expression")
                 return
             tokens.append(match)
             pos = match.end()
@@ -243,13 +249,23 @@ class _Checker:
                         self.refuse(loc + ("param", "name"), f"parameter {param.name!r} is declared twice", "duplicate")
                     declared.add(param.name)
             elif kind in ("include", "lib"):
-                self.refuse(loc + (kind,), "includes and libraries are refused: the server adds its own model file (see simulation_offer)", kind)
+                self.refuse(
+                    loc + (kind,), "includes and libraries are refused: the server adds its own model file (see simulation_offer)", kind
+                )
             elif kind == "literal":
                 self.refuse(loc + (kind,), "netlist literals are refused: the server simulates no client-written netlist text", kind)
             elif kind == "meas":
-                self.refuse(loc + (kind,), "measurements are refused: their expressions are netlist text (and ngspice -b reports them only on its console); compute them from the returned vectors", kind)
+                self.refuse(
+                    loc + (kind,),
+                    "measurements are refused: their expressions are netlist text (and ngspice -b reports them only on its console); compute them from the returned vectors",
+                    kind,
+                )
             elif kind == "save":
-                self.refuse(loc + (kind,), "save controls are not supported (vlsirtools cannot netlist them for ngspice); every node and source current is returned", kind)
+                self.refuse(
+                    loc + (kind,),
+                    "save controls are not supported (vlsirtools cannot netlist them for ngspice); every node and source current is returned",
+                    kind,
+                )
             else:
                 self.refuse(loc, "an empty control", "empty")
         return frozenset(declared)
@@ -277,7 +293,11 @@ class _Checker:
             if self.name(loc + ("name",), module.name, "module name", dotted=True):
                 short = module.name.split(".")[-1].lower()  # what the netlister writes; ngspice ignores case
                 if module.name in sizes or short in netlisted:
-                    self.refuse(loc + ("name",), f"module {module.name!r} clashes with module {netlisted.get(short, module.name)!r} (the netlist keeps only the last part of a name, in any case)", "duplicate")
+                    self.refuse(
+                        loc + ("name",),
+                        f"module {module.name!r} clashes with module {netlisted.get(short, module.name)!r} (the netlist keeps only the last part of a name, in any case)",
+                        "duplicate",
+                    )
                 netlisted[short] = module.name
             sizes[module.name] = self.check_module(loc, module, sizes, externals, params)
         return sizes
@@ -288,9 +308,17 @@ class _Checker:
             loc = ("pkg", "ext_modules", str(i))
             device = self.devices.get(ext.name.name) if not ext.name.domain else None
             if device is None:
-                self.refuse(loc + ("name",), f"external module {_shown(_qualified(ext.name))} is not a device this server offers: use {sorted(self.devices)} (autockt_shared.devices)", "device")
+                self.refuse(
+                    loc + ("name",),
+                    f"external module {_shown(_qualified(ext.name))} is not a device this server offers: use {sorted(self.devices)} (autockt_shared.devices)",
+                    "device",
+                )
             elif ext.spicetype != device.spice_type or tuple(p.signal for p in ext.ports) != device.ports or ext.parameters:
-                self.refuse(loc, f"external module {device.name!r} differs from the server's {device.name!r} (ports {list(device.ports)}, no declared parameters): import it from autockt_shared.devices", "device")
+                self.refuse(
+                    loc,
+                    f"external module {device.name!r} differs from the server's {device.name!r} (ports {list(device.ports)}, no declared parameters): import it from autockt_shared.devices",
+                    "device",
+                )
             else:
                 names.add(device.name)
         return names
@@ -301,7 +329,11 @@ class _Checker:
         if module.literals:
             self.refuse(loc + ("literals",), "netlist literals are refused: the server simulates no client-written netlist text", "literal")
         if module.parameters:
-            self.refuse(loc + ("parameters",), "module parameters are not supported: use simulation-level .params (hs.Param) in expressions", "module_parameter")
+            self.refuse(
+                loc + ("parameters",),
+                "module parameters are not supported: use simulation-level .params (hs.Param) in expressions",
+                "module_parameter",
+            )
         widths: dict[str, int] = {}
         for i, signal in enumerate(module.signals):
             sloc = loc + ("signals", str(i))
@@ -314,7 +346,11 @@ class _Checker:
         ports: dict[str, int] = {}
         for i, port in enumerate(module.ports):
             if port.signal not in widths or port.signal in ports:
-                self.refuse(loc + ("ports", str(i), "signal"), f"port {_shown(port.signal)} is not a signal of the module, or is listed twice", "port")
+                self.refuse(
+                    loc + ("ports", str(i), "signal"),
+                    f"port {_shown(port.signal)} is not a signal of the module, or is listed twice",
+                    "port",
+                )
             ports[port.signal] = widths.get(port.signal, 1)
         size = _ModuleSize(ports=ports, instances=0, signals=sum(w for name, w in widths.items() if name not in ports), depth=0)
         seen: set[str] = set()
@@ -361,8 +397,16 @@ class _Checker:
             target = _ModuleSize.leaf(device.ports)
             allowed, required = device.params, frozenset()
         elif kind == "external":
-            hint = " (compile Hdl21 primitives to the server's devices: autockt_shared.devices)" if ref.external.domain == "hdl21.primitives" else ""
-            self.refuse(loc + ("module", "external"), f"{_shown(_qualified(ref.external))} is neither a device of this server nor an allowed primitive {sorted(PRIMITIVES)}{hint}", "reference")
+            hint = (
+                " (compile Hdl21 primitives to the server's devices: autockt_shared.devices)"
+                if ref.external.domain == "hdl21.primitives"
+                else ""
+            )
+            self.refuse(
+                loc + ("module", "external"),
+                f"{_shown(_qualified(ref.external))} is neither a device of this server nor an allowed primitive {sorted(PRIMITIVES)}{hint}",
+                "reference",
+            )
         else:
             self.refuse(loc + ("module",), "the instance references no module", "reference")
         if target is None:
@@ -371,7 +415,9 @@ class _Checker:
         for i, param in enumerate(inst.parameters):
             ploc = loc + ("parameters", str(i))
             if param.name not in allowed or param.name in given:
-                self.refuse(ploc + ("name",), f"parameter {_shown(param.name)} is not one of {sorted(allowed)}, or is given twice", "parameter")
+                self.refuse(
+                    ploc + ("name",), f"parameter {_shown(param.name)} is not one of {sorted(allowed)}, or is given twice", "parameter"
+                )
             given.add(param.name)
             self.value(ploc + ("value",), param.value, params)
         if required - given:
@@ -380,12 +426,18 @@ class _Checker:
         for i, conn in enumerate(inst.connections):
             cloc = loc + ("connections", str(i))
             if conn.portname not in target.ports or conn.portname in connected:
-                self.refuse(cloc + ("portname",), f"port {_shown(conn.portname)} is not a port of the instantiated module, or is connected twice", "connection")
+                self.refuse(
+                    cloc + ("portname",),
+                    f"port {_shown(conn.portname)} is not a port of the instantiated module, or is connected twice",
+                    "connection",
+                )
                 continue
             connected.add(conn.portname)
             width = self.target_width(cloc + ("target",), conn.target, widths)
             if width is not None and width != target.ports[conn.portname]:
-                self.refuse(cloc + ("target",), f"connects {width} bits to port {conn.portname!r} of {target.ports[conn.portname]}", "connection")
+                self.refuse(
+                    cloc + ("target",), f"connects {width} bits to port {conn.portname!r} of {target.ports[conn.portname]}", "connection"
+                )
         if set(target.ports) - connected:
             self.refuse(loc + ("connections",), f"unconnected ports {sorted(set(target.ports) - connected)}", "connection")
         return target
@@ -400,7 +452,9 @@ class _Checker:
             s = target.slice
             if s.signal in widths and 0 <= s.bot <= s.top < widths[s.signal]:
                 return s.top - s.bot + 1
-            self.refuse(loc + ("slice",), f"slice [{s.top}:{s.bot}] of {_shown(s.signal)} is not within a signal of this module", "connection")
+            self.refuse(
+                loc + ("slice",), f"slice [{s.top}:{s.bot}] of {_shown(s.signal)} is not within a signal of this module", "connection"
+            )
         elif kind == "concat":
             parts = [self.target_width(loc + ("concat", "parts", str(i)), p, widths) for i, p in enumerate(target.concat.parts)]
             if None not in parts:
@@ -459,7 +513,11 @@ class _Checker:
         if not (math.isfinite(ac.fstart) and math.isfinite(ac.fstop) and 0 < ac.fstart <= ac.fstop):
             self.refuse(loc, f"fstart {ac.fstart} and fstop {ac.fstop} must be finite, with 0 < fstart <= fstop", "sweep")
         elif ac.npts < 1 or ac.npts * math.log10(ac.fstop / ac.fstart) + 1 > self.limits.max_sweep_points:
-            self.refuse(loc + ("npts",), f"{ac.npts} points per decade from {ac.fstart} to {ac.fstop} Hz: at least 1 and at most {self.limits.max_sweep_points} points in all", "sweep_points")
+            self.refuse(
+                loc + ("npts",),
+                f"{ac.npts} points per decade from {ac.fstart} to {ac.fstop} Hz: at least 1 and at most {self.limits.max_sweep_points} points in all",
+                "sweep_points",
+            )
 
     def check_tran(self, loc: Loc, tran: vsp.TranInput) -> None:
         if tran.ic:
@@ -467,7 +525,9 @@ class _Checker:
         if not (math.isfinite(tran.tstop) and math.isfinite(tran.tstep) and 0 < tran.tstep <= tran.tstop):
             self.refuse(loc, f"tstep {tran.tstep} and tstop {tran.tstop} must be finite, with 0 < tstep <= tstop", "tran")
         elif tran.tstop / tran.tstep > self.limits.max_tran_points:
-            self.refuse(loc + ("tstep",), f"tstop / tstep = {tran.tstop / tran.tstep:.3g}: at most {self.limits.max_tran_points}", "tran_points")
+            self.refuse(
+                loc + ("tstep",), f"tstop / tstep = {tran.tstop / tran.tstep:.3g}: at most {self.limits.max_tran_points}", "tran_points"
+            )
 
 
 @dataclass

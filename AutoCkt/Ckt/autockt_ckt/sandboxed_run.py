@@ -42,7 +42,6 @@ from vlsirtools.spice import ngspice as vsp_ngspice
 
 from .engine import SimulationError, SimulationFailed, SimulationTimeout
 
-
 PRLIMIT = "prlimit"
 """util-linux's prlimit (Debian: essential package util-linux)."""
 
@@ -75,9 +74,7 @@ def run_sandboxed(run: SandboxedRun) -> bytes:
         _run_ngspice(rundir, run)
         analyses = vsp.SimInput()
         analyses.ParseFromString(run.analyses)
-        reader = vsp_ngspice.NGSpiceSim(
-            analyses, vspice.SimOptions(simulator=vspice.SupportedSimulators.NGSPICE, rundir=rundir)
-        )
+        reader = vsp_ngspice.NGSpiceSim(analyses, vspice.SimOptions(simulator=vspice.SupportedSimulators.NGSPICE, rundir=rundir))
         try:
             parsed = reader.parse_results()
         except Exception:  # vlsirtools raises RuntimeError/ValueError when a result plot is missing

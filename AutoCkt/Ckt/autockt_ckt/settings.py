@@ -17,6 +17,7 @@ server), libngspice runs each evaluation on its background thread to be able to 
 which costs about 0.7 ms per evaluation (more on a loaded machine), and `none` spares that.
 ngspice's own iteration limits still end an operating point that does not converge.
 """
+
 from __future__ import annotations
 
 import os

@@ -64,4 +64,3 @@ def simulate_opamp(sim: Simulator, bench: str, values: Mapping[str, float]) -> O
     """The job of both op-amp Rpcs: run bench `bench` with `values` as its parameters and
     extract the metrics where the sweep is (a worker returns only the metrics)."""
     return opamp_metrics(sim.engine.run(sim.benches[bench], values), OUTPUT_NODE, SUPPLY_SOURCE)
-

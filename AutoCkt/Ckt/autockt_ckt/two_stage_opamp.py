@@ -7,6 +7,7 @@ is generated and elaborated once however many points are simulated.
 """
 
 import hdl21 as h
+
 from autockt_shared import TWO_STAGE_OPAMP
 
 from .engine import Bench

@@ -18,6 +18,9 @@ import dataclasses
 import io
 
 import vlsir.spice_pb2 as vsp
+from hdl21.prefix import Prefixed
+from vlsirtools.netlist.spice import NgspiceNetlister
+
 from autockt_shared.devices import DEVICES
 from autockt_shared.vlsir_sim import (
     SANDBOX_LIMITS,
@@ -31,8 +34,6 @@ from autockt_shared.vlsir_sim import (
     simulation_offer,
 )
 from discovery_shared import FieldError, WireValidationError
-from hdl21.prefix import Prefixed
-from vlsirtools.netlist.spice import NgspiceNetlister
 
 from .sandbox import ANALYSES, OPTIONS, PRIMITIVES, Device, check_rendered_netlist, check_sim_input, decode_sim_input
 from .sandboxed_run import SandboxedRun, run_sandboxed
@@ -94,7 +95,9 @@ def checked_run(inp: VlsirProtoBufBinary, settings: Settings, pooled: bool = Fal
     limits = SANDBOX_LIMITS
     timeout = limits.max_wall_clock_s
     if settings.sim_timeout_s is not None:
-        timeout = min(timeout, max(settings.sim_timeout_s - POOL_MARGIN_S, settings.sim_timeout_s / 2) if pooled else settings.sim_timeout_s)
+        timeout = min(
+            timeout, max(settings.sim_timeout_s - POOL_MARGIN_S, settings.sim_timeout_s / 2) if pooled else settings.sim_timeout_s
+        )
     return SandboxedRun(
         netlist=netlist.getvalue(),
         analyses=vsp.SimInput(an=list(sim_input.an)).SerializeToString(),
@@ -126,8 +129,7 @@ SIMULATION_OFFER = SimulationOffer(
             spice_type=device.spicetype.name,
             ports=tuple(port.name for port in device.port_list),
             params=tuple(
-                DeviceParam(name=name, default=_si(param.default), desc=param.desc)
-                for name, param in device.paramtype.__params__.items()
+                DeviceParam(name=name, default=_si(param.default), desc=param.desc) for name, param in device.paramtype.__params__.items()
             ),
             desc=device.desc,
         )

@@ -35,7 +35,6 @@ from .engine import SimulatorLost
 from .settings import Settings
 from .simulator import Simulator
 
-
 PROCESS_NAME = "autockt-worker"
 """What `ps -o comm` and `psutil.Process.name()` show for a worker, e.g. to find them all."""
 _PR_SET_NAME = 15

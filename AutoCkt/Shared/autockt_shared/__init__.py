@@ -14,6 +14,7 @@ TWO_STAGE_OPAMP.score(metrics, target), TWO_STAGE_OPAMP.reached(metrics, target)
 ```
 """
 
+from .folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
 from .optimization import (
     REACHED_BONUS,
     REACHED_THRESHOLD,
@@ -30,7 +31,6 @@ from .optimization import (
     relative_difference,
     settaluri_reward,
 )
-from .folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
 from .two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 __all__ = [

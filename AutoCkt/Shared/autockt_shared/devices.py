@@ -33,7 +33,7 @@ MOS_PORTS = ("d", "g", "s", "b")
 @h.paramclass
 class MosParams:
     w = h.Param(dtype=h.Scalar, desc="Width (m)", default=0.5 * µ)
-    l = h.Param(dtype=h.Scalar, desc="Length (m)", default=90 * NANO)
+    l = h.Param(dtype=h.Scalar, desc="Length (m)", default=90 * NANO)  # noqa: E741  (Hdl21's MOS parameter name)
     m = h.Param(dtype=h.Scalar, desc="Multiplier: a number or a netlist-parameter expression", default=1)
 
 

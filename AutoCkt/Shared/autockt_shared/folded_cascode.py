@@ -24,9 +24,10 @@ benchmark's best meets 51.9 %), and the reset point meets none. Phase margin is 
 
 from typing import Any
 
-from discovery_shared import Rpc
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
 from .two_stage_opamp import OpAmpOutput

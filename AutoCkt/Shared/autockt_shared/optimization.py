@@ -23,6 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import annotated_types
 import pydantic
+
 from discovery_shared import Rpc
 
 In = TypeVar("In")
@@ -67,9 +68,7 @@ def grid_field(initial: float, lo: float, hi: float, step: float, *, unit: str =
         raise ValueError(f"initial value {initial} is outside [{lo}, {hi}]")
     if step <= 0:
         raise ValueError(f"step must be positive, got {step}")
-    return pydantic.Field(
-        ge=lo, le=hi, description=description, json_schema_extra={"step": step, "initial": initial, "unit": unit}
-    )
+    return pydantic.Field(ge=lo, le=hi, description=description, json_schema_extra={"step": step, "initial": initial, "unit": unit})
 
 
 class UniformSampler(Protocol):
@@ -114,6 +113,7 @@ def grid_values(params: Sequence[ParamSpec], indices: Iterable[int]) -> dict[str
     """The parameter values, by name, of a design given as one grid index per parameter
     (how optimizers move through a design space; the simulation Rpc takes values)."""
     return {p.name: p.value_at(int(i)) for p, i in zip(params, indices, strict=True)}
+
 
 def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
     """The `ParamSpec`s of a pydantic dataclass whose fields were declared with `grid_field`, in field order."""
@@ -276,4 +276,3 @@ class CircuitOptimization(Generic[In, Out]):
     def reached(self, current: Mapping[str, float], target: Mapping[str, float]) -> bool:
         """Whether `current` meets `target` by the AutoCkt rule: reward >= `REACHED_THRESHOLD`."""
         return self.score(current, target) >= REACHED_THRESHOLD
-

@@ -47,7 +47,7 @@ def sim_result_from_proto(result: vsp.SimResult) -> sd.SimResult:
 def _analysis_result(an: vsp.AnalysisResult) -> sd.AnalysisResult:
     kind = an.WhichOneof("an")
     if kind == "op":
-        return sd.OpResult(analysis_name=an.op.analysis_name, data=dict(zip(an.op.signals, an.op.data)))
+        return sd.OpResult(analysis_name=an.op.analysis_name, data=dict(zip(an.op.signals, an.op.data, strict=True)))
     if kind == "ac":
         values = np.array([complex(c.re, c.im) for c in an.ac.data], dtype=complex)
         return sd.AcResult(

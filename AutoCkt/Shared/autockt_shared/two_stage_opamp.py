@@ -7,9 +7,10 @@ Reinforcement Learning of Analog Circuit Designs" (DATE 2020), and its public ng
 
 from typing import Any
 
-from discovery_shared import Rpc
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from discovery_shared import Rpc
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 HDL21_EXTRA = "pip install 'cktgym-autockt-shared[hdl21]'"
 """What installs the Hdl21 side of this package (`autockt_shared.devices`, `autockt_shared.remote_sim`)."""
@@ -63,7 +64,9 @@ class SandboxLimits:
     max_name_length: int = Field(default=128, description="characters in a name (module names with their dotted Python path)")
     max_expression_length: int = Field(default=200, description="characters in a parameter expression")
     max_errors_reported: int = Field(default=20, description="refusals listed in one 422 answer")
-    max_wall_clock_s: float = Field(default=60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)")
+    max_wall_clock_s: float = Field(
+        default=60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)"
+    )
     max_memory_bytes: int = Field(default=1024**3, description="address space of the simulator process")
     max_result_bytes: int = Field(default=16 * 1024**2, description="size of the SimResult protobuf, and of any file the simulator writes")
 

@@ -17,7 +17,6 @@ example.batch([Example(txt="a", num=1), Example(txt="b", num=2)]).values()  # on
 from .async_client import AsyncClient
 from .client import BearerToken, Client
 from .config import Config
-from .retry import RetryPolicy
 from .errors import (
     AuthError,
     ClientError,
@@ -33,6 +32,7 @@ from .errors import (
 )
 from .firebase import FirebaseEndpoints, FirebaseTokenAuth, Tokens, sign_in_with_password
 from .module_api import client_start, client_stop, configure
+from .retry import RetryPolicy
 
 __all__ = [
     "AsyncClient",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
+
 from discovery_shared import BatchResult, Rpc
 
 from . import protocol

@@ -60,7 +60,7 @@ class BatchPlan(Generic[Out]):
         return [self.chunks[lane :: self.ways] for lane in range(min(self.ways, len(self.chunks)))]
 
     def answer(self, chunk: Chunk, items: list[BatchItem[Out]]) -> None:
-        for index, item in zip(chunk.indices, items):
+        for index, item in zip(chunk.indices, items, strict=True):
             self._items[index] = item
 
     def result(self) -> BatchResult[Out]:

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
+
 from discovery_shared import BatchResult, Rpc, registry
 
 from . import protocol
@@ -81,9 +82,7 @@ class Client:
         self.config = (config or Config()).resolved()
         self.auth = authentication(self.config)
         """What signs every request (None without credentials)."""
-        self._pool = server_pool(
-            self.config, lambda url, options: httpx.Client(base_url=url, transport=transport, **options), self.auth
-        )
+        self._pool = server_pool(self.config, lambda url, options: httpx.Client(base_url=url, transport=transport, **options), self.auth)
 
     def call(self, rpc: Rpc[Any, Out], inp: Any) -> Out:
         """Run `rpc` on a server with input `inp` and return its result, or raise a `ClientError`."""

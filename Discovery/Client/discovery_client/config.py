@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+
 import httpx
 from dotenv import dotenv_values, find_dotenv
 
@@ -74,7 +75,9 @@ class Config:
             if url
         )
         if not urls:
-            raise ValueError(f"server_url (THE_SERVER_URL) {self.server_url!r} names no server: give host:port, or several separated by commas")
+            raise ValueError(
+                f"server_url (THE_SERVER_URL) {self.server_url!r} names no server: give host:port, or several separated by commas"
+            )
         return urls
 
 

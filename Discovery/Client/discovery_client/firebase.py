@@ -23,8 +23,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import AsyncGenerator, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, AsyncGenerator, Generator, Mapping
+from typing import Any
 
 import httpx
 

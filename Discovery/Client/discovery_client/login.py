@@ -17,8 +17,9 @@ import os
 import sys
 from pathlib import Path
 
-from discovery_shared.client_env import EMULATOR_HOST, client_env
 from dotenv import dotenv_values, find_dotenv, set_key, unset_key
+
+from discovery_shared.client_env import EMULATOR_HOST, client_env
 
 from .config import DEFAULT_SERVER_URL
 from .errors import AuthError
@@ -30,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="discovery-login", description=__doc__.split("\n\n")[1])
     parser.add_argument("--email", help="default: asked for")
     parser.add_argument("--env-file", type=Path, help="the .env to write (default: the nearest .env from here up, else ./.env)")
-    parser.add_argument("--server-url", help=f"the server(s) to call (default: THE_SERVER_URL from the environment or .env, else {DEFAULT_SERVER_URL})")
+    parser.add_argument(
+        "--server-url", help=f"the server(s) to call (default: THE_SERVER_URL from the environment or .env, else {DEFAULT_SERVER_URL})"
+    )
     parser.add_argument("--api-key", help="the Firebase project's Web API key (default: FIREBASE_API_KEY from the environment or .env)")
     parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input (for scripts)")
     args = parser.parse_args(argv)

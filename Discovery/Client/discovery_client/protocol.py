@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
-from discovery_shared import BatchItem, ErrorBody, ErrorType, Rpc, WireValidationError
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import from_json, to_json
+
+from discovery_shared import BatchItem, ErrorBody, ErrorType, Rpc, WireValidationError
 
 from .errors import (
     AuthError,
@@ -102,8 +103,8 @@ def _item(rpc: Rpc[Any, Out], answer: Any, response: httpx.Response) -> BatchIte
         else:
             return BatchItem.failure(error_from_body(body, rpc.name, body.type.status_code, body.details.get("retry_after")))
     raise ClientError(
-        f"{rpc.name}: an item of the batch answer from {response.url} is neither {{\"result\": ...}} nor "
-        f"{{\"error\": {{\"type\", \"message\", \"details\"}}}}: {str(answer)[:200]}",
+        f'{rpc.name}: an item of the batch answer from {response.url} is neither {{"result": ...}} nor '
+        f'{{"error": {{"type", "message", "details"}}}}: {str(answer)[:200]}',
         status_code=response.status_code,
     )
 
@@ -138,9 +139,7 @@ def fingerprints(response: httpx.Response) -> dict[str, str]:
 
 def check_fingerprint(rpc: Rpc[Any, Any], served: dict[str, str], url: str) -> None:
     if rpc.name not in served:
-        raise NotFoundError(
-            f"server at {url} does not serve Rpc {rpc.name!r} (it serves: {', '.join(sorted(served)) or 'nothing'})"
-        )
+        raise NotFoundError(f"server at {url} does not serve Rpc {rpc.name!r} (it serves: {', '.join(sorted(served)) or 'nothing'})")
     if served[rpc.name] != rpc.fingerprint:
         raise SchemaMismatchError(
             f"Rpc {rpc.name!r} differs between this client (fingerprint {rpc.fingerprint}) and the server at "

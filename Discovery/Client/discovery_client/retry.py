@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Generic
 
 import httpx
+
 from discovery_shared import Rpc
 
 from .errors import RemoteTimeoutError, ServerUnavailableError
@@ -58,9 +59,7 @@ class RetryPolicy:
         if self.deadline < 0:
             raise ValueError(f"RetryPolicy.deadline must be >= 0 seconds, not {self.deadline}")
         if not 0 < self.backoff <= self.max_backoff:
-            raise ValueError(
-                f"RetryPolicy needs 0 < backoff <= max_backoff, not backoff={self.backoff}, max_backoff={self.max_backoff}"
-            )
+            raise ValueError(f"RetryPolicy needs 0 < backoff <= max_backoff, not backoff={self.backoff}, max_backoff={self.max_backoff}")
 
     def pause(self, failures: int) -> float:
         """Seconds a server sits out after `failures` (>= 1) failures in a row."""
@@ -145,4 +144,3 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
-

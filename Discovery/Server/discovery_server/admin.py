@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {**dotenv_values(find_dotenv(usecwd=True)), **os.environ}.get
     parser = argparse.ArgumentParser(prog="python -m discovery_server.admin", description=__doc__.split("\n\n")[1])
     parser.add_argument("--firebase-project", default=env("FIREBASE_PROJECT_ID"), help="default: FIREBASE_PROJECT_ID")
-    parser.add_argument("--firebase-credentials", default=env("GOOGLE_APPLICATION_CREDENTIALS"), help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS)")
+    parser.add_argument(
+        "--firebase-credentials",
+        default=env("GOOGLE_APPLICATION_CREDENTIALS"),
+        help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, what in (("grant-admin", "make EMAIL's account an operator"), ("revoke-admin", "make EMAIL's account a plain user again")):
         commands.add_parser(name, help=what).add_argument("email")

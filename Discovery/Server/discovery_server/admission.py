@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
 
 from discovery_shared import ErrorType
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from discovery_shared import User
 from fastapi import Request
+
+from discovery_shared import User
 
 ANONYMOUS = User(uid="anonymous", name="unauthenticated caller")
 """The caller every request is attributed to when the server runs with `auth=NoAuth()`."""

@@ -23,9 +23,7 @@ from .serve import loop_and_parser
 class BackgroundServer:
     """Runs `app` with uvicorn on a free port of `host`, in a daemon thread, until closed."""
 
-    def __init__(
-        self, app: FastAPI, host: str = "127.0.0.1", startup_timeout: float = 10.0, drain_timeout: float = 30.0
-    ) -> None:
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", startup_timeout: float = 10.0, drain_timeout: float = 30.0) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, 0))

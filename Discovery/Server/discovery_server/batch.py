@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pydantic_core
+
 from discovery_shared import Codec, ErrorType, Rpc, WireValidationError
 
 from .calls import Outcome
@@ -38,8 +39,7 @@ class BatchBody:
             reasons = "; ".join(e.msg for e in err.errors)
             raise ApiError(
                 ErrorType.VALIDATION,
-                f"the body of POST /{self._rpc.name}/batch must be a JSON array of "
-                f"{self._rpc.input_type.__name__} inputs: {reasons}",
+                f"the body of POST /{self._rpc.name}/batch must be a JSON array of {self._rpc.input_type.__name__} inputs: {reasons}",
                 {"fields": [e.model_dump(mode="json") for e in err.errors]},
             ) from None
         if len(items) > self._max_batch:

@@ -16,13 +16,15 @@ scrape config).
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
-from discovery_shared import ErrorType, Rpc
 from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
+
+from discovery_shared import ErrorType, Rpc
 
 from .admission import RETRY_AFTER_SECONDS, Admission
 from .errors import ApiError

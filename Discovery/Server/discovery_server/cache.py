@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from cachetools import LRUCache
+
 from discovery_shared import Rpc
 
 CacheKey = tuple[str, str, bytes]

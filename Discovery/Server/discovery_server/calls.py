@@ -117,9 +117,7 @@ class RpcRunner:
             raise  # the time limit; an input the handler found invalid (422, naming the fields, as decoding would)
         except Exception as err:
             log.exception("handler of Rpc %r raised", self.rpc.name)
-            raise ApiError(
-                ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}
-            ) from None
+            raise ApiError(ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}) from None
 
     async def _run_async(self, inp: Any, user: User) -> Any:
         self.metrics.waiting.inc()

@@ -49,15 +49,54 @@ def config_from_command_line(
     base = base or Config()
     parser = argparse.ArgumentParser(description=description, parents=list(parents))
     parser.add_argument("--host", default=env("THE_SERVER_HOST", base.host), help="default: THE_SERVER_HOST or %(default)s")
-    parser.add_argument("--port", type=int, default=int(env("THE_SERVER_PORT") or base.port), help="default: THE_SERVER_PORT or %(default)s")
-    parser.add_argument("--handler-timeout", type=float, default=base.handler_timeout, help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)")
-    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=base.access_log, help="log a line per request (default: %(default)s)")
-    parser.add_argument("--max-batch", type=int, default=int(env("DISCOVERY_MAX_BATCH") or base.max_batch), help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)")
-    parser.add_argument("--max-body-bytes", type=int, default=int(env("DISCOVERY_MAX_BODY_BYTES") or base.max_body_bytes), help="largest request body (default: DISCOVERY_MAX_BODY_BYTES or %(default)s)")
-    parser.add_argument("--max-json-depth", type=int, default=int(env("DISCOVERY_MAX_JSON_DEPTH") or base.max_json_depth), help="deepest nesting of arrays and objects in a request body (default: DISCOVERY_MAX_JSON_DEPTH or %(default)s)")
-    parser.add_argument("--max-in-flight", type=int, default=int(env("DISCOVERY_MAX_IN_FLIGHT") or base.max_in_flight), help="handlers running at once, server-wide (default: DISCOVERY_MAX_IN_FLIGHT or %(default)s)")
-    parser.add_argument("--max-waiting", type=int, default=int(env("DISCOVERY_MAX_WAITING") or base.max_waiting), help="calls waiting for a place beyond those; more answer 503 at once (default: DISCOVERY_MAX_WAITING or %(default)s)")
-    parser.add_argument("--drain-timeout", type=float, default=float(env("DISCOVERY_DRAIN_TIMEOUT") or base.drain_timeout), help="seconds the calls in flight get to finish after SIGTERM; 0: exit at once (default: DISCOVERY_DRAIN_TIMEOUT or %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=int(env("THE_SERVER_PORT") or base.port), help="default: THE_SERVER_PORT or %(default)s"
+    )
+    parser.add_argument(
+        "--handler-timeout",
+        type=float,
+        default=base.handler_timeout,
+        help="seconds per Rpc call from when its handler starts (default: %(default)s; None: no limit)",
+    )
+    parser.add_argument(
+        "--access-log", action=argparse.BooleanOptionalAction, default=base.access_log, help="log a line per request (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=int(env("DISCOVERY_MAX_BATCH") or base.max_batch),
+        help="most items of one batch call (default: DISCOVERY_MAX_BATCH or %(default)s)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=int(env("DISCOVERY_MAX_BODY_BYTES") or base.max_body_bytes),
+        help="largest request body (default: DISCOVERY_MAX_BODY_BYTES or %(default)s)",
+    )
+    parser.add_argument(
+        "--max-json-depth",
+        type=int,
+        default=int(env("DISCOVERY_MAX_JSON_DEPTH") or base.max_json_depth),
+        help="deepest nesting of arrays and objects in a request body (default: DISCOVERY_MAX_JSON_DEPTH or %(default)s)",
+    )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=int(env("DISCOVERY_MAX_IN_FLIGHT") or base.max_in_flight),
+        help="handlers running at once, server-wide (default: DISCOVERY_MAX_IN_FLIGHT or %(default)s)",
+    )
+    parser.add_argument(
+        "--max-waiting",
+        type=int,
+        default=int(env("DISCOVERY_MAX_WAITING") or base.max_waiting),
+        help="calls waiting for a place beyond those; more answer 503 at once (default: DISCOVERY_MAX_WAITING or %(default)s)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=float(env("DISCOVERY_DRAIN_TIMEOUT") or base.drain_timeout),
+        help="seconds the calls in flight get to finish after SIGTERM; 0: exit at once (default: DISCOVERY_DRAIN_TIMEOUT or %(default)s)",
+    )
     parser.add_argument(
         "--result-cache-size",
         type=int,
@@ -65,26 +104,70 @@ def config_from_command_line(
         help="results of deterministic Rpcs kept for repeated inputs, in entries; 0: no cache (default: DISCOVERY_RESULT_CACHE_SIZE or %(default)s)",
     )
     auth = parser.add_argument_group("authentication")
-    auth.add_argument("--auth", choices=("none", "firebase"), default=env("DISCOVERY_AUTH", "none"), help="default: DISCOVERY_AUTH or %(default)s")
+    auth.add_argument(
+        "--auth", choices=("none", "firebase"), default=env("DISCOVERY_AUTH", "none"), help="default: DISCOVERY_AUTH or %(default)s"
+    )
     auth.add_argument("--firebase-project", default=env("FIREBASE_PROJECT_ID"), help="Firebase project id (default: FIREBASE_PROJECT_ID)")
-    auth.add_argument("--firebase-credentials", default=env("GOOGLE_APPLICATION_CREDENTIALS"), help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS, else application default credentials)")
+    auth.add_argument(
+        "--firebase-credentials",
+        default=env("GOOGLE_APPLICATION_CREDENTIALS"),
+        help="service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS, else application default credentials)",
+    )
     auth.add_argument(
         "--check-revoked",
         action=argparse.BooleanOptionalAction,
         default=_flag(env("DISCOVERY_CHECK_REVOKED"), True),
         help="look each caller up to refuse revoked tokens and disabled users (default: DISCOVERY_CHECK_REVOKED or on)",
     )
-    auth.add_argument("--allow-public-no-auth", action="store_true", default=base.allow_public_without_auth, help="serve without auth beyond loopback (trusted networks only)")
-    auth.add_argument("--public-docs", action="store_true", default=base.public_docs, help="with auth, still serve /docs and /openapi.json to anyone")
+    auth.add_argument(
+        "--allow-public-no-auth",
+        action="store_true",
+        default=base.allow_public_without_auth,
+        help="serve without auth beyond loopback (trusted networks only)",
+    )
+    auth.add_argument(
+        "--public-docs", action="store_true", default=base.public_docs, help="with auth, still serve /docs and /openapi.json to anyone"
+    )
     page = parser.add_argument_group("account page (GET /account, with --auth firebase)")
-    page.add_argument("--firebase-api-key", default=env("FIREBASE_API_KEY", base.account.web_api_key), help="the project's Web API key, for the page's sign-in (default: FIREBASE_API_KEY)")
-    page.add_argument("--firebase-auth-domain", default=env("FIREBASE_AUTH_DOMAIN", base.account.auth_domain), help="default: FIREBASE_AUTH_DOMAIN or <project>.firebaseapp.com")
-    page.add_argument("--registration", choices=POLICIES, default=env("DISCOVERY_REGISTRATION", base.account.registration.policy), help="who may sign up on the page (default: DISCOVERY_REGISTRATION or %(default)s)")
-    page.add_argument("--registration-domains", default=env("DISCOVERY_REGISTRATION_DOMAINS", ",".join(base.account.registration.domains)), help="comma-separated email domains of the `domains` policy (default: DISCOVERY_REGISTRATION_DOMAINS)")
+    page.add_argument(
+        "--firebase-api-key",
+        default=env("FIREBASE_API_KEY", base.account.web_api_key),
+        help="the project's Web API key, for the page's sign-in (default: FIREBASE_API_KEY)",
+    )
+    page.add_argument(
+        "--firebase-auth-domain",
+        default=env("FIREBASE_AUTH_DOMAIN", base.account.auth_domain),
+        help="default: FIREBASE_AUTH_DOMAIN or <project>.firebaseapp.com",
+    )
+    page.add_argument(
+        "--registration",
+        choices=POLICIES,
+        default=env("DISCOVERY_REGISTRATION", base.account.registration.policy),
+        help="who may sign up on the page (default: DISCOVERY_REGISTRATION or %(default)s)",
+    )
+    page.add_argument(
+        "--registration-domains",
+        default=env("DISCOVERY_REGISTRATION_DOMAINS", ",".join(base.account.registration.domains)),
+        help="comma-separated email domains of the `domains` policy (default: DISCOVERY_REGISTRATION_DOMAINS)",
+    )
     usage = parser.add_argument_group("users and usage")
-    usage.add_argument("--usage-db", default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_USAGE_DB), help="SQLite file of users and usage, with auth; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)")
-    usage.add_argument("--calls-per-minute", type=int, default=_int(env("DISCOVERY_CALLS_PER_MINUTE")), help="per-user cap (default: DISCOVERY_CALLS_PER_MINUTE or none)")
-    usage.add_argument("--concurrent-calls", type=int, default=_int(env("DISCOVERY_CONCURRENT_CALLS")), help="per-user cap on calls in flight (default: DISCOVERY_CONCURRENT_CALLS or none)")
+    usage.add_argument(
+        "--usage-db",
+        default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_USAGE_DB),
+        help="SQLite file of users and usage, with auth; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)",
+    )
+    usage.add_argument(
+        "--calls-per-minute",
+        type=int,
+        default=_int(env("DISCOVERY_CALLS_PER_MINUTE")),
+        help="per-user cap (default: DISCOVERY_CALLS_PER_MINUTE or none)",
+    )
+    usage.add_argument(
+        "--concurrent-calls",
+        type=int,
+        default=_int(env("DISCOVERY_CONCURRENT_CALLS")),
+        help="per-user cap on calls in flight (default: DISCOVERY_CONCURRENT_CALLS or none)",
+    )
     args = parser.parse_args(argv)
     if args.max_batch < 1:
         parser.error(f"--max-batch must be at least 1, not {args.max_batch}")

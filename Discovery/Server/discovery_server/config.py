@@ -16,44 +16,44 @@ from .limits import UserLimits
 class Config:
     """How and where a Discovery server runs.
 
-    `handler_timeout` bounds each Rpc call (each item of a batch) in seconds from when its
-    handler starts (None: no bound); a call past it answers 504 while its worker thread is left
-    to finish. `max_threads` bounds how many sync handlers run at once; more calls wait for a
-    thread. `max_batch` bounds the items of one `POST /{rpc}/batch` and `max_body_bytes` the
-body of any Rpc request (more: 413, before a larger body is read), `max_json_depth` how deeply
-    its JSON may nest (arrays and objects open at once; a batch body one level more; more: 413,
-    before it is decoded).
+        `handler_timeout` bounds each Rpc call (each item of a batch) in seconds from when its
+        handler starts (None: no bound); a call past it answers 504 while its worker thread is left
+        to finish. `max_threads` bounds how many sync handlers run at once; more calls wait for a
+        thread. `max_batch` bounds the items of one `POST /{rpc}/batch` and `max_body_bytes` the
+    body of any Rpc request (more: 413, before a larger body is read), `max_json_depth` how deeply
+        its JSON may nest (arrays and objects open at once; a batch body one level more; more: 413,
+        before it is decoded).
 
-    Load: at most `max_in_flight` handlers run at once, server-wide (each batch item counts
-    one; a sync handler also needs a thread); up to `max_waiting` more calls wait for a place,
-    and past that a call is refused at once with 503 `unavailable` and `Retry-After` (admission.py).
+        Load: at most `max_in_flight` handlers run at once, server-wide (each batch item counts
+        one; a sync handler also needs a thread); up to `max_waiting` more calls wait for a place,
+        and past that a call is refused at once with 503 `unavailable` and `Retry-After` (admission.py).
 
-    Shutdown: on SIGTERM the server drains (drain.py): new calls answer 503 with `Retry-After`,
-    the calls in flight get up to `drain_timeout` seconds to finish (0: exit at once, as plain
-    uvicorn), then it exits. `GET /healthz` says the process is alive; `GET /readyz` says it
-    takes calls: not draining, and `readiness()` (the app's own check, e.g. that its simulator
-    workers are warm) returns True; False or a string (why not) answer 503.
+        Shutdown: on SIGTERM the server drains (drain.py): new calls answer 503 with `Retry-After`,
+        the calls in flight get up to `drain_timeout` seconds to finish (0: exit at once, as plain
+        uvicorn), then it exits. `GET /healthz` says the process is alive; `GET /readyz` says it
+        takes calls: not draining, and `readiness()` (the app's own check, e.g. that its simulator
+        workers are warm) returns True; False or a string (why not) answer 503.
 
-    Result cache: with `result_cache_size` > 0 (entries), the outputs of Rpcs declared
-    `deterministic` are kept and answered again for the same input (cache.py);
-    `result_cache_namespace` goes into every key: set it to what the Rpcs' results depend on
-    beyond their input, e.g. the content hash of the model files the server simulates with.
+        Result cache: with `result_cache_size` > 0 (entries), the outputs of Rpcs declared
+        `deterministic` are kept and answered again for the same input (cache.py);
+        `result_cache_namespace` goes into every key: set it to what the Rpcs' results depend on
+        beyond their input, e.g. the content hash of the model files the server simulates with.
 
-    `access_log` logs a line per request (uvicorn's access log): off by default, as it costs
-    about a third of a served call's time on the server; `GET /metrics` counts the calls.
+        `access_log` logs a line per request (uvicorn's access log): off by default, as it costs
+        about a third of a served call's time on the server; `GET /metrics` counts the calls.
 
-    Auth: `auth` is `NoAuth()` (development: loopback only, unless
-    `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
-    - every caller and their per-Rpc usage go to the SQLite file `usage_db`. None records
-      nothing; the command line (every `start_server.py`) defaults it to `DEFAULT_USAGE_DB`,
-      while code that builds a `Config` itself (tests, notebooks) chooses where the file goes;
-    - `limits` caps each user (they apply to the anonymous caller of `NoAuth` too);
-    - `/rpcs` and `/version` need a token like the Rpcs; `/docs`, `/redoc` and `/openapi.json`
-      are off unless `public_docs`: a browser cannot attach a bearer token, so guarding them
-      would only break them, and a server that guards its simulators should not advertise
-      their interfaces to strangers by default. `GET /` stays open for health checks.
-    - `account` configures the account page (`GET /account`, served with `FirebaseAuth` only):
-      the project's Web API key and who may register (account/config.py).
+        Auth: `auth` is `NoAuth()` (development: loopback only, unless
+        `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
+        - every caller and their per-Rpc usage go to the SQLite file `usage_db`. None records
+          nothing; the command line (every `start_server.py`) defaults it to `DEFAULT_USAGE_DB`,
+          while code that builds a `Config` itself (tests, notebooks) chooses where the file goes;
+        - `limits` caps each user (they apply to the anonymous caller of `NoAuth` too);
+        - `/rpcs` and `/version` need a token like the Rpcs; `/docs`, `/redoc` and `/openapi.json`
+          are off unless `public_docs`: a browser cannot attach a bearer token, so guarding them
+          would only break them, and a server that guards its simulators should not advertise
+          their interfaces to strangers by default. `GET /` stays open for health checks.
+        - `account` configures the account page (`GET /account`, served with `FirebaseAuth` only):
+          the project's Web API key and who may register (account/config.py).
     """
 
     host: str = "127.0.0.1"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from discovery_shared import ErrorBody, ErrorType, WireValidationError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from discovery_shared import ErrorBody, ErrorType, WireValidationError
 
 log = logging.getLogger("discovery_server")
 
@@ -32,9 +33,7 @@ class ApiError(Exception):
         self.headers = headers
 
     def response(self) -> JSONResponse:
-        return JSONResponse(
-            self.body.model_dump(mode="json"), status_code=self.body.type.status_code, headers=self.headers
-        )
+        return JSONResponse(self.body.model_dump(mode="json"), status_code=self.body.type.status_code, headers=self.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -87,6 +86,4 @@ def _method_not_allowed(request: Request, allow: str) -> JSONResponse:
 
 async def _unexpected_error(_: Request, err: Exception) -> JSONResponse:
     log.exception("unexpected server error")
-    return ApiError(
-        ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}
-    ).response()
+    return ApiError(ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__}).response()

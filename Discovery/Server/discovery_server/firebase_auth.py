@@ -23,16 +23,18 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import firebase_admin
 import google.auth.exceptions
 import google.auth.jwt
-from discovery_shared import ErrorType, User
 from fastapi import Request
 from firebase_admin import auth, credentials, exceptions
 from starlette.concurrency import run_in_threadpool
+
+from discovery_shared import ErrorType, User
 
 from .auth import AuthConfigError, Authenticator
 from .errors import ApiError
@@ -41,7 +43,9 @@ log = logging.getLogger("discovery_server.auth")
 
 EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 SESSION_COOKIE_ISSUER = "https://session.firebase.google.com/"
-_LOGIN_HINT = "run `discovery-login` to sign in again, or set DISCOVERY_REFRESH_TOKEN and FIREBASE_API_KEY so the client refreshes its token itself"
+_LOGIN_HINT = (
+    "run `discovery-login` to sign in again, or set DISCOVERY_REFRESH_TOKEN and FIREBASE_API_KEY so the client refreshes its token itself"
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,7 @@ class FirebaseAuthenticator:
             raise AuthConfigError("FirebaseAuth needs the Firebase project id (FIREBASE_PROJECT_ID in .env, or --firebase-project)")
         self._check_revoked = config.check_revoked
         credential = _credential(config.credentials_path)
-        self._app = firebase_admin.initialize_app(
-            credential, {"projectId": config.project_id}, name=f"discovery-{uuid.uuid4().hex}"
-        )
+        self._app = firebase_admin.initialize_app(credential, {"projectId": config.project_id}, name=f"discovery-{uuid.uuid4().hex}")
         emulator = os.environ.get(EMULATOR_HOST_ENV)
         if emulator:
             log.warning(
@@ -104,9 +106,7 @@ class FirebaseAuthenticator:
         try:
             return verify(token, check_revoked=self._check_revoked, app=self._app)
         except auth.UserDisabledError:
-            raise ApiError(
-                ErrorType.FORBIDDEN, "this user account is disabled; ask the server's administrator to enable it"
-            ) from None
+            raise ApiError(ErrorType.FORBIDDEN, "this user account is disabled; ask the server's administrator to enable it") from None
         except (auth.RevokedIdTokenError, auth.RevokedSessionCookieError):
             raise _unauthorized("token revoked", _LOGIN_HINT) from None
         except (auth.ExpiredIdTokenError, auth.ExpiredSessionCookieError):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from discovery_shared import ErrorType
 
@@ -55,8 +55,7 @@ class Limiter:
             if calls > per_minute:
                 raise ApiError(
                     ErrorType.PAYLOAD_TOO_LARGE,
-                    f"a batch of {calls} items is more than this user's limit of {per_minute} calls per minute; "
-                    "send smaller batches",
+                    f"a batch of {calls} items is more than this user's limit of {per_minute} calls per minute; send smaller batches",
                     {"items": calls, "calls_per_minute": per_minute},
                 )
             if len(recent) + calls > per_minute:

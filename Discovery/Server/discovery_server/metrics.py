@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from discovery_shared import ErrorType
 from prometheus_client import Counter, Gauge, Histogram
+
+from discovery_shared import ErrorType
 
 CALLS = Counter("discovery_rpc_calls", "Rpc calls answered; each item of a batch counts as one.", ["rpc"])
 ERRORS = Counter("discovery_rpc_errors", "Rpc calls that failed, by error type.", ["rpc", "type"])
@@ -28,9 +29,7 @@ LATENCY = Histogram(
 IN_FLIGHT = Gauge("discovery_rpc_in_flight", "Handlers running now.", ["rpc"])
 WAITING = Gauge("discovery_rpc_waiting", "Calls admitted whose handler has not started: waiting for a slot or a thread.", ["rpc"])
 ADMITTED = Gauge("discovery_calls_admitted", "Calls in the server now, running or waiting (at most max_in_flight + max_waiting).")
-REFUSED = Counter(
-    "discovery_rpc_refused", "Calls refused at once with 503: the server was full or draining.", ["rpc", "reason"]
-)
+REFUSED = Counter("discovery_rpc_refused", "Calls refused at once with 503: the server was full or draining.", ["rpc", "reason"])
 BATCHES = Counter("discovery_rpc_batches", "Batch requests answered (their items count in discovery_rpc_calls).", ["rpc"])
 CACHE_HITS = Counter("discovery_result_cache_hits", "Calls answered from the result cache.", ["rpc"])
 CACHE_MISSES = Counter("discovery_result_cache_misses", "Calls of cached Rpcs that ran their handler.", ["rpc"])

@@ -8,10 +8,12 @@ into the OpenAPI document with the real input and return schemas of its codecs.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI
 
 from discovery_shared import ErrorBody, Rpc
-from fastapi import FastAPI
 
 _REF = "#/components/schemas/{model}"
 _ERROR = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorBody")}}}}
@@ -63,14 +65,17 @@ def rpc_operations(rpc: Rpc[Any, Any], max_batch: int, defs: dict[str, Any]) -> 
         "summary": f"{rpc.name}, batch",
         "description": (
             f"Run `{rpc.name}` on each input of a JSON array (at most {max_batch}), at once. The answer is an "
-            "array of the same length and order; each item is `{\"result\": ...}` or `{\"error\": ErrorBody}` "
+            'array of the same length and order; each item is `{"result": ...}` or `{"error": ErrorBody}` '
             "(a validation error's `details.index` is the item's index), so one bad item never fails the "
             f"others.\n\n{rpc.docstring}"
         ).strip(),
         "operationId": f"{rpc.name}_batch",
         "requestBody": {"required": True, **_json({"type": "array", "items": inp, "maxItems": max_batch})},
         "responses": {
-            "200": {"description": f"One item per input: a {rpc.return_type.__name__} or an error", **_json({"type": "array", "items": item})},
+            "200": {
+                "description": f"One item per input: a {rpc.return_type.__name__} or an error",
+                **_json({"type": "array", "items": item}),
+            },
             "413": {"description": f"More than {max_batch} items", **_ERROR},
             "422": {"description": "The body is no JSON array", **_ERROR},
         },

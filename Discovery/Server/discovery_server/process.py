@@ -11,8 +11,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import httpx
 
@@ -48,9 +48,7 @@ class ServerProcess:
         return self._proc.pid
 
     def start(self) -> ServerProcess:
-        self._proc = subprocess.Popen(
-            self.argv, cwd=self._cwd, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
-        )
+        self._proc = subprocess.Popen(self.argv, cwd=self._cwd, env=self._env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self._startup_timeout
         while True:
             try:

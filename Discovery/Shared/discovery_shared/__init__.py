@@ -27,7 +27,7 @@ from .errors import (
     RpcDefinitionError,
     WireValidationError,
 )
-from .rpc import LOCAL_USER, Handler, RemoteCaller, Registry, Rpc, User, registry
+from .rpc import LOCAL_USER, Handler, Registry, RemoteCaller, Rpc, User, registry
 
 __all__ = [
     "BatchError",

@@ -26,4 +26,3 @@ def client_env(server_url: str, api_key: str, refresh_token: str, emulator_host:
     if emulator_host:
         env[EMULATOR_HOST] = emulator_host
     return env
-

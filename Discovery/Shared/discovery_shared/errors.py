@@ -26,7 +26,9 @@ class ErrorType(str, Enum):
     RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
     HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
     TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
-    UNAVAILABLE = "unavailable"  # 503: the server is full or draining, or a service it needs (e.g. Firebase) is unreachable; see Retry-After
+    UNAVAILABLE = (
+        "unavailable"  # 503: the server is full or draining, or a service it needs (e.g. Firebase) is unreachable; see Retry-After
+    )
 
     @property
     def status_code(self) -> int:

@@ -14,9 +14,9 @@ import hashlib
 import inspect
 import json
 import typing
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from collections.abc import Sequence
-from typing import Any, Awaitable, Callable, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .batch import BatchItem, BatchResult
 from .codec import Codec
@@ -57,8 +57,7 @@ class Registry:
     def add(self, rpc: Rpc[Any, Any]) -> None:
         if rpc.name in self._rpcs:
             raise RpcDefinitionError(
-                f"an Rpc named {rpc.name!r} is already defined "
-                f"(input {self._rpcs[rpc.name].input_type.__name__}); Rpc names must be unique"
+                f"an Rpc named {rpc.name!r} is already defined (input {self._rpcs[rpc.name].input_type.__name__}); Rpc names must be unique"
             )
         self._rpcs[rpc.name] = rpc
 
@@ -144,8 +143,7 @@ class Rpc(Generic[In, Out]):
         """
         if self.handler is not None:
             raise RpcDefinitionError(
-                f"Rpc {self.name!r} already has a handler ({self.handler.func.__qualname__}); "
-                "each Rpc has exactly one implementation"
+                f"Rpc {self.name!r} already has a handler ({self.handler.func.__qualname__}); each Rpc has exactly one implementation"
             )
         self.handler = _check_handler(self, func)
         return func
@@ -238,9 +236,7 @@ def _check_handler(rpc: Rpc[Any, Any], func: Callable[..., Any]) -> Handler[Any,
             )
     ret = hints.get("return")
     if ret is not None and not (isinstance(ret, type) and issubclass(ret, rpc.return_type)):
-        raise RpcDefinitionError(
-            f"{where}: it returns {ret!r}, but the Rpc's return type is {rpc.return_type.__name__}"
-        )
+        raise RpcDefinitionError(f"{where}: it returns {ret!r}, but the Rpc's return type is {rpc.return_type.__name__}")
     return Handler(func=func, is_async=inspect.iscoroutinefunction(func), user_param=user_param)
 
 

@@ -6,9 +6,10 @@ The smallest Discovery app: one Rpc, `example`, defined once and used by both si
 
 from typing import Annotated
 
-from discovery_shared import Rpc
 from pydantic import Field
 from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
 
 MAX_CHARS = 1_000_000
 """Longest `txt` the server makes: a caller may not ask it for gigabytes (the handler refuses with a 422)."""

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import firebase_admin
-from discovery_shared import ErrorType, FieldError, WireValidationError
 from firebase_admin import auth, exceptions
 from pydantic import Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from discovery_shared import ErrorType, FieldError, WireValidationError
+
 from ..errors import ApiError, validation_error
-from .standing import ADMIN_CLAIM, APPROVED_CLAIM, Refusal, Standing, refusal
 from .approvals import SqliteApprovals
 from .config import RegistrationPolicy
+from .standing import ADMIN_CLAIM, APPROVED_CLAIM, Refusal, Standing, refusal
 
 log = logging.getLogger("discovery_server.account")
 

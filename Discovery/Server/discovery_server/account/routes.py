@@ -23,23 +23,25 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from discovery_shared import Codec, ErrorType, WireValidationError
-from discovery_shared.client_env import REFRESH_TOKEN, client_env
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
+
+from discovery_shared import Codec, ErrorType, WireValidationError
+from discovery_shared.client_env import REFRESH_TOKEN, client_env
 
 from ..auth import AuthConfigError, Authenticator
 from ..errors import ApiError, validation_error
 from ..firebase_auth import EMULATOR_HOST_ENV, FirebaseAuth, FirebaseAuthenticator
 from ..usage import UsageStore
 from .accounts import Account, Accounts, SignUp
-from .standing import PolicyGate
 from .approvals import SqliteApprovals
+from .standing import PolicyGate
 
 if TYPE_CHECKING:  # config.py imports this package for AccountConfig
     from ..config import Config
@@ -64,9 +66,13 @@ def install_account(app: FastAPI, config: Config, authenticate: Authenticator, u
     policy = account.registration
     approvals = SqliteApprovals(config.usage_db) if config.usage_db else None
     if policy.policy == "approval" and approvals is None:
-        raise AuthConfigError("the `approval` registration policy keeps its approval records in the usage database: set usage_db (DISCOVERY_USAGE_DB)")
+        raise AuthConfigError(
+            "the `approval` registration policy keeps its approval records in the usage database: set usage_db (DISCOVERY_USAGE_DB)"
+        )
     if not account.web_api_key:
-        log.warning("the account page (GET /account) cannot sign anyone in: set FIREBASE_API_KEY (the project's Web API key) or --firebase-api-key")
+        log.warning(
+            "the account page (GET /account) cannot sign anyone in: set FIREBASE_API_KEY (the project's Web API key) or --firebase-api-key"
+        )
     emulator = os.environ.get(EMULATOR_HOST_ENV) or None
     page = _AccountRoutes(
         authenticate,
@@ -130,11 +136,15 @@ class _AccountRoutes:
         router.add_api_route("", self.page, methods=["GET"], include_in_schema=False)
         router.add_api_route("/static/{name}", self.asset, methods=["GET"], include_in_schema=False)
         router.add_api_route("/config", self.config, methods=["GET"], summary="The account page's public settings")
-        router.add_api_route("/signup", self.sign_up, methods=["POST"], status_code=201, summary="Make an account under the registration policy")
+        router.add_api_route(
+            "/signup", self.sign_up, methods=["POST"], status_code=201, summary="Make an account under the registration policy"
+        )
         router.add_api_route("/me", self.me, methods=["GET"], summary="The caller's account and standing")
         router.add_api_route("/usage", self.own_usage, methods=["GET"], summary="The caller's own usage")
         router.add_api_route("/admin/users", self.all_users, methods=["GET"], summary="Every account with its usage (operators)")
-        router.add_api_route("/admin/users/{uid}/{action}", self.act, methods=["POST"], summary="approve, disable or enable an account (operators)")
+        router.add_api_route(
+            "/admin/users/{uid}/{action}", self.act, methods=["POST"], summary="approve, disable or enable an account (operators)"
+        )
         return router
 
     async def page(self) -> Response:
@@ -143,7 +153,9 @@ class _AccountRoutes:
     async def asset(self, name: str) -> Response:
         if name not in ASSETS:
             raise ApiError(ErrorType.NOT_FOUND, f"no asset {name!r} on the account page", {"asset": name})
-        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+        return FileResponse(
+            STATIC / name, media_type=ASSETS[name], headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+        )
 
     async def config(self, request: Request) -> Response:
         if not self._web_config["apiKey"]:
@@ -166,7 +178,9 @@ class _AccountRoutes:
     async def sign_up(self, request: Request) -> Response:
         declared = request.headers.get("content-length", "")
         if not declared.isdigit() or int(declared) > MAX_SIGNUP_BYTES:
-            raise ApiError(ErrorType.PAYLOAD_TOO_LARGE, f"a sign-up is a JSON object of at most {MAX_SIGNUP_BYTES} bytes, with Content-Length")
+            raise ApiError(
+                ErrorType.PAYLOAD_TOO_LARGE, f"a sign-up is a JSON object of at most {MAX_SIGNUP_BYTES} bytes, with Content-Length"
+            )
         try:
             form = self._signup.decode(await request.body())
         except WireValidationError as err:

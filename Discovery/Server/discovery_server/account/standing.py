@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from discovery_shared import ErrorType, User
 from fastapi import Request
+
+from discovery_shared import ErrorType, User
 
 from ..errors import ApiError
 from ..firebase_auth import FirebaseAuthenticator, user_of
