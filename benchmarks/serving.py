@@ -23,7 +23,6 @@ the ratios, which are measured in the same minute, not the absolute times.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import multiprocessing
 import os
 import random
@@ -37,8 +36,9 @@ from pathlib import Path
 import psutil
 
 import discovery_client as dc
+from autockt_ckt.circuits import two_stage_opamp
 from autockt_ckt.settings import Settings
-from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
+from autockt_ckt.simulator import Simulator
 from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,7 +52,7 @@ def floor_seconds(points: Sequence[OpAmpInput]) -> list[float]:
     settings = Settings.from_env()
     simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix="autockt-floor-")), timeout_s=None)
     simulator.warm()
-    return per_call_seconds(lambda inp: simulate_opamp(simulator, TWO_STAGE, dataclasses.asdict(inp)), points)
+    return per_call_seconds(lambda inp: two_stage_opamp.evaluate(simulator, inp), points)
 
 
 def client_loop(url: str, n: int, seed: int, start_at: float) -> tuple[float, float, list[float]]:

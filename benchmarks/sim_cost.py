@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import get_args
 
 import discovery_client as dc
+from autockt_ckt.circuits import two_stage_opamp
 from autockt_ckt.settings import EngineName, Settings
-from autockt_ckt.simulator import TWO_STAGE, Simulator, simulate_opamp
+from autockt_ckt.simulator import Simulator
 from autockt_shared import OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +40,7 @@ def local_call(engine: EngineName) -> Callable[[OpAmpInput], OpAmpOutput]:
     settings = dataclasses.replace(Settings.from_env(), engine=engine)
     simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix=f"autockt-{engine}-")), timeout_s=None)
     simulator.warm()
-    return lambda inp: simulate_opamp(simulator, TWO_STAGE, dataclasses.asdict(inp))
+    return lambda inp: two_stage_opamp.evaluate(simulator, inp)
 
 
 def describe(times: Sequence[float]) -> tuple[float, float, float]:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
-from autockt_shared import CircuitOptimization, Sense, circuit_optimization, grid_values
+from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization, grid_values
 
 Design = tuple[int, ...]
 Metrics = dict[str, float]
@@ -102,7 +102,7 @@ def pareto_front(opt: CircuitOptimization[Any, Any], metrics: Sequence[Metrics])
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--circuit", default="folded_cascode")
+    parser.add_argument("--circuit", choices=sorted(all_circuits()), default="folded_cascode")
     parser.add_argument("--random", type=int, default=20000, help="uniform random designs")
     parser.add_argument("--searches", type=int, default=60, help="coordinate searches toward ambitious targets")
     parser.add_argument("--targets", type=int, default=1000, help="targets drawn from the ranges")

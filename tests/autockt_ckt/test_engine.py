@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from autockt_ckt.circuits.two_stage_opamp import two_stage_bench
 from autockt_ckt.engine import NgspiceSubprocessEngine, SimulationFailed, SimulationTimeout
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
-from autockt_ckt.two_stage_opamp import two_stage_bench
 from autockt_shared import TWO_STAGE_OPAMP
 
 

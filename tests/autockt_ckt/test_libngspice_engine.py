@@ -15,14 +15,14 @@ import numpy as np
 import psutil
 import pytest
 
+from autockt_ckt.circuits.folded_cascode import folded_cascode_bench
+from autockt_ckt.circuits.two_stage_opamp import two_stage_bench
 from autockt_ckt.engine import Bench, NgspiceSubprocessEngine, SimResult, SimulationFailed, SimulationTimeout
 from autockt_ckt.engine_selection import select_engine
-from autockt_ckt.folded_cascode import folded_cascode_bench
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.metrics import opamp_metrics
 from autockt_ckt.opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
-from autockt_ckt.two_stage_opamp import two_stage_bench
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 from autockt_shared.optimization import CircuitOptimization
 
@@ -92,7 +92,7 @@ from pathlib import Path
 from autockt_ckt import libngspice_engine
 from autockt_ckt.engine import SimulatorLost
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
-from autockt_ckt.two_stage_opamp import two_stage_bench
+from autockt_ckt.circuits.two_stage_opamp import two_stage_bench
 from autockt_shared import TWO_STAGE_OPAMP
 
 run_dir = Path(sys.argv[1])

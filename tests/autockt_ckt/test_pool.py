@@ -22,12 +22,13 @@ import pytest
 from prometheus_client import REGISTRY
 
 from autockt_ckt import libngspice_engine
+from autockt_ckt.circuits import folded_cascode, two_stage_opamp
 from autockt_ckt.engine import Bench, SimulationFailed, SimulationTimeout, SimulatorLost
 from autockt_ckt.handlers import local_simulator
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pool import SimulatorPool, WorkerStartError
 from autockt_ckt.settings import Settings
-from autockt_ckt.simulator import FOLDED, TWO_STAGE, Simulator, simulate_opamp
+from autockt_ckt.simulator import Simulator
 from autockt_ckt.worker import RECYCLE_GROWTH_BYTES
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 
@@ -37,7 +38,7 @@ from .conftest import wait_until_whole
 def slow_simulation(sim: Simulator, pid_file: Path) -> None:
     """Announce this worker's pid, then simulate for seconds: an AC sweep of 2 million points."""
     pid_file.write_text(str(os.getpid()))
-    bench = sim.benches[TWO_STAGE]
+    bench = sim.benches[TWO_STAGE_OPAMP.name]
     dense = [hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 200_000)) if isinstance(a, hs.Ac) else a for a in bench.sim.attrs]
     slow = Bench(name="slow", sim=hs.Sim(tb=bench.sim.tb, attrs=dense), params=bench.params)
     sim.engine.run(slow, TWO_STAGE_OPAMP.initial_values())
@@ -46,7 +47,7 @@ def slow_simulation(sim: Simulator, pid_file: Path) -> None:
 def unrecoverable_simulation(sim: Simulator) -> None:
     """What `check_values` keeps out of every engine: a non-finite value, which ngspice cannot recover from."""
     assert isinstance(sim.engine, LibngspiceEngine)
-    netlist = sim.engine._netlist(sim.benches[TWO_STAGE])
+    netlist = sim.engine._netlist(sim.benches[TWO_STAGE_OPAMP.name])
     libngspice_engine._owner().submit(libngspice_engine._SIMULATOR.run, netlist, [("cc", "nan")], sim.run_dir, None).result()
 
 
@@ -86,15 +87,15 @@ async def wait_for_pid(pid_file: Path) -> int:
 
 def test_results_through_the_pool_equal_in_process_results_bit_for_bit(sim_pool: SimulatorPool) -> None:
     rng = random.Random(3)
-    jobs = [(TWO_STAGE, TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(12)]
-    jobs += [(FOLDED, FOLDED_CASCODE.sample_values(rng)) for _ in range(12)]
+    jobs = [(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng))) for _ in range(12)]
+    jobs += [(folded_cascode.evaluate, FOLDED_CASCODE.make_input(FOLDED_CASCODE.sample_values(rng))) for _ in range(12)]
     rng.shuffle(jobs)
 
     async def through_the_pool() -> list[object]:
-        return await asyncio.gather(*(sim_pool.run(simulate_opamp, bench, values) for bench, values in jobs))
+        return await asyncio.gather(*(sim_pool.run(evaluate, inp) for evaluate, inp in jobs))
 
     pooled = asyncio.run(through_the_pool())
-    assert pooled == [simulate_opamp(local_simulator(), bench, values) for bench, values in jobs]
+    assert pooled == [evaluate(local_simulator(), inp) for evaluate, inp in jobs]
 
 
 def test_concurrent_calls_go_to_every_worker(sim_pool: SimulatorPool) -> None:
@@ -110,7 +111,7 @@ def test_a_job_error_reaches_the_caller_and_the_worker_serves_on(sim_pool: Simul
             await sim_pool.run(refuse, "no such design")
         with pytest.raises(TypeError, match="picklable"):
             await sim_pool.run(lambda sim: None)
-        await sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())
+        await sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input())
 
     pids = set(sim_pool.pids())
     asyncio.run(calls())
@@ -146,7 +147,7 @@ def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, t
     async def calls() -> tuple[BaseException | None, list[object]]:
         victim = asyncio.create_task(sim_pool.run(slow_simulation, tmp_path / "pid"))
         os.kill(await wait_for_pid(tmp_path / "pid"), signal.SIGKILL)
-        others = await asyncio.gather(*(sim_pool.run(simulate_opamp, TWO_STAGE, v) for v in values))
+        others = await asyncio.gather(*(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(v)) for v in values))
         try:
             await victim
         except SimulationFailed as err:
@@ -155,7 +156,7 @@ def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, t
 
     error, others = asyncio.run(calls())
     assert isinstance(error, SimulationFailed) and "died during the simulation" in str(error)
-    assert others == [simulate_opamp(local_simulator(), TWO_STAGE, v) for v in values]
+    assert others == [two_stage_opamp.evaluate(local_simulator(), TWO_STAGE_OPAMP.make_input(v)) for v in values]
     wait_until_whole(sim_pool)
     assert len(set(sim_pool.pids()) - before) == 1  # one new worker in place of the killed one
     assert replaced("crashed") == crashed + 1
@@ -170,7 +171,7 @@ def test_a_worker_killed_while_idle_is_replaced_and_no_call_fails(sim_pool: Simu
         time.sleep(0.01)
 
     async def calls() -> list[object]:
-        return await asyncio.gather(*(sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values()) for _ in range(6)))
+        return await asyncio.gather(*(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(6)))
 
     first, *rest = asyncio.run(calls())
     assert rest == [first] * 5
@@ -185,7 +186,7 @@ def test_a_worker_whose_ngspice_cannot_recover_exits_and_is_replaced(sim_pool: S
     wait_until_whole(sim_pool)
     assert len(set(sim_pool.pids()) - before) == 1
     assert replaced("simulator_lost") == lost + 1
-    assert asyncio.run(sim_pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
+    assert asyncio.run(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input())).gain > 300
 
 
 def test_a_worker_whose_memory_grew_too_much_is_recycled_after_its_call(sim_pool: SimulatorPool) -> None:
@@ -209,7 +210,7 @@ def test_a_worker_past_the_time_limit_is_killed_and_replaced(tmp_path: Path) -> 
         while psutil.pid_exists(killed):  # until the pool has reaped it
             assert time.monotonic() < deadline, f"worker {killed} still there"
             time.sleep(0.01)
-        assert asyncio.run(pool.run(simulate_opamp, TWO_STAGE, TWO_STAGE_OPAMP.initial_values())).gain > 300
+        assert asyncio.run(pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input())).gain > 300
         assert pool.size == 1 and replaced("timed_out") == timed_out + 1
 
         async def give_up() -> None:  # the caller leaves (and its loop closes) long before the limit

@@ -16,8 +16,8 @@ import autockt_ckt.handlers as handlers
 import discovery_client as dc
 import discovery_server as ds
 from autockt_ckt.pool import SimulatorPool
+from autockt_ckt.served import served_circuits
 from autockt_ckt.settings import Settings
-from autockt_ckt.simulator import FOLDED, TWO_STAGE, simulate_opamp
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
 
 from .test_two_stage_opamp import NO_CROSSING
@@ -48,8 +48,8 @@ def client(server: ds.BackgroundServer) -> Iterator[dc.Client]:
         yield client
 
 
-def in_process(bench: str, inp: object) -> OpAmpOutput:
-    return simulate_opamp(handlers.local_simulator(), bench, dataclasses.asdict(inp))  # type: ignore[call-overload]
+def in_process(circuit: str, inp: object) -> OpAmpOutput:
+    return served_circuits()[circuit].evaluate(handlers.local_simulator(), inp)  # type: ignore[no-any-return]
 
 
 def test_remote_call_returns_exactly_the_in_process_result(client: dc.Client) -> None:
@@ -60,9 +60,9 @@ def test_remote_call_returns_exactly_the_in_process_result(client: dc.Client) ->
         *(TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng)) for _ in range(3)),
     ]
     for inp in points:
-        assert client.call(auto_ckt_sim_hdl21, inp) == in_process(TWO_STAGE, inp)
+        assert client.call(auto_ckt_sim_hdl21, inp) == in_process(TWO_STAGE_OPAMP.name, inp)
     fcasc = FOLDED_CASCODE.initial_input()
-    assert client.call(folded_cascode_sim, fcasc) == in_process(FOLDED, fcasc)
+    assert client.call(folded_cascode_sim, fcasc) == in_process(FOLDED_CASCODE.name, fcasc)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import psutil
 
+from autockt_ckt.circuits import two_stage_opamp
 from autockt_ckt.handlers import local_simulator
-from autockt_ckt.simulator import TWO_STAGE, simulate_opamp
 from autockt_ckt.worker import PROCESS_NAME
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpOutput
 from discovery_server import ServerProcess, free_port
@@ -33,7 +33,7 @@ def test_serves_every_autockt_rpc_from_warm_workers_on_the_port_the_flag_gives(t
         assert metric(httpx.get(f"{url}/metrics").text, "autockt_sim_workers") == 2  # warm before the server answered
         names = {rpc["name"] for rpc in httpx.get(f"{url}/rpcs").json()}
         assert {"auto_ckt_sim_hdl21", "folded_cascode_sim"} <= names
-        reference = simulate_opamp(local_simulator(), TWO_STAGE, TWO_STAGE_OPAMP.initial_values())
+        reference = two_stage_opamp.evaluate(local_simulator(), TWO_STAGE_OPAMP.initial_input())
         for _ in range(2):
             served = httpx.post(f"{url}/auto_ckt_sim_hdl21", json=TWO_STAGE_OPAMP.initial_values())
             assert OpAmpOutput(**served.json()) == reference

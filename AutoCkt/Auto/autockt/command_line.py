@@ -13,13 +13,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 
 from .simulator import SimulatorConfig
 from .train import DEFAULT_STORAGE, TrainConfig, train
 from .validate import validate
-
-CIRCUITS = (TWO_STAGE_OPAMP.name, FOLDED_CASCODE.name)
 
 
 def _add_simulator_flags(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +52,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         "Watch with: tensorboard --logdir ~/ray_results",
     )
     if circuit is None:
-        parser.add_argument("--circuit", choices=CIRCUITS, default=TWO_STAGE_OPAMP.name, help="default: %(default)s")
+        parser.add_argument("--circuit", choices=sorted(all_circuits()), default=TWO_STAGE_OPAMP.name, help="default: %(default)s")
     parser.add_argument("--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>)")
     parser.add_argument("--storage", type=Path, default=DEFAULT_STORAGE, help="default: %(default)s")
     parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")

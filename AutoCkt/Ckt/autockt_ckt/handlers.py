@@ -1,7 +1,8 @@
 """
 # The Rpc handlers: importing this module attaches every AutoCkt circuit to its Rpc
 
-Importing does nothing else: no settings read, no simulator started. A handler runs its
+Every circuit of `autockt_ckt.circuits` is attached (see `served.py`). Importing does nothing
+else: no settings read, no simulator started. A handler runs its
 simulation where the process says:
 - a server calls `use_pool(pool)` with a started `SimulatorPool` before it serves, and each
   call then awaits a warm worker (no thread hop in the server process);
@@ -15,15 +16,14 @@ errors carrying their type and message.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from autockt_shared import FoldedCascodeInput, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21, folded_cascode_sim
-
+from .served import ServedCircuit, served_circuits
 from .settings import Settings
-from .simulator import FOLDED, TWO_STAGE, Simulator, simulate_opamp
+from .simulator import Simulator
 
 if TYPE_CHECKING:
     from .pool import SimulatorPool
@@ -57,21 +57,21 @@ def local_simulator() -> Simulator:
         return _local
 
 
-async def _simulate(bench: str, inp: OpAmpInput | FoldedCascodeInput) -> OpAmpOutput:
-    values = dataclasses.asdict(inp)
-    if _pool is not None:
-        return await _pool.run(simulate_opamp, bench, values)
-    return simulate_opamp(local_simulator(), bench, values)
+def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]]:
+    evaluate = circuit.evaluate
+
+    async def handle(inp: Any) -> Any:
+        if _pool is not None:
+            return await _pool.run(evaluate, inp)
+        return evaluate(local_simulator(), inp)
+
+    handle.__name__ = handle.__qualname__ = f"{circuit.name}_impl"
+    handle.__annotations__ = {"inp": circuit.optimization.input_type, "return": circuit.optimization.output_type}
+    handle.__doc__ = f"Simulate {circuit.name} in a pool worker, or in-process without a pool."
+    return handle
 
 
-@auto_ckt_sim_hdl21.impl
-async def auto_ckt_sim_hdl21_impl(inp: OpAmpInput) -> OpAmpOutput:
-    return await _simulate(TWO_STAGE, inp)
-
-
-@folded_cascode_sim.impl
-async def folded_cascode_sim_impl(inp: FoldedCascodeInput) -> OpAmpOutput:
-    return await _simulate(FOLDED, inp)
-
+for _circuit in served_circuits().values():
+    _circuit.optimization.sim.impl(_handler(_circuit))
 
 from . import vlsir_handlers  # noqa: E402, F401  (attaches simulate_on_the_server and simulation_offer too)

@@ -6,13 +6,23 @@ differential AC stimulus (+0.5 on inp.p, -0.5 on inp.n); optional load capacitor
 Analyses: operating point `op`, AC sweep `ac` from 1 Hz to 10 GHz at 10 points per decade.
 """
 
+from __future__ import annotations
+
+import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import hdl21 as h
 import hdl21.sim as hs
 
+from autockt_shared import OpAmpOutput
+
 from .engine import Bench
+from .metrics import opamp_metrics
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
 
 VDD = 1.2
 VICM = 0.6
@@ -66,3 +76,8 @@ def opamp_bench(
         ],
     )
     return Bench(name=name, sim=sim, params=tuple(params))
+
+
+def evaluate_opamp(sim: Simulator, bench: str, inp: Any) -> OpAmpOutput:
+    """An op-amp's `OpAmpOutput`: its bench `bench` run with `inp`'s fields as the parameters."""
+    return opamp_metrics(sim.run(bench, dataclasses.asdict(inp)), OUTPUT_NODE, SUPPLY_SOURCE)

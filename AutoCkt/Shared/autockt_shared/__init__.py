@@ -14,7 +14,9 @@ TWO_STAGE_OPAMP.score(metrics, target), TWO_STAGE_OPAMP.reached(metrics, target)
 ```
 """
 
-from .folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
+from .circuits import all_circuits
+from .circuits.folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
+from .circuits.two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 from .optimization import (
     REACHED_BONUS,
     REACHED_THRESHOLD,
@@ -31,7 +33,6 @@ from .optimization import (
     relative_difference,
     settaluri_reward,
 )
-from .two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 __all__ = [
     "REACHED_BONUS",
@@ -47,6 +48,7 @@ __all__ = [
     "RewardFn",
     "Sense",
     "TWO_STAGE_OPAMP",
+    "all_circuits",
     "auto_ckt_sim_hdl21",
     "circuit_optimization",
     "folded_cascode_sim",

@@ -195,10 +195,20 @@ _OPTIMIZATIONS: dict[str, CircuitOptimization[Any, Any]] = {}
 
 
 def circuit_optimization(name: str) -> CircuitOptimization[Any, Any]:
-    """The `CircuitOptimization` called `name` (also how one is unpickled in another process)."""
+    """The `CircuitOptimization` called `name` (also how one is unpickled in another process,
+    where its circuit's module may not be imported yet)."""
+    if name not in _OPTIMIZATIONS:
+        from .circuits import all_circuits  # the circuits import this module
+
+        all_circuits()
     if name not in _OPTIMIZATIONS:
         raise KeyError(f"no CircuitOptimization named {name!r}; known: {sorted(_OPTIMIZATIONS)}")
     return _OPTIMIZATIONS[name]
+
+
+def registered_optimizations() -> dict[str, CircuitOptimization[Any, Any]]:
+    """Every `CircuitOptimization` constructed so far, by name (`circuits.all_circuits()` imports them all first)."""
+    return dict(sorted(_OPTIMIZATIONS.items()))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

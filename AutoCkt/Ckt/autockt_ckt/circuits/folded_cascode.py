@@ -14,14 +14,22 @@ side, output cascodes `gamma`; so the top PMOS carry `gamma + alpha` and the bot
 netlist expression, so the circuit is generated and elaborated once.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import hdl21 as h
 
-from autockt_shared import FOLDED_CASCODE
+from autockt_shared import FOLDED_CASCODE, FoldedCascodeInput, OpAmpOutput
 
-from .engine import Bench
-from .opamp_testbench import IBIAS, opamp_bench
-from .pdk import nmos, pmos, sized
-from .settings import Settings
+from ..engine import Bench
+from ..opamp_testbench import IBIAS, evaluate_opamp, opamp_bench
+from ..pdk import nmos, pmos, sized
+from ..served import ServedCircuit
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 _R_VCB = h.Literal(f"{{vcb/{IBIAS!r}}}")  # braces: an ngspice expression
 
@@ -91,10 +99,17 @@ class FoldedCascodeOpAmp:
 def folded_cascode_bench(settings: Settings) -> Bench:
     """The op-amp testbench around the folded cascode: 30 uA into each bias input, `cc` as the only load."""
     return opamp_bench(
-        name="folded_cascode",
+        name=FOLDED_CASCODE.name,
         dut=FoldedCascodeOpAmp,
         bias_ports=["ibias1", "ibias2"],
         load_cap=None,
         params=FOLDED_CASCODE.initial_values(),
         settings=settings,
     )
+
+
+def evaluate(sim: Simulator, inp: FoldedCascodeInput) -> OpAmpOutput:
+    return evaluate_opamp(sim, FOLDED_CASCODE.name, inp)
+
+
+SERVED = ServedCircuit(optimization=FOLDED_CASCODE, benches=lambda settings: [folded_cascode_bench(settings)], evaluate=evaluate)

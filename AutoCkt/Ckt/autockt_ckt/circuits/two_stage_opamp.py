@@ -6,14 +6,22 @@ Miller capacitor, as netlist parameters named like the `OpAmpInput` fields, so t
 is generated and elaborated once however many points are simulated.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import hdl21 as h
 
-from autockt_shared import TWO_STAGE_OPAMP
+from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput
 
-from .engine import Bench
-from .opamp_testbench import opamp_bench
-from .pdk import nmos, pmos, sized
-from .settings import Settings
+from ..engine import Bench
+from ..opamp_testbench import evaluate_opamp, opamp_bench
+from ..pdk import nmos, pmos, sized
+from ..served import ServedCircuit
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 LOAD_CAP = 10e-12
 
@@ -42,10 +50,17 @@ class TwoStageOpAmp:
 def two_stage_bench(settings: Settings) -> Bench:
     """The benchmark testbench: 30 uA into `ibias`, 10 pF load."""
     return opamp_bench(
-        name="two_stage_opamp",
+        name=TWO_STAGE_OPAMP.name,
         dut=TwoStageOpAmp,
         bias_ports=["ibias"],
         load_cap=LOAD_CAP,
         params=TWO_STAGE_OPAMP.initial_values(),
         settings=settings,
     )
+
+
+def evaluate(sim: Simulator, inp: OpAmpInput) -> OpAmpOutput:
+    return evaluate_opamp(sim, TWO_STAGE_OPAMP.name, inp)
+
+
+SERVED = ServedCircuit(optimization=TWO_STAGE_OPAMP, benches=lambda settings: [two_stage_bench(settings)], evaluate=evaluate)

@@ -3,7 +3,7 @@
 
 Rail-to-rail: an NMOS and a PMOS input pair fold into one cascoded output stack, converted
 to a single-ended output by a self-biased PMOS mirror. Sizes are given as unit device
-multipliers per role times current ratios; see `autockt_ckt.folded_cascode`.
+multipliers per role times current ratios; see `autockt_ckt.circuits.folded_cascode`.
 
 ## How the spec ranges were chosen
 No published benchmark defines targets for this circuit, so they come from a map of what it
@@ -29,7 +29,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
 from .two_stage_opamp import OpAmpOutput
 
 _PF = 1e-12

@@ -12,7 +12,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from .optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field
 
 _PF = 1e-12
 _MULTIPLIER: dict[str, Any] = dict(lo=1, hi=100, step=1)

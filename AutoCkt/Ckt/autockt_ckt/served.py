@@ -1,0 +1,68 @@
+"""
+# What the server knows of a circuit: its optimization problem, its benches, its evaluation
+
+A `ServedCircuit` joins a circuit's shared `CircuitOptimization` (wire types and `Rpc`, in
+`autockt_shared.circuits`) to how the server simulates it. Each module of
+`autockt_ckt.circuits` constructs one, which registers it; `served_circuits()` imports them
+all. Every process that simulates (`simulator.Simulator`) netlists every served circuit's
+benches once and warms them; the handlers attach each one's `evaluate` to its `Rpc`. So a
+new circuit is its two modules and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from autockt_shared.optimization import CircuitOptimization
+
+from .engine import Bench
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+_SERVED: dict[str, ServedCircuit[Any, Any]] = {}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ServedCircuit(Generic[In, Out]):
+    """One circuit as the server simulates it.
+
+    `benches(settings)` builds the circuit's `Bench`es (each name unique across circuits);
+    every simulating process calls it once. `evaluate(simulator, input)` is the job a pool
+    worker runs for one call: it may run its benches several times (`simulator.run(name,
+    values)`) and returns the Rpc's output, only the metrics, never the waveforms. It must be a
+    module-level function, so that it pickles by reference into the worker.
+    """
+
+    optimization: CircuitOptimization[In, Out]
+    benches: Callable[[Settings], Sequence[Bench]]
+    evaluate: Callable[[Simulator, In], Out]
+
+    def __post_init__(self) -> None:
+        if self.name in _SERVED:
+            raise ValueError(
+                f"circuit {self.name!r} is served twice: by {_SERVED[self.name].evaluate.__module__} and {self.evaluate.__module__}"
+            )
+        _SERVED[self.name] = self
+
+    @property
+    def name(self) -> str:
+        return self.optimization.name
+
+
+def served_circuits() -> dict[str, ServedCircuit[Any, Any]]:
+    """Every circuit this server simulates, by name, after importing each module of `autockt_ckt.circuits`."""
+    from . import circuits
+
+    for module in pkgutil.iter_modules(circuits.__path__):
+        if not module.name.startswith("_"):  # private helpers of several circuits, or one being written
+            importlib.import_module(f"{circuits.__name__}.{module.name}")
+    return dict(sorted(_SERVED.items()))
