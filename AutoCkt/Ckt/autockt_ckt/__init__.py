@@ -1,7 +1,7 @@
 """
 # AutoCkt Ckt: the circuit server side of `autockt_shared`
 
-Hdl21 generators of the AutoCkt op-amps, simulated in ngspice through vlsirtools, behind the
+Hdl21 generators of the AutoCkt circuits, simulated in ngspice through vlsirtools, behind the
 Rpcs of `autockt_shared`. `import autockt_ckt.handlers` attaches the handlers (in-process use,
 or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPool(settings).start())`).
 
@@ -15,8 +15,9 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | `engine_selection` | which engine a process runs, from its settings, and why |
 | `opamp_testbench` | the op-amp testbench shared by both circuits |
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
-| `two_stage_opamp`, `folded_cascode` | the circuits |
-| `simulator` | one process's `Simulator` (engine, warm benches, run directory) and the op-amp job |
+| `served` | `ServedCircuit`: a circuit's optimization problem, benches and evaluation; the registry |
+| `circuits` | one module per circuit: its Hdl21 generator, testbench and evaluation, registered |
+| `simulator` | one process's `Simulator` (engine, every circuit's warm benches, run directory) |
 | `worker` | a pool worker process: warm start, one job at a time, retirement |
 | `pool` | `SimulatorPool`: crash-isolated warm workers, time limits, replacement, metrics |
 | `handlers` | the async `@rpc.impl` handlers: through the installed pool, else in-process |
