@@ -22,7 +22,7 @@ def _settings(model_path: Path, tmp_path: Path) -> Settings:
 def test_a_failing_simulation_raises_and_never_returns_the_previous_result(tmp_path: Path) -> None:
     engine = NgspiceSubprocessEngine(run_dir=tmp_path / "runs")
     good = two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path))
-    assert engine.run(good, TWO_STAGE_OPAMP.initial_values()).op
+    assert engine.run(good, TWO_STAGE_OPAMP.initial_values()).op()
     empty_card = tmp_path / "empty.sp"
     empty_card.write_text("* no models here\n")
     broken = two_stage_bench(_settings(empty_card, tmp_path))
@@ -68,8 +68,8 @@ def test_concurrent_threads_each_get_their_own_results(tmp_path: Path) -> None:
     bench = two_stage_bench(_settings(SHIPPED_MODEL_PATH, tmp_path))
     rng = random.Random(5)
     designs = [TWO_STAGE_OPAMP.sample_values(rng) for _ in range(8)]
-    sequential = [engine.run(bench, d).op for d in designs]
+    sequential = [engine.run(bench, d).op() for d in designs]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        concurrent = list(pool.map(lambda d: engine.run(bench, d).op, designs))
+        concurrent = list(pool.map(lambda d: engine.run(bench, d).op(), designs))
     assert concurrent == sequential
     assert len(list(tmp_path.iterdir())) > 1  # one run directory per thread

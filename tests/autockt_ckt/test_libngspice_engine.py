@@ -37,11 +37,12 @@ def engine(tmp_path: Path) -> LibngspiceEngine:
 
 
 def max_relative_difference(a: SimResult, b: SimResult) -> float:
-    assert set(a.op) == set(b.op) and set(a.ac) == set(b.ac)  # the same vector names
-    assert np.array_equal(a.freq, b.freq)
+    a_op, b_op, a_ac, b_ac = a.op(), b.op(), a.ac(), b.ac()
+    assert set(a_op) == set(b_op) and set(a_ac.values) == set(b_ac.values)  # the same vector names
+    assert np.array_equal(a_ac.freq, b_ac.freq)
     scale = lambda x: np.maximum(np.abs(x), 1e-30)  # noqa: E731
-    op = max(abs(a.op[k] - b.op[k]) / scale(a.op[k]) for k in a.op)
-    ac = max(float(np.max(np.abs(a.ac[k] - b.ac[k]) / scale(a.ac[k]))) for k in a.ac)
+    op = max(abs(a_op[k] - b_op[k]) / scale(a_op[k]) for k in a_op)
+    ac = max(float(np.max(np.abs(a_ac.values[k] - b_ac.values[k]) / scale(a_ac.values[k]))) for k in a_ac.values)
     return max(op, ac)
 
 

@@ -10,7 +10,7 @@ import pytest
 from vlsirtools.spice.ngspice import parse_nutbin
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
-from autockt_ckt.engine import SimResult
+from autockt_ckt.engine import AcResult, OpResult, SimResult
 from autockt_ckt.metrics import opamp_metrics
 from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
@@ -57,7 +57,7 @@ def simulate_by_hand(inp: OpAmpInput, workdir: Path) -> OpAmpOutput:
     op = plots["Plotname: Operating Point\n"].data
     ac = dict(plots["Plotname: AC Analysis\n"].data)
     freq = ac.pop("frequency").real
-    result = SimResult(op={k: float(v[0]) for k, v in op.items()}, freq=freq, ac=ac)
+    result = SimResult(analyses={"op": OpResult(values={k: float(v[0]) for k, v in op.items()}), "ac": AcResult(freq=freq, values=ac)})
     return opamp_metrics(result, output_node="out", supply_source="vdd")
 
 

@@ -4,7 +4,7 @@
 Each `Bench` is netlisted once (Hdl21 -> VLSIR -> vlsirtools' ngspice netlister, the same
 text the subprocess engine runs) and loaded once; an evaluation then sets every parameter
 with `alterparam`, `reset`s (ngspice re-expands the netlist with the new values) and runs
-the `op` and `ac` analyses, reading the vectors from ngspice's memory. Measured on the
+the bench's analyses, reading the vectors from ngspice's memory. Measured on the
 two-stage op-amp: about 1.4 ms per evaluation against 1.8 ms for loading a new netlist each
 time, with results bit-identical to `ngspice -b` on the same netlist. `alter`ing device
 instances directly is faster still (about 0.9 ms), but it only works where a parameter maps
@@ -22,7 +22,8 @@ is destroyed (ngspice would otherwise keep them all: about 1 MB and a slower run
 and now and then the command history is cleared.
 
 Failures. ngspice reports errors as text, so the output of each step (load, reset, run) is
-checked and a run counts only if it made exactly one new `op` and one new `ac` plot. After
+checked and a run counts only if it made exactly the plots its analyses make (`engine.py`:
+one per analysis, in ngspice's run order, mapped back to the analyses by name). After
 a failure the circuit is removed and reloaded, and the next evaluation runs its analyses
 twice, keeping the second result: BSIM4.5's parameter check (which also clamps `ckappas`
 and `ckappad`) skips a model whose name equals the last one it checked, a `static` in
@@ -50,10 +51,20 @@ from pathlib import Path
 
 import hdl21.sim as hs
 import numpy as np
-from vlsirtools.netlist.spice import NgspiceNetlister
 
-from .engine import Bench, SimResult, SimulationFailed, SimulationTimeout, SimulatorLost, check_values, netlist_value
-from .libngspice import CURRENT, Libngspice
+from .engine import (
+    Analysis,
+    Bench,
+    BenchNetlister,
+    SimResult,
+    SimulationFailed,
+    SimulationTimeout,
+    SimulatorLost,
+    check_values,
+    netlist_value,
+    results_of_plots,
+)
+from .libngspice import CURRENT, VOLTAGE, Libngspice
 
 _ERROR_LINE = re.compile(r"\b(error|fatal)\b", re.IGNORECASE)
 _CLONE_FS = 0x200
@@ -73,7 +84,7 @@ class LibngspiceEngine:
 
     run_dir: Path
     timeout_s: float | None = 30.0
-    _netlists: weakref.WeakKeyDictionary[Bench, tuple[str, ...]] = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False)
+    _netlists: weakref.WeakKeyDictionary[Bench, _Netlist] = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,14 +99,22 @@ class LibngspiceEngine:
         job = _owner().submit(_SIMULATOR.run, self._netlist(bench), assignments, run_dir, self.timeout_s)
         return job.result()
 
-    def _netlist(self, bench: Bench) -> tuple[str, ...]:
-        """The bench's netlist lines, generated (and elaborated by Hdl21) once per bench."""
+    def _netlist(self, bench: Bench) -> _Netlist:
+        """The bench's netlist, generated (and elaborated by Hdl21) once per bench."""
         with self._lock:
             if bench not in self._netlists:
                 text = io.StringIO()
-                NgspiceNetlister(dest=text).write_sim_input(hs.to_proto(bench.sim))
-                self._netlists[bench] = (*text.getvalue().splitlines(), ".end")
+                BenchNetlister(dest=text).write_sim_input(hs.to_proto(bench.sim))
+                self._netlists[bench] = _Netlist(lines=(*text.getvalue().splitlines(), ".end"), run_order=bench.run_order)
             return self._netlists[bench]
+
+
+@dataclass(frozen=True)
+class _Netlist:
+    """What the owner thread loads and runs: the netlist's lines, and its analyses in ngspice's run order."""
+
+    lines: tuple[str, ...]
+    run_order: tuple[Analysis, ...]
 
 
 class _Simulator:
@@ -118,16 +137,16 @@ class _Simulator:
             self._lib = Libngspice()
         return self._lib
 
-    def run(self, netlist: tuple[str, ...], assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None) -> SimResult:
+    def run(self, netlist: _Netlist, assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None) -> SimResult:
         lib = self.start()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chdir(run_dir)  # this thread's own directory only
         lib.take_output()
         try:
-            if netlist != self._loaded:
+            if netlist.lines != self._loaded:
                 self._remove_circuit(lib)
-                self._loaded = netlist  # even a netlist that fails to parse may leave a circuit to remove
-                lib.load_circuit(netlist)
+                self._loaded = netlist.lines  # even a netlist that fails to parse may leave a circuit to remove
+                lib.load_circuit(netlist.lines)
                 _raise_on_errors(lib, "load the netlist")
             for name, value in assignments:
                 lib.command(f"alterparam {name}={value}")
@@ -139,7 +158,7 @@ class _Simulator:
                     lib.run()
                 elif not lib.run_in_background(timeout_s):
                     raise SimulationTimeout(f"ngspice exceeded {timeout_s} s and was halted")
-            result = _results(lib, lib.take_output())
+            result = _results(lib, netlist.run_order, lib.take_output())
         except (SimulationFailed, SimulationTimeout) as err:
             self._after_failure(lib)
             if self.lost:
@@ -174,32 +193,32 @@ def _raise_on_errors(lib: Libngspice, step: str) -> None:
         raise SimulationFailed(f"ngspice could not {step}: {_errors(output)}")
 
 
-def _results(lib: Libngspice, output: list[str]) -> SimResult:
-    """The new `op` and `ac` plots as a `SimResult`, named as `ngspice -b` names them in its raw file."""
-    plots = lib.plots()
-    op = [p for p in plots if p.startswith("op")]
-    ac = [p for p in plots if p.startswith("ac")]
+def _results(lib: Libngspice, run_order: Sequence[Analysis], output: list[str]) -> SimResult:
+    """The new plots (`op1`, `ac1`, `tran1`, `tran2`, ...) in the order ngspice made them, as
+    a `SimResult`, their vectors named as `ngspice -b` names them in its raw file."""
     errors = [line for line in output if _ERROR_LINE.search(line)]
-    if lib.exited or errors or len(op) != 1 or len(ac) != 1:
+    if lib.exited or errors:
         raise SimulationFailed(f"ngspice produced no usable results: {_errors(output)}")
-    op_vectors, ac_vectors = _vectors(lib, op[0]), _vectors(lib, ac[0])
-    _, freq = ac_vectors.pop("frequency")
-    return SimResult(
-        op={_raw_name(kind, name): float(data[0]) for name, (kind, data) in op_vectors.items()},
-        freq=freq.real,  # ngspice leaves the scale's imaginary part unset
-        ac={_raw_name(kind, name): data for name, (kind, data) in ac_vectors.items()},
-    )
+    plots = [plot for plot in reversed(lib.plots()) if plot != "const"]
+    try:
+        return results_of_plots(run_order, [(plot.rstrip("0123456789"), _vectors(lib, plot)) for plot in plots])
+    except SimulationFailed as err:
+        raise SimulationFailed(f"{err}: {_errors(output)}") from err
 
 
-def _vectors(lib: Libngspice, plot: str) -> dict[str, tuple[int, np.ndarray]]:
-    return {name: lib.vector(plot, name) for name in lib.vector_names(plot)}
+def _vectors(lib: Libngspice, plot: str) -> dict[str, np.ndarray]:
+    vectors = {name: lib.vector(plot, name) for name in lib.vector_names(plot)}
+    return {_raw_name(kind, name): data for name, (kind, data) in vectors.items()}
 
 
 def _raw_name(kind: int, name: str) -> str:
-    """`xtop.out` -> `v(xtop.out)`; `v.xtop.vvdd#branch` -> `i(v.xtop.vvdd)`, as in a raw file."""
-    if kind == CURRENT and name.endswith("#branch"):
+    """`xtop.out` -> `v(xtop.out)`; `v.xtop.vvdd#branch` -> `i(v.xtop.vvdd)`; scales such as
+    `time` as they are: as in a raw file."""
+    if kind == CURRENT:
         return f"i({name.removesuffix('#branch')})"
-    return f"v({name})"
+    if kind == VOLTAGE:
+        return f"v({name})"
+    return name
 
 
 def _errors(output: list[str]) -> str:

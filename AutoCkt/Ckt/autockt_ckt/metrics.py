@@ -1,5 +1,5 @@
 """
-# Op-amp metrics from an operating point and an AC sweep
+# Op-amp metrics from an operating point `op` and an AC sweep `ac`
 
 * gain: |v(out)| at the lowest AC frequency.
 * ugbw: where |v(out)| first falls through 1, interpolated linearly in log|v| over log f.
@@ -36,8 +36,9 @@ def unity_gain_crossing(freq: np.ndarray, mag: np.ndarray, phase_deg: np.ndarray
 
 def opamp_metrics(result: SimResult, output_node: str, supply_source: str) -> OpAmpOutput:
     """`OpAmpOutput` of a simulated op-amp testbench."""
-    v_out = result.ac[f"v({output_node})"]
+    ac = result.ac("ac")
+    v_out = ac.values[f"v({output_node})"]
     mag = np.maximum(np.abs(v_out), np.finfo(float).tiny)  # keeps log10 finite
     phase_deg = np.degrees(np.unwrap(np.angle(v_out)))
-    ugbw, phm = unity_gain_crossing(result.freq, mag, phase_deg)
-    return OpAmpOutput(gain=float(mag[0]), ugbw=ugbw, phm=phm, ibias=-result.op[f"i({supply_source})"])
+    ugbw, phm = unity_gain_crossing(ac.freq, mag, phase_deg)
+    return OpAmpOutput(gain=float(mag[0]), ugbw=ugbw, phm=phm, ibias=-result.op("op")[f"i({supply_source})"])
