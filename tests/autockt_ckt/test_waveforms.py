@@ -55,6 +55,7 @@ def test_average_of_a_sine_and_of_a_ramp_with_interpolated_edges() -> None:
     assert average(ramp_t, ramp, 2.5, 7.5) == pytest.approx(5.0, rel=1e-12)  # edges between the only two points
     with pytest.raises(ValueError, match="inside the simulated span"):
         average(t, v, 0.0, 4e-9)
+    assert average(t, np.abs(v), 1e-9, 3e-9 * (1 + 1e-12)) == pytest.approx(2 / math.pi, rel=1e-5)  # tstop an ulp past the last point
     with pytest.raises(ValueError, match="positive length"):
         average(t, v, 1e-9, 1e-9)
 

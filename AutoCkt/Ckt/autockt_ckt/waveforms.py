@@ -5,9 +5,10 @@ What the timing, power and load-step metrics are made of, written here rather th
 ngspice's `.meas` because `.meas` results come back only as text (libngspice) or as separate
 files (`ngspice -b`), differently for the two engines, and a bench's analyses stay plain. Each
 function takes a waveform as ngspice returns it (`TranResult.time` and one of its `values`:
-float arrays, time non-decreasing) and a window in seconds. Bad windows raise `ValueError`;
-a crossing or settling that does not happen returns `None`, so the caller chooses (and
-documents) its stand-in.
+float arrays, time non-decreasing) and a window in seconds, inside the simulated span (to
+within a billionth of it: ngspice's last point may fall an ulp short of `tstop`); a window
+outside it raises `ValueError`; a crossing or settling that does not happen returns `None`,
+so the caller chooses (and documents) its stand-in.
 
 ## Time resolution
 
@@ -64,7 +65,7 @@ def first_crossing(
 
 def value_at(time: np.ndarray, values: np.ndarray, t: float) -> float:
     """The waveform at time `t` (inside the simulated span), interpolated linearly."""
-    _check_window(time, t, t)
+    _inside(time, t, t)
     return float(np.interp(t, time, values))
 
 
@@ -72,11 +73,10 @@ def average(time: np.ndarray, values: np.ndarray, start: float, stop: float) -> 
     """The mean of the waveform over [start, stop], by the trapezoidal rule, with the window's
     edges interpolated (for power: VDD times the average supply current over whole cycles)."""
     _check(time, values)
-    _check_window(time, start, stop)
-    if stop == start:
+    if not stop > start:
         raise ValueError(f"an average needs a window of positive length, got [{start}, {stop}]")
-    t, v = _window(time, values, start, stop)
-    return float(np.trapezoid(v, t) / (stop - start))
+    t, v = _window(time, values, *_inside(time, start, stop))
+    return float(np.trapezoid(v, t) / (t[-1] - t[0]))
 
 
 class Extrema(NamedTuple):
@@ -91,8 +91,7 @@ class Extrema(NamedTuple):
 def extrema(time: np.ndarray, values: np.ndarray, start: float, stop: float) -> Extrema:
     """The lowest and highest value in [start, stop] and when (e.g. a load step's undershoot)."""
     _check(time, values)
-    _check_window(time, start, stop)
-    t, v = _window(time, values, start, stop)
+    t, v = _window(time, values, *_inside(time, start, stop))
     low, high = int(np.argmin(v)), int(np.argmax(v))
     return Extrema(minimum=float(v[low]), t_minimum=float(t[low]), maximum=float(v[high]), t_maximum=float(t[high]))
 
@@ -102,7 +101,7 @@ def settling_time(time: np.ndarray, values: np.ndarray, start: float, final: flo
     simulation): 0.0 if it never leaves the band after `start`, None if it is outside the band
     at the end. The last exit is interpolated to where it meets the band's edge."""
     _check(time, values)
-    _check_window(time, start, start)
+    start = _inside(time, start, start)[0]
     if not band > 0:
         raise ValueError(f"the settling band must be positive, got {band}")
     t, v = _window(time, values, start, float(time[-1]))
@@ -131,6 +130,10 @@ def _check(time: np.ndarray, values: np.ndarray) -> None:
         raise ValueError(f"a waveform is two 1-D arrays of the same length, at least 2: got {time.shape} and {values.shape}")
 
 
-def _check_window(time: np.ndarray, start: float, stop: float) -> None:
-    if not time[0] <= start <= stop <= time[-1]:
+def _inside(time: np.ndarray, start: float, stop: float) -> tuple[float, float]:
+    """The window [start, stop], which must lie inside the simulated span, to within a
+    billionth of it: ngspice's last time point may fall an ulp short of `tstop`."""
+    slack = 1e-9 * (time[-1] - time[0])
+    if not (time[0] - slack <= start <= stop <= time[-1] + slack):
         raise ValueError(f"window [{start}, {stop}] is not inside the simulated span [{time[0]}, {time[-1]}]")
+    return max(start, float(time[0])), min(stop, float(time[-1]))
