@@ -7,6 +7,7 @@ discovery_client and HTTP to the server in this test process, which runs ngspice
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,20 +15,23 @@ from typing import Any
 import numpy as np
 import ray
 import torch
+from fastapi import FastAPI
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
 from autockt.specs import Target
 from autockt.validate import roll_out
-from discovery_server import BackgroundServer
+from discovery_server import BackgroundServer, Config, create_app
 
 TINY_BATCH = 120
 
 
 def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_without_ray(
-    circuit_server: BackgroundServer, tmp_path: Path
+    serve: Callable[[FastAPI], BackgroundServer], tmp_path: Path
 ) -> None:
+    circuit_server = serve(create_app(Config(result_cache_size=10_000)))  # a result cache: its hit rate goes to TensorBoard
     server = SimulatorConfig(server_url=circuit_server.url)
     config = TrainConfig(
         experiment="tiny",
@@ -47,7 +51,16 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     assert result.experiment_dir == tmp_path / "tiny"
     assert result.env_steps >= 2 * TINY_BATCH and result.iterations == 2
     assert (result.checkpoint / RL_MODULE_PATH).is_dir()
-    assert list(result.experiment_dir.glob("*/events.out.tfevents.*")), "no TensorBoard event file"
+    (events,) = result.experiment_dir.glob("*/events.out.tfevents.*")
+    scalars = EventAccumulator(str(events))
+    scalars.Reload()
+    tags = set(scalars.Tags()["scalars"])
+    assert {"ray/tune/env_runners/reached_rate", "ray/tune/env_runners/simulations", "ray/tune/sims_per_env_step"} <= tags
+    # Every env step simulates once; resets simulate too (30-step episodes, and one per sub-environment to start).
+    assert all(1.0 <= s.value <= 1.2 for s in scalars.Scalars("ray/tune/sims_per_env_step"))
+    # The share of the server's lookups its cache answered: the 8 sub-environments start at the same design.
+    hit_rates = scalars.Scalars("ray/tune/server_cache_hit_rate")
+    assert [s.step for s in hit_rates] == [1, 2] and 0.0 < hit_rates[0].value <= 1.0
     experiment = ExperimentDir(result.experiment_dir)
     training, validation = experiment.training_targets(), experiment.validation_targets()
     assert (len(training), len(validation)) == (30, 20) and training.isdisjoint(validation)
@@ -65,6 +78,12 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     assert report.simulations == sum(o["simulations"] for o in outcomes) == sum(o["steps"] + 1 for o in outcomes)
     assert saved["summary"]["n_reached"] == sum(o["reached"] for o in outcomes)
     assert report.plot_file.read_bytes().startswith(b"\x89PNG")
+    # The learning curve beside it, with this report's point at the env steps its checkpoint was trained for.
+    assert report.learning_curve_file == report.plot_file.with_name("learning_curve.png")
+    assert report.learning_curve_file.read_bytes().startswith(b"\x89PNG")
+    assert report.env_steps == saved["summary"]["env_steps"] == result.env_steps
+    (trial,) = experiment.trials()
+    assert trial.env_steps[-1] == result.env_steps and trial.iterations == (1, 2)
     # Per trial: a rerun of the experiment numbers its checkpoints afresh and must not overwrite this report.
     trial_reports = result.experiment_dir / "validation" / result.checkpoint.parent.name
     assert report.results_file.parent == trial_reports / f"{result.checkpoint.name}_greedy_seed{experiment.record().seed}_n6"

@@ -17,6 +17,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
 
 from .experiment import ExperimentDir
+from .noise import quiet_ray
 
 RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
 
@@ -48,7 +49,8 @@ class TrainedPolicy:
     @classmethod
     def from_checkpoint(cls, checkpoint: Path) -> TrainedPolicy:
         module_dir = resolve_checkpoint(checkpoint) / RL_MODULE_PATH
-        module = RLModule.from_checkpoint(str(module_dir))
+        with quiet_ray():  # RLlib warns that its own loading code calls a deprecated constructor
+            module = RLModule.from_checkpoint(str(module_dir))
         module.eval()  # type: ignore[attr-defined]  # a TorchRLModule, so a torch.nn.Module
         return cls(module)
 

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 
+from .experiment import ExperimentDir
+from .plots import plot_learning_curve
+from .progress import format_duration
 from .simulator import SimulatorConfig
-from .train import DEFAULT_STORAGE, TrainConfig, train
-from .validate import validate
+from .train import DEFAULT_STORAGE, TrainConfig, TrainResult, train
+from .validate import LEARNING_CURVE_FILE, ValidationReport, validate
+
+VALIDATION_ACTIONS = {"greedy": ("greedy",), "sampled": ("sampled",), "both": ("greedy", "sampled")}
+"""`--validate-actions`: which validations end a training run."""
 
 
 def _add_simulator_flags(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +51,7 @@ def _simulator(args: argparse.Namespace) -> SimulatorConfig:
 
 
 def train_from_command_line(argv: list[str] | None = None, circuit: str | None = None) -> None:
-    """Parse flags, train, print where the results are. `circuit` fixes the circuit (no `--circuit` flag)."""
+    """Parse flags, train, validate the final checkpoint, print a summary. `circuit` fixes the circuit (no `--circuit` flag)."""
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(
         description=f"Train an AutoCkt PPO agent{' for the ' + circuit if circuit else ''} with Ray RLlib. "
@@ -81,6 +88,22 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     )
     parser.add_argument("--resume", type=Path, help="start from this checkpoint")
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
+    parser.add_argument(
+        "--validate",
+        type=int,
+        default=defaults.n_validation_targets,
+        metavar="N",
+        help="then validate the final checkpoint on N of the run's unseen targets (default: %(default)s; 0: do not)",
+    )
+    parser.add_argument(
+        "--validate-actions",
+        choices=VALIDATION_ACTIONS,
+        default="greedy",
+        help="validate with the policy's most likely actions, sampled ones (as AutoCkt did), or both (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show everything Ray, RLlib and Tune print (their status table, config, notices)"
+    )
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
     config = dataclasses.replace(
@@ -99,14 +122,32 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         stop_reached_rate=args.stop_reached_rate,
         resume_from=args.resume,
     )
-    result = train(config)
-    print(
-        f"trained {result.iterations} iterations, {result.env_steps} env steps in {result.wall_clock_s:.0f} s; "
-        f"training reached rate {result.reached_rate:.3f}\n"
-        f"checkpoint: {result.checkpoint}\n"
-        f"TensorBoard: tensorboard --logdir {result.experiment_dir}\n"
-        f"validate: python AutoCkt/scripts/validate.py {result.experiment_dir}"
-    )
+    result = train(config, progress=True, verbose=args.verbose)
+    reports = [
+        validate(result.checkpoint, n_specs=args.validate, simulator=config.simulator, sample=actions == "sampled", progress=True)
+        for actions in VALIDATION_ACTIONS[args.validate_actions]
+        if args.validate > 0
+    ]
+    if not reports:
+        plot_learning_curve(ExperimentDir(result.experiment_dir), result.experiment_dir / LEARNING_CURVE_FILE)
+    print(train_summary(result, reports))
+
+
+def train_summary(result: TrainResult, reports: Sequence[ValidationReport]) -> str:
+    """What a training run did and where everything it left is, in a few lines."""
+    experiment = result.experiment_dir
+    plots = [result.experiment_dir / LEARNING_CURVE_FILE] if not reports else [reports[-1].learning_curve_file]
+    plots += [r.plot_file for r in reports]
+    lines = [
+        f"trained {result.env_steps:,} env steps ({result.iterations} iterations) in {format_duration(result.wall_clock_s)}, "
+        f"training reach rate {result.reached_rate:.2f}",
+        "unseen targets reached: " + (", ".join(r.reached_text() for r in reports) or "not validated (--validate 0)"),
+        f"checkpoint:  {result.checkpoint}",
+        f"TensorBoard: tensorboard --logdir {experiment}",
+        "plots:       " + "\n             ".join(map(str, plots)),
+        f"validate:    python AutoCkt/scripts/validate.py {experiment} [--sample]",
+    ]
+    return "\n".join(lines)
 
 
 def validate_from_command_line(argv: list[str] | None = None) -> None:
@@ -136,5 +177,6 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         simulator=_simulator(args),
         output_dir=args.output_dir,
         sample=args.sample,
+        progress=True,
     )
     print(report.summary())

@@ -10,16 +10,24 @@ TensorBoard events), the three files that make a checkpoint usable on its own:
 | `training_targets.json` | the targets trained on |
 | `validation_targets.json` | the unseen targets for validation, disjoint from the training ones |
 
-Validation finds them from a checkpoint alone, by walking up from it.
+Validation finds them from a checkpoint alone, by walking up from it. `trials()` reads back
+what each trial learnt, iteration by iteration, from Tune's `result.json` (one JSON result
+per line), not `progress.csv`: Tune fixes the CSV's columns at the first result, so a metric
+first reported later (the reach rate, before any episode ended) never reaches the CSV.
+`validation_reports()` lists the summaries validation wrote under `validation/`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import pickle
 from pathlib import Path
+from typing import Any
 
 from .env import EnvConfig
+from .run_metrics import ENV_STEPS, REACHED_METRIC
 from .simulator import SimulatorConfig
 from .specs import TargetSet
 
@@ -28,6 +36,11 @@ TRAINING_TARGETS_FILE = "training_targets.json"
 VALIDATION_TARGETS_FILE = "validation_targets.json"
 CHECKPOINT_MARKER = "rllib_checkpoint.json"
 """Written by RLlib into every algorithm checkpoint."""
+ALGORITHM_STATE_FILE = "algorithm_state.pkl"
+"""In every algorithm checkpoint: the training iteration it was taken at, among others."""
+TRIAL_RESULTS_FILE = "result.json"
+VALIDATION_DIR = "validation"
+VALIDATION_RESULTS_FILE = "results.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +62,41 @@ class RunRecord:
             simulator=simulator,
             failure_penalty=self.failure_penalty,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialProgress:
+    """One trial's training, a value per iteration: env steps so far, and the training reach rate
+    (`nan` until an episode ended)."""
+
+    trial: str
+    iterations: tuple[int, ...]
+    env_steps: tuple[int, ...]
+    reached_rate: tuple[float, ...]
+
+    @classmethod
+    def load(cls, trial_dir: Path) -> TrialProgress:
+        rows = [json.loads(line) for line in (trial_dir / TRIAL_RESULTS_FILE).read_text().splitlines() if line.strip()]
+        return cls(
+            trial=trial_dir.name,
+            iterations=tuple(int(r["training_iteration"]) for r in rows),
+            env_steps=tuple(int(r.get(ENV_STEPS, 0)) for r in rows),
+            reached_rate=tuple(float(r.get("env_runners", {}).get(REACHED_METRIC, math.nan)) for r in rows),
+        )
+
+    def env_steps_at(self, iteration: int) -> int | None:
+        return dict(zip(self.iterations, self.env_steps, strict=True)).get(iteration)
+
+
+def checkpoint_env_steps(checkpoint: Path) -> int | None:
+    """The env steps a checkpoint was trained for, from its iteration and its trial's results; `None` if they do not say."""
+    state_file, trial_dir = checkpoint / ALGORITHM_STATE_FILE, checkpoint.parent
+    if not state_file.is_file() or not (trial_dir / TRIAL_RESULTS_FILE).is_file():
+        return None
+    with state_file.open("rb") as f:
+        state: dict[str, Any] = pickle.load(f)  # the run's own checkpoint, as loading its policy unpickles it too
+    iteration = state.get("training_iteration")
+    return None if iteration is None else TrialProgress.load(trial_dir).env_steps_at(int(iteration))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +142,16 @@ class ExperimentDir:
             f"no {RUN_FILE} in {path} or above it: pass a checkpoint or experiment directory written by "
             "autockt.train (under ~/ray_results/<experiment>/ by default)"
         )
+
+    def trials(self) -> list[TrialProgress]:
+        """Every trial that reported a result, oldest first (a resumed run is a trial of its own)."""
+        files = sorted(self.path.glob(f"*/{TRIAL_RESULTS_FILE}"), key=lambda p: p.stat().st_mtime)
+        return [TrialProgress.load(f.parent) for f in files if f.stat().st_size]
+
+    def validation_reports(self) -> list[dict[str, Any]]:
+        """The summary of every validation report of this experiment, oldest first."""
+        files = sorted((self.path / VALIDATION_DIR).glob(f"**/{VALIDATION_RESULTS_FILE}"), key=lambda p: p.stat().st_mtime)
+        return [json.loads(f.read_text())["summary"] for f in files]
 
     def latest_checkpoint(self) -> Path:
         """The most recently written checkpoint of any trial of this experiment.

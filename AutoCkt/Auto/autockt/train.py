@@ -4,7 +4,12 @@
 `train(TrainConfig(...))` generates and saves the target sets, checks that the simulator
 answers, then runs one Tune trial of PPO until the env-step budget is spent (or, if asked,
 the training reached rate is hit). Tune puts results, checkpoints and TensorBoard events under
-`<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`).
+`<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`); run_metrics.py lists
+what AutoCkt adds to them (reach rate, simulations per env step, the servers' cache hit rate).
+
+What it prints: with `progress=True` a progress line (progress.py) instead of Tune's status
+table, and with `verbose=False` (the default) neither Tune's table and config dump nor the Ray
+and RLlib lines that need no action from the user (noise.py); `verbose=True` shows all of it.
 
 Defaults are the AutoCkt benchmark's where it defines them (train batch 1200, MLP 64x64,
 horizon 30, 350 training targets, separate policy and value networks); the optimizer
@@ -17,12 +22,13 @@ per step, which the server spreads over its simulator pool.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +42,39 @@ from autockt_shared import circuit_optimization
 
 from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, EnvConfig
 from .experiment import ExperimentDir, RunRecord
+from .noise import quiet_ray
 from .params import DEFAULT_MOVES
+from .progress import TrainingProgress
+from .run_metrics import (
+    ENV_STEPS,
+    EPISODE_WINDOW,
+    FAILED_METRIC,
+    NODES_METRIC,
+    REACHED_METRIC,
+    ResultMetrics,
+    log_episode,
+    log_simulations,
+)
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .specs import TargetSet
 from .vector_env import AutoCktVectorEnv
 
-REACHED_METRIC = "reached_rate"
-"""Fraction of recent training episodes that met their target (exploring policy), in `result["env_runners"]`."""
-FAILED_METRIC = "sim_failure_rate"
-NODES_METRIC = "env_runner_nodes"
-"""How many Ray nodes the env runners run on (1 on one machine), in every result."""
-EPISODE_WINDOW = 200
-ENV_STEPS = "num_env_steps_sampled_lifetime"
+__all__ = [  # the metric names stay importable from here, where they were defined before run_metrics.py
+    "DEFAULT_STORAGE",
+    "ENV_NAME",
+    "ENV_STEPS",
+    "FAILED_METRIC",
+    "NODES_METRIC",
+    "REACHED_METRIC",
+    "TrainConfig",
+    "TrainResult",
+    "make_env",
+    "ppo_config",
+    "train",
+]
+
 DEFAULT_STORAGE = Path("~/ray_results")
+TUNE_NEW_OUTPUT = "RAY_AIR_NEW_OUTPUT"
 ENV_NAME = "autockt"
 
 
@@ -129,41 +155,23 @@ class TrainResult:
     env_runner_nodes: int
 
 
-def train(config: TrainConfig = TrainConfig()) -> TrainResult:
-    """Train a PPO policy for `config.circuit`; returns where its last checkpoint is."""
+def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbose: bool = False) -> TrainResult:
+    """Train a PPO policy for `config.circuit`; returns where its last checkpoint is.
+
+    `progress` shows a progress line while it trains; `verbose` lets Tune, Ray and RLlib print everything (module docstring).
+    """
     started = time.monotonic()
     optimization = circuit_optimization(config.circuit)
-    _check_simulator(config)
-    training = TargetSet.training(optimization, config.n_training_targets, config.seed)
-    validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
-    record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
     experiment = config.experiment_dir
-    experiment.save(record, training, validation)
-
-    started_ray = not ray.is_initialized()
-    if started_ray:
-        if config.ray_address:
-            ray.init(address=config.ray_address)
-        else:
-            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, configure_logging=False)
-    try:
-        tuner = tune.Tuner(
-            PPO,
-            param_space=ppo_config(config, record.env_config(training, config.simulator)),  # type: ignore[arg-type]  # Tune takes an AlgorithmConfig
-            run_config=tune.RunConfig(
-                name=config.experiment_name,
-                storage_path=str(experiment.path.parent),
-                stop=functools.partial(_should_stop, config.max_env_steps, config.stop_reached_rate),
-                checkpoint_config=tune.CheckpointConfig(
-                    checkpoint_frequency=config.checkpoint_every, checkpoint_at_end=True, num_to_keep=3
-                ),
-                verbose=1,
-            ),
-        )
-        result = tuner.fit()[0]
-    finally:
-        if started_ray:
-            ray.shutdown()
+    shown = TrainingProgress(config.max_env_steps) if progress else None
+    # The progress line first: on a terminal it takes over sys.stdout and sys.stderr, which the filter then wraps.
+    with shown or contextlib.nullcontext(), quiet_ray(enabled=not verbose):
+        _check_simulator(config)
+        training = TargetSet.training(optimization, config.n_training_targets, config.seed)
+        validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
+        record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
+        experiment.save(record, training, validation)
+        result = _fit(config, experiment, record.env_config(training, config.simulator), shown, verbose)
     if result.error is not None or result.checkpoint is None:
         raise RuntimeError(f"training failed; see the trial's error.txt under {experiment.path}") from result.error
     metrics = result.metrics or {}
@@ -178,14 +186,74 @@ def train(config: TrainConfig = TrainConfig()) -> TrainResult:
     )
 
 
+def _fit(config: TrainConfig, experiment: ExperimentDir, env: EnvConfig, shown: TrainingProgress | None, verbose: bool) -> tune.Result:
+    """One Tune trial of PPO on a Ray cluster: the one at `config.ray_address`, or one started (and stopped) here."""
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        if config.ray_address:
+            ray.init(address=config.ray_address)
+        else:
+            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, configure_logging=False)
+    try:
+        tuner = tune.Tuner(
+            PPO,
+            param_space=ppo_config(config, env),  # type: ignore[arg-type]  # Tune takes an AlgorithmConfig
+            run_config=tune.RunConfig(
+                name=config.experiment_name,
+                storage_path=str(experiment.path.parent),
+                stop=functools.partial(_should_stop, config.max_env_steps, config.stop_reached_rate),
+                checkpoint_config=tune.CheckpointConfig(
+                    checkpoint_frequency=config.checkpoint_every, checkpoint_at_end=True, num_to_keep=3
+                ),
+                callbacks=[_ShowProgress(shown)] if shown is not None else None,
+                verbose=1 if verbose else 0,  # 0: no status table every 30 s, no config dump (progress.py shows the run instead)
+            ),
+        )
+        with _tune_output(verbose):
+            return tuner.fit()[0]
+    finally:
+        if started_ray:
+            ray.shutdown()
+
+
+@contextlib.contextmanager
+def _tune_output(verbose: bool) -> Iterator[None]:
+    """Tune's new output engine prints its experiment header (a configuration table, the results
+    path, a TensorBoard command for a staging directory) even at `verbose=0`; its legacy engine
+    (`RAY_AIR_NEW_OUTPUT=0`, read when `fit` starts) at `verbose=0` prints nothing."""
+    if verbose:
+        yield
+        return
+    previous = os.environ.get(TUNE_NEW_OUTPUT)
+    os.environ[TUNE_NEW_OUTPUT] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[TUNE_NEW_OUTPUT]
+        else:
+            os.environ[TUNE_NEW_OUTPUT] = previous
+
+
+class _ShowProgress(tune.Callback):
+    """Hands each result to the progress line, in the driver as Tune receives it."""
+
+    def __init__(self, progress: TrainingProgress) -> None:
+        self.progress = progress
+
+    def on_trial_result(self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any) -> None:
+        self.progress.update(result)
+
+
 def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
     tune.register_env(ENV_NAME, make_env)  # RLlib takes a class or a registered name, not a creator function
     runners = config.env_runners()
     cpus_per_runner = 1.0 if config.ray_address else max(0.1, ((os.cpu_count() or 1) - 1) / runners)
     callbacks: dict[str, Any] = {
         "on_environment_created": _one_torch_thread,
-        "on_episode_end": _log_episode,
-        "on_train_result": _count_runner_nodes,
+        "on_episode_end": log_episode,
+        "on_sample_end": log_simulations,
+        "on_train_result": ResultMetrics.watching(config.simulator),
         "on_algorithm_init": functools.partial(_init_algorithm, config.resume_from),
     }
     return (
@@ -260,17 +328,6 @@ def _one_torch_thread(**_: Any) -> None:
     import torch
 
     torch.set_num_threads(1)
-
-
-def _log_episode(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
-    info = episode.get_infos(-1)
-    metrics_logger.log_value(REACHED_METRIC, float(info.get("reached", False)), window=EPISODE_WINDOW)
-    metrics_logger.log_value(FAILED_METRIC, float(info.get("sim_failed", False)), window=EPISODE_WINDOW)
-
-
-def _count_runner_nodes(*, algorithm: Any, result: dict[str, Any], **_: Any) -> None:
-    nodes = algorithm.env_runner_group.foreach_env_runner(lambda _: ray.get_runtime_context().get_node_id(), local_env_runner=False)
-    result[NODES_METRIC] = len(set(nodes)) or 1  # no remote runners: the algorithm's own process samples
 
 
 def _init_algorithm(resume_from: Path | None, *, algorithm: Any, **_: Any) -> None:

@@ -7,8 +7,9 @@ likely action each step) or, with `sample=True`, sampling its actions as AutoCkt
 validation did (each target's samples seeded by the run's seed and the target's index, so a
 report is reproducible however the rollouts are batched), and reports how many it reached, in
 how many steps, and at what cost in simulations. It writes every target's outcome to
-`results.json` and a plot of reached and missed targets in spec space to `reached.png`, by
-default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
+`results.json`, a plot of reached and missed targets in spec space to `reached.png` and the
+experiment's learning curve, this report's point included, to `learning_curve.png` (see
+plots.py), by default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
@@ -19,31 +20,31 @@ through its two halves), so its outcome does not depend on the others.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import torch
 
-from autockt_shared import CircuitOptimization, MetricSpec, circuit_optimization
+from autockt_shared import circuit_optimization
 
 from .checkpoints import TrainedPolicy, resolve_checkpoint
 from .env import AutoCktGym, EnvConfig
-from .experiment import ExperimentDir
+from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE, ExperimentDir, checkpoint_env_steps
+from .plots import plot_learning_curve, plot_reached
+from .progress import ValidationProgress
 from .simulator import Simulator, SimulatorConfig
 from .specs import Target, TargetSet
 from .vector_env import simulate_designs
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
-
-RESULTS_FILE = "results.json"
+RESULTS_FILE = VALIDATION_RESULTS_FILE
 PLOT_FILE = "reached.png"
+LEARNING_CURVE_FILE = "learning_curve.png"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +58,8 @@ class ValidationReport:
     results_file: Path
     plot_file: Path
     actions: str  # "greedy" or "sampled"
+    learning_curve_file: Path
+    env_steps: int | None  # what the checkpoint was trained for (None: its trial's results are gone)
 
     @property
     def reached_fraction(self) -> float:
@@ -66,8 +69,12 @@ class ValidationReport:
         return (
             f"{self.actions} policy reached {self.n_reached}/{self.n_targets} unseen targets ({100 * self.reached_fraction:.1f} %), "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
-            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplot: {self.plot_file}"
+            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: {self.plot_file}, {self.learning_curve_file}"
         )
+
+    def reached_text(self) -> str:
+        """`961/1000 greedy (96.1 %)`"""
+        return f"{self.n_reached}/{self.n_targets} {self.actions} ({100 * self.reached_fraction:.1f} %)"
 
 
 def validate(
@@ -78,11 +85,13 @@ def validate(
     simulator: SimulatorConfig = SimulatorConfig(),
     output_dir: Path | None = None,
     sample: bool = False,
+    progress: bool = False,
 ) -> ValidationReport:
     """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
 
     `checkpoint` may also be an experiment directory (its latest checkpoint is used). `seed`
     `None` uses the run's own seed, which reproduces the validation targets saved with it.
+    `progress` shows the targets done of the total while the rollouts run (progress.py).
     """
     checkpoint = resolve_checkpoint(Path(checkpoint))
     experiment = ExperimentDir.containing(checkpoint)
@@ -93,11 +102,14 @@ def validate(
     env_config = record.env_config(training, simulator, horizon=traj_len)
     torch.set_num_threads(1)
     policy = TrainedPolicy.from_checkpoint(checkpoint)
-    outcomes = roll_out(policy, env_config, targets.targets, sample_seed=seed if sample else None)
-
     mode = "sampled" if sample else "greedy"
+    with ValidationProgress(len(targets), mode) if progress else contextlib.nullcontext() as shown:
+        outcomes = roll_out(
+            policy, env_config, targets.targets, sample_seed=seed if sample else None, on_step=shown.update if shown else None
+        )
+
     trial = checkpoint.relative_to(experiment.path)  # reruns of an experiment number their checkpoints afresh
-    out = output_dir or experiment.path / "validation" / trial.parent / f"{trial.name}_{mode}_seed{seed}_n{n_specs}"
+    out = output_dir or experiment.path / VALIDATION_DIR / trial.parent / f"{trial.name}_{mode}_seed{seed}_n{n_specs}"
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
@@ -110,18 +122,28 @@ def validate(
         results_file=out / RESULTS_FILE,
         plot_file=out / PLOT_FILE,
         actions=mode,
+        learning_curve_file=out / LEARNING_CURVE_FILE,
+        env_steps=checkpoint_env_steps(checkpoint),
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
     report.results_file.write_text(json.dumps({"summary": summary, "targets": outcomes}, indent=1))
     plot_reached(circuit_optimization(record.circuit), outcomes, report.plot_file)
+    plot_learning_curve(experiment, report.learning_curve_file)
     return report
 
 
-def roll_out(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], sample_seed: int | None = None) -> list[dict[str, Any]]:
+def roll_out(
+    policy: TrainedPolicy,
+    config: EnvConfig,
+    targets: Sequence[Target],
+    sample_seed: int | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
     """One episode towards each target, all stepping together (module docstring); one outcome per target, in order.
 
     `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
+    `on_step(done, step)` is told after each step how many targets are done.
     """
     simulator = Simulator(circuit_optimization(config.circuit), config.simulator)
     try:
@@ -143,6 +165,8 @@ def roll_out(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target]
                 if not (terminated or truncated):
                     still.append(i)
             unfinished = still
+            if on_step is not None:
+                on_step(len(targets) - len(unfinished), max(steps))
     finally:
         simulator.close()
     return [
@@ -157,32 +181,3 @@ def roll_out(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target]
         }
         for i, target in enumerate(targets)
     ]
-
-
-def plot_reached(optimization: CircuitOptimization[Any, Any], outcomes: Sequence[dict[str, Any]], path: Path) -> None:
-    """Reached and missed targets, one panel per pair of metrics whose targets actually vary."""
-    varying = [m for m in optimization.metrics if m.range.hi - m.range.lo > 1e-6 * max(abs(m.range.hi), abs(m.range.lo))]
-    pairs = [(a, b) for i, a in enumerate(varying) for b in varying[i + 1 :]] or [(varying[0], varying[0])]
-    fig, axes = plt.subplots(1, len(pairs), figsize=(5 * len(pairs), 4.5), squeeze=False)
-    reached = np.array([o["reached"] for o in outcomes], dtype=bool)
-    n_reached = int(reached.sum())
-    for ax, (x, y) in zip(axes[0], pairs, strict=True):
-        xs = np.array([o["target"][x.name] for o in outcomes])
-        ys = np.array([o["target"][y.name] for o in outcomes])
-        ax.scatter(xs[reached], ys[reached], s=8, c="tab:green", label=f"reached ({n_reached})")
-        ax.scatter(xs[~reached], ys[~reached], s=14, c="tab:red", marker="x", label=f"missed ({len(outcomes) - n_reached})")
-        _axis(ax, x, "x")
-        _axis(ax, y, "y")
-    axes[0][0].legend(loc="best", fontsize="small")
-    fig.suptitle(f"{optimization.name}: {n_reached}/{len(outcomes)} unseen targets reached")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _axis(ax: Any, metric: MetricSpec, which: str) -> None:
-    label = f"target {metric.name}" + (f" ({metric.unit})" if metric.unit else "")
-    log = metric.range.lo > 0 and metric.range.hi / metric.range.lo >= 100  # decades apart: a linear axis would crush the low end
-    getattr(ax, f"set_{which}label")(label)
-    if log:
-        getattr(ax, f"set_{which}scale")("log")
