@@ -143,6 +143,7 @@ def test_rc_network_matches_its_closed_forms_on_both_engines(rr: float, engines:
         half = first_crossing(tran.time, v_rc, 0.5, "rise")
         assert half is not None and half == pytest.approx(half_way, rel=error)
     assert result.tran("fine").time.size > 10 * result.tran("coarse").time.size
+    assert np.max(np.diff(result.tran("coarse").time)) > 4e-9 / 50  # tstep bounds the step, not ngspice's default tstop / 50
 
 
 def ramp_response(t: np.ndarray, tau: float) -> np.ndarray:
@@ -197,11 +198,11 @@ r inp rc 1k
 c rc 0 1p
 rtop inp div 1k
 rbottom div 0 3k
-.tran 10p 10n
+.tran 10p 10n 0 10p
 .op
 .dc vin -1 1 0.25
 .ac dec 10 1meg 1t
-.tran 100p 4n
+.tran 100p 4n 0 100p
 .end
 """
 

@@ -24,12 +24,15 @@ each analysis's scale (frequency, sweep value, time) is a field of its own.
   source, or evaluate the bench at each value (about a millisecond each with libngspice).
   vlsirtools writes a `.dc` line ngspice cannot read (`.dc param start=...`), so benches are
   netlisted by `BenchNetlister`, which writes `.dc <source> <start> <stop> <step>`.
-* `hs.Tran(tstop=..., tstep=..., name=...)` is netlisted `.tran <tstep> <tstop>`. ngspice
-  then bounds its internal step by min(tstep, tstop/50) (measured: 311 points for 3 ns at
-  tstep = 10 ps, with extra points at source breakpoints), and the results hold the points
-  ngspice computed (no interpolation): `tstep` is the time resolution. Hdl21 has no field
-  for initial conditions: a transient starts from the operating point of its sources at
-  t = 0, and a bench that needs a state sets it with them (or adds `hs.Literal(".ic ...")`).
+* `hs.Tran(tstop=..., tstep=..., name=...)` is netlisted `.tran <tstep> <tstop> 0 <tstep>`:
+  `tstep` is the largest internal step (vlsirtools' `.tran <tstep> <tstop>` leaves ngspice's
+  default, min(tstep, tstop/50), which forces 50 points or more on a short transient however
+  quiet it is). ngspice takes smaller steps where its truncation-error control asks for them
+  and at every source breakpoint (measured: 311 points for 3 ns at tstep = 10 ps with one
+  edge), and the results hold the points it computed (no interpolation): `tstep` bounds the
+  time resolution. Hdl21 has no field for initial conditions: a transient starts from the
+  operating point of its sources at t = 0, and a bench that needs a state sets it with them
+  (or adds `hs.Literal(".ic ...")`).
 
 ngspice runs a netlist's analyses in an order of its own (every AC, then DC, operating
 point, transient; within a kind, the last declared first) and names its results only by
@@ -206,11 +209,15 @@ class Engine(Protocol):
 
 
 class BenchNetlister(NgspiceNetlister):
-    """vlsirtools' ngspice netlister, with a `.dc` line that ngspice reads (see the module docstring)."""
+    """vlsirtools' ngspice netlister, with a `.dc` line that ngspice reads and `tstep` as the
+    transient's largest step (see the module docstring)."""
 
     def write_dc(self, an: vsp_pb.DcInput) -> None:
         sweep = an.sweep.linear  # `Bench` admits only linear sweeps
         self.writeln(f".dc {an.indep_name} {sweep.start!r} {sweep.stop!r} {sweep.step!r}\n")
+
+    def write_tran(self, an: vsp_pb.TranInput) -> None:
+        self.writeln(f".tran {an.tstep!r} {an.tstop!r} 0 {an.tstep!r}\n")  # tmax = tstep
 
 
 @dataclass
