@@ -6,7 +6,9 @@ about a circuit, with no circuit code in it:
 
 * `ParamSpec`: one design parameter's range, grid step and initial value. Derived from the
   input type's field metadata (`grid_field`), so each range is written exactly once and the
-  same numbers drive the server's validation, the OpenAPI schema and the action space.
+  same numbers drive the server's validation, the OpenAPI schema and the action space. An
+  input type may nest others (a flip-flop of two latches): its parameters are then named by
+  path (`l1.w1`), one flat grid for optimizers, built back into the nested input by `make_input`.
 * `MetricSpec`: one measured metric's target range, normalizer and sense (at least / at most).
 * `settaluri_reward`: the AutoCkt reward, generic over `MetricSpec`s.
 * `CircuitOptimization`: the bundle: the simulation `Rpc` (which carries the input and
@@ -116,10 +118,33 @@ def grid_values(params: Sequence[ParamSpec], indices: Iterable[int]) -> dict[str
 
 
 def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
-    """The `ParamSpec`s of a pydantic dataclass whose fields were declared with `grid_field`, in field order."""
+    """The `ParamSpec`s of a pydantic dataclass whose fields were declared with `grid_field`, in field order.
+
+    A field whose type is itself such a dataclass (a flip-flop's two latches) contributes its
+    own parameters, named by their path: `l1.w1`. Optimizers see one flat grid; `make_input`
+    builds the nested input back from those names.
+    """
+    return _param_specs(input_type, prefix="")
+
+
+NESTING_SEPARATOR = "."
+"""Joins a nested field's name to its parent's in a flat parameter name (`l1.w1`)."""
+
+
+def _nested_type(info: pydantic.fields.FieldInfo) -> type | None:
+    """The field's type if it is a pydantic dataclass (a nested group of parameters), else None."""
+    annotation = info.annotation
+    return annotation if isinstance(annotation, type) and hasattr(annotation, "__pydantic_fields__") else None
+
+
+def _param_specs(input_type: type, prefix: str) -> tuple[ParamSpec, ...]:
     fields: Mapping[str, pydantic.fields.FieldInfo] = input_type.__pydantic_fields__  # type: ignore[attr-defined]
-    specs = []
+    specs: list[ParamSpec] = []
     for name, info in fields.items():
+        nested = _nested_type(info)
+        if nested is not None:
+            specs.extend(_param_specs(nested, prefix=f"{prefix}{name}{NESTING_SEPARATOR}"))
+            continue
         extra = info.json_schema_extra
         lo = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge) and isinstance(m.ge, (int, float))), None)
         hi = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le) and isinstance(m.le, (int, float))), None)
@@ -127,7 +152,7 @@ def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
             raise TypeError(f"{input_type.__name__}.{name} is not a grid_field: declare it with grid_field(...)")
         specs.append(
             ParamSpec(
-                name=name,
+                name=prefix + name,
                 range=Range(float(lo), float(hi)),
                 step=float(extra["step"]),  # type: ignore[arg-type]
                 initial=extra["initial"],  # type: ignore[arg-type]
@@ -136,6 +161,29 @@ def param_specs(input_type: type) -> tuple[ParamSpec, ...]:
             )
         )
     return tuple(specs)
+
+
+def build_input(input_type: type[In], values: Mapping[str, float]) -> In:
+    """An instance of `input_type` from flat parameter `values` as `param_specs` names them
+    (`l1.w1` goes to field `w1` of field `l1`). Validated in one go, so an unknown, missing or
+    out-of-range parameter raises pydantic's `ValidationError` located by its path (`l1`, `w1`)."""
+    return input_type(**_nest(input_type, values))
+
+
+def _nest(input_type: type, values: Mapping[str, float]) -> dict[str, Any]:
+    """Flat dotted names to the nested mapping pydantic validates (nested groups as dicts)."""
+    fields: Mapping[str, pydantic.fields.FieldInfo] = input_type.__pydantic_fields__  # type: ignore[attr-defined]
+    tree: dict[str, Any] = {}
+    groups: dict[str, dict[str, float]] = {}
+    for name, value in values.items():
+        head, separator, rest = name.partition(NESTING_SEPARATOR)
+        if separator and head in fields and _nested_type(fields[head]) is not None:
+            groups.setdefault(head, {})[rest] = value
+        else:
+            tree[name] = value
+    for head, group in groups.items():
+        tree[head] = _nest(_nested_type(fields[head]), group)  # type: ignore[arg-type]  # a group only for a nested type
+    return tree
 
 
 class Sense(str, Enum):
@@ -260,8 +308,9 @@ class CircuitOptimization(Generic[In, Out]):
         return self.make_input(self.initial_values())
 
     def make_input(self, values: Mapping[str, float]) -> In:
-        """The simulation input for parameter `values` (validated: out-of-range values raise)."""
-        return self.input_type(**values)
+        """The simulation input for parameter `values`, named as `params` names them (validated:
+        out-of-range values raise); nested input types are built from their dotted names."""
+        return build_input(self.input_type, values)
 
     def metric_values(self, out: Out) -> dict[str, float]:
         """The metrics of a simulation result, by `MetricSpec` name."""

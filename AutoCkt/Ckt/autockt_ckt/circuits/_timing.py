@@ -1,0 +1,201 @@
+"""
+# Timing testbenches of the clocked circuits (latch, flip-flop): stimuli, two copies, the offset search
+
+Shared by `latch.py` and `flip_flop.py` (a module named with `_` is no circuit of its own).
+
+## Two copies, one per data direction
+Every bench holds two copies of the circuit under test on one clock: `xr`, whose data rises,
+and `xf`, whose data falls (its data source is `xr`'s upside down). One transient thus
+measures both output directions at the same clock edges, where a single copy would need a
+second clock cycle: the same device evaluations per time point doubled, against twice the
+points plus a settling period in between.
+
+## Stimuli and windows
+VDD = 1.2 V. CLK, CKB (its exact complement) and the data are pulse sources with 20 ps linear
+edges. Each output `q` drives `LOAD_CAP`. Every event is given `WINDOW` = 1.5 ns to happen: a
+delay not seen within its window is reported as `WINDOW`, the documented stand-in (no design
+that slow meets any target). Times are measured between crossings of VDD/2, interpolated
+linearly between time points (`waveforms.py`), of the cause (a clock or data source) and the
+output.
+
+## Accuracy and cost
+ngspice's default tolerances (reltol 1e-3, trtol 7) put 30-40 ps between time points on an
+output edge and were off by up to 4 % in a delay against a 0.5 ps fixed step; `RELTOL` 2e-4 and
+`TRTOL` 1 shorten the steps where the waveforms bend, on the edges and nowhere else (steps in
+quiet stretches stay bounded by `tstep`), and keep delays within about 0.3 % of the fixed-step
+reference at a quarter of the points of a 20 ps step bound.
+
+## The offset search (setup and hold)
+A setup (hold) time is the smallest data-to-clock (clock-to-data) offset at which every copy's
+output still switches within 105 % of its relaxed delay and stays switched to the end of the
+probe (CktGym's criterion: the delay grows past 105 %, or the output fails to switch). The
+probe bench takes the offset as a netlist parameter; `smallest_passing` bisects a bracket
+scaled to the circuit's own relaxed delays in `SEARCH_STEPS` probes, so its resolution is the
+bracket's width / 2^SEARCH_STEPS, and then interpolates the delay ratio linearly between the
+last failing and passing probes when the failing one switched too (late): within the final
+bracket, usually much finer. Both copies are probed at once, so the result is the worse of
+the two data directions. Hand-written because the search is a dozen lines of bisection over
+a pass/fail outcome that no root finder takes (a failed probe has no delay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import hdl21 as h
+import hdl21.sim as hs
+
+from ..engine import Bench, TranResult
+from ..settings import Settings
+from ..waveforms import Direction, first_crossing, value_at
+
+VDD = 1.2
+EDGE = 20e-12
+"""Rise and fall time of every stimulus (linear ramps)."""
+WINDOW = 1.5e-9
+"""Time allowed for every event; also the stand-in of a delay that does not happen in it."""
+LOAD_CAP = 20e-15
+"""On each output: about the input of an inverter of 6 NMOS and 12 PMOS units of this card (1.15 fF each)."""
+RELTOL = 2e-4
+TRTOL = 1
+DELAY_LIMIT = 1.05
+"""A probe fails once a delay exceeds this multiple of its relaxed value (CktGym's 105 %)."""
+SEARCH_STEPS = 5
+"""Bisection probes per search: the bracket is resolved to 1/32 of its width (before interpolation)."""
+FOREVER = 1.0
+"""A pulse width longer than any transient here: that pulse has one edge."""
+
+Run = Callable[[Mapping[str, float]], TranResult]
+"""A bench's transient at given parameter values (sizes and schedule)."""
+
+SUPPLY = "i(v.xtop.vvdd)"
+COPIES = ("r", "f")
+"""Suffixes of the two copies: data rising, data falling."""
+
+
+def node(name: str) -> str:
+    """The vector name of testbench signal `name`."""
+    return f"v(xtop.{name})"
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """One pulse source's timing: its first edge at `delay`, its second `width` + `EDGE` later,
+    repeating every `period`; each a number (s) or a netlist expression of the bench's
+    parameters (braced, e.g. "{5e-11+s}")."""
+
+    delay: float | str
+    width: float | str = FOREVER
+    period: float | str = 2 * FOREVER
+
+    def source(self, v1: float, v2: float) -> h.Instantiable:
+        return h.Vpulse(
+            v1=v1,
+            v2=v2,
+            delay=_scalar(self.delay),
+            rise=EDGE,
+            fall=EDGE,
+            width=_scalar(self.width),
+            period=_scalar(self.period),
+        )
+
+
+def _scalar(value: float | str) -> float | h.Literal:
+    return h.Literal(value) if isinstance(value, str) else value
+
+
+def copies_bench(
+    name: str,
+    dut: h.Module,
+    clk: Pulse,
+    clk_starts_high: bool,
+    data: Pulse,
+    observed: Sequence[str],
+    tstop: float,
+    tstep: float,
+    params: Mapping[str, float],
+    settings: Settings,
+    extra: Sequence[hs.SimAttr] = (),
+) -> Bench:
+    """A bench of two copies of `dut` (ports VDD, VSS, D, CLK, CKB, Q and the outputs
+    `observed`, which appear as testbench signals `<port>r` / `<port>f`), one transient `tran`.
+
+    `data` drives `xr`'s D from 0 V (its first edge rises) and `xf`'s from VDD. `params` are
+    the netlist parameters (sizes and offsets) with placeholder values; `extra`, more
+    simulation attributes (an initial condition).
+    """
+    tb = h.Module(name=f"{name}_tb")
+    tb.VSS = h.Port()
+    tb.VDD, tb.clk, tb.ckb = h.Signal(), h.Signal(), h.Signal()
+    tb.vdd = h.Vdc(dc=VDD)(p=tb.VDD, n=tb.VSS)
+    high, low = (VDD, 0.0) if clk_starts_high else (0.0, VDD)
+    tb.vclk = clk.source(high, low)(p=tb.clk, n=tb.VSS)
+    tb.vckb = clk.source(low, high)(p=tb.ckb, n=tb.VSS)
+    for copy, (v1, v2) in zip(COPIES, ((0.0, VDD), (VDD, 0.0)), strict=True):
+        d = tb.add(h.Signal(name=f"d{copy}"))
+        tb.add(data.source(v1, v2)(p=d, n=tb.VSS), name=f"vd{copy}")
+        outputs = {port: tb.add(h.Signal(name=f"{port.lower()}{copy}")) for port in ("Q", *observed)}
+        tb.add(h.Cap(c=LOAD_CAP)(p=outputs["Q"], n=tb.VSS), name=f"cl{copy}")
+        tb.add(dut(VDD=tb.VDD, VSS=tb.VSS, D=d, CLK=tb.clk, CKB=tb.ckb, **outputs), name=f"x{copy}")
+    sim = hs.Sim(
+        tb=tb,
+        attrs=[
+            hs.Include(settings.model_path),
+            hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
+            hs.Options(name="reltol", value=RELTOL),
+            hs.Options(name="trtol", value=TRTOL),
+            *(hs.Param(name=p, val=v) for p, v in params.items()),
+            *extra,
+            hs.Tran(tstop=tstop, tstep=tstep, name="tran"),
+        ],
+    )
+    return Bench(name=name, sim=sim, params=tuple(params))
+
+
+def delay(tran: TranResult, cause: str, effect: str, direction: Direction, after: float, until: float) -> float:
+    """Time from `cause` crossing VDD/2 (first crossing at or after `after`) to `effect`
+    crossing VDD/2 in `direction` after it, if that happens before `until`; else `WINDOW`."""
+    start = first_crossing(tran.time, tran.values[node(cause)], VDD / 2, after=after)
+    if start is None:
+        raise ValueError(f"stimulus {cause!r} has no edge after {after} s: the bench's schedule is broken")
+    end = first_crossing(tran.time, tran.values[node(effect)], VDD / 2, direction, after=start)
+    return WINDOW if end is None or end > until else min(end - start, WINDOW)
+
+
+def ended_at(tran: TranResult, signal: str, high: bool) -> bool:
+    """Whether `signal` ends the transient on the expected side of VDD/2."""
+    final = value_at(tran.time, tran.values[node(signal)], float(tran.time[-1]))
+    return final > VDD / 2 if high else final < VDD / 2
+
+
+def worst_ratio(tran: TranResult, causes: Mapping[str, str], after: float, relaxed: Mapping[str, float]) -> float | None:
+    """A probe's outcome: the largest delay / relaxed delay over both copies (Q rising in `xr`,
+    falling in `xf`, each from its cause's edge after `after`), or None if a copy's Q did not
+    switch within its window or did not stay switched to the end."""
+    worst = 0.0
+    for copy, direction, high in (("r", "rise", True), ("f", "fall", False)):
+        d = delay(tran, causes[copy], f"q{copy}", direction, after, until=float(tran.time[-1]))  # type: ignore[arg-type]
+        if d >= WINDOW or not ended_at(tran, f"q{copy}", high):
+            return None
+        worst = max(worst, d / relaxed[copy])
+    return worst
+
+
+def smallest_passing(probe: Callable[[float], float | None], lo: float, hi: float) -> float:
+    """The smallest offset in [lo, hi] whose probe passes (its worst delay ratio at most
+    `DELAY_LIMIT`), taking `hi` to pass and `lo` to fail, in `SEARCH_STEPS` probes (see the
+    module docstring). If every probe passes, the lowest one is returned; if none, `hi`."""
+    fail, passing = lo, hi
+    fail_ratio: float | None = None
+    pass_ratio: float | None = None
+    for _ in range(SEARCH_STEPS):
+        mid = (fail + passing) / 2
+        ratio = probe(mid)
+        if ratio is not None and ratio <= DELAY_LIMIT:
+            passing, pass_ratio = mid, ratio
+        else:
+            fail, fail_ratio = mid, ratio
+    if fail_ratio is not None and pass_ratio is not None and fail_ratio > pass_ratio:
+        return passing - (passing - fail) * (DELAY_LIMIT - pass_ratio) / (fail_ratio - pass_ratio)
+    return passing
