@@ -141,12 +141,15 @@ class Libngspice:
         return _strings(self._lib.ngSpice_AllVecs(plot.encode()))
 
     def vector(self, plot: str, name: str) -> tuple[int, np.ndarray]:
-        """(ngspice vector type, a copy of its data: float64, or complex128 for complex vectors)."""
+        """(ngspice vector type, a read-only copy of its data: float64, or complex128 for complex vectors).
+
+        Copied with `ctypes.string_at`: about 3x faster than `np.ctypeslib.as_array(...).copy()`,
+        which builds a ctypes array type per call (an evaluation reads every vector of its plots,
+        87 for the two-stage op-amp)."""
         info = self._lib.ngGet_Vec_Info(f"{plot}.{name}".encode()).contents
         if info.v_compdata:
-            pairs = np.ctypeslib.as_array(info.v_compdata, (2 * info.v_length,))
-            return info.v_type, pairs.view(np.complex128).copy()
-        return info.v_type, np.ctypeslib.as_array(info.v_realdata, (info.v_length,)).copy()
+            return info.v_type, np.frombuffer(ctypes.string_at(info.v_compdata, 16 * info.v_length), dtype=np.complex128)
+        return info.v_type, np.frombuffer(ctypes.string_at(info.v_realdata, 8 * info.v_length), dtype=np.float64)
 
 
 def _strings(array: ctypes._Pointer[ctypes.c_char_p]) -> list[str]:
