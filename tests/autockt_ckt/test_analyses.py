@@ -251,3 +251,13 @@ def test_a_source_that_is_not_in_the_circuit_fails_the_run(engines: tuple[Ngspic
     for engine in engines:
         with pytest.raises(SimulationFailed, match='"v.xtop.vnothere" is not in the circuit'):
             engine.run(bench, {"rr": 1e3})
+
+
+def test_an_initial_condition_given_as_a_literal_starts_the_transient(engines: tuple[NgspiceSubprocessEngine, LibngspiceEngine]) -> None:
+    """Hdl21's `Tran` has no initial conditions; `.ic` (flattened node names) does it, on both engines."""
+    attrs = [hs.Param(name="rr", val=1e3), hs.Literal(".ic v(xtop.rc)=0.7"), hs.Tran(tstop=0.5e-9, tstep=10e-12, name="discharge")]
+    bench = Bench(name="rc_ic", sim=hs.Sim(tb=rc_testbench(), attrs=attrs), params=("rr",))
+    subprocess_result, in_process = (engine.run(bench, {"rr": 1e3}) for engine in engines)
+    assert_identical(subprocess_result, in_process)
+    tran = in_process.tran("discharge")  # the source is at 0 V until T_STEP: C discharges through R
+    np.testing.assert_allclose(tran.values["v(xtop.rc)"], 0.7 * np.exp(-tran.time / (1e3 * C)), rtol=1e-4)
