@@ -9,12 +9,13 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | --- | --- |
 | `settings` | operator settings from the environment: model card, run directory, timeout, engine, workers |
 | `pdk` | `nmos` / `pmos` as Hdl21 external modules; the shipped 45 nm BSIM4 card is `models/` |
-| `engine` | the `Engine` boundary, `Bench`, `SimResult`, the ngspice subprocess engine, typed errors (`SimulatorLost` too) |
+| `engine` | the `Engine` boundary, `Bench` (op, ac, dc and tran analyses by name), `SimResult`, the ngspice subprocess engine, typed errors (`SimulatorLost` too) |
 | `libngspice` | the ctypes binding to ngspice's shared library |
 | `libngspice_engine` | the in-process engine: a netlist loaded once per bench, parameters altered per run |
 | `engine_selection` | which engine a process runs, from its settings, and why |
 | `opamp_testbench` | the op-amp testbench shared by both circuits |
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
+| `waveforms` | measurements on transients: crossings, window averages, extrema, settling time |
 | `served` | `ServedCircuit`: a circuit's optimization problem, benches and evaluation; the registry |
 | `circuits` | one module per circuit: its Hdl21 generator, testbench and evaluation, registered |
 | `simulator` | one process's `Simulator` (engine, every circuit's warm benches, run directory) |
