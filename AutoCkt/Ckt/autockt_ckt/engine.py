@@ -14,7 +14,8 @@ per analysis, keyed by that name: `result.op("op")`, `result.ac("ac")`, `result.
 `result.tran(name)` (a missing name or the wrong kind raises `KeyError` / `TypeError`). The
 keys of each analysis's `values` are ngspice's vector names, hierarchical as netlisted:
 `v(xtop.out)` for a node voltage, `i(v.xtop.vvdd)` for a voltage source's branch current;
-each analysis's scale (frequency, sweep value, time) is a field of its own.
+each analysis's scale (frequency, sweep value, time) is a field of its own. Treat the arrays
+as read-only (libngspice's are).
 
 * `hs.Dc(var=..., sweep=hs.LinearSweep(start, stop, step), name=...)` sweeps what ngspice's
   `.dc` sweeps: an independent voltage or current source, a resistor, or `temp`, named as
@@ -32,7 +33,7 @@ each analysis's scale (frequency, sweep value, time) is a field of its own.
   edge), and the results hold the points it computed (no interpolation): `tstep` bounds the
   time resolution. Hdl21 has no field for initial conditions: a transient starts from the
   operating point of its sources at t = 0, and a bench that needs a state sets it with them
-  (or adds `hs.Literal(".ic ...")`).
+  or adds `hs.Literal(".ic v(xtop.q)=0")` (flattened node names; tested on both engines).
 
 ngspice runs a netlist's analyses in an order of its own (every AC, then DC, operating
 point, transient; within a kind, the last declared first) and names its results only by
@@ -42,7 +43,8 @@ kind. Both engines map each result back to its analysis by that order
 
 `NgspiceSubprocessEngine` converts each `Bench` to a VLSIR `SimInput` once, then per
 evaluation only rewrites the `.param` values and runs `ngspice -b` through vlsirtools,
-reading the raw file with vlsirtools' parser. `LibngspiceEngine` (`libngspice_engine.py`)
+reading every plot of the raw file with vlsirtools' plot parser (its own reader keeps one
+plot per kind of analysis). `LibngspiceEngine` (`libngspice_engine.py`)
 runs the same netlist in-process, several times faster; `engine_selection.py` picks one
 from the settings.
 """
@@ -104,10 +106,8 @@ class Bench:
     name: str
     sim: hs.Sim
     params: tuple[str, ...]
-    analyses: tuple[Analysis, ...] = field(init=False, repr=False)
-    """The sim's analyses in declaration order."""
     run_order: tuple[Analysis, ...] = field(init=False, repr=False)
-    """The same analyses in the order ngspice runs them, and so reports their results."""
+    """The sim's analyses in the order ngspice runs them, and so reports their results."""
 
     def __post_init__(self) -> None:
         analyses = tuple(attr for attr in self.sim.attrs if hs.is_analysis(attr))
@@ -118,7 +118,6 @@ class Bench:
         if len(set(names)) != len(names):
             raise ValueError(f"bench {self.name!r}: analysis names must be unique, got {names}")
         order = sorted(range(len(analyses)), key=lambda i: (_KIND_ORDER[type(analyses[i])], -i))
-        object.__setattr__(self, "analyses", analyses)
         object.__setattr__(self, "run_order", tuple(analyses[i] for i in order))
 
 
