@@ -175,11 +175,16 @@ def test_an_inverter_of_the_pdk_devices_is_bit_identical_on_both_engines(
     assert 0 < power < 1e-4
 
 
-def test_two_benches_alternate_on_one_library(engines: tuple[NgspiceSubprocessEngine, LibngspiceEngine]) -> None:
-    _, in_process = engines
-    first = in_process.run(RC, {"rr": 1e3})
-    in_process.run(INVERTER, {"mn": 1, "mp": 2})
-    assert_identical(in_process.run(RC, {"rr": 1e3}), first)
+def test_benches_alternating_on_one_library_give_the_subprocess_results(engines: tuple[NgspiceSubprocessEngine, LibngspiceEngine]) -> None:
+    """A bench that replaces the loaded one is loaded with its values; one that stays, altered."""
+    reference, in_process = engines
+    expected = {rr: reference.run(RC, {"rr": rr}) for rr in (1e3, 2.5e3)}
+    inverter = reference.run(INVERTER, {"mn": 2, "mp": 3})
+    for rr in (2.5e3, 1e3, 2.5e3):
+        assert_identical(in_process.run(INVERTER, {"mn": 2, "mp": 3}), inverter)
+        assert_identical(in_process.run(RC, {"rr": rr}), expected[rr])  # loaded with rr
+        other = 1e3 if rr == 2.5e3 else 2.5e3
+        assert_identical(in_process.run(RC, {"rr": other}), expected[other])  # altered to the other value
 
 
 def test_results_are_found_by_name_and_kind(tmp_path: Path) -> None:
