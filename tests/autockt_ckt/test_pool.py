@@ -69,6 +69,12 @@ def nap(sim: Simulator, seconds: float) -> int:
     return os.getpid()
 
 
+def announce_and_nap(sim: Simulator, pid_file: Path, seconds: float) -> int:
+    pid_file.write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def refuse(sim: Simulator, message: str) -> None:
     raise ValueError(message)
 
@@ -160,6 +166,43 @@ def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, t
     wait_until_whole(sim_pool)
     assert len(set(sim_pool.pids()) - before) == 1  # one new worker in place of the killed one
     assert replaced("crashed") == crashed + 1
+
+
+def test_jobs_queued_behind_a_killed_workers_call_run_elsewhere(sim_pool: SimulatorPool, tmp_path: Path) -> None:
+    """With every worker busy, the next calls wait in the workers' pipes behind the running jobs;
+    a call queued behind a job whose worker dies never ran, so it runs on another worker."""
+    before, crashed = set(sim_pool.pids()), replaced("crashed")
+    pid_files = [tmp_path / f"pid{i}" for i in range(sim_pool.settings.sim_workers)]
+
+    async def calls() -> tuple[list[object], list[int]]:
+        running = [asyncio.create_task(sim_pool.run(announce_and_nap, pid_file, 1.0)) for pid_file in pid_files]
+        pids = [await wait_for_pid(pid_file) for pid_file in pid_files]
+        queued = [asyncio.create_task(sim_pool.run(worker_pid)) for _ in pid_files]
+        await asyncio.sleep(0.05)
+        assert sum(len(worker.jobs) for worker in sim_pool._workers) == 2 * len(pid_files)  # one behind each
+        os.kill(pids[0], signal.SIGKILL)
+        return await asyncio.gather(*running, return_exceptions=True), await asyncio.gather(*queued)
+
+    naps, queued = asyncio.run(calls())
+    victim = int(pid_files[0].read_text())
+    assert isinstance(naps[0], SimulationFailed) and "died during the simulation" in str(naps[0])
+    assert naps[1:] == [int(pid_file.read_text()) for pid_file in pid_files[1:]]
+    assert victim not in queued
+    wait_until_whole(sim_pool)
+    assert set(sim_pool.pids()) - before and victim not in sim_pool.pids()
+    assert replaced("crashed") == crashed + 1
+
+
+def test_a_queued_jobs_time_limit_starts_when_it_starts(tmp_path: Path) -> None:
+    """Two jobs in one worker's pipe, each within the limit, together past it: both succeed."""
+    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path / "runs", sim_workers=1, sim_timeout_s=2.0)
+    with SimulatorPool(settings) as pool:
+
+        async def calls() -> list[int]:
+            return await asyncio.gather(pool.run(nap, 1.2), pool.run(nap, 1.2))
+
+        first, second = asyncio.run(calls())
+        assert first == second == pool.pids()[0]
 
 
 def test_a_worker_killed_while_idle_is_replaced_and_no_call_fails(sim_pool: SimulatorPool) -> None:

@@ -11,6 +11,14 @@ call fails, with `SimulationFailed` or `SimulationTimeout`, and the pool is back
 strength once the new worker is warm (about a second). A worker whose memory has grown too
 much retires after its reply and is replaced the same way (`worker.py`), failing no call.
 
+When every worker is busy, a busy worker takes a second job into its pipe (`PIPELINE_DEPTH`):
+it starts that job the moment it has written its reply, instead of idling while the calling
+loop wakes up, reads the reply and sends the next job (on this VM a process woken after a
+simulation's 2 ms asleep takes 0.1-1 ms to run again, see `benchmarks/serving.py`). Only
+small jobs (up to 16 KiB pickled, so that the write never blocks) of the loop that already
+reads the worker queue behind a running job. A job queued behind one whose worker ends never
+ran: it goes to another worker; its time limit starts when it starts.
+
 `start()` returns once every worker is warm, so a server that starts its pool before it
 listens never sends a call to a cold simulator; it raises `WorkerStartError` with the
 worker's reason if one cannot start (a bad model card, a missing libngspice that
@@ -94,6 +102,14 @@ Reason = Literal["crashed", "timed_out", "simulator_lost", "recycled"]
 _START_TIMEOUT_S = 120.0
 _RETRY_FIRST_S, _RETRY_MAX_S = 1.0, 30.0
 """Delay before starting again after a worker failed to start, doubling up to the maximum."""
+PIPELINE_DEPTH = 2
+"""Jobs a busy worker holds at once: the one it runs and the next, already in its pipe."""
+_PIPELINED_MAX_BYTES = 16 * 2**10
+"""Larger jobs wait for an idle worker: writing one to a busy worker's pipe could block the loop."""
+
+
+class _Unstarted(Exception):
+    """A job queued behind one whose worker ended: it never ran, and is sent again."""
 
 
 class WorkerStartError(RuntimeError):
@@ -106,13 +122,19 @@ class _Worker:
     conn: Connection
     state: Literal["starting", "idle", "busy", "ended"] = "starting"
     engine: str = ""
+    jobs: deque[asyncio.Future[Reply]] = field(default_factory=deque)
+    """The replies awaited for the jobs in its pipe, in order: the first one runs."""
+    reserved: int = 0
+    """Places in its pipe handed to callers that have not sent their job yet."""
+    loop: asyncio.AbstractEventLoop | None = None
+    """The loop of the callers it serves while busy (pipelined jobs come from that loop only)."""
+    reading: bool = False
+    """That loop reads its pipe (`add_reader`)."""
     timer: asyncio.TimerHandle | None = None
-    call: asyncio.Future[Reply] | None = None
-    """The reply its caller's loop awaits; None once the loop has read it or the caller gave up."""
     started_at: float = 0.0
-    """When its current job was sent (`time.monotonic()`)."""
-    abandoned: bool = False
-    """Its caller gave up on the running job: the supervisor reads the reply instead."""
+    """When its running job started (`time.monotonic()`)."""
+    supervised: bool = False
+    """A caller gave up while it ran: the supervisor reads its replies instead, as the loop may close."""
     timed_out: bool = False
     reaped: bool = False
     probe: select.poll = field(init=False, repr=False)
@@ -123,9 +145,20 @@ class _Worker:
         self.probe.register(self.conn.fileno(), select.POLLIN)
 
     @property
+    def occupancy(self) -> int:
+        return len(self.jobs) + self.reserved
+
+    @property
     def pid(self) -> int:
         assert self.process.pid is not None
         return self.process.pid
+
+
+@dataclass(frozen=True, eq=False)
+class _Waiter:
+    future: asyncio.Future[_Worker]
+    pipelined: bool
+    """Its job is small enough to queue behind a running one."""
 
 
 @dataclass(eq=False)
@@ -138,7 +171,7 @@ class SimulatorPool:
     _workers: list[_Worker] = field(default_factory=list, init=False, repr=False)
     """Every worker process not yet reaped: starting, serving, or ended and about to be reaped."""
     _idle: deque[_Worker] = field(default_factory=deque, init=False, repr=False)
-    _waiters: deque[asyncio.Future[_Worker]] = field(default_factory=deque, init=False, repr=False)
+    _waiters: deque[_Waiter] = field(default_factory=deque, init=False, repr=False)
     _start_failure: str | None = field(default=None, init=False, repr=False)
     _state: Literal["new", "running", "closed"] = field(default="new", init=False, repr=False)
     _supervisor: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -201,6 +234,10 @@ class SimulatorPool:
             shutil.rmtree(worker_run_dir(self.settings, worker.pid), ignore_errors=True)
         with self._lock:
             for worker in workers:
+                if worker.supervised:  # nobody reads its pipe any more
+                    for job in worker.jobs:
+                        _settle_threadsafe(job, error=SimulationFailed("the simulator pool was closed during the simulation"))
+                    worker.jobs.clear()
                 worker.reaped = True
                 self._end(worker, None)
             self._workers.clear()
@@ -231,35 +268,28 @@ class SimulatorPool:
         function) and so must `args` and what it returns. If the caller is cancelled, the job
         still runs to its end (or its time limit) and the worker then serves the next call."""
         loop = asyncio.get_running_loop()
-        worker = await self._acquire(loop)
         try:
             message = pickle.dumps((job, args), pickle.HIGHEST_PROTOCOL)
         except Exception as err:
-            self._release(worker)
             raise TypeError(f"cannot send job {job!r} to a simulator worker (it must be picklable): {err}") from err
-        reply: asyncio.Future[Reply] = loop.create_future()
-        try:
-            worker.conn.send_bytes(message)
-        except OSError:  # it ended while idle, just now
-            self._drop(worker, "crashed")
-            raise SimulationFailed(f"the simulator worker (pid {worker.pid}) ended before it could take the call") from None
-        worker.call, worker.started_at = reply, time.monotonic()
-        loop.add_reader(worker.conn.fileno(), self._on_reply, loop, worker, reply)
-        if self.settings.sim_timeout_s is not None:
-            worker.timer = loop.call_later(self.settings.sim_timeout_s, self._time_out, worker)
-        try:
-            outcome = await reply
-        except asyncio.CancelledError:
-            self._abandon(loop, worker, reply)
-            raise
-        if not outcome.ok:
-            raise outcome.value
-        return outcome.value
+        while True:
+            worker = await self._acquire(loop, pipelined=len(message) <= _PIPELINED_MAX_BYTES)
+            try:
+                outcome = await self._send(loop, worker, message)
+            except _Unstarted:
+                continue
+            if not outcome.ok:
+                raise outcome.value
+            return outcome.value
 
     # --- the calling loop's side ----------------------------------------------------------
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, pipelined: bool) -> _Worker:
+        """A place in a worker's pipe: an idle worker's, else (for a small job) the one behind the
+        running job of a worker serving this loop, else the first place to free up."""
         with self._lock:
+            if self._state == "closed":
+                raise SimulationFailed("the simulator pool was closed")
             if self._state != "running":
                 raise RuntimeError(f"the simulator pool is {self._state}: start() it before running jobs")
             while self._idle:
@@ -267,66 +297,145 @@ class SimulatorPool:
                 if worker.probe.poll(0):  # an idle worker has nothing to say unless it ended
                     self._end(worker, "crashed")
                     continue
-                self._mark_busy(worker)
+                self._reserve(worker, loop)
                 return worker
+            if pipelined:
+                serving = [w for w in self._workers if self._pipelinable(w, loop)]
+                if serving:
+                    worker = min(serving, key=lambda w: w.started_at)  # the one likely to finish first
+                    self._reserve(worker, loop)
+                    return worker
             if self._start_failure is not None and self.size == 0:
                 raise SimulationFailed(f"no simulator worker is running: {self._start_failure}")
             waiter: asyncio.Future[_Worker] = loop.create_future()
-            self._waiters.append(waiter)
+            self._waiters.append(_Waiter(waiter, pipelined))
         try:
             return await waiter
         except asyncio.CancelledError:
             with self._lock:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-            if waiter.done() and not waiter.cancelled():  # handed a worker just before the caller gave up
-                self._release(waiter.result())
+                self._waiters = deque(w for w in self._waiters if w.future is not waiter)
+            if waiter.done() and not waiter.cancelled():  # handed a place just before the caller gave up
+                self._unreserve(waiter.result())
             raise
 
-    def _abandon(self, loop: asyncio.AbstractEventLoop, worker: _Worker, reply: asyncio.Future[Reply]) -> None:
-        """The caller gave up while its job runs: the supervisor reads the reply (or kills the worker at
-        the time limit), since the caller's loop may close before the job ends."""
-        if worker.call is not reply:  # the reply was read already
-            return
-        loop.remove_reader(worker.conn.fileno())
+    async def _send(self, loop: asyncio.AbstractEventLoop, worker: _Worker, message: bytes) -> Reply:
+        """Send the job to the place `_acquire` reserved and await its reply; `_Unstarted` if it must go elsewhere."""
+        reply: asyncio.Future[Reply] = loop.create_future()
+        with self._lock:
+            worker.reserved -= 1
+            if worker.state != "busy":  # it ended since the place was reserved
+                raise _Unstarted
+            first = not worker.jobs
+            worker.jobs.append(reply)
+            if first:
+                worker.started_at = time.monotonic()
+            supervised = worker.supervised
+        try:
+            worker.conn.send_bytes(message)
+        except OSError:  # it ended, just now
+            with self._lock:
+                worker.jobs.remove(reply)
+                alone = not worker.jobs and not worker.reading and not worker.supervised
+            if alone:  # nobody reads its pipe to see it end
+                self._drop(worker, "crashed")
+            raise _Unstarted from None
+        if supervised:
+            os.write(self._wake[1], b"x")  # it watches this worker's pipe
+        elif first:
+            if not worker.reading:
+                worker.reading = True
+                loop.add_reader(worker.conn.fileno(), self._on_reply, worker)
+                os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader made it non-blocking: a reply over
+                # 16 KB comes in two writes, and recv must wait for the second
+            self._arm(loop, worker)
+        try:
+            return await reply
+        except asyncio.CancelledError:
+            self._abandon(worker, reply)
+            raise
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, worker: _Worker) -> None:
+        """The time limit of the job that runs now."""
         if worker.timer is not None:
             worker.timer.cancel()
             worker.timer = None
-        worker.call = None
+        if self.settings.sim_timeout_s is not None:
+            worker.timer = loop.call_later(self.settings.sim_timeout_s, self._time_out, worker)
+
+    def _stop_reading(self, worker: _Worker) -> None:
+        if worker.reading and worker.loop is not None:
+            worker.loop.remove_reader(worker.conn.fileno())
+        worker.reading = False
+        if worker.timer is not None:
+            worker.timer.cancel()
+            worker.timer = None
+
+    def _abandon(self, worker: _Worker, reply: asyncio.Future[Reply]) -> None:
+        """The caller gave up while its job is in the pipe: the supervisor reads the worker's replies (or
+        kills it at the time limit) from now on, since the caller's loop may close before the job ends."""
         with self._lock:
-            worker.abandoned = True
+            if reply not in worker.jobs or worker.supervised:  # read already, or the supervisor reads it
+                return
+            self._stop_reading(worker)
+            worker.supervised = True
             if self._state == "running":
                 os.write(self._wake[1], b"x")
 
-    def _on_reply(self, loop: asyncio.AbstractEventLoop, worker: _Worker, reply: asyncio.Future[Reply]) -> None:
-        loop.remove_reader(worker.conn.fileno())
-        worker.call = None
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
+    def _on_reply(self, worker: _Worker) -> None:
+        """The calling loop reads a reply of the worker's running job; the next job in the pipe starts."""
         try:
-            os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader made it non-blocking: a reply over 16 KB
-            outcome: Reply = worker.conn.recv()  # comes in two writes, and recv must wait for the second
+            outcome: Reply = worker.conn.recv()
         except (EOFError, OSError):
-            if worker.timed_out:
-                limit = self.settings.sim_timeout_s
-                error: Exception = SimulationTimeout(f"the simulation ran past the limit of {limit} s; its worker was killed")
-            elif self._state == "closed":
-                error = SimulationFailed("the simulator pool was closed during the simulation")
-            else:
-                error = SimulationFailed(f"the simulator worker (pid {worker.pid}) died during the simulation; it is being replaced")
-            self._drop(worker, "timed_out" if worker.timed_out else "crashed")
-            _settle(reply, error=error)
+            with self._lock:
+                self._stop_reading(worker)
+            self._ended(worker, settle=_settle)
             return
         except Exception as err:  # the reply arrived whole but could not be unpickled
-            self._release(worker)
-            _settle(reply, error=SimulationFailed(f"the simulator worker's reply could not be read: {err}"))
-            return
-        if outcome.retire or worker.timed_out:  # retiring, or killed just after it replied
-            self._drop(worker, outcome.retire or "timed_out")
+            outcome = Reply(ok=False, value=SimulationFailed(f"the simulator worker's reply could not be read: {err}"))
+        with self._lock:
+            head = worker.jobs.popleft()
+            if outcome.retire or worker.timed_out:  # retiring, or killed just after it replied
+                self._stop_reading(worker)
+                self._retire(worker, outcome.retire or "timed_out", _settle)
+            elif worker.jobs:
+                worker.started_at = time.monotonic()
+                assert worker.loop is not None
+                self._arm(worker.loop, worker)
+                self._free_place(worker)
+            else:
+                self._stop_reading(worker)
+                self._free_place(worker)
+        _settle(head, value=outcome)
+
+    def _ended(self, worker: _Worker, settle: Callable[..., None]) -> None:
+        """Its pipe closed: the running job fails, the ones behind it go elsewhere."""
+        if worker.timed_out:
+            limit = self.settings.sim_timeout_s
+            error: Exception = SimulationTimeout(f"the simulation ran past the limit of {limit} s; its worker was killed")
+        elif self._state == "closed":
+            error = SimulationFailed("the simulator pool was closed during the simulation")
         else:
-            self._release(worker)
-        _settle(reply, value=outcome)
+            error = SimulationFailed(f"the simulator worker (pid {worker.pid}) died during the simulation; it is being replaced")
+        with self._lock:
+            jobs = list(worker.jobs)
+            worker.jobs.clear()
+            self._end(worker, "timed_out" if worker.timed_out else "crashed")
+            if worker.reaped:
+                worker.conn.close()
+        if jobs:
+            settle(jobs[0], error=error)
+        for job in jobs[1:]:
+            settle(job, error=_Unstarted())
+
+    def _retire(self, worker: _Worker, reason: Reason, settle: Callable[..., None]) -> None:
+        """With the lock held: the worker exits after the reply just read; the jobs behind it go elsewhere."""
+        rest = list(worker.jobs)
+        worker.jobs.clear()
+        self._end(worker, reason)
+        if worker.reaped:
+            worker.conn.close()
+        for job in rest:
+            settle(job, error=_Unstarted())
 
     def _time_out(self, worker: _Worker) -> None:
         worker.timer = None
@@ -348,44 +457,75 @@ class SimulatorPool:
 
     # --- shared by the loops and the supervisor (each takes the lock) ---------------------
 
-    def _mark_busy(self, worker: _Worker) -> None:
-        worker.state = "busy"
-        BUSY.inc()
+    def _pipelinable(self, worker: _Worker, loop: asyncio.AbstractEventLoop | None) -> bool:
+        """With the lock held: whether a job of `loop` may queue behind the worker's running one."""
+        return (
+            worker.state == "busy"
+            and worker.loop is loop
+            and not worker.supervised
+            and not worker.timed_out
+            and worker.occupancy < PIPELINE_DEPTH
+        )
 
-    def _release(self, worker: _Worker) -> None:
-        """A worker done with its job serves the longest-waiting caller, else waits idle."""
+    def _reserve(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> None:
+        """With the lock held: a place in the worker's pipe for a caller on `loop`."""
+        if worker.state != "busy":
+            worker.state = "busy"
+            worker.loop = loop
+            BUSY.inc()
+        worker.reserved += 1
+
+    def _unreserve(self, worker: _Worker) -> None:
+        """A caller handed a place gave up before sending its job."""
         with self._lock:
-            if worker.state != "busy":
-                return
+            worker.reserved -= 1
+            if worker.state == "busy":
+                self._free_place(worker)
+
+    def _free_place(self, worker: _Worker) -> None:
+        """With the lock held: a place in a busy worker's pipe freed up. Idle if it holds nothing,
+        then its places go to the longest-waiting callers (pipelined ones: of its loop only)."""
+        if worker.occupancy == 0 and not worker.reading:
             worker.state = "idle"
+            worker.loop = None
+            worker.supervised = False
             BUSY.dec()
-            self._give(worker)
+        self._give(worker)
 
     def _give(self, worker: _Worker) -> None:
-        """With the lock held: hand an idle worker to a waiting caller, else keep it idle."""
+        """With the lock held: hand places in the worker's pipe to the longest-waiting callers (behind a
+        running job: only small jobs of its loop), else keep it idle."""
         if self._state == "closed":
-            worker.conn.close()
+            if worker.state == "idle":
+                worker.conn.close()
             return
-        while self._waiters:
+        passed: deque[_Waiter] = deque()
+        while self._waiters and (worker.state == "idle" or self._pipelinable(worker, worker.loop)):
             waiter = self._waiters.popleft()
-            if waiter.done():
+            if waiter.future.done():
                 continue
-            self._mark_busy(worker)
-            if waiter.get_loop() is _running_loop():  # the caller's own thread: no wake-up needed
-                waiter.set_result(worker)
-                return
+            loop = waiter.future.get_loop()
+            if worker.state == "busy" and not (waiter.pipelined and loop is worker.loop):
+                passed.append(waiter)
+                continue
+            self._reserve(worker, loop)
+            if loop is _running_loop():  # the caller's own thread: no wake-up needed
+                waiter.future.set_result(worker)
+                continue
             try:
-                waiter.get_loop().call_soon_threadsafe(self._hand_over, waiter, worker)
+                loop.call_soon_threadsafe(self._hand_over, waiter.future, worker)
             except RuntimeError:  # that caller's loop is closed
-                worker.state = "idle"
-                BUSY.dec()
-                continue
-            return
-        self._idle.append(worker)
+                worker.reserved -= 1
+                if worker.occupancy == 0 and not worker.reading:
+                    worker.state, worker.loop = "idle", None
+                    BUSY.dec()
+        self._waiters.extendleft(reversed(passed))
+        if worker.state == "idle":
+            self._idle.append(worker)
 
     def _hand_over(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
         if waiter.done():  # cancelled since
-            self._release(worker)
+            self._unreserve(worker)
         else:
             waiter.set_result(worker)
 
@@ -404,7 +544,7 @@ class SimulatorPool:
         worker.state = "ended"
 
     def _drop(self, worker: _Worker, reason: Reason) -> None:
-        """A serving worker ended (seen by its caller's loop, which no longer reads its pipe)."""
+        """A serving worker ended (seen by a caller's loop, which no longer reads its pipe)."""
         with self._lock:
             self._end(worker, reason)
             if worker.reaped:
@@ -431,18 +571,18 @@ class SimulatorPool:
             with self._lock:
                 workers = list(self._workers)
             watched: list[Any] = [self._wake[0], *(w.process.sentinel for w in workers)]  # fds and Connections
-            abandoned = [w for w in workers if w.abandoned and w.state == "busy"]
-            watched += [w.conn for w in workers if w.state == "starting"] + [w.conn for w in abandoned]
+            supervised = [w for w in workers if w.supervised and w.state == "busy"]
+            watched += [w.conn for w in workers if w.state == "starting"] + [w.conn for w in supervised]
             limit = self.settings.sim_timeout_s
-            deadlines = [w.started_at + limit for w in abandoned] if limit is not None else []
+            deadlines = [w.started_at + limit for w in supervised if w.jobs] if limit is not None else []
             deadlines += [retry_at] if missing > 0 else []
             ready = set(wait(watched, max(0.0, min(deadlines) - time.monotonic()) if deadlines else None))
             if self._wake[0] in ready:
                 os.read(self._wake[0], 64)
-            for worker in abandoned:
+            for worker in supervised:
                 if worker.conn in ready:
                     self._drain(worker)
-                elif limit is not None and time.monotonic() >= worker.started_at + limit:
+                elif limit is not None and worker.jobs and time.monotonic() >= worker.started_at + limit:
                     worker.timed_out = True
                     self._kill(worker)
             for worker in workers:
@@ -455,22 +595,26 @@ class SimulatorPool:
                     self._reap(worker)
 
     def _drain(self, worker: _Worker) -> None:
-        """Read and drop the reply of a job whose caller gave up; the worker then serves on."""
+        """Read a reply of a worker whose caller gave up: dropped if nobody awaits it, else handed to
+        its caller's loop; the worker then serves on."""
         try:
             os.set_blocking(worker.conn.fileno(), True)
-            retire = worker.conn.recv().retire
+            outcome: Reply = worker.conn.recv()
         except (EOFError, OSError):  # it ended (killed at the time limit, or crashed)
-            with self._lock:
-                self._end(worker, "timed_out" if worker.timed_out else "crashed")
+            self._ended(worker, settle=_settle_threadsafe)
             return
-        except Exception:  # a reply that cannot be read: nobody wants it anyway
-            retire = None
-        worker.abandoned = False
-        if retire is not None or worker.timed_out:
-            with self._lock:
-                self._end(worker, retire or "timed_out")
-        else:
-            self._release(worker)
+        except Exception as err:  # a reply that cannot be read
+            outcome = Reply(ok=False, value=SimulationFailed(f"the simulator worker's reply could not be read: {err}"))
+        with self._lock:
+            head = worker.jobs.popleft()  # listed before it was sent
+            if outcome.retire or worker.timed_out:
+                self._retire(worker, outcome.retire or "timed_out", _settle_threadsafe)
+            elif worker.jobs:
+                worker.started_at = time.monotonic()
+            else:
+                worker.supervised = False
+                self._free_place(worker)
+        _settle_threadsafe(head, value=outcome)
 
     def _spawn(self) -> None:
         context = multiprocessing.get_context("forkserver")
@@ -507,12 +651,16 @@ class SimulatorPool:
             return False
 
     def _reap(self, worker: _Worker) -> None:
+        worker.process.join()
         with self._lock:
-            worker.process.join()
             worker.reaped = True
-            if worker.state != "busy" or worker.abandoned:  # else its caller's loop sees the end, on the pipe it reads
-                self._end(worker, "timed_out" if worker.timed_out else "crashed")
-                worker.conn.close()
+            ours = worker.state != "busy" or worker.supervised  # else a caller's loop sees the end, on the pipe it reads
+            ended = worker.state == "ended"
+        if ours and not ended:
+            self._ended(worker, settle=_settle_threadsafe)
+        elif ours:
+            worker.conn.close()
+        with self._lock:
             self._workers.remove(worker)
         code = worker.process.exitcode
         if code:
@@ -538,11 +686,16 @@ def _settle(future: asyncio.Future[Any], value: Any = None, error: BaseException
         future.set_result(value)
 
 
-def _fail(waiters: deque[asyncio.Future[_Worker]], error: Exception) -> None:
+def _settle_threadsafe(future: asyncio.Future[Any], value: Any = None, error: BaseException | None = None) -> None:
+    """`_settle` from another thread than the future's loop (the supervisor's)."""
+    try:
+        future.get_loop().call_soon_threadsafe(_settle, future, value, error)
+    except RuntimeError:  # that caller's loop is closed: nobody awaits it
+        pass
+
+
+def _fail(waiters: deque[_Waiter], error: Exception) -> None:
     """With the pool's lock held: fail every waiting call, each on its own loop."""
     for waiter in waiters:
-        try:
-            waiter.get_loop().call_soon_threadsafe(_settle, waiter, None, error)
-        except RuntimeError:  # that caller's loop is closed
-            pass
+        _settle_threadsafe(waiter.future, error=error)
     waiters.clear()
