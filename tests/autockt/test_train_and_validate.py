@@ -6,7 +6,10 @@ discovery_client and HTTP to the server in this test process, which runs ngspice
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +24,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
+from autockt.noise import is_noise
 from autockt.specs import Target
 from autockt.validate import roll_out
 from discovery_server import BackgroundServer, Config, create_app
@@ -46,8 +50,13 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
         max_env_steps=2 * TINY_BATCH,
         checkpoint_every=1,
     )
-    result = train(config)
+    out, err = io.StringIO(), io.StringIO()  # (not capsys: Ray's log forwarding and capsys's streams do not get along)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        result = train(config, progress=True)
 
+    # Off a terminal: a line for the first and the last iteration, and none of Ray's known chatter.
+    assert re.search(r"^iteration 1: .*\n^iteration 2: [\d,]+/240 env steps \(100%\) \| reach [\d.]+ \| return ", out.getvalue(), re.M)
+    assert not [line for line in (out.getvalue() + err.getvalue()).splitlines() if is_noise(line)]
     assert result.experiment_dir == tmp_path / "tiny"
     assert result.env_steps >= 2 * TINY_BATCH and result.iterations == 2
     assert (result.checkpoint / RL_MODULE_PATH).is_dir()

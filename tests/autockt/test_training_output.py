@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
 import sys
 
 import pytest
 
 from autockt.noise import NoiseFilter, is_noise, quiet_ray
 from autockt.progress import TrainingProgress, TrainingStatus, ValidationProgress, format_duration
+from autockt.train import _ShowProgress
 
 # A result as Tune hands it over, cut to the keys the line reads (values from a real run's result.json).
 RESULT = {
@@ -65,6 +67,11 @@ def test_off_a_terminal_training_prints_the_first_and_the_last_iteration_and_few
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == ["iteration 1", "iteration 3"]
     assert lines[-1].endswith("(100%) | reach 0.42 | return -12.3 | 496 sims/s | 0:00 left")
+
+
+def test_the_progress_line_stays_out_of_the_tuner_tune_pickles() -> None:
+    # On a terminal the line is a live rich display, with locks that cannot be pickled.
+    assert pickle.loads(pickle.dumps(_ShowProgress(TrainingProgress(budget=10)))).progress is None
 
 
 def test_off_a_terminal_validation_prints_each_quarter_of_its_targets_once() -> None:

@@ -87,7 +87,7 @@ def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
             f"{last['n_reached']}/{last['n_targets']}",
             (last["env_steps"], last["reached_fraction"]),
             textcoords="offset points",
-            xytext=(-8, -16 if actions == "sampled" else 8),
+            xytext=(-8, (20 if last["reached_fraction"] < 0.15 else -16) if actions == "sampled" else 8),
             ha="right",
             fontsize="small",
         )

@@ -236,13 +236,21 @@ def _tune_output(verbose: bool) -> Iterator[None]:
 
 
 class _ShowProgress(tune.Callback):
-    """Hands each result to the progress line, in the driver as Tune receives it."""
+    """Hands each result to the progress line, in the driver as Tune receives it.
 
-    def __init__(self, progress: TrainingProgress) -> None:
+    Tune pickles its callbacks with the tuner (`tuner.pkl`, for a restore); the progress line,
+    a live display of this process, stays out of the pickle.
+    """
+
+    def __init__(self, progress: TrainingProgress | None) -> None:
         self.progress = progress
 
+    def __reduce__(self) -> tuple[type[_ShowProgress], tuple[None]]:
+        return (_ShowProgress, (None,))
+
     def on_trial_result(self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any) -> None:
-        self.progress.update(result)
+        if self.progress is not None:
+            self.progress.update(result)
 
 
 def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
