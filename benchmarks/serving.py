@@ -7,7 +7,8 @@ and no HTTP (`autockt_ckt.simulator.Simulator`, as every pool worker runs it). T
 `AutoCkt/scripts/start_server.py` (its default pool: one worker per core; result cache off,
 so that every call simulates) is measured through the real path, discovery_client -> HTTP ->
 server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
-floor measured here:
+floor measured here (the single-call overhead split into the HTTP path, measured as a cache hit on
+a second server, and the rest: the hand-off to a worker and back):
 
 | what | target |
 | --- | --- |
@@ -74,6 +75,16 @@ def concurrent_rate(url: str, clients: int, n: int) -> tuple[float, float]:
     began, ended = min(r[0] for r in runs), max(r[1] for r in runs)
     latencies = [t for r in runs for t in r[2]]
     return len(latencies) / (ended - began), 1e3 * statistics.median(latencies)
+
+
+def cache_hit_ms(points: Sequence[OpAmpInput], n: int) -> float:
+    """Median latency of a cache hit: the served path of a call without its simulation, on a server of its own."""
+    with autockt_server("--result-cache-size", "1000") as server, dc.Client(dc.Config(server_url=server.url)) as client:
+        for inp in points:
+            client.call(auto_ckt_sim_hdl21, inp)
+        return 1e3 * statistics.median(
+            per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), [points[i % len(points)] for i in range(n)])
+        )
 
 
 def batch_rate(client: dc.Client, points: Sequence[OpAmpInput], size: int) -> float:
@@ -144,6 +155,9 @@ def main() -> int:
         served_ms = 1e3 * statistics.median(served)
         row("one client, one call at a time (median)", served_ms, floor_ms + 0.5, "ms", higher_is_better=False)
         print(f"{'':<4}served - floor: {served_ms - floor_ms:.2f} ms per call")
+        hit_ms = cache_hit_ms(random_points(20, rng), args.evals)
+        print(f"{'':<4}of which HTTP, codecs and the client (a cache hit, no simulation, no worker): {hit_ms:.2f} ms")
+        print(f"{'':<4}and the hand-off to a worker and back, wake-ups included: {served_ms - floor_ms - hit_ms:.2f} ms")
 
         rate, p50 = concurrent_rate(server.url, args.clients, args.per_client)
         row(f"{args.clients} concurrent clients (p50 {p50:.1f} ms)", rate, 0.7 * CORES * floor_rate, "/s", higher_is_better=True)
