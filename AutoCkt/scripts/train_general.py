@@ -4,6 +4,10 @@
     python AutoCkt/scripts/train_general.py [--circuit folded_cascode] [--max-env-steps N]
     tensorboard --logdir ~/ray_results             # to watch
 
+It shows a progress line while it trains (env steps, training reach rate, mean return, simulations per
+second, time left), then validates the final checkpoint on unseen targets (`--validate N`, 0 to skip) and
+ends with a summary: reached targets, env steps, wall clock, where the checkpoint, the TensorBoard logs and
+the plots (learning_curve.png, reached.png) are. Ray's and RLlib's own chatter is filtered; `--verbose` shows it.
 The server URL and token come from THE_SERVER_URL / DISCOVERY_AUTH_TOKEN (.env); `--help` lists every flag.
 """
 

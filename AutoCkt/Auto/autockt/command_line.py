@@ -139,7 +139,8 @@ def train_summary(result: TrainResult, reports: Sequence[ValidationReport]) -> s
     plots = [result.experiment_dir / LEARNING_CURVE_FILE] if not reports else [reports[-1].learning_curve_file]
     plots += [r.plot_file for r in reports]
     lines = [
-        f"trained {result.env_steps:,} env steps ({result.iterations} iterations) in {format_duration(result.wall_clock_s)}, "
+        f"trained {result.env_steps:,} env steps ({result.iterations} iteration{'s' if result.iterations != 1 else ''}) "
+        f"in {format_duration(result.wall_clock_s)}, "
         f"training reach rate {result.reached_rate:.2f}",
         "unseen targets reached: " + (", ".join(r.reached_text() for r in reports) or "not validated (--validate 0)"),
         f"checkpoint:  {result.checkpoint}",
