@@ -273,6 +273,9 @@ def ppo_config(config: TrainConfig, env: EnvConfig) -> PPOConfig:
             gym_env_vectorize_mode=gym.VectorizeMode.VECTOR_ENTRY_POINT,
             num_cpus_per_env_runner=min(1.0, cpus_per_runner),  # type: ignore[arg-type]  # annotated int, takes fractions
             rollout_fragment_length="auto",
+            # RLlib discards a runner's samples after 60 s by default: a slow circuit (the LDO under
+            # load: ~1200 steps take minutes) then trains on nothing; wait for the batch instead
+            sample_timeout_s=None,
         )
         .training(
             train_batch_size_per_learner=config.train_batch_size,
