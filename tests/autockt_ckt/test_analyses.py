@@ -65,15 +65,26 @@ class Inverter:
     p = sized(pmos, "mp")(d=out, g=inp, s=VDD, b=VDD)
 
 
-def inverter_bench() -> Bench:
-    tb = h.Module(name="inverter_tb")
+@h.module
+class PmosFirstInverter:
+    """The same inverter, its PMOS first: ngspice then meets (and checks) the models in the other order."""
+
+    VDD, VSS = h.Inouts(2)
+    inp = h.Input()
+    out = h.Output()
+    p = sized(pmos, "mp")(d=out, g=inp, s=VDD, b=VDD)
+    n = sized(nmos, "mn")(d=out, g=inp, s=VSS, b=VSS)
+
+
+def inverter_bench(dut: h.Module = Inverter, name: str = "inverter") -> Bench:
+    tb = h.Module(name=f"{name}_tb")
     tb.VSS = h.Port()
     tb.VDD, tb.pulse, tb.inp, tb.out = h.Signals(4)
     tb.vdd = h.Vdc(dc=1.2)(p=tb.VDD, n=tb.VSS)
     tb.vpulse = h.Vpulse(v1=0, v2=1.2, delay=0.1e-9, rise=20e-12, fall=20e-12, width=0.5e-9, period=1e-9)(p=tb.pulse, n=tb.VSS)
     tb.vin = h.Vdc(dc=0)(p=tb.inp, n=tb.pulse)
     tb.cl = h.Cap(c=5e-15)(p=tb.out, n=tb.VSS)
-    tb.dut = Inverter(VDD=tb.VDD, VSS=tb.VSS, inp=tb.inp, out=tb.out)  # type: ignore[call-arg]  # an hdl21 module: no type information
+    tb.dut = dut(VDD=tb.VDD, VSS=tb.VSS, inp=tb.inp, out=tb.out)
     attrs = [
         hs.Include(SHIPPED_MODEL_PATH),
         hs.Options(name="num_threads", value=1),
@@ -83,10 +94,11 @@ def inverter_bench() -> Bench:
         hs.Dc(var="v.xtop.vvin", sweep=hs.LinearSweep(0, 1.2, 0.05), name="vtc"),
         hs.Tran(tstop=2.1e-9, tstep=2e-12, name="tran"),
     ]
-    return Bench(name="inverter", sim=hs.Sim(tb=tb, attrs=attrs), params=("mn", "mp"))
+    return Bench(name=name, sim=hs.Sim(tb=tb, attrs=attrs), params=("mn", "mp"))
 
 
 INVERTER = inverter_bench()
+PMOS_FIRST = inverter_bench(PmosFirstInverter, "pmos_first")
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +197,16 @@ def test_benches_alternating_on_one_library_give_the_subprocess_results(engines:
         assert_identical(in_process.run(RC, {"rr": rr}), expected[rr])  # loaded with rr
         other = 1e3 if rr == 2.5e3 else 2.5e3
         assert_identical(in_process.run(RC, {"rr": other}), expected[other])  # altered to the other value
+
+
+def test_a_bench_that_meets_the_models_in_the_other_order_is_primed(engines: tuple[NgspiceSubprocessEngine, LibngspiceEngine]) -> None:
+    """BSIM4.5 checks (and clamps) a model only if it is not the one it checked last: a bench
+    starting with the previous bench's last model would run it unchecked (libngspice_engine)."""
+    reference, in_process = engines
+    values = {"mn": 2, "mp": 3}
+    expected = {bench.name: reference.run(bench, values) for bench in (INVERTER, PMOS_FIRST)}
+    for bench in (INVERTER, PMOS_FIRST, INVERTER, PMOS_FIRST, PMOS_FIRST):
+        assert_identical(in_process.run(bench, values), expected[bench.name])
 
 
 def test_results_are_found_by_name_and_kind(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ previous evaluation (they differ from `ngspice -b` by up to 5e-9 relative): reje
 ngspice holds one circuit here: a bench other than the loaded one replaces it, loaded with
 the evaluation's values written into its `.param` lines, so that run needs no `alterparam`
 and `reset` (measured on the LDO's two benches, alternating: 0.5 ms more CPU per switch
-instead of 1.2-1.6 ms). Keeping every bench loaded and switching with `setcirc` does not
+instead of 1.2-1.6 ms, before the priming `op` below). Keeping every bench loaded and switching with `setcirc` does not
 work in ngspice 39: after `setcirc`, `alterparam` finds "No internal deck available" and
 `reset` re-loads the most recently loaded circuit, not the selected one.
 
@@ -28,16 +28,24 @@ without changing the process's working directory. After each evaluation every re
 is destroyed (ngspice would otherwise keep them all: about 1 MB and a slower run each time)
 and now and then the command history is cleared.
 
+BSIM4.5's model check. ngspice checks (and clamps: `ckappas`, `ckappad` below 0.02 become
+0.02, which moves results by about 1 %) each model once per analysis, at its first instance,
+model after model, skipping a model whose name equals the last one it checked: a `static`
+in ngspice, kept across circuits. Within one circuit the models alternate, so every run
+checks them all; but a newly loaded circuit whose first model is the previous circuit's
+last one ran that model unclamped (measured: the two-stage op-amp after the LDO's AC bench,
+off by 0.9 %), and so did a run after one that failed inside the check. Such a run is
+therefore primed: an `op` first (which checks this circuit's models in its own order and
+leaves the last one's name), its plot destroyed, then the analyses; the results are then
+bit-identical to `ngspice -b` (tested with benches alternating). A bench with a single
+BSIM4 model would be skipped on every run after its first: each bench here uses both.
+
 Failures. ngspice reports errors as text, so the output of each step (load, reset, run) is
 checked and a run counts only if it made exactly the plots its analyses make (`engine.py`:
 one per analysis, in ngspice's run order, mapped back to the analyses by name). After
-a failure the circuit is removed and reloaded, and the next evaluation runs its analyses
-twice, keeping the second result: BSIM4.5's parameter check (which also clamps `ckappas`
-and `ckappad`) skips a model whose name equals the last one it checked, a `static` in
-ngspice; normally the models alternate, but a run that failed inside the check leaves the
-wrong name, and the next result was off by 1 % in supply current. Unloading the library
-(`dlclose`) to start afresh crashed the process now and then: not used. A few errors
-are fatal to the library ("cannot recover and awaits to be detached"; non-finite
+a failure the circuit is removed, and reloaded (and primed) when next asked for. Unloading
+the library (`dlclose`) to start afresh crashed the process now and then: not used. A few
+errors are fatal to the library ("cannot recover and awaits to be detached"; non-finite
 parameter values, refused up front, were the only trigger found): that evaluation and every
 later one in this process raise `SimulatorLost`, and a pool worker (`pool.py`) then exits
 to be replaced by a fresh process.
@@ -130,7 +138,7 @@ class _Simulator:
     def __init__(self) -> None:
         self._lib: Libngspice | None = None
         self._loaded: tuple[str, ...] | None = None
-        self._reprime = False
+        self._prime = False
         self._evaluations = 0
         self.lost = False
         """The library failed fatally: only a new process has a working ngspice."""
@@ -150,19 +158,21 @@ class _Simulator:
         os.chdir(run_dir)  # this thread's own directory only
         lib.take_output()
         try:
-            loaded_with_values = netlist.lines != self._loaded and self._load(lib, netlist.lines, assignments)
+            switched = netlist.lines != self._loaded
+            loaded_with_values = switched and self._load(lib, netlist.lines, assignments)
             if not loaded_with_values:
                 for name, value in assignments:
                     lib.command(f"alterparam {name}={value}")
-            for attempt in range(2 if self._reprime else 1):
+                lib.command("reset")
+            _raise_on_errors(lib, "apply the parameters")  # running now could make the failure fatal
+            if switched or self._prime:
+                lib.command("op")  # primes BSIM4.5's model check (see the module docstring)
+                lib.take_output()
                 lib.command("destroy all")
-                if attempt or not loaded_with_values:
-                    lib.command("reset")
-                _raise_on_errors(lib, "apply the parameters")  # running now could make the failure fatal
-                if timeout_s is None:
-                    lib.run()
-                elif not lib.run_in_background(timeout_s):
-                    raise SimulationTimeout(f"ngspice exceeded {timeout_s} s and was halted")
+            if timeout_s is None:
+                lib.run()
+            elif not lib.run_in_background(timeout_s):
+                raise SimulationTimeout(f"ngspice exceeded {timeout_s} s and was halted")
             result = _results(lib, netlist.run_order, lib.take_output())
         except (SimulationFailed, SimulationTimeout) as err:
             self._after_failure(lib)
@@ -171,7 +181,7 @@ class _Simulator:
             raise
         finally:
             self._clean_up(lib)
-        self._reprime = False
+        self._prime = False
         return result
 
     def _load(self, lib: Libngspice, lines: tuple[str, ...], assignments: Sequence[tuple[str, str]]) -> bool:
@@ -191,7 +201,7 @@ class _Simulator:
 
     def _after_failure(self, lib: Libngspice) -> None:
         self._remove_circuit(lib)
-        self._reprime = True
+        self._prime = True
         self.lost = self.lost or lib.exited
 
     def _clean_up(self, lib: Libngspice) -> None:
