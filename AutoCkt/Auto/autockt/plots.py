@@ -76,13 +76,16 @@ def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
     for summary in experiment.validation_reports():
         if summary.get("env_steps") is not None:
             by_actions.setdefault(summary["actions"], []).append(summary)
-    for actions, summaries in sorted(by_actions.items()):
+    for actions, unordered in sorted(by_actions.items()):
+        summaries = sorted(unordered, key=lambda s: s["env_steps"])
         steps = [s["env_steps"] for s in summaries]
         rates = [s["reached_fraction"] for s in summaries]
         sizes = sorted({s["n_targets"] for s in summaries})
         label = f"unseen targets, {actions} (n={'/'.join(map(str, sizes))})"
-        ax.plot(steps, rates, VALIDATION_MARKERS.get(actions, "s"), markersize=8, markerfacecolor="none", markeredgewidth=2, label=label)
-        last = max(summaries, key=lambda s: s["env_steps"])
+        ax.plot(
+            steps, rates, VALIDATION_MARKERS.get(actions, "s") + ":", markersize=8, markerfacecolor="none", markeredgewidth=2, label=label
+        )
+        last = summaries[-1]
         ax.annotate(
             f"{last['n_reached']}/{last['n_targets']}",
             (last["env_steps"], last["reached_fraction"]),
