@@ -63,7 +63,7 @@ _reported_calls: weakref.WeakKeyDictionary[Simulator, int] = weakref.WeakKeyDict
 
 def log_simulations(*, env_runner: Any, metrics_logger: Any, **_: Any) -> None:
     """After each sample: the designs this runner simulated since the last one (RLlib sums them over runners)."""
-    simulator = getattr(env_runner.env.unwrapped, "simulator", None)
+    simulator = getattr(getattr(getattr(env_runner, "env", None), "unwrapped", None), "simulator", None)  # a runner may have no env
     if not isinstance(simulator, Simulator):
         return
     new = simulator.calls - _reported_calls.get(simulator, 0)
