@@ -40,7 +40,10 @@ one-stage amplifier of 90 nm devices: loop gain 20-40 dB); the sharpest trade-of
 quiescent current against undershoot (at most 60 uA: 152 mV at best; 100 uA: 85 mV;
 200 uA: 62 mV). Of 1,000 targets drawn from these ranges, 93.9 % are met by some mapped
 design (a lower bound on what can be reached), the best single design meets 62.9 %, and the
-reset point meets none (its dropout, 152 mV, is above every target). Narrower ranges (iq from
+reset point meets none (its dropout, 161 mV, is above every target). The reset point sits in
+the middle of the grid (multipliers 30, w7r 15, wpass 300, capacitors 3 / 3 / 2 pF), so that an
+episode's 30 moves of -1 or +2 grid steps reach most of it; at multipliers of 10 (the first
+choice) 30 % of the designs meeting some target lay out of reach in each multiplier. Narrower ranges (iq from
 60 uA, undershoot from 70 mV) left 80 % reachable; adding PSRR at 1 MHz (20-30 dB) as a
 seventh spec 86 %.
 """
@@ -66,16 +69,16 @@ class LdoInput:
     and the bottom feedback resistor of the LDO. Every field is required; `initial` in each
     field's schema is the reset point."""
 
-    w1: int = grid_field(10, **_MULTIPLIER, description="NMOS error-amplifier input pair m1/m2")
-    w3: int = grid_field(10, **_MULTIPLIER, description="PMOS mirror m3 (diode) / m4 (drives the pass gate)")
-    w5: int = grid_field(10, **_MULTIPLIER, description="NMOS tail current source m5: w5/w6 x 30 uA")
-    w6: int = grid_field(10, **_MULTIPLIER, description="NMOS bias diode m6, fed the 30 uA bias current")
-    w7r: int = grid_field(5, **_MULTIPLIER, description="NMOS current sources m7r/m10 of the common-gate pair: w7r/w6 x 30 uA each")
-    w8: int = grid_field(10, **_MULTIPLIER, description="NMOS common-gate pair m8 (pass-gate side, its source takes cc) / mc")
+    w1: int = grid_field(30, **_MULTIPLIER, description="NMOS error-amplifier input pair m1/m2")
+    w3: int = grid_field(30, **_MULTIPLIER, description="PMOS mirror m3 (diode) / m4 (drives the pass gate)")
+    w5: int = grid_field(30, **_MULTIPLIER, description="NMOS tail current source m5: w5/w6 x 30 uA")
+    w6: int = grid_field(30, **_MULTIPLIER, description="NMOS bias diode m6, fed the 30 uA bias current")
+    w7r: int = grid_field(15, **_MULTIPLIER, description="NMOS current sources m7r/m10 of the common-gate pair: w7r/w6 x 30 uA each")
+    w8: int = grid_field(30, **_MULTIPLIER, description="NMOS common-gate pair m8 (pass-gate side, its source takes cc) / mc")
     wpass: int = grid_field(300, lo=10, hi=1000, step=10, description="PMOS pass device")
-    cc: float = grid_field(1.0 * _PF, **_CAP, description="compensation capacitor, output to the m8/m10 node (CktGym's Cc)")
-    cf1: float = grid_field(1.0 * _PF, **_CAP, description="feed-forward capacitor across the top divider resistor (Cf1)")
-    cf2: float = grid_field(0.7 * _PF, **_CAP, description="capacitor across the bottom divider resistor (Cf2)")
+    cc: float = grid_field(3.0 * _PF, **_CAP, description="compensation capacitor, output to the m8/m10 node (CktGym's Cc)")
+    cf1: float = grid_field(3.0 * _PF, **_CAP, description="feed-forward capacitor across the top divider resistor (Cf1)")
+    cf2: float = grid_field(2.0 * _PF, **_CAP, description="capacitor across the bottom divider resistor (Cf2)")
     rrf2: float = grid_field(
         100 * _KOHM, 10 * _KOHM, 500 * _KOHM, 10 * _KOHM, unit="Ohm", description="bottom divider resistor; the top one is 2/3 of it (Rrf2)"
     )
