@@ -42,7 +42,6 @@ from .simulator import Simulator, SimulatorConfig
 from .specs import Target, TargetSet
 from .vector_env import simulate_designs
 
-RESULTS_FILE = VALIDATION_RESULTS_FILE
 PLOT_FILE = "reached.png"
 LEARNING_CURVE_FILE = "learning_curve.png"
 
@@ -119,7 +118,7 @@ def validate(
         mean_steps_to_reach=statistics.fmean(steps) if steps else float("nan"),
         median_steps_to_reach=statistics.median(steps) if steps else float("nan"),
         simulations=sum(o["simulations"] for o in outcomes),
-        results_file=out / RESULTS_FILE,
+        results_file=out / VALIDATION_RESULTS_FILE,
         plot_file=out / PLOT_FILE,
         actions=mode,
         learning_curve_file=out / LEARNING_CURVE_FILE,
