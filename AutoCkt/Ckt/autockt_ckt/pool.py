@@ -342,7 +342,8 @@ class SimulatorPool:
                 self._drop(worker, "crashed")
             raise _Unstarted from None
         if supervised:
-            os.write(self._wake[1], b"x")  # it watches this worker's pipe
+            if self._state == "running":
+                os.write(self._wake[1], b"x")  # it watches this worker's pipe
         elif first:
             if not worker.reading:
                 worker.reading = True
