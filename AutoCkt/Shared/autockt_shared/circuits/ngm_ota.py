@@ -38,6 +38,10 @@ can be reached), the best single design meets 60.8 %, and the reset point (phase
 deg) meets none. The first choice (gain 100-400, ibias 50-200 uA) left 17 % of its targets
 beyond every mapped design. Phase margin is fixed at 60 deg as in the two-stage benchmark;
 normalizers sit inside each range.
+
+Trained with PPO through the server (`train_general.py --circuit ngm_ota`, 96,423 env steps,
+36 min on the loaded machine), the policy reaches 870 of 1,000 unseen targets greedily; 936 of
+those targets are met by some surveyed design.
 """
 
 from typing import Any
