@@ -24,10 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
 from autockt import SimulatorConfig, TrainConfig, train, validate
+from autockt.run_metrics import server_cache_counts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autockt_server import autockt_server, random_points  # noqa: E402
@@ -37,15 +35,6 @@ CORES = os.cpu_count() or 1
 TUNED_MOVES = (-3, -1, 0, 1, 3)
 """Finer and faster than AutoCkt's (-1, 0, +2): exact moves both ways, and the good designs
 (mn4 near 4, mp3 near 90 from 34) are reachable in well under 30 steps. `--moves -1 0 2` runs AutoCkt's."""
-
-
-def cache_counts(url: str) -> tuple[float, float]:
-    """(hits, misses) of the server's result cache, summed over its Rpcs, from its `/metrics`."""
-    counts = {"discovery_result_cache_hits": 0.0, "discovery_result_cache_misses": 0.0}
-    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=10).text):
-        if family.name in counts:
-            counts[family.name] += sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
-    return counts["discovery_result_cache_hits"], counts["discovery_result_cache_misses"]
 
 
 def main() -> None:
@@ -83,11 +72,12 @@ def main() -> None:
                 max_env_steps=args.max_env_steps,
                 stop_reached_rate=args.stop_reached_rate,
                 moves=tuple(args.moves),
-            )
+            ),
+            progress=True,
         )
         trained = time.monotonic()
-        hits, misses = cache_counts(server.url)
-        reports = [validate(result.checkpoint, n_specs=args.n_specs, simulator=simulator, sample=s) for s in (False, True)]
+        hits, misses = server_cache_counts(simulator) or (float("nan"), float("nan"))
+        reports = [validate(result.checkpoint, n_specs=args.n_specs, simulator=simulator, sample=s, progress=True) for s in (False, True)]
         finished = time.monotonic()
     finally:
         server.close()
