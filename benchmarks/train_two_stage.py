@@ -11,7 +11,7 @@ Prints the unseen targets reached out of `--n-specs` (by the greedy policy, and 
 actions as AutoCkt's validation did), the env steps used and the wall-clock time. AutoCkt's published figure to beat: 938/1000 within about 175,000 env steps (6 workers
 on 8 cores). Results stay in `<storage>/<experiment>/` for TensorBoard.
 
-Everything is `TrainConfig`'s defaults (train batch 1200, MLP 64x64, horizon 30, 350
+Everything is `TrainConfig`'s defaults (train batch 600, MLP 64x64, horizon 30, 350
 training targets, the tuned PPO settings) except the action grid, `TUNED_MOVES` by default.
 """
 
