@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
-from vlsirtools.spice.ngspice import parse_nutbin
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
-from autockt_ckt.engine import AcResult, OpResult, SimResult
 from autockt_ckt.metrics import opamp_metrics
 from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
+
+from .hand_netlist import run_by_hand
 
 
 def test_reset_point_matches_the_autockt_reference() -> None:
@@ -50,15 +49,7 @@ cc net5 out {cc}
 def simulate_by_hand(inp: OpAmpInput, workdir: Path) -> OpAmpOutput:
     """`ngspice -b` on the hand-written netlist; metrics by the same definitions as the server's."""
     netlist = HAND_NETLIST.format(model=Settings.from_env().model_path, **vars(inp))
-    (workdir / "hand.sp").write_text(netlist)
-    subprocess.run(["ngspice", "-b", "hand.sp", "-r", "hand.raw"], cwd=workdir, check=True, capture_output=True)
-    with open(workdir / "hand.raw", "rb") as raw:
-        plots = parse_nutbin(raw)
-    op = plots["Plotname: Operating Point\n"].data
-    ac = dict(plots["Plotname: AC Analysis\n"].data)
-    freq = ac.pop("frequency").real
-    result = SimResult(analyses={"op": OpResult(values={k: float(v[0]) for k, v in op.items()}), "ac": AcResult(freq=freq, values=ac)})
-    return opamp_metrics(result, output_node="out", supply_source="vdd")
+    return opamp_metrics(run_by_hand(netlist, workdir), output_node="out", supply_source="vdd")
 
 
 def test_twenty_random_points_agree_with_a_hand_written_netlist(tmp_path: Path) -> None:

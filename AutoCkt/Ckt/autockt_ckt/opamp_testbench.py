@@ -65,6 +65,13 @@ def opamp_bench(
         tb.cl = h.Cap(c=load_cap)(p=tb.out, n=tb.VSS)
     tb.dut = dut(**conns)
 
+    return opamp_analyses(name, tb, params, settings, ac_start=1.0)
+
+
+def opamp_analyses(name: str, tb: h.Module, params: Mapping[str, float], settings: Settings, *, ac_start: float) -> Bench:
+    """The op-amps' `Bench` of testbench `tb`: the model card, one ngspice thread, `params` as
+    netlist parameters, an operating point `op` and an AC sweep `ac` from `ac_start` to 10 GHz
+    at 10 points per decade."""
     sim = hs.Sim(
         tb=tb,
         attrs=[
@@ -72,7 +79,7 @@ def opamp_bench(
             hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
             *(hs.Param(name=p, val=v) for p, v in params.items()),
             hs.Op(name="op"),
-            hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 10)),
+            hs.Ac(name="ac", sweep=hs.LogSweep(ac_start, 10e9, 10)),
         ],
     )
     return Bench(name=name, sim=sim, params=tuple(params))

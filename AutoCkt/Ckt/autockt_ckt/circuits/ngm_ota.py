@@ -57,7 +57,6 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 import hdl21 as h
-import hdl21.sim as hs
 import numpy as np
 
 from autockt_shared import OpAmpOutput
@@ -65,6 +64,7 @@ from autockt_shared.circuits.ngm_ota import NGM_OTA, NgmOtaInput
 
 from ..engine import Bench, SimResult
 from ..metrics import unity_gain_crossing
+from ..opamp_testbench import opamp_analyses
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
@@ -144,18 +144,7 @@ def ngm_bench(settings: Settings) -> Bench:
     tb.cl_n = h.Cap(c=LOAD_CAP)(p=tb.out.n, n=tb.VSS)
     dut: h.Module = NgmOta  # hdl21 has no type information: mypy sees a class without parameters
     tb.dut = dut(VDD=tb.VDD, VSS=tb.VSS, inp=tb.inp, out=tb.out, ref=tb.ref, vcm=tb.vcm, v1=tb.v1)
-    params = NGM_OTA.initial_values()
-    sim = hs.Sim(
-        tb=tb,
-        attrs=[
-            hs.Include(settings.model_path),
-            hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
-            *(hs.Param(name=p, val=v) for p, v in params.items()),
-            hs.Op(name="op"),
-            hs.Ac(name="ac", sweep=hs.LogSweep(10, 10e9, 10)),
-        ],
-    )
-    return Bench(name=NGM_OTA.name, sim=sim, params=tuple(params))
+    return opamp_analyses(NGM_OTA.name, tb, NGM_OTA.initial_values(), settings, ac_start=10.0)
 
 
 def ngm_metrics(result: SimResult, out_p: str = OUT_P, out_n: str = OUT_N, supply_source: str = SUPPLY_SOURCE) -> OpAmpOutput:
