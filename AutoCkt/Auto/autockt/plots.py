@@ -83,7 +83,14 @@ def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
         sizes = sorted({s["n_targets"] for s in summaries})
         label = f"unseen targets, {actions} (n={'/'.join(map(str, sizes))})"
         ax.plot(
-            steps, rates, VALIDATION_MARKERS.get(actions, "s") + ":", markersize=8, markerfacecolor="none", markeredgewidth=2, label=label
+            steps,
+            rates,
+            VALIDATION_MARKERS.get(actions, "s"),
+            linestyle="none",  # points of different trials (a rerun into the same experiment) are not one series
+            markersize=8,
+            markerfacecolor="none",
+            markeredgewidth=2,
+            label=label,
         )
         last = summaries[-1]
         ax.annotate(
