@@ -6,21 +6,25 @@ table, run by the ngspice command line, checks that chain end to end.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from vlsirtools.spice.ngspice import parse_nutbin
+import pytest
 
-from autockt_ckt.engine import AcResult, OpResult, SimResult
+from autockt_ckt.engine import Analysis, SimResult, read_raw
 
 
-def run_by_hand(netlist: str, workdir: Path) -> SimResult:
-    """The `op` and `ac` results of `netlist` (one `.op`, one `.ac`), keyed as the engines key them."""
-    (workdir / "hand.sp").write_text(netlist)
-    subprocess.run(["ngspice", "-b", "hand.sp", "-r", "hand.raw"], cwd=workdir, check=True, capture_output=True)
-    with open(workdir / "hand.raw", "rb") as raw:
-        plots = parse_nutbin(raw)
-    op = plots["Plotname: Operating Point\n"].data
-    ac = dict(plots["Plotname: AC Analysis\n"].data)
-    freq = ac.pop("frequency").real
-    return SimResult(analyses={"op": OpResult(values={k: float(v[0]) for k, v in op.items()}), "ac": AcResult(freq=freq, values=ac)})
+def run_by_hand(netlist: str, workdir: Path, run_order: Sequence[Analysis], name: str = "hand") -> SimResult:
+    """The results of `netlist`, whose analyses are `run_order` (a served bench's, when the netlist mirrors it), keyed as the engines key them."""
+    (workdir / f"{name}.sp").write_text(netlist)
+    subprocess.run(["ngspice", "-b", f"{name}.sp", "-r", f"{name}.raw"], cwd=workdir, check=True, capture_output=True)
+    return read_raw(workdir / f"{name}.raw", run_order)
+
+
+def assert_outputs_agree(served: Any, by_hand: Any, context: object) -> None:
+    """Every field of two output dataclasses within 0.1 %, the reference checks' tolerance (1e-12 absolute, for zeros)."""
+    for field, value in dataclasses.asdict(served).items():
+        assert value == pytest.approx(getattr(by_hand, field), rel=1e-3, abs=1e-12), (context, field)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,11 +17,12 @@ import discovery_client as dc
 import discovery_server as ds
 from autockt import AutoCktGym, EnvConfig, SimulatorConfig
 from autockt_ckt.circuits import ldo
-from autockt_ckt.engine import SimResult, read_raw
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 from autockt_shared import Sense
 from autockt_shared.circuits.ldo import LDO, LdoInput, LdoOutput, ldo_sim
+
+from .hand_netlist import assert_outputs_agree, run_by_hand
 
 RESET = LDO.initial_input()
 SMALL = LdoInput(w1=10, w3=10, w5=10, w6=10, w7r=5, w8=10, wpass=300, cc=1e-12, cf1=1e-12, cf2=0.7e-12, rrf2=100e3)
@@ -152,18 +152,12 @@ xtop 0 tb
 )
 
 
-def run_by_hand(netlist: str, bench: str, workdir: Path) -> SimResult:
-    (workdir / f"{bench}.sp").write_text(netlist)
-    subprocess.run(["ngspice", "-b", f"{bench}.sp", "-r", f"{bench}.raw"], cwd=workdir, check=True, capture_output=True)
-    run_order = ldo.BENCHES[bench](Settings.from_env()).run_order
-    return read_raw(workdir / f"{bench}.raw", run_order)
-
-
 def simulate_by_hand(inp: LdoInput, workdir: Path) -> LdoOutput:
     """`ngspice -b` on the netlists written by hand; metrics by the same definitions as the server's."""
-    values = dict(dataclasses.asdict(inp), rrf1=inp.rrf2 * (ldo.VOUT / ldo.VREF - 1), model=Settings.from_env().model_path)
-    large = run_by_hand(LARGE_NETLIST.format(**values), ldo.LARGE_BENCH, workdir)
-    small = run_by_hand(AC_NETLIST.format(**values), ldo.AC_BENCH, workdir)
+    settings = Settings.from_env()
+    values = dict(dataclasses.asdict(inp), rrf1=inp.rrf2 * (ldo.VOUT / ldo.VREF - 1), model=settings.model_path)
+    large = run_by_hand(LARGE_NETLIST.format(**values), workdir, ldo.large_signal_bench(settings).run_order, name="large")
+    small = run_by_hand(AC_NETLIST.format(**values), workdir, ldo.ac_bench(settings).run_order, name="ac")
     return ldo.ldo_metrics(large, small)
 
 
@@ -174,8 +168,7 @@ def test_random_points_agree_with_netlists_written_by_hand(tmp_path: Path) -> No
         inp = LDO.make_input(LDO.sample_values(rng))
         served, by_hand = ldo_sim(inp), simulate_by_hand(inp, tmp_path)
         regulating += abs(served.vout - ldo.VOUT) < 0.05 and served.phm > 0
-        for metric, value in dataclasses.asdict(served).items():
-            assert value == pytest.approx(getattr(by_hand, metric), rel=1e-3, abs=1e-12), (inp, metric)
+        assert_outputs_agree(served, by_hand, inp)
     assert regulating >= 2  # the points checked include working regulators, not only broken ones
 
 
