@@ -37,7 +37,7 @@ _served: dict[str, FlipFlopOutput] = {}
 
 
 def served(inp: FlipFlopInput) -> FlipFlopOutput:
-    """`flip_flop_sim(inp)` in-process, once per input for this module (an evaluation is 11 transients)."""
+    """`flip_flop_sim(inp)` in-process, once per input for this module (an evaluation is 7 transients)."""
     if repr(inp) not in _served:
         _served[repr(inp)] = flip_flop_sim(inp)
     return _served[repr(inp)]
@@ -90,7 +90,7 @@ def test_fast_latches_make_a_faster_flip_flop_and_a_stuck_master_reports_the_sta
 
 HAND_FLIP_FLOP = """* master-slave flip-flop of two clocked CMOS latches, two copies on one clock, written by hand
 .include {model}
-.options num_threads=1 reltol=2e-4 trtol=1
+.options num_threads=1 reltol=5e-4 trtol=1 bypass=1
 .subckt latch vdd d clk ckb q w1=1 w2=1 w3=1 w4=1 w5=1 w6=1 w7=1 w8=1 w9=1 w10=1
 mn1 qb d clk_gnd 0 nmos w=0.5u l=90n m={{w1}}
 mp1 qb d ckb_vdd vdd pmos w=0.5u l=90n m={{w2}}
@@ -109,8 +109,8 @@ xslave vdd qm clk ckb q latch w1={l2_w1} w2={l2_w2} w3={l2_w3} w4={l2_w4} w5={l2
 .ends
 .subckt tb
 vvdd vdd 0 dc 1.2
-vvclk clk 0 pulse(0 1.2 1.55n 20p 20p 1.48n 2)
-vvckb ckb 0 pulse(1.2 0 1.55n 20p 20p 1.48n 2)
+vvclk clk 0 pulse(0 1.2 1.55n 20p 20p 1 2)
+vvckb ckb 0 pulse(1.2 0 1.55n 20p 20p 1 2)
 vvdr dr 0 pulse(0 1.2 {data_delay} 20p 20p {data_width} 2)
 vvdf df 0 pulse(1.2 0 {data_delay} 20p 20p {data_width} 2)
 xr vdd dr clk ckb qr qmr ff

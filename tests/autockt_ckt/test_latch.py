@@ -62,7 +62,7 @@ def test_a_latch_that_never_follows_its_data_reports_the_window_stand_ins() -> N
 
 HAND_LATCH = """* clocked CMOS latch, two copies on one clock, written by hand from the device table
 .include {model}
-.options num_threads=1 reltol=2e-4 trtol=1
+.options num_threads=1 reltol=5e-4 trtol=1 bypass=1
 .subckt latch vdd d clk ckb q
 mn1 qb d clk_gnd 0 nmos w=0.5u l=90n m={w1}
 mp1 qb d ckb_vdd vdd pmos w=0.5u l=90n m={w2}

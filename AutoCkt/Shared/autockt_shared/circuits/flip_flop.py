@@ -12,7 +12,7 @@ Fixed from CktGym: its optimization listed the op-amp's parameters; the supply i
 
 ## How the spec ranges were chosen
 From a map of what it reaches, made with `benchmarks/target_difficulty.py`'s functions on what
-this shared 2-core machine allowed (an evaluation is 11 transients, about 0.5 s of CPU): 120
+this shared 2-core machine allowed (an evaluation was then 11 transients, about 0.5 s of CPU): 120
 uniform random grid designs, 160 master/slave pairs drawn from the latch survey's best latches
 (its Pareto front and the best 5 % in each metric), then 2 coordinate searches of at most 60
 designs: 508 designs, none failed, 264 s; a Pareto front of 73. Fast flip-flops cost power
