@@ -18,8 +18,9 @@ from discovery_shared import BatchResult, Rpc
 
 from . import protocol
 from .batches import BatchPlan, Chunk
-from .client import JSON_BODY, authentication, server_pool
+from .client import authentication, server_pool
 from .config import Config
+from .exchange import JSON_BODY
 from .retry import Attempts
 
 Out = TypeVar("Out")
@@ -40,7 +41,7 @@ class AsyncClient:
     async def call(self, rpc: Rpc[Any, Out], inp: Any) -> Out:
         """Run `rpc` on a server with input `inp` and return its result, or raise a `ClientError`."""
         body = protocol.request_body(rpc, inp)
-        return protocol.result(rpc, await self._post(rpc, f"/{rpc.name}", body))
+        return protocol.result(rpc, await self._post(rpc, rpc.name, body))
 
     async def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]:
         """`Client.call_batch` for asyncio: the requests to several servers are gathered."""
@@ -48,7 +49,7 @@ class AsyncClient:
 
         async def send(lane: list[Chunk]) -> None:
             for chunk in lane:
-                response = await self._post(rpc, f"/{rpc.name}/batch", chunk.body)
+                response = await self._post(rpc, f"{rpc.name}/batch", chunk.body)
                 plan.answer(chunk, protocol.batch_items(rpc, response, len(chunk)))
 
         outcomes = await asyncio.gather(*(send(lane) for lane in plan.lanes()), return_exceptions=True)
@@ -75,7 +76,7 @@ class AsyncClient:
                         server.served = protocol.fingerprints(response)
                     protocol.check_fingerprint(rpc, server.served, server.url)
                 posting = True
-                response = await server.http.post(path, content=body, headers=JSON_BODY)
+                response = await server.http.post(server.endpoint(path), content=body, headers=JSON_BODY)
             except httpx.TransportError as err:
                 attempts.failed(server, err, posting)
                 continue

@@ -20,13 +20,14 @@ from . import protocol
 from .batches import BatchPlan, Chunk
 from .config import Config
 from .errors import AuthError
+from .exchange import JSON_BODY, Exchange, direct
 from .firebase import FirebaseEndpoints, FirebaseTokenAuth
 from .retry import Attempts
 from .servers import H, Server, ServerPool
+from .transport import LeanTransport
 
 Out = TypeVar("Out")
 
-JSON_BODY = {"content-type": "application/json"}
 KEEPALIVE_EXPIRY_S = 4.0
 
 
@@ -82,12 +83,23 @@ class Client:
         self.config = (config or Config()).resolved()
         self.auth = authentication(self.config)
         """What signs every request (None without credentials)."""
-        self._pool = server_pool(self.config, lambda url, options: httpx.Client(base_url=url, transport=transport, **options), self.auth)
+
+        self._exchanges: dict[str, Exchange] = {}  # by server URL: those whose Rpc POSTs skip httpx.Client.post
+
+        def connect(url: str, options: dict[str, Any]) -> httpx.Client:
+            if transport is not None or not direct(url):
+                return httpx.Client(base_url=url, transport=transport, **options)
+            lean = LeanTransport(options["limits"].max_keepalive_connections, KEEPALIVE_EXPIRY_S)
+            http = httpx.Client(base_url=url, transport=lean, **options)
+            self._exchanges[url] = Exchange(http, lean, self.auth)
+            return http
+
+        self._pool = server_pool(self.config, connect, self.auth)
 
     def call(self, rpc: Rpc[Any, Out], inp: Any) -> Out:
         """Run `rpc` on a server with input `inp` and return its result, or raise a `ClientError`."""
         body = protocol.request_body(rpc, inp)
-        return protocol.result(rpc, self._post(rpc, f"/{rpc.name}", body))
+        return protocol.result(rpc, self._post(rpc, rpc.name, body))
 
     def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]:
         """Run `rpc` on every input: one `BatchItem` per input, in order, each failing on its own
@@ -102,7 +114,7 @@ class Client:
 
         def send(lane: list[Chunk]) -> None:
             for chunk in lane:
-                response = self._post(rpc, f"/{rpc.name}/batch", chunk.body)
+                response = self._post(rpc, f"{rpc.name}/batch", chunk.body)
                 plan.answer(chunk, protocol.batch_items(rpc, response, len(chunk)))
 
         first, *others = plan.lanes() or [[]]
@@ -118,7 +130,8 @@ class Client:
         return plan.result()
 
     def _post(self, rpc: Rpc[Any, Any], path: str, body: bytes) -> httpx.Response:
-        """POST `body` to `path` on the next server in turn, retrying and failing over as `Config.retry` says."""
+        """POST `body` to `path` (under each server's URL) on the next server in turn, retrying and failing
+        over as `Config.retry` says."""
         attempts = Attempts(self._pool, rpc, self.config.timeout)
         while True:
             server = attempts.next_server()
@@ -135,7 +148,11 @@ class Client:
                         server.served = protocol.fingerprints(response)
                     protocol.check_fingerprint(rpc, server.served, server.url)
                 posting = True
-                response = server.http.post(path, content=body, headers=JSON_BODY)
+                exchange = self._exchanges.get(server.url)
+                if exchange is not None:
+                    response = exchange.post(server.endpoint(path), body)
+                else:
+                    response = server.http.post(server.endpoint(path), content=body, headers=JSON_BODY)
             except httpx.TransportError as err:
                 attempts.failed(server, err, posting)
                 continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
@@ -36,6 +36,16 @@ class Server(Generic[H]):
     served: dict[str, str] | None = None  # Rpc name -> fingerprint, from GET /rpcs
     failures: int = 0  # in a row; 0 while it answers
     down_until: float = 0.0  # time.monotonic() before which no call is sent to it
+    _endpoints: dict[str, httpx.URL] = field(default_factory=dict, repr=False)
+
+    def endpoint(self, path: str) -> httpx.URL:
+        """The absolute URL of `path` under this server's URL, as httpx joins a relative one to `base_url`, made
+        once per path: httpx parses and merges a relative URL again on every request."""
+        url = self._endpoints.get(path)
+        if url is None:
+            base = self.http.base_url
+            url = self._endpoints[path] = base.copy_with(raw_path=base.raw_path + path.lstrip("/").encode("ascii"))
+        return url
 
 
 class ServerPool(Generic[H]):

@@ -23,6 +23,7 @@ from .app import create_app
 from .auth import AuthConfigError
 from .config import Config
 from .drain import DrainingServer
+from .one_write import one_write_protocol
 
 log = logging.getLogger("discovery_server")
 
@@ -63,10 +64,11 @@ def start_server() -> None:
 
 def loop_and_parser() -> dict[str, Any]:
     """uvicorn's `loop` and `http`: uvloop and httptools (uvicorn[standard]) when installed; they cost a
-    served call about a third less server time than asyncio's default loop and the pure-Python h11 parser."""
+    served call about a third less server time than asyncio's default loop and the pure-Python h11 parser.
+    Either parser's protocol writes each response in one send (one_write.py)."""
     return {
         "loop": "uvloop" if find_spec("uvloop") else "asyncio",
-        "http": "httptools" if find_spec("httptools") else "h11",
+        "http": one_write_protocol("httptools" if find_spec("httptools") else "h11"),
     }
 
 
