@@ -1,0 +1,168 @@
+"""
+# Spinning briefly instead of sleeping, while a core is idle
+
+On this VM (KVM with PVM; `cpuidle-haltpoll` runs with `guest_halt_poll_ns=0`, so an idle
+vCPU halts at once and waking it goes through the hypervisor) a process that slept through
+a 2 ms simulation takes 0.1-1.3 ms to run again. A served call has such sleeps on its
+critical path: the API process sleeps while the worker simulates, and the worker sleeps
+between its reply and the next job. The kernel's haltpoll governor exists to spin briefly
+before halting; as it is off here, the simulator pool spins in user space, and only where a
+core is idle: spinning when the cores are busy takes them from the simulations (measured
+much worse under load), so every spin is bounded and gated.
+
+`SpinPolicy` (`Settings.spin`; `AUTOCKT_SIM_SPIN=off` turns it off) governs two spins:
+- the calling event loop: while fewer of the pool's workers run a job than there are cores
+  and one of them runs a job of this loop, the loop keeps itself awake (a callback that
+  reschedules itself, so the loop still serves every other socket, with a poll timeout of
+  0) until the reply arrives, for at most `loop_max_s` per job;
+- a worker, after writing a reply: if the pool said a core was idle when it sent the job,
+  and the worker's last wait for a job was at most `worker_max_s`, it polls its pipe for
+  the next job for at most `worker_max_s` before it blocks. A worker of an idle server thus
+  blocks at once after one long wait.
+Either spin stops spinning for `backoff_s` when the spinning thread waited for a CPU for
+more than `max_run_delay` of the spin's time (its run delay, from
+`/proc/thread-self/schedstat`): another process needed that core.
+
+Hand-written: no library spins an asyncio loop or a pipe this way; both spins are a few lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_CHECK_EVERY = 16
+"""Spin steps between two looks at the clock (a system call on this VM: no vDSO)."""
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+@dataclass(frozen=True)
+class SpinPolicy:
+    """When the simulator pool spins instead of sleeping; see the module docstring."""
+
+    enabled: bool = True
+    loop_max_s: float = 0.01
+    """Longest the calling loop stays awake for one job (a simulation takes about 2 ms)."""
+    worker_max_s: float = 0.002
+    """Longest a worker polls for its next job (one served call's HTTP round trip is about 0.5 ms)."""
+    max_run_delay: float = 0.1
+    """Share of a spin's time its thread may wait for a CPU before spinning backs off."""
+    backoff_s: float = 1.0
+    cores: int = field(default_factory=_cores)
+    """Jobs may run on this many cores at once; a spin needs one of them free."""
+
+    @classmethod
+    def parse(cls, value: str) -> SpinPolicy:
+        """`AUTOCKT_SIM_SPIN`: `on` (the default) or `off`."""
+        if value.lower() not in ("on", "off"):
+            raise ValueError(f"AUTOCKT_SIM_SPIN={value!r}: give on or off")
+        return cls(enabled=value.lower() == "on")
+
+
+class RunDelay:
+    """The time the thread that created it spent waiting for a CPU, in seconds (0 where Linux does not
+    report it). Its file stays open for its life (one `pread` per reading, 2-3 us)."""
+
+    def __init__(self) -> None:
+        try:
+            self._fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self._fd = None
+        else:
+            weakref.finalize(self, os.close, self._fd)
+
+    def seconds(self) -> float:
+        if self._fd is None:
+            return 0.0
+        return int(os.pread(self._fd, 96, 0).split()[1]) / 1e9
+
+
+class _Backoff:
+    """Whether the last spin competed with another process for its CPU, and until when not to spin."""
+
+    def __init__(self, policy: SpinPolicy) -> None:
+        self.policy = policy
+        self.delay = RunDelay()
+        self.until = 0.0
+
+    def allows(self, now: float) -> bool:
+        return now >= self.until
+
+    def judge(self, started: float, delay_then: float, now: float) -> None:
+        if self.delay.seconds() - delay_then > self.policy.max_run_delay * max(now - started, 1e-6):
+            self.until = now + self.policy.backoff_s
+
+
+class LoopSpin:
+    """Keeps one event loop awake while `keep_going()` holds, for at most `policy.loop_max_s`.
+    Created and used on the loop's own thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, policy: SpinPolicy) -> None:
+        self.loop = loop
+        self.policy = policy
+        self.active = False
+        self._backoff = _Backoff(policy)
+        self._keep_going: Callable[[], bool] = bool
+        self._started = self._until = self._delay_then = 0.0
+        self._steps = 0
+
+    def start(self, keep_going: Callable[[], bool]) -> None:
+        if self.active:
+            self._keep_going = keep_going
+            return
+        now = time.monotonic()
+        if not self._backoff.allows(now):
+            return
+        self.active, self._keep_going, self._steps = True, keep_going, 0
+        self._started, self._until, self._delay_then = now, now + self.policy.loop_max_s, self._backoff.delay.seconds()
+        self.loop.call_soon(self._step)
+
+    def _step(self) -> None:
+        self._steps += 1
+        if self._keep_going() and (self._steps % _CHECK_EVERY or time.monotonic() < self._until):
+            self.loop.call_soon(self._step)
+            return
+        self.active = False
+        self._backoff.judge(self._started, self._delay_then, time.monotonic())
+
+
+class WorkerSpin:
+    """A worker's wait for its next job: poll the pipe briefly where that is allowed, then block."""
+
+    def __init__(self, fd: int, policy: SpinPolicy) -> None:
+        self.policy = policy
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+        self._backoff = _Backoff(policy)
+        self._replied_at = 0.0
+        self._last_wait = float("inf")
+        self._allowed = False
+
+    def replied(self, core_idle: bool) -> None:
+        """The reply is written; the pool said whether a core was idle when it sent the job."""
+        self._allowed = core_idle
+        self._replied_at = time.monotonic()
+
+    def spin(self) -> None:
+        """Poll the pipe until a job (or the pool's close) is readable, or give up: the caller then blocks."""
+        now = self._replied_at
+        if not (self._allowed and self._last_wait <= self.policy.worker_max_s and self._backoff.allows(now)):
+            return
+        until, delay_then, steps = now + self.policy.worker_max_s, self._backoff.delay.seconds(), 0
+        while not self._poll.poll(0):
+            steps += 1
+            if steps % _CHECK_EVERY == 0 and time.monotonic() >= until:
+                break
+        self._backoff.judge(now, delay_then, time.monotonic())
+
+    def received(self) -> None:
+        """A job arrived: how long the worker waited for it decides whether it spins next time."""
+        self._last_wait = time.monotonic() - self._replied_at if self._replied_at else float("inf")
