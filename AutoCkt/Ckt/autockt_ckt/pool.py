@@ -85,7 +85,8 @@ from prometheus_client import Counter, Gauge
 
 from .engine import SimulationFailed, SimulationTimeout
 from .settings import Settings
-from .worker import Ready, Reply, StartupFailed, serve, worker_run_dir
+from .spin import LoopSpin
+from .worker import CORE_IDLE, CORES_BUSY, Ready, Reply, StartupFailed, serve, worker_run_dir
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ PIPELINE_DEPTH = 2
 """Jobs a busy worker holds at once: the one it runs and the next, already in its pipe."""
 _PIPELINED_MAX_BYTES = 16 * 2**10
 """Larger jobs wait for an idle worker: writing one to a busy worker's pipe could block the loop."""
+_CORE_IDLE, _CORES_BUSY = bytes([CORE_IDLE]), bytes([CORES_BUSY])
 
 
 class _Unstarted(Exception):
@@ -178,6 +180,10 @@ class SimulatorPool:
     _state: Literal["new", "running", "closed"] = field(default="new", init=False, repr=False)
     _supervisor: threading.Thread | None = field(default=None, init=False, repr=False)
     _wake: tuple[int, int] = field(default=(-1, -1), init=False, repr=False)
+    _busy: int = field(default=0, init=False, repr=False)
+    """Workers busy (`BUSY` counts those of every pool of the process)."""
+    _loop_spin: LoopSpin | None = field(default=None, init=False, repr=False)
+    """Keeps the calling loop awake while a core is idle (`spin.py`); the loop of the last caller that sent a job."""
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
@@ -332,8 +338,9 @@ class SimulatorPool:
             if first:
                 worker.started_at = time.monotonic()
             supervised = worker.supervised
+        core_idle = self._busy < self.settings.spin.cores
         try:
-            worker.conn.send_bytes(message)
+            worker.conn.send_bytes((_CORE_IDLE if core_idle and self.settings.spin.enabled else _CORES_BUSY) + message)
         except OSError:  # it ended, just now
             with self._lock:
                 worker.jobs.remove(reply)
@@ -351,6 +358,8 @@ class SimulatorPool:
                 os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader made it non-blocking: a reply over
                 # 16 KB comes in two writes, and recv must wait for the second
             self._arm(loop, worker)
+            if core_idle:
+                self._spin(loop)
         try:
             return await reply
         except asyncio.CancelledError:
@@ -358,12 +367,29 @@ class SimulatorPool:
             raise
 
     def _arm(self, loop: asyncio.AbstractEventLoop, worker: _Worker) -> None:
-        """The time limit of the job that runs now."""
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
-        if self.settings.sim_timeout_s is not None:
-            worker.timer = loop.call_later(self.settings.sim_timeout_s, self._time_out, worker)
+        """The time limit of the job that runs now (since `worker.started_at`). One timer serves the jobs
+        that follow each other in the pipe: when it fires for a job that has ended, it waits for the next."""
+        if worker.timer is None and self.settings.sim_timeout_s is not None:
+            worker.timer = loop.call_later(self.settings.sim_timeout_s, self._check_limit, loop, worker)
+
+    def _check_limit(self, loop: asyncio.AbstractEventLoop, worker: _Worker) -> None:
+        assert self.settings.sim_timeout_s is not None
+        worker.timer = None
+        left = worker.started_at + self.settings.sim_timeout_s - time.monotonic()
+        if left > 0:
+            worker.timer = loop.call_later(left, self._check_limit, loop, worker)
+        else:
+            self._time_out(worker)
+
+    def _spin(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Keep `loop` awake while one of its jobs runs and a core is idle (`spin.py`)."""
+        if not self.settings.spin.enabled:
+            return
+        spin = self._loop_spin
+        if spin is None or spin.loop is not loop:
+            spin = self._loop_spin = LoopSpin(loop, self.settings.spin)
+        cores = self.settings.spin.cores
+        spin.start(lambda: self._busy < cores and any(w.jobs and w.loop is loop and not w.supervised for w in self._workers))
 
     def _stop_reading(self, worker: _Worker) -> None:
         if worker.reading and worker.loop is not None:
@@ -402,12 +428,13 @@ class SimulatorPool:
                 self._retire(worker, outcome.retire or "timed_out", _settle)
             elif worker.jobs:
                 worker.started_at = time.monotonic()
-                assert worker.loop is not None
-                self._arm(worker.loop, worker)
-                self._free_place(worker)
+                self._free_place(worker, here=worker.loop)
             else:
+                loop = worker.loop
                 self._stop_reading(worker)
-                self._free_place(worker)
+                self._free_place(worker, here=loop)
+                if self._busy and loop is not None and self._busy < self.settings.spin.cores:
+                    self._spin(loop)  # for the jobs of this loop that still run
         _settle(head, value=outcome)
 
     def _ended(self, worker: _Worker, settle: Callable[..., None]) -> None:
@@ -441,7 +468,6 @@ class SimulatorPool:
             settle(job, error=_Unstarted())
 
     def _time_out(self, worker: _Worker) -> None:
-        worker.timer = None
         worker.timed_out = True
         self._kill(worker)
 
@@ -475,6 +501,7 @@ class SimulatorPool:
         if worker.state != "busy":
             worker.state = "busy"
             worker.loop = loop
+            self._busy += 1
             BUSY.inc()
         worker.reserved += 1
 
@@ -483,21 +510,23 @@ class SimulatorPool:
         with self._lock:
             worker.reserved -= 1
             if worker.state == "busy":
-                self._free_place(worker)
+                self._free_place(worker, here=worker.loop)
 
-    def _free_place(self, worker: _Worker) -> None:
+    def _free_place(self, worker: _Worker, here: asyncio.AbstractEventLoop | None) -> None:
         """With the lock held: a place in a busy worker's pipe freed up. Idle if it holds nothing,
-        then its places go to the longest-waiting callers (pipelined ones: of its loop only)."""
+        then its places go to the longest-waiting callers (pipelined ones: of its loop only). `here`: the
+        loop of the calling thread (None: the supervisor's)."""
         if worker.occupancy == 0 and not worker.reading:
             worker.state = "idle"
             worker.loop = None
             worker.supervised = False
+            self._busy -= 1
             BUSY.dec()
-        self._give(worker)
+        self._give(worker, here)
 
-    def _give(self, worker: _Worker) -> None:
+    def _give(self, worker: _Worker, here: asyncio.AbstractEventLoop | None) -> None:
         """With the lock held: hand places in the worker's pipe to the longest-waiting callers (behind a
-        running job: only small jobs of its loop), else keep it idle."""
+        running job: only small jobs of its loop), else keep it idle. `here`: the calling thread's loop."""
         if self._state == "closed":
             if worker.state == "idle":
                 worker.conn.close()
@@ -512,7 +541,7 @@ class SimulatorPool:
                 passed.append(waiter)
                 continue
             self._reserve(worker, loop)
-            if loop is _running_loop():  # the caller's own thread: no wake-up needed
+            if loop is here:  # the caller's own thread: no wake-up needed
                 waiter.future.set_result(worker)
                 continue
             try:
@@ -521,6 +550,7 @@ class SimulatorPool:
                 worker.reserved -= 1
                 if worker.occupancy == 0 and not worker.reading:
                     worker.state, worker.loop = "idle", None
+                    self._busy -= 1
                     BUSY.dec()
         self._waiters.extendleft(reversed(passed))
         if worker.state == "idle":
@@ -536,6 +566,7 @@ class SimulatorPool:
         """With the lock held: the worker no longer serves (the supervisor reaps and replaces it)."""
         if worker.state in ("idle", "busy"):
             if worker.state == "busy":
+                self._busy -= 1
                 BUSY.dec()
             WORKERS.dec()
             if reason is not None:
@@ -616,7 +647,7 @@ class SimulatorPool:
                 worker.started_at = time.monotonic()
             else:
                 worker.supervised = False
-                self._free_place(worker)
+                self._free_place(worker, here=None)
         _settle_threadsafe(head, value=outcome)
 
     def _spawn(self) -> None:
@@ -641,7 +672,7 @@ class SimulatorPool:
                 worker.state = "idle"
                 WORKERS.inc()
                 self._start_failure = None
-                self._give(worker)
+                self._give(worker, here=None)
                 self._changed.notify_all()
                 return True
             assert isinstance(message, StartupFailed)
@@ -671,13 +702,6 @@ class SimulatorPool:
                 "simulator worker pid %d ended: %s", worker.pid, f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
             )
         shutil.rmtree(worker_run_dir(self.settings, worker.pid), ignore_errors=True)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:  # the supervisor thread
-        return None
 
 
 def _settle(future: asyncio.Future[Any], value: Any = None, error: BaseException | None = None) -> None:
