@@ -35,8 +35,13 @@ Setup probe: the data switch at 50 ps while transparent and CLK falls `s` later,
 * setup_time: the smallest `s` at which both D-to-Q delays stay within 105 % of their relaxed
   values and Q stays switched, searched in [0.3, 1.1] x the larger relaxed D-to-Q delay (past
   that, Q has switched before the clock closes; 0.3 is below every setup of a survey of
-  random designs, 0.40 at the least). When a relaxed D-to-Q delay is missing (Q does
+  random designs, 0.40 at the least), in 5 probes: the delay ratio jumps from about 1.00 to
+  a failure, so the search bisects, to 0.025 x that delay before interpolation (measured on
+  14 random designs: within 0.53 % of a 9-probe bisection, 1.6 % for one 1 ns setup time). When a relaxed D-to-Q delay is missing (Q does
   not follow D within 1.5 ns), setup_time is the 1.5 ns stand-in without a search.
+
+An evaluation is thus 6 transients, one bench (no netlist switch); see `_timing.py` for the
+tolerances, the cost and what was tried to lower it.
 
 Hold time is not measured: the flip-flop's hold is its master latch's, measured there.
 """
