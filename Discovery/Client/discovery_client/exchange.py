@@ -44,11 +44,14 @@ class Exchange:
         self._auth = auth
         headers = httpx.Headers(http.headers)
         headers.update(JSON_BODY)
+        headers["Host"] = http.base_url.netloc.decode("ascii")
         self._headers = headers
         self._extensions = {"timeout": http.timeout.as_dict()}
 
     def post(self, url: httpx.URL, body: bytes) -> httpx.Response:
-        request = httpx.Request("POST", url, headers=self._headers, content=body, extensions=self._extensions)
+        # With `stream` rather than `content`, httpx.Request copies the headers once instead of merging them again.
+        request = httpx.Request("POST", url, headers=self._headers, stream=httpx.ByteStream(body), extensions=self._extensions)
+        request.headers["Content-Length"] = str(len(body))
         if self._http.cookies:
             self._http.cookies.set_cookie_header(request)
         if self._auth is None:
