@@ -21,6 +21,12 @@ the workers went from 79 % to 91-95 % busy (a loaded machine, one sitting). Only
 worker queue behind a running job. A job queued behind one whose worker ends never ran: it
 goes to another worker; its time limit starts when it starts.
 
+While a core is idle, the calling loop and the workers spin briefly instead of sleeping
+(`spin.py`, `Settings.spin`; `AUTOCKT_SIM_SPIN=off` turns it off): the loop stays awake
+while one of its jobs runs and fewer workers are busy than there are cores, and each job
+carries a byte telling the worker whether a core was idle when it was sent, after which
+the worker may poll for its next job for a moment. Under CPU pressure nothing spins.
+
 `start()` returns once every worker is warm, so a server that starts its pool before it
 listens never sends a call to a cold simulator; it raises `WorkerStartError` with the
 worker's reason if one cannot start (a bad model card, a missing libngspice that

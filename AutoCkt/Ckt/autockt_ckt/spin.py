@@ -19,9 +19,11 @@ much worse under load), so every spin is bounded and gated.
   and the worker's last wait for a job was at most `worker_max_s`, it polls its pipe for
   the next job for at most `worker_max_s` before it blocks. A worker of an idle server thus
   blocks at once after one long wait.
-Either spin stops spinning for `backoff_s` when the spinning thread waited for a CPU for
-more than `max_run_delay` of the spin's time (its run delay, from
-`/proc/thread-self/schedstat`): another process needed that core.
+Neither spins while the machine's CPU pressure (`/proc/pressure/cpu`, the share of the last
+10 s in which some task waited for a CPU) is above `max_pressure` %, and either stops
+spinning for `backoff_s` when the spinning thread waited for a CPU for more than
+`max_run_delay` of the spin's time (its run delay, from `/proc/thread-self/schedstat`):
+another process needed that core.
 
 Hand-written: no library spins an asyncio loop or a pipe this way; both spins are a few lines.
 """
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _CHECK_EVERY = 16
+_PRESSURE_EVERY_S = 0.5
 """Spin steps between two looks at the clock (a system call on this VM: no vDSO)."""
 
 
@@ -56,6 +59,8 @@ class SpinPolicy:
     max_run_delay: float = 0.1
     """Share of a spin's time its thread may wait for a CPU before spinning backs off."""
     backoff_s: float = 1.0
+    max_pressure: float = 20.0
+    """CPU pressure (some avg10, %) above which nothing spins: other processes wait for the cores."""
     cores: int = field(default_factory=_cores)
     """Jobs may run on this many cores at once; a spin needs one of them free."""
 
@@ -85,16 +90,39 @@ class RunDelay:
         return int(os.pread(self._fd, 96, 0).split()[1]) / 1e9
 
 
+class CpuPressure:
+    """The machine's CPU pressure, `some avg10` of `/proc/pressure/cpu` in % (0 where Linux does not report it).
+    The kernel updates it every 2 s, so it is read at most every `_PRESSURE_EVERY_S`."""
+
+    def __init__(self) -> None:
+        try:
+            self._fd: int | None = os.open("/proc/pressure/cpu", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self._fd = None
+        else:
+            weakref.finalize(self, os.close, self._fd)
+        self._read_at = -float("inf")
+        self._value = 0.0
+
+    def percent(self, now: float) -> float:
+        if self._fd is not None and now - self._read_at >= _PRESSURE_EVERY_S:
+            self._read_at = now
+            self._value = float(os.pread(self._fd, 128, 0).split(b"avg10=", 1)[1].split(maxsplit=1)[0])
+        return self._value
+
+
 class _Backoff:
-    """Whether the last spin competed with another process for its CPU, and until when not to spin."""
+    """Whether other processes need the cores (CPU pressure, or the last spin waited for its CPU), and until
+    when not to spin."""
 
     def __init__(self, policy: SpinPolicy) -> None:
         self.policy = policy
         self.delay = RunDelay()
+        self.pressure = CpuPressure()
         self.until = 0.0
 
     def allows(self, now: float) -> bool:
-        return now >= self.until
+        return now >= self.until and self.pressure.percent(now) <= self.policy.max_pressure
 
     def judge(self, started: float, delay_then: float, now: float) -> None:
         if self.delay.seconds() - delay_then > self.policy.max_run_delay * max(now - started, 1e-6):
