@@ -26,7 +26,7 @@ Setup probe: the data switch `s` before the edge.
   long before capture fails (the slave's floating internal nodes see QM settle later), so the
   bracket reaches up to the timing run's own offset, where they are relaxed by definition, and
   the drift is smooth enough for secant steps: four probes, the first at 1.15 x master (the
-  setup times of the surveyed flip-flops lie at 1.0-1.3 x it). Measured on twelve flip-flops
+  setup times of the flip-flops measured lie at 1.0-1.3 x it). Measured on twelve flip-flops
   against a 10-probe bisection: within 2.3 % (mean 0.85 %, mostly low), that is its resolution.
 
 Hold probe: the data switch 1.45 ns before the edge and switch back `h` after it.
@@ -35,7 +35,7 @@ Hold probe: the data switch 1.45 ns before the edge and switch back `h` after it
   setup test of the opposite value, so hold times are mostly negative. The delay ratio jumps
   from about 1.00 to a failure here, so the search bisects, in three probes (hold_time is no
   spec): its resolution is 1.3 x master / 8, about 40-100 ps; measured against a 9-probe
-  bisection, within 36 ps on the same five flip-flops.
+  bisection, within 36 ps on five flip-flops.
 
 An evaluation is thus 8 transients (it was 11: five probes per search, and a falling clock
 edge after the measured one): see `_timing.py` for the cost.
