@@ -1,11 +1,13 @@
 """A simulation that fails mid-episode costs a penalty and ends the episode; the environment lives on.
 
 Both failures are real: ngspice killed by the server's own time limit, and a server that goes away.
-A server that comes back within the retry deadline costs nothing.
+A server that comes back within the retry deadline costs nothing; one that keeps failing stops
+the training instead of spending its budget on penalties.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 
 import autockt_ckt.handlers as handlers
-from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig
+from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, TrainConfig, TrainingStopped, train
 from autockt_ckt.engine import NgspiceSubprocessEngine
 from discovery_server import BackgroundServer, ServerProcess
 
@@ -80,3 +82,35 @@ def test_with_the_default_retry_deadline_a_server_restart_costs_no_episode(serve
     restart.join()
     env.close()
     assert not infos["sim_failed"].any()
+
+
+def test_a_training_whose_server_keeps_failing_stops_and_names_a_checkpoint(
+    circuit_server: BackgroundServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The server passes the training's start-up check, then every ngspice run it starts is killed
+    by its time limit (as when a server's workers cannot simulate): the training stops after its
+    first iteration, not at its 50,000-step budget."""
+    training = importlib.import_module("autockt.train")  # the module: `autockt.train` is also the function
+    check = training._check_simulator
+
+    def check_then_break(config: TrainConfig) -> None:
+        check(config)
+        monkeypatch.setattr(handlers.local_simulator(), "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
+
+    monkeypatch.setattr(training, "_check_simulator", check_then_break)
+    config = TrainConfig(
+        storage=tmp_path,
+        simulator=SimulatorConfig(server_url=circuit_server.url, retry_deadline_s=0),
+        n_training_targets=10,
+        n_validation_targets=5,
+        train_batch_size=240,
+        minibatch_size=120,
+        num_epochs=1,
+        num_env_runners=1,
+        max_env_steps=50_000,
+        checkpoint_every=1,
+    )
+    with pytest.raises(TrainingStopped, match=r"training stopped after 240 env steps: 100% of the last 200 episodes") as stopped:
+        train(config)
+    checkpoint = Path(str(stopped.value).rsplit("--resume ", 1)[1])
+    assert (checkpoint / "rllib_checkpoint.json").exists()

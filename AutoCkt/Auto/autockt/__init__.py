@@ -18,7 +18,7 @@ from .env import AutoCktGym, EnvConfig
 from .params import DEFAULT_MOVES, ParamGrid
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .specs import TargetSet
-from .train import TrainConfig, TrainResult, train
+from .train import TrainConfig, TrainingStopped, TrainResult, train
 from .validate import ValidationReport, validate
 from .vector_env import AutoCktVectorEnv
 
@@ -34,6 +34,7 @@ __all__ = [
     "TargetSet",
     "TrainConfig",
     "TrainResult",
+    "TrainingStopped",
     "TrainedPolicy",
     "ValidationReport",
     "train",

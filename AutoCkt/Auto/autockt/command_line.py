@@ -20,7 +20,7 @@ from .experiment import ExperimentDir
 from .plots import plot_learning_curve
 from .progress import format_duration
 from .simulator import SimulatorConfig
-from .train import DEFAULT_STORAGE, TrainConfig, TrainResult, train
+from .train import DEFAULT_STORAGE, TrainConfig, TrainingStopped, TrainResult, train
 from .validate import LEARNING_CURVE_FILE, ValidationReport, validate
 
 VALIDATION_ACTIONS = {"greedy": ("greedy",), "sampled": ("sampled",), "both": ("greedy", "sampled")}
@@ -122,7 +122,10 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         stop_reached_rate=args.stop_reached_rate,
         resume_from=args.resume,
     )
-    result = train(config, progress=True, verbose=args.verbose)
+    try:
+        result = train(config, progress=True, verbose=args.verbose)
+    except TrainingStopped as stopped:
+        raise SystemExit(f"error: {stopped}") from None
     reports = [
         validate(result.checkpoint, n_specs=args.validate, simulator=config.simulator, sample=actions == "sampled", progress=True)
         for actions in VALIDATION_ACTIONS[args.validate_actions]

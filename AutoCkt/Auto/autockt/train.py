@@ -3,7 +3,11 @@
 
 `train(TrainConfig(...))` generates and saves the target sets, checks that the simulator
 answers, then runs one Tune trial of PPO until the env-step budget is spent (or, if asked,
-the training reached rate is hit). Tune puts results, checkpoints and TensorBoard events under
+the training reached rate is hit), or until the simulations keep failing: when at least
+`FAILING_RATE` of the last 200 episodes ended on a failed simulation the server is broken (it
+answers but cannot simulate), and spending the budget on penalties would only unlearn, so
+`train` stops and raises `TrainingStopped`, naming the checkpoint to resume from. Tune keeps
+the three checkpoints with the best training reach rate besides the latest. Tune puts results, checkpoints and TensorBoard events under
 `<storage>/<experiment>/` (default `~/ray_results/autockt_<circuit>/`); run_metrics.py lists
 what AutoCkt adds to them (reach rate, simulations per env step, the servers' cache hit rate).
 
@@ -158,6 +162,14 @@ class TrainResult:
     env_runner_nodes: int
 
 
+FAILING_RATE = 0.5
+"""Normal runs fail well under 1 % of their episodes (designs ngspice cannot solve); half is a broken server."""
+
+
+class TrainingStopped(RuntimeError):
+    """The training stopped before its budget because the simulations kept failing."""
+
+
 def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbose: bool = False) -> TrainResult:
     """Train a PPO policy for `config.circuit`; returns where its last checkpoint is.
 
@@ -178,6 +190,14 @@ def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbos
     if result.error is not None or result.checkpoint is None:
         raise RuntimeError(f"training failed; see the trial's error.txt under {experiment.path}") from result.error
     metrics = result.metrics or {}
+    failing = _failing_rate(metrics)
+    if failing is not None:
+        best = result.get_best_checkpoint(f"env_runners/{REACHED_METRIC}", "max") or result.checkpoint
+        raise TrainingStopped(
+            f"training stopped after {int(metrics.get(ENV_STEPS, 0))} env steps: {failing:.0%} of the last {EPISODE_WINDOW} "
+            f"episodes ended on a failed simulation (each episode's failure is in the env runners' infos; the server's log says why). "
+            f"Fix the server, then resume from the best checkpoint: --resume {best.path}"
+        )
     return TrainResult(
         experiment_dir=experiment.path,
         checkpoint=Path(result.checkpoint.path),
@@ -206,7 +226,11 @@ def _fit(config: TrainConfig, experiment: ExperimentDir, env: EnvConfig, shown: 
                 storage_path=str(experiment.path.parent),
                 stop=functools.partial(_should_stop, config.max_env_steps, config.stop_reached_rate),
                 checkpoint_config=tune.CheckpointConfig(
-                    checkpoint_frequency=config.checkpoint_every, checkpoint_at_end=True, num_to_keep=3
+                    checkpoint_frequency=config.checkpoint_every,
+                    checkpoint_at_end=True,
+                    num_to_keep=3,  # and always the latest
+                    checkpoint_score_attribute=f"env_runners/{REACHED_METRIC}",
+                    checkpoint_score_order="max",
                 ),
                 callbacks=[_ShowProgress(shown)] if shown is not None else None,
                 verbose=1 if verbose else 0,  # 0: no status table every 30 s, no config dump (progress.py shows the run instead)
@@ -329,12 +353,20 @@ def _check_simulator(config: TrainConfig) -> None:
 
 
 def _should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: str, result: dict[str, Any]) -> bool:
-    if result.get(ENV_STEPS, 0) >= max_env_steps:
+    if result.get(ENV_STEPS, 0) >= max_env_steps or _failing_rate(result) is not None:
         return True
     runners = result.get("env_runners", {})
     window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
     rate = runners.get(REACHED_METRIC)
     return stop_reached_rate is not None and window_full and rate is not None and rate >= stop_reached_rate
+
+
+def _failing_rate(result: Mapping[str, Any]) -> float | None:
+    """The share of the last episodes a failed simulation ended, once a whole window of them is at least `FAILING_RATE`."""
+    runners = result.get("env_runners", {})
+    rate = runners.get(FAILED_METRIC)
+    window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
+    return float(rate) if window_full and rate is not None and rate >= FAILING_RATE else None
 
 
 def _one_torch_thread(**_: Any) -> None:
