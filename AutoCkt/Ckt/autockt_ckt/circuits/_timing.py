@@ -25,19 +25,28 @@ and `TRTOL` 1 shorten the steps where the waveforms bend, that is on the edges, 
 else (in quiet stretches the step is bounded by `tstep`, tstop / 50). `BYPASS` lets BSIM4 skip
 re-evaluating a device whose terminal voltages moved less than the tolerances since its last
 evaluation (most devices, most of the time: only one side of each latch switches at once).
-Measured on twelve random latch designs against the same benches at reltol 1e-5 and a 4.5 ps
-step bound: clock-to-Q delays within 0.73 %, setup times within 0.56 %, power within 0.01 %;
-that is each metric's resolution. Against the former reltol 2e-4 without bypass (delays within
-0.3 %), that is 17 % fewer time points and 26 % less CPU per latch evaluation; a larger step
+Measured on random latch designs against the same benches at reltol 1e-5 and a 4.5 ps step
+bound: clock-to-Q delays within 0.73 %, setup times within 0.56 %, power within 0.81 % (up to
+4.4 % for latches whose Q never follows D, which report the delay stand-ins: their contention
+current is what the looser tolerance resolves worst); that is each metric's resolution. The
+former reltol 2e-4 without bypass was within 0.3 %, 0.3 % and 0.55 % (2.1 %) for 20 % more
+time points and about 25 % more CPU per latch evaluation (measured on one set of 50 random
+designs in one sitting: 114 -> 82 ms median over the working ones; 110 -> 97 ms in a second,
+more loaded sitting: CPU time per evaluation grows with the machine's load). A larger step
 bound in quiet stretches (tstop / 10) saved points but no time, and reltol 1e-3 cut another
 20 % of the points but was off by 1.9 % in setup time.
 
 Measured and rejected: several offsets in one transient, as more copies of the circuit on one
 clock, each with its own data offset. A transient's time step is the whole circuit's, so every
 copy is integrated at the union of all copies' edges: 4 latch pairs at 4 offsets cost 6.5x one
-pair's probe (8 pairs: 17x), more than 4 (8) probes one after the other. The cost per
-evaluation is transients x (about 3.5 ms for `reset`, the operating point and the first steps,
-plus about 0.1 ms per time point of a latch pair, twice that of a flip-flop pair).
+pair's probe (8 pairs: 17x), more than 4 (8) probes one after the other. Also rejected: a
+second, shorter bench for the probes (the netlist switch per evaluation cost more than the
+shorter quiet tail saved: quiet points are cheap), and leaving one copy quiet once the other
+alone decides the search (10 % saved per probe). The cost of an evaluation is its transients
+x (about 3 ms for `reset`, the operating point and the first steps, plus about 0.12 ms per
+time point of a latch pair, 0.27 ms of a flip-flop pair, on the loaded machine), and most
+points sit on the edges, 60-100 per probe: the latch's 6 transients cost 80-100 ms of CPU, the
+flip-flop's 8 200-250 ms (they were 6 and 11 transients, 110 and 500-560 ms).
 
 ## The offset search (setup and hold)
 A setup (hold) time is the smallest data-to-clock (clock-to-data) offset at which every copy's
