@@ -129,3 +129,13 @@ def test_gymnasium_env_checker_passes() -> None:
 def test_the_reset_point_meets_not_even_the_easiest_target() -> None:
     easiest = {m.name: m.range.lo if m.sense is Sense.AT_LEAST else m.range.hi for m in NGM_OTA.metrics}
     assert not NGM_OTA.reached(NGM_OTA.metric_values(two_stage_op_amp_ngm_sim(RESET)), easiest)
+
+
+RHP_POLES = NgmOtaInput(wtail1=2, wcm=16, win=8, wref=18, wd1=14, wd=12, wn_gm=18, wtail=6, wtailr=16, cc=1.5e-14, rf=5700.0)
+"""A negative-gm pair stronger than its diodes, yet a positive gain at 10 Hz: a pair of right-half-plane poles, the phase rising about 170 deg."""
+
+
+def test_right_half_plane_poles_give_no_phase_margin() -> None:
+    out = two_stage_op_amp_ngm_sim(RHP_POLES)
+    assert out.gain > 300 and out.ugbw > 50e6  # a gain and a bandwidth that meet every target ...
+    assert out.phm == 0.0  # ... but the phase at ugbw is above its low-frequency value: no margin (not 180 + 170)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: in-process)
 from autockt_ckt.circuits.two_stage_opamp import two_stage_bench
-from autockt_ckt.metrics import opamp_metrics
+from autockt_ckt.metrics import opamp_metrics, unity_gain_crossing
 from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
@@ -74,3 +75,14 @@ def test_no_unity_gain_crossing_gives_the_documented_finite_values() -> None:
     metrics = TWO_STAGE_OPAMP.metric_values(out)
     target = {"gain": 200.0, "ugbw": 1e6, "phm": 60.0, "ibias": 1e-2}
     assert TWO_STAGE_OPAMP.score(metrics, target) == pytest.approx(-3.0, abs=0.02)  # gain, ugbw, phm each near -1
+
+
+def test_a_phase_that_rises_above_its_low_frequency_value_gives_no_margin() -> None:
+    """A closed form: 1000 / (1 - s/p)^2, two right-half-plane poles at 1 MHz, whose phase rises toward +180 deg."""
+    freq = np.logspace(0, 10, 101)
+    response = 1000 / (1 - 1j * freq / 1e6) ** 2
+    ugbw, phm = unity_gain_crossing(freq, np.abs(response), np.degrees(np.unwrap(np.angle(response))))
+    assert ugbw == pytest.approx(1e6 * np.sqrt(999), rel=0.02)
+    assert phm == 0.0
+    stable = 1000 / (1 + 1j * freq / 1e6) ** 2  # the same poles in the left half plane: a margin of about 3.6 deg
+    assert unity_gain_crossing(freq, np.abs(stable), np.degrees(np.unwrap(np.angle(stable))))[1] == pytest.approx(3.6, abs=0.3)

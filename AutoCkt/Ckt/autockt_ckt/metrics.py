@@ -10,6 +10,11 @@ When |v(out)| never falls through 1 inside the sweep, ugbw and phm are undefined
 reported as finite stand-ins, never NaN: if the gain is below 1 throughout, ugbw = 0.0 and
 phm = 0.0 (the worst values, so a reward sees the miss); if it is still above 1 at the top
 of the sweep, ugbw = the top frequency and phm is taken there.
+
+A phase margin above 180 deg means the phase at ugbw has risen above its low-frequency value:
+right-half-plane poles do that (a negative-gm load that outweighs its diodes, a gain of the
+wrong sign), and such an amplifier is unstable in feedback, however wide the number. It is
+reported as phm = 0.0, the worst value, as when there is no crossing.
 """
 
 import numpy as np
@@ -24,14 +29,18 @@ def unity_gain_crossing(freq: np.ndarray, mag: np.ndarray, phase_deg: np.ndarray
     falls = np.flatnonzero((mag[:-1] >= 1.0) & (mag[1:] < 1.0))
     if falls.size == 0:
         if mag[-1] >= 1.0:
-            return float(freq[-1]), float(180.0 + phase_deg[-1])
+            return float(freq[-1]), _margin(phase_deg[-1])
         return 0.0, 0.0
     i = falls[0]
     log_f = np.log10(freq[i : i + 2])
     t = np.log10(mag[i]) / (np.log10(mag[i]) - np.log10(mag[i + 1]))  # fraction of the way to |v| = 1
     ugbw = 10 ** (log_f[0] + t * (log_f[1] - log_f[0]))
-    phase = phase_deg[i] + t * (phase_deg[i + 1] - phase_deg[i])
-    return float(ugbw), float(180.0 + phase)
+    return float(ugbw), _margin(phase_deg[i] + t * (phase_deg[i + 1] - phase_deg[i]))
+
+
+def _margin(phase_deg: float) -> float:
+    margin = 180.0 + float(phase_deg)
+    return margin if margin <= 180.0 else 0.0
 
 
 def opamp_metrics(result: SimResult, output_node: str, supply_source: str) -> OpAmpOutput:
