@@ -19,8 +19,10 @@ much worse under load), so every spin is bounded and gated.
   and the worker's last wait for a job was at most `worker_max_s`, it polls its pipe for
   the next job for at most `worker_max_s` before it blocks. A worker of an idle server thus
   blocks at once after one long wait.
-Neither spins while the machine's CPU pressure (`/proc/pressure/cpu`, the share of the last
-10 s in which some task waited for a CPU) is above `max_pressure` %, and either stops
+Neither spins while the machine's CPU pressure (from `/proc/pressure/cpu`: the share of the
+last quarter second or so in which some task waited for a CPU) is above `max_pressure` %
+(its own `avg10` lags too much: a server's start-up would keep it high through the first
+10-20 s of serving), and either stops
 spinning for `backoff_s` when the spinning thread waited for a CPU for more than
 `max_run_delay` of the spin's time (its run delay, from `/proc/thread-self/schedstat`):
 another process needed that core.
@@ -39,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _CHECK_EVERY = 16
-_PRESSURE_EVERY_S = 0.5
+_PRESSURE_EVERY_S = 0.25
 """Spin steps between two looks at the clock (a system call on this VM: no vDSO)."""
 
 
@@ -91,8 +93,9 @@ class RunDelay:
 
 
 class CpuPressure:
-    """The machine's CPU pressure, `some avg10` of `/proc/pressure/cpu` in % (0 where Linux does not report it).
-    The kernel updates it every 2 s, so it is read at most every `_PRESSURE_EVERY_S`."""
+    """The machine's recent CPU pressure in %: the growth of `some total` (microseconds in which some task
+    waited for a CPU) of `/proc/pressure/cpu` between two readings at least `_PRESSURE_EVERY_S` apart
+    (the first reading: `some avg10`); 0 where Linux does not report it."""
 
     def __init__(self) -> None:
         try:
@@ -102,12 +105,18 @@ class CpuPressure:
         else:
             weakref.finalize(self, os.close, self._fd)
         self._read_at = -float("inf")
+        self._total_us = 0
         self._value = 0.0
 
     def percent(self, now: float) -> float:
         if self._fd is not None and now - self._read_at >= _PRESSURE_EVERY_S:
-            self._read_at = now
-            self._value = float(os.pread(self._fd, 128, 0).split(b"avg10=", 1)[1].split(maxsplit=1)[0])
+            some = os.pread(self._fd, 128, 0).split(b"\n", 1)[0].split()  # some avg10=.. avg60=.. avg300=.. total=..
+            total_us = int(some[4].split(b"=")[1])
+            if self._read_at == -float("inf"):
+                self._value = float(some[1].split(b"=")[1])
+            else:
+                self._value = 100 * (total_us - self._total_us) / 1e6 / (now - self._read_at)
+            self._read_at, self._total_us = now, total_us
         return self._value
 
 
