@@ -40,9 +40,7 @@ def slow_simulation(sim: Simulator, pid_file: Path) -> None:
     """Announce this worker's pid, then simulate for seconds: an AC sweep of 2 million points."""
     pid_file.write_text(str(os.getpid()))
     bench = sim.benches[TWO_STAGE_OPAMP.name]
-    dense = [
-        hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 200_000)) if isinstance(a, hs.Ac) else a for a in bench.sim.attrs
-    ]
+    dense = [hs.Ac(name="ac", sweep=hs.LogSweep(1, 10e9, 200_000)) if isinstance(a, hs.Ac) else a for a in bench.sim.attrs]
     slow = Bench(name="slow", sim=hs.Sim(tb=bench.sim.tb, attrs=dense), params=bench.params)
     sim.engine.run(slow, TWO_STAGE_OPAMP.initial_values())
 
@@ -51,9 +49,7 @@ def unrecoverable_simulation(sim: Simulator) -> None:
     """What `check_values` keeps out of every engine: a non-finite value, which ngspice cannot recover from."""
     assert isinstance(sim.engine, LibngspiceEngine)
     netlist = sim.engine._netlist(sim.benches[TWO_STAGE_OPAMP.name])
-    libngspice_engine._owner().submit(
-        libngspice_engine._SIMULATOR.run, netlist, [("cc", "nan")], sim.run_dir, None
-    ).result()
+    libngspice_engine._owner().submit(libngspice_engine._SIMULATOR.run, netlist, [("cc", "nan")], sim.run_dir, None).result()
 
 
 def worker_pid(sim: Simulator) -> int:
@@ -98,9 +94,7 @@ async def wait_for_pid(pid_file: Path) -> int:
 
 def test_results_through_the_pool_equal_in_process_results_bit_for_bit(sim_pool: SimulatorPool) -> None:
     rng = random.Random(3)
-    jobs = [
-        (two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng))) for _ in range(12)
-    ]
+    jobs = [(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(TWO_STAGE_OPAMP.sample_values(rng))) for _ in range(12)]
     jobs += [(folded_cascode.evaluate, FOLDED_CASCODE.make_input(FOLDED_CASCODE.sample_values(rng))) for _ in range(12)]
     rng.shuffle(jobs)
 
@@ -160,9 +154,7 @@ def test_a_worker_killed_mid_call_fails_only_its_call(sim_pool: SimulatorPool, t
     async def calls() -> tuple[BaseException | None, list[object]]:
         victim = asyncio.create_task(sim_pool.run(slow_simulation, tmp_path / "pid"))
         os.kill(await wait_for_pid(tmp_path / "pid"), signal.SIGKILL)
-        others = await asyncio.gather(
-            *(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(v)) for v in values)
-        )
+        others = await asyncio.gather(*(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.make_input(v)) for v in values))
         try:
             await victim
         except SimulationFailed as err:
@@ -224,9 +216,7 @@ def test_a_worker_killed_while_idle_is_replaced_and_no_call_fails(sim_pool: Simu
         time.sleep(0.01)
 
     async def calls() -> list[object]:
-        return await asyncio.gather(
-            *(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(6))
-        )
+        return await asyncio.gather(*(sim_pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(6)))
 
     first, *rest = asyncio.run(calls())
     assert rest == [first] * 5
@@ -327,9 +317,7 @@ def cpu_seconds(pid: int) -> float:
 def test_a_spinning_loop_still_serves_its_other_work(tmp_path: Path) -> None:
     """While one job runs on a 2-core pool, the calling loop stays awake, and it still runs its other tasks
     (here a second call, on the other worker, which ends the spin as no core is idle then)."""
-    with spin_pool(
-        tmp_path, SpinPolicy(cores=2, loop_max_s=60.0, max_run_delay=1.0, max_pressure=float("inf"))
-    ) as pool:
+    with spin_pool(tmp_path, SpinPolicy(cores=2, loop_max_s=60.0, max_run_delay=1.0, max_pressure=float("inf"))) as pool:
 
         async def calls() -> tuple[bool, int, bool]:
             await pool.run(worker_pid)  # both workers import this module
@@ -350,9 +338,7 @@ def test_a_spinning_loop_still_serves_its_other_work(tmp_path: Path) -> None:
 def test_a_worker_spins_only_briefly_then_blocks(tmp_path: Path) -> None:
     """After its reply a worker polls for the next job for at most `worker_max_s`, then blocks: an idle
     worker burns no CPU, and a job sent after it gave up still runs."""
-    with spin_pool(
-        tmp_path, SpinPolicy(cores=2, worker_max_s=0.05, max_run_delay=1.0, max_pressure=float("inf")), workers=1
-    ) as pool:
+    with spin_pool(tmp_path, SpinPolicy(cores=2, worker_max_s=0.05, max_run_delay=1.0, max_pressure=float("inf")), workers=1) as pool:
         pid = pool.pids()[0]
 
         async def calls() -> float:
@@ -371,9 +357,7 @@ def test_with_spinning_off_the_pool_serves_as_before(tmp_path: Path) -> None:
     with spin_pool(tmp_path, SpinPolicy(enabled=False)) as pool:
 
         async def calls() -> list[object]:
-            return await asyncio.gather(
-                *(pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(4))
-            )
+            return await asyncio.gather(*(pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(4)))
 
         first, *rest = asyncio.run(calls())
         assert rest == [first] * 3 and pool._loop_spin is None
@@ -405,3 +389,46 @@ def test_a_loop_spin_stops_by_itself_and_never_starts_under_cpu_pressure() -> No
         False,
     )
     assert asyncio.run(spins(SpinPolicy(max_pressure=-1.0))) == (False, False)  # no machine has less than 0 %
+
+
+SERVER_PROGRAM = """
+import asyncio, dataclasses, os, signal, sys, time
+
+import deployed  # a module of this program, as start_server.py imports the server's
+
+from autockt_ckt.pool import SimulatorPool
+from autockt_ckt.settings import Settings
+
+
+def version(sim):
+    return sys.modules["deployed"].VERSION, os.getpid()
+
+
+async def main():
+    with SimulatorPool(dataclasses.replace(Settings.from_env(), sim_workers=1)) as pool:
+        first, pid = await pool.run(version)
+        with open("deployed.py", "w") as new:
+            new.write("VERSION = 2\\n")  # the files change under the running server
+        os.kill(pid, signal.SIGKILL)
+        while True:  # the replacement's first job
+            try:
+                again, new_pid = await pool.run(version)
+                break
+            except Exception:
+                time.sleep(0.1)
+    print(first, again, new_pid != pid)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_replacement_worker_runs_the_code_the_server_started_with(tmp_path: Path) -> None:
+    """Workers fork from a fork server that imported the program once, at the pool's start:
+    a worker replaced after the program's files changed still runs what the server runs."""
+    (tmp_path / "deployed.py").write_text("VERSION = 1\n")
+    (tmp_path / "server.py").write_text(SERVER_PROGRAM)
+    done = subprocess.run([sys.executable, "server.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1", "True"]

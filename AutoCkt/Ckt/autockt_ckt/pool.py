@@ -63,9 +63,13 @@ hop), one supervisor thread starts workers, notices the ones that end while idle
 the replies of callers that gave up (their loop may be gone), and a worker's death fails
 exactly the one call it was running.
 
-Workers are forked from a fork server that has imported the simulator modules (a
-replacement does not pay for importing Hdl21 again), never from the server process with
-its threads.
+Workers are forked from a fork server, never from the server process with its threads. The
+fork server imports, once when the pool starts, everything a worker runs: the program's main
+module (as multiprocessing does by default), the worker and every circuit module. So a
+replacement does not pay for importing Hdl21 again, and it runs the code the server started
+with: a long-running server whose files change under it (an editable install being edited, a
+deploy in progress) never gets workers that import the new files beside the old ones (seen:
+an `ImportError` in every replacement, every call failing, while a training ran against it).
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ import pickle
 import select
 import shutil
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -85,11 +90,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from prometheus_client import Counter, Gauge
 
 from .engine import SimulationFailed, SimulationTimeout
+from .served import circuit_modules
 from .settings import Settings
 from .spin import LoopSpin
 from .worker import CORE_IDLE, CORES_BUSY, Ready, Reply, StartupFailed, serve, worker_run_dir
@@ -658,7 +665,7 @@ class SimulatorPool:
 
     def _spawn(self) -> None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([serve.__module__])
+        context.set_forkserver_preload([serve.__module__, *circuit_modules(), *_server_code()])
         ours, theirs = context.Pipe()
         process = context.Process(target=serve, args=(theirs, self.settings), name="autockt-sim-worker", daemon=True)
         process.start()
@@ -717,6 +724,23 @@ def _settle(future: asyncio.Future[Any], value: Any = None, error: BaseException
         future.set_exception(error)
     else:
         future.set_result(value)
+
+
+SERVER_PACKAGES = ("autockt_ckt", "autockt_shared", "discovery_server", "discovery_shared")
+
+
+def _server_code() -> list[str]:
+    """The imported modules of `SERVER_PACKAGES` and of the main script's directory (module docstring)."""
+    program = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] else None
+    names = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        ours = name.partition(".")[0] in SERVER_PACKAGES or (
+            file is not None and program is not None and Path(file).resolve().parent == program
+        )
+        if ours and name not in ("__main__", "__mp_main__"):
+            names.append(name)
+    return names
 
 
 def _settle_threadsafe(future: asyncio.Future[Any], value: Any = None, error: BaseException | None = None) -> None:

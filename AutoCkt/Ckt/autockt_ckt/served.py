@@ -58,11 +58,16 @@ class ServedCircuit(Generic[In, Out]):
         return self.optimization.name
 
 
-def served_circuits() -> dict[str, ServedCircuit[Any, Any]]:
-    """Every circuit this server simulates, by name, after importing each module of `autockt_ckt.circuits`."""
+def circuit_modules() -> list[str]:
+    """The modules of `autockt_ckt.circuits` that each serve a circuit, found without importing them."""
     from . import circuits
 
-    for module in pkgutil.iter_modules(circuits.__path__):
-        if not module.name.startswith("_"):  # private helpers of several circuits, or one being written
-            importlib.import_module(f"{circuits.__name__}.{module.name}")
+    # a name starting with "_": a private helper of several circuits, or a circuit being written
+    return [f"{circuits.__name__}.{module.name}" for module in pkgutil.iter_modules(circuits.__path__) if not module.name.startswith("_")]
+
+
+def served_circuits() -> dict[str, ServedCircuit[Any, Any]]:
+    """Every circuit this server simulates, by name, after importing each of `circuit_modules()`."""
+    for name in circuit_modules():
+        importlib.import_module(name)
     return dict(sorted(_SERVED.items()))
