@@ -19,6 +19,8 @@ from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, Tr
 from autockt_ckt.engine import NgspiceSubprocessEngine
 from discovery_server import BackgroundServer, ServerProcess
 
+from ..tiny_training import tiny_training
+
 STAY = np.ones(7, dtype=np.int64)  # the "0" move for every parameter
 HORIZON = 30
 N_METRICS = 4
@@ -98,17 +100,9 @@ def test_a_training_whose_server_keeps_failing_stops_and_names_a_checkpoint(
         monkeypatch.setattr(handlers.local_simulator(), "engine", NgspiceSubprocessEngine(run_dir=tmp_path, timeout_s=1e-4))
 
     monkeypatch.setattr(training, "_check_simulator", check_then_break)
-    config = TrainConfig(
-        storage=tmp_path,
-        simulator=SimulatorConfig(server_url=circuit_server.url, retry_deadline_s=0),
-        n_training_targets=10,
-        n_validation_targets=5,
-        train_batch_size=240,
-        minibatch_size=120,
-        num_epochs=1,
-        num_env_runners=1,
-        max_env_steps=50_000,
-        checkpoint_every=1,
+    simulator = SimulatorConfig(server_url=circuit_server.url, retry_deadline_s=0)
+    config = tiny_training(
+        circuit_server.url, tmp_path, simulator=simulator, train_batch_size=240, max_env_steps=50_000, checkpoint_every=1
     )
     with pytest.raises(TrainingStopped, match=r"training stopped after 240 env steps: 100% of the last 200 episodes") as stopped:
         train(config)

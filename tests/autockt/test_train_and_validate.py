@@ -21,13 +21,15 @@ import torch
 from fastapi import FastAPI
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainConfig, TrainedPolicy, train, validate
+from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainedPolicy, train, validate
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
 from autockt.noise import is_noise
 from autockt.specs import Target
 from autockt.validate import roll_out
 from discovery_server import BackgroundServer, Config, create_app
+
+from ..tiny_training import tiny_training
 
 TINY_BATCH = 120
 
@@ -37,16 +39,13 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
 ) -> None:
     circuit_server = serve(create_app(Config(result_cache_size=10_000)))  # a result cache: its hit rate goes to TensorBoard
     server = SimulatorConfig(server_url=circuit_server.url)
-    config = TrainConfig(
+    config = tiny_training(
+        circuit_server.url,
+        tmp_path,
         experiment="tiny",
-        storage=tmp_path,
-        simulator=server,
         n_training_targets=30,
         n_validation_targets=20,
-        train_batch_size=TINY_BATCH,
-        minibatch_size=60,
         num_epochs=2,
-        num_env_runners=1,
         max_env_steps=2 * TINY_BATCH,
         checkpoint_every=1,
     )
@@ -135,18 +134,7 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
 def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, tmp_path: Path) -> None:
     # lr 0: no update moves the weights, so the resumed run must end with exactly the first
     # run's weights, although it was seeded differently (its fresh weights would differ).
-    base = TrainConfig(
-        storage=tmp_path,
-        simulator=SimulatorConfig(server_url=circuit_server.url),
-        n_training_targets=10,
-        n_validation_targets=5,
-        train_batch_size=TINY_BATCH,
-        minibatch_size=60,
-        num_epochs=1,
-        lr=0.0,
-        num_env_runners=1,
-        max_env_steps=TINY_BATCH,
-    )
+    base = tiny_training(circuit_server.url, tmp_path, lr=0.0)
     first = train(replace(base, experiment="first", seed=1))
     fresh = train(replace(base, experiment="fresh", seed=2))
     resumed = train(replace(base, experiment="resumed", seed=2, resume_from=first.checkpoint, max_env_steps=2 * TINY_BATCH))

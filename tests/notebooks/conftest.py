@@ -17,8 +17,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autockt import SimulatorConfig, TrainConfig, train
+from autockt import train
 from discovery_server import ServerProcess, free_port
+
+from ..tiny_training import tiny_training
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p for p in ROOT.glob("*/notebooks/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -75,16 +77,13 @@ def autockt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
 def tiny_experiment(autockt_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An experiment directory as `train` leaves it: two PPO iterations of 120 env steps, a checkpoint each."""
     result = train(
-        TrainConfig(
+        tiny_training(
+            autockt_server.url,
+            tmp_path_factory.mktemp("ray_results"),
             experiment="tiny",
-            storage=tmp_path_factory.mktemp("ray_results"),
-            simulator=SimulatorConfig(server_url=autockt_server.url),
             n_training_targets=30,
             n_validation_targets=20,
-            train_batch_size=120,
-            minibatch_size=60,
             num_epochs=2,
-            num_env_runners=1,
             num_envs_per_env_runner=1,  # whole 30-step episodes within 240 steps, so progress.csv has reach rates
             max_env_steps=240,
             checkpoint_every=1,

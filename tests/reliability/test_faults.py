@@ -16,11 +16,13 @@ import httpx
 import pytest
 
 import discovery_client as dc
-from autockt import SimulatorConfig, TrainConfig, train
+from autockt import SimulatorConfig, train
 from autockt.train import FAILED_METRIC
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpOutput, auto_ckt_sim_hdl21
 from discovery_server import ServerProcess, free_port
 from tests.reliability.conftest import AUTOCKT_SCRIPT, StartServer
+
+from ..tiny_training import tiny_training
 
 OUTAGE = 2.0
 """Seconds between the server's end and its restart's start (the restart then takes its warm-up too)."""
@@ -114,16 +116,14 @@ def test_ppo_training_across_a_server_restart_fails_no_episode(start_server: Sta
 
     restarter = threading.Thread(target=restart_mid_run)
     restarter.start()
-    config = TrainConfig(
+    config = tiny_training(
+        server.url,
+        tmp_path,
         experiment="across_restart",
-        storage=tmp_path,
         simulator=SimulatorConfig(server_url=server.url, retry_deadline_s=60),
         n_training_targets=20,
-        n_validation_targets=5,
         train_batch_size=400,
         minibatch_size=100,
-        num_epochs=1,
-        num_env_runners=1,
         max_env_steps=800,
     )
     result = train(config)
