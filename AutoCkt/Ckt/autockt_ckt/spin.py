@@ -74,17 +74,22 @@ class SpinPolicy:
         return cls(enabled=value.lower() == "on")
 
 
+def _kept_open(owner: object, path: str) -> int | None:
+    """`path` opened for reading for as long as `owner` lives, or None where Linux does not provide it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    weakref.finalize(owner, os.close, fd)
+    return fd
+
+
 class RunDelay:
     """The time the thread that created it spent waiting for a CPU, in seconds (0 where Linux does not
     report it). Its file stays open for its life (one `pread` per reading, 2-3 us)."""
 
     def __init__(self) -> None:
-        try:
-            self._fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            self._fd = None
-        else:
-            weakref.finalize(self, os.close, self._fd)
+        self._fd = _kept_open(self, "/proc/thread-self/schedstat")
 
     def seconds(self) -> float:
         if self._fd is None:
@@ -98,12 +103,7 @@ class CpuPressure:
     (the first reading: `some avg10`); 0 where Linux does not report it."""
 
     def __init__(self) -> None:
-        try:
-            self._fd: int | None = os.open("/proc/pressure/cpu", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            self._fd = None
-        else:
-            weakref.finalize(self, os.close, self._fd)
+        self._fd = _kept_open(self, "/proc/pressure/cpu")
         self._read_at = -float("inf")
         self._total_us = 0
         self._value = 0.0
