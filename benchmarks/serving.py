@@ -8,7 +8,13 @@ and no HTTP (`autockt_ckt.simulator.Simulator`, as every pool worker runs it). T
 so that every call simulates) is measured through the real path, discovery_client -> HTTP ->
 server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
 floor measured here (the single-call overhead split into the HTTP path, measured as a cache hit on
-a second server, and the rest: the hand-off to a worker and back):
+a second server, and the rest: the hand-off to a worker and back).
+
+The single-call figure is paired: the same points, in blocks of `--block`, go through the
+floor and then the server in turn, and served - floor is the median of the per-point
+differences. On this VM the floor alone drifts by 1 ms between minutes (2.66-3.70 ms in three
+runs of one sitting), more than the 0.5 ms being measured; pairing cancels the drift and the
+point-to-point spread of the simulation's own cost.
 
 | what | target |
 | --- | --- |
@@ -31,7 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psutil
@@ -48,12 +54,23 @@ from autockt_server import autockt_server, per_call_seconds, random_points  # no
 CORES = os.cpu_count() or 1
 
 
-def floor_seconds(points: Sequence[OpAmpInput]) -> list[float]:
+def floor_simulator() -> Simulator:
     """In-process: the engine every worker runs, the bench loaded once, no time-limit thread (the pool kills instead)."""
-    settings = Settings.from_env()
-    simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix="autockt-floor-")), timeout_s=None)
+    simulator = Simulator.create(Settings.from_env(), Path(tempfile.mkdtemp(prefix="autockt-floor-")), timeout_s=None)
     simulator.warm()
-    return per_call_seconds(lambda inp: two_stage_opamp.evaluate(simulator, inp), points)
+    return simulator
+
+
+def paired_seconds(
+    floor: Callable[[OpAmpInput], object], served: Callable[[OpAmpInput], object], points: Sequence[OpAmpInput], block: int
+) -> tuple[list[float], list[float]]:
+    """(floor, served) seconds of each point, the two paths taking turns a block of points at a time."""
+    floor_times: list[float] = []
+    served_times: list[float] = []
+    for i in range(0, len(points), block):
+        floor_times += per_call_seconds(floor, points[i : i + block])
+        served_times += per_call_seconds(served, points[i : i + block])
+    return floor_times, served_times
 
 
 def client_loop(url: str, n: int, seed: int, start_at: float) -> tuple[float, float, list[float]]:
@@ -129,6 +146,7 @@ def memory_run(client: dc.Client, pid: int, total: int, size: int, rng: random.R
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--evals", type=int, default=1000, help="evaluations timed on each single-call path")
+    parser.add_argument("--block", type=int, default=20, help="points the floor and the server take in turn")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
     parser.add_argument("--per-client", type=int, default=400, help="calls per concurrent client")
     parser.add_argument("--batch", type=int, default=64, help="items per batch call")
@@ -140,24 +158,32 @@ def main() -> int:
     rng = random.Random(args.seed)
 
     points = random_points(args.evals, rng)
-    floor = floor_seconds(points[:50] + points)[50:]
-    floor_ms, floor_rate = 1e3 * statistics.median(floor), len(floor) / sum(floor)
-    print(f"in-process floor: {floor_ms:.2f} ms per evaluation (median), {floor_rate:.0f} evaluations/s on one core; {CORES} cores")
-    print(f"{'what':<44}{'measured':>14}{'target':>14}{'ratio':>8}  met")
+    simulator = floor_simulator()
+
+    def in_process(inp: OpAmpInput) -> object:
+        return two_stage_opamp.evaluate(simulator, inp)
 
     def row(what: str, value: float, target: float, unit: str, higher_is_better: bool) -> None:
         met = value >= target if higher_is_better else value <= target
         print(f"{what:<44}{value:>10.2f} {unit:<3}{target:>10.2f} {unit:<3}{value / target:>8.2f}  {'yes' if met else 'NO'}")
 
     with autockt_server("--result-cache-size", "0") as server, dc.Client(dc.Config(server_url=server.url)) as client:
-        per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), random_points(50, rng))  # warm-up
-        served = per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), points)
-        served_ms = 1e3 * statistics.median(served)
-        row("one client, one call at a time (median)", served_ms, floor_ms + 0.5, "ms", higher_is_better=False)
-        print(f"{'':<4}served - floor: {served_ms - floor_ms:.2f} ms per call")
+
+        def one_call(inp: OpAmpInput) -> object:
+            return client.call(auto_ckt_sim_hdl21, inp)
+
+        warm_up = random_points(50, rng)
+        paired_seconds(in_process, one_call, warm_up, args.block)
+        floor, served = paired_seconds(in_process, one_call, points, args.block)
+        floor_ms, floor_rate = 1e3 * statistics.median(floor), len(floor) / sum(floor)
+        overhead_ms = 1e3 * statistics.median(s - f for f, s in zip(floor, served, strict=True))
+        print(f"in-process floor: {floor_ms:.2f} ms per evaluation (median), {floor_rate:.0f} evaluations/s on one core; {CORES} cores")
+        print(f"{'what':<44}{'measured':>14}{'target':>14}{'ratio':>8}  met")
+        row("one client, one call at a time (median)", floor_ms + overhead_ms, floor_ms + 0.5, "ms", higher_is_better=False)
+        print(f"{'':<4}served - floor: {overhead_ms:.2f} ms per call (median of {len(points)} paired points)")
         hit_ms = cache_hit_ms(random_points(20, rng), args.evals)
         print(f"{'':<4}of which HTTP, codecs and the client (a cache hit, no simulation, no worker): {hit_ms:.2f} ms")
-        print(f"{'':<4}and the hand-off to a worker and back, wake-ups included: {served_ms - floor_ms - hit_ms:.2f} ms")
+        print(f"{'':<4}and the hand-off to a worker and back, wake-ups included: {overhead_ms - hit_ms:.2f} ms")
 
         rate, p50 = concurrent_rate(server.url, args.clients, args.per_client)
         row(f"{args.clients} concurrent clients (p50 {p50:.1f} ms)", rate, 0.7 * CORES * floor_rate, "/s", higher_is_better=True)
