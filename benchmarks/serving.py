@@ -7,11 +7,13 @@ and no HTTP (`autockt_ckt.simulator.Simulator`, as every pool worker runs it). T
 `AutoCkt/scripts/start_server.py` (its default pool: one worker per core; result cache off,
 so that every call simulates) is measured through the real path, discovery_client -> HTTP ->
 server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
-floor measured here (the single-call overhead split into the HTTP path, measured as a cache hit on
-a second server, and the rest: the hand-off to a worker and back).
+floor measured here. The single-call overhead is split by a pool of this process (as the
+server runs it, without HTTP) timing each evaluation inside its worker: the worker's own
+simulation against the floor, the pool's hand-off there and back, and the HTTP path (also
+measured alone, as a cache hit on a second server).
 
-The single-call figure is paired: the same points, in blocks of `--block`, go through the
-floor and then the server in turn, and served - floor is the median of the per-point
+The single-call figures are paired: the same points, in blocks of `--block`, go through the
+floor, the pool and the server in turn, and each difference is the median of the per-point
 differences. On this VM the floor alone drifts by 1 ms between minutes (2.66-3.70 ms in three
 runs of one sitting), more than the 0.5 ms being measured; pairing cancels the drift and the
 point-to-point spread of the simulation's own cost.
@@ -30,6 +32,7 @@ the ratios, which are measured in the same minute, not the absolute times.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import os
 import random
@@ -44,6 +47,7 @@ import psutil
 
 import discovery_client as dc
 from autockt_ckt.circuits import two_stage_opamp
+from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import Simulator
 from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21
@@ -61,16 +65,24 @@ def floor_simulator() -> Simulator:
     return simulator
 
 
-def paired_seconds(
-    floor: Callable[[OpAmpInput], object], served: Callable[[OpAmpInput], object], points: Sequence[OpAmpInput], block: int
-) -> tuple[list[float], list[float]]:
-    """(floor, served) seconds of each point, the two paths taking turns a block of points at a time."""
-    floor_times: list[float] = []
-    served_times: list[float] = []
+def timed_evaluate(simulator: Simulator, inp: OpAmpInput) -> float:
+    """A pool job: the seconds the evaluation takes inside the worker."""
+    started = time.perf_counter()
+    two_stage_opamp.evaluate(simulator, inp)
+    return time.perf_counter() - started
+
+
+def paired_seconds(paths: Sequence[Callable[[OpAmpInput], object]], points: Sequence[OpAmpInput], block: int) -> list[list[float]]:
+    """Seconds of each point on each path, the paths taking turns a block of points at a time."""
+    times: list[list[float]] = [[] for _ in paths]
     for i in range(0, len(points), block):
-        floor_times += per_call_seconds(floor, points[i : i + block])
-        served_times += per_call_seconds(served, points[i : i + block])
-    return floor_times, served_times
+        for path, path_times in zip(paths, times, strict=True):
+            path_times += per_call_seconds(path, points[i : i + block])
+    return times
+
+
+def median_ms_difference(later: Sequence[float], earlier: Sequence[float]) -> float:
+    return 1e3 * statistics.median(a - b for a, b in zip(later, earlier, strict=True))
 
 
 def client_loop(url: str, n: int, seed: int, start_at: float) -> tuple[float, float, list[float]]:
@@ -172,18 +184,32 @@ def main() -> int:
         def one_call(inp: OpAmpInput) -> object:
             return client.call(auto_ckt_sim_hdl21, inp)
 
-        warm_up = random_points(50, rng)
-        paired_seconds(in_process, one_call, warm_up, args.block)
-        floor, served = paired_seconds(in_process, one_call, points, args.block)
+        in_worker: list[float] = []
+        loop = asyncio.new_event_loop()
+        with SimulatorPool(Settings.from_env()) as pool:
+
+            def pooled(inp: OpAmpInput) -> object:
+                in_worker.append(loop.run_until_complete(pool.run(timed_evaluate, inp)))
+                return None
+
+            paths = (in_process, pooled, one_call)
+            paired_seconds(paths, random_points(50, rng), args.block)  # warm-up
+            in_worker.clear()
+            floor, pool_trip, served = paired_seconds(paths, points, args.block)
+        loop.close()
         floor_ms, floor_rate = 1e3 * statistics.median(floor), len(floor) / sum(floor)
-        overhead_ms = 1e3 * statistics.median(s - f for f, s in zip(floor, served, strict=True))
+        overhead_ms = median_ms_difference(served, floor)
         print(f"in-process floor: {floor_ms:.2f} ms per evaluation (median), {floor_rate:.0f} evaluations/s on one core; {CORES} cores")
         print(f"{'what':<44}{'measured':>14}{'target':>14}{'ratio':>8}  met")
         row("one client, one call at a time (median)", floor_ms + overhead_ms, floor_ms + 0.5, "ms", higher_is_better=False)
-        print(f"{'':<4}served - floor: {overhead_ms:.2f} ms per call (median of {len(points)} paired points)")
+        print(f"{'':<4}served - floor: {overhead_ms:.2f} ms per call (median of {len(points)} paired points), of which")
+        print(f"{'':<4}  the same evaluation inside a pool worker - floor: {median_ms_difference(in_worker, floor):.2f} ms")
+        print(f"{'':<4}  a pool of this process, round trip - inside the worker: {median_ms_difference(pool_trip, in_worker):.2f} ms")
+        print(
+            f"{'':<4}  served - that pool round trip (HTTP, codecs, the client, the API): {median_ms_difference(served, pool_trip):.2f} ms"
+        )
         hit_ms = cache_hit_ms(random_points(20, rng), args.evals)
-        print(f"{'':<4}of which HTTP, codecs and the client (a cache hit, no simulation, no worker): {hit_ms:.2f} ms")
-        print(f"{'':<4}and the hand-off to a worker and back, wake-ups included: {overhead_ms - hit_ms:.2f} ms")
+        print(f"{'':<4}a cache hit on a second server (HTTP, codecs and the client, no worker): {hit_ms:.2f} ms")
 
         rate, p50 = concurrent_rate(server.url, args.clients, args.per_client)
         row(f"{args.clients} concurrent clients (p50 {p50:.1f} ms)", rate, 0.7 * CORES * floor_rate, "/s", higher_is_better=True)
