@@ -158,7 +158,7 @@ def memory_run(client: dc.Client, pid: int, total: int, size: int, rng: random.R
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--evals", type=int, default=1000, help="evaluations timed on each single-call path")
-    parser.add_argument("--block", type=int, default=20, help="points the floor and the server take in turn")
+    parser.add_argument("--block", type=int, default=20, help="points each single-call path (floor, pool, server) takes in turn")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
     parser.add_argument("--per-client", type=int, default=400, help="calls per concurrent client")
     parser.add_argument("--batch", type=int, default=64, help="items per batch call")
