@@ -9,8 +9,13 @@ so that every call simulates) is measured through the real path, discovery_clien
 server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
 floor measured here. The single-call overhead is split by a pool of this process (as the
 server runs it, without HTTP) timing each evaluation inside its worker: the worker's own
-simulation against the floor, the pool's hand-off there and back, and the HTTP path (also
-measured alone, as a cache hit on a second server).
+simulation against the floor, the pool's hand-off there and back, and the HTTP path. The CPU
+each process spends per served call is read beside the floor's, and the HTTP path is also
+measured alone (cache hits on a second server) twice: back to back, and with the client idle
+for the floor's time before each call, as it is while a simulation runs. On this VM the same
+code costs two to three times the CPU after a few milliseconds idle (session 10: client 0.17
+-> 0.70 ms, API 0.21 -> 0.75 ms per cache hit, no simulation anywhere), and a served call
+cannot avoid that idle: client and API wait while the worker simulates.
 
 The single-call figures are paired: the same points, in blocks of `--block`, go through the
 floor, the pool and the server in turn, and each difference is the median of the per-point
@@ -106,14 +111,41 @@ def concurrent_rate(url: str, clients: int, n: int) -> tuple[float, float]:
     return len(latencies) / (ended - began), 1e3 * statistics.median(latencies)
 
 
-def cache_hit_ms(points: Sequence[OpAmpInput], n: int) -> float:
-    """Median latency of a cache hit: the served path of a call without its simulation, on a server of its own."""
+def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    """User + system CPU seconds of each process so far, every thread counted."""
+    return {name: sum(process.cpu_times()[:2]) for name, process in processes.items()}
+
+
+def served_processes(server_pid: int) -> dict[str, psutil.Process]:
+    """This process (the client), the server's API process and its simulator workers."""
+    found = {"client": psutil.Process(), "api": psutil.Process(server_pid)}
+    for pid, name in server_processes(server_pid).items():
+        if name == "autockt-worker":
+            found[f"worker {pid}"] = psutil.Process(pid)
+    return found
+
+
+def http_path(points: Sequence[OpAmpInput], n: int, idle_s: float) -> tuple[float, dict[str, float]]:
+    """The served path without its simulation: cache hits on a server of their own, the client idle for
+    `idle_s` before each call (as it is while a simulation runs). (median ms, CPU ms per call by process)."""
     with autockt_server("--result-cache-size", "1000") as server, dc.Client(dc.Config(server_url=server.url)) as client:
         for inp in points:
             client.call(auto_ckt_sim_hdl21, inp)
-        return 1e3 * statistics.median(
-            per_call_seconds(lambda inp: client.call(auto_ckt_sim_hdl21, inp), [points[i % len(points)] for i in range(n)])
-        )
+        processes = served_processes(server.pid)
+        before = cpu_seconds(processes)
+        latencies = []
+        for i in range(n):
+            if idle_s:
+                time.sleep(idle_s)
+            started = time.perf_counter()
+            client.call(auto_ckt_sim_hdl21, points[i % len(points)])
+            latencies.append(time.perf_counter() - started)
+        after = cpu_seconds(processes)
+        return 1e3 * statistics.median(latencies), {name: 1e3 * (after[name] - before[name]) / n for name in processes}
+
+
+def cpu_cells(cpu_ms: dict[str, float]) -> str:
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in cpu_ms.items() if ms > 0.005)
 
 
 def batch_rate(client: dc.Client, points: Sequence[OpAmpInput], size: int) -> float:
@@ -159,6 +191,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--evals", type=int, default=1000, help="evaluations timed on each single-call path")
     parser.add_argument("--block", type=int, default=20, help="points each single-call path (floor, pool, server) takes in turn")
+    parser.add_argument("--cpu-evals", type=int, default=300, help="served evaluations whose CPU is read per process")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
     parser.add_argument("--per-client", type=int, default=400, help="calls per concurrent client")
     parser.add_argument("--batch", type=int, default=64, help="items per batch call")
@@ -208,8 +241,22 @@ def main() -> int:
         print(
             f"{'':<4}  served - that pool round trip (HTTP, codecs, the client, the API): {median_ms_difference(served, pool_trip):.2f} ms"
         )
-        hit_ms = cache_hit_ms(random_points(20, rng), args.evals)
-        print(f"{'':<4}a cache hit on a second server (HTTP, codecs and the client, no worker): {hit_ms:.2f} ms")
+        cpu_points = random_points(args.cpu_evals, rng)
+        started = time.process_time()
+        per_call_seconds(in_process, cpu_points)
+        floor_cpu_ms = 1e3 * (time.process_time() - started) / len(cpu_points)
+        processes = served_processes(server.pid)
+        before = cpu_seconds(processes)
+        per_call_seconds(one_call, cpu_points)
+        after = cpu_seconds(processes)
+        served_cpu = {name: 1e3 * (after[name] - before[name]) / len(cpu_points) for name in processes}
+        print(f"{'':<4}CPU ms per call, served: {cpu_cells(served_cpu)}; the floor's: {floor_cpu_ms:.2f}")
+        hit_points = random_points(20, rng)
+        for idle_s, when in ((0.0, "back to back"), (floor_ms / 1e3, f"each after {floor_ms:.2f} ms idle, as while a simulation runs")):
+            hit_ms, hit_cpu = http_path(hit_points, args.evals, idle_s)
+            print(
+                f"{'':<4}the HTTP path alone (cache hits, a second server), {when}: {hit_ms:.2f} ms; CPU ms per call: {cpu_cells(hit_cpu)}"
+            )
 
         rate, p50 = concurrent_rate(server.url, args.clients, args.per_client)
         row(f"{args.clients} concurrent clients (p50 {p50:.1f} ms)", rate, 0.7 * CORES * floor_rate, "/s", higher_is_better=True)
