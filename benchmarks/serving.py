@@ -38,13 +38,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -65,7 +68,9 @@ CORES = os.cpu_count() or 1
 
 def floor_simulator() -> Simulator:
     """In-process: the engine every worker runs, the bench loaded once, no time-limit thread (the pool kills instead)."""
-    simulator = Simulator.create(Settings.from_env(), Path(tempfile.mkdtemp(prefix="autockt-floor-")), timeout_s=None)
+    run_dir = Path(tempfile.mkdtemp(prefix="autockt-floor-"))
+    simulator = Simulator.create(Settings.from_env(), run_dir, timeout_s=None)
+    weakref.finalize(simulator, shutil.rmtree, run_dir, ignore_errors=True)  # at the latest when the run ends
     simulator.warm()
     return simulator
 
@@ -218,8 +223,7 @@ def main() -> int:
             return client.call(auto_ckt_sim_hdl21, inp)
 
         in_worker: list[float] = []
-        loop = asyncio.new_event_loop()
-        with SimulatorPool(Settings.from_env()) as pool:
+        with contextlib.closing(asyncio.new_event_loop()) as loop, SimulatorPool(Settings.from_env()) as pool:
 
             def pooled(inp: OpAmpInput) -> object:
                 in_worker.append(loop.run_until_complete(pool.run(timed_evaluate, inp)))
@@ -229,7 +233,6 @@ def main() -> int:
             paired_seconds(paths, random_points(50, rng), args.block)  # warm-up
             in_worker.clear()
             floor, pool_trip, served = paired_seconds(paths, points, args.block)
-        loop.close()
         floor_ms, floor_rate = 1e3 * statistics.median(floor), len(floor) / sum(floor)
         overhead_ms = median_ms_difference(served, floor)
         print(f"in-process floor: {floor_ms:.2f} ms per evaluation (median), {floor_rate:.0f} evaluations/s on one core; {CORES} cores")
