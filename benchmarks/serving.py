@@ -13,8 +13,8 @@ simulation against the floor, the pool's hand-off there and back, and the HTTP p
 each process spends per served call is read beside the floor's, and the HTTP path is also
 measured alone (cache hits on a second server) twice: back to back, and with the client idle
 for the floor's time before each call, as it is while a simulation runs. On this VM the same
-code costs two to three times the CPU after a few milliseconds idle (session 10: client 0.17
--> 0.70 ms, API 0.21 -> 0.75 ms per cache hit, no simulation anywhere), and a served call
+code costs two to three times the CPU after a few milliseconds idle (session 10: client 0.18
+-> 0.65 ms, API 0.24 -> 0.63 ms per cache hit, no simulation anywhere), and a served call
 cannot avoid that idle: client and API wait while the worker simulates.
 
 The single-call figures are paired: the same points, in blocks of `--block`, go through the
@@ -50,6 +50,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
@@ -64,6 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from autockt_server import autockt_server, per_call_seconds, random_points  # noqa: E402
 
 CORES = os.cpu_count() or 1
+R = TypeVar("R")
 
 
 def floor_simulator() -> Simulator:
@@ -121,6 +123,14 @@ def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
     return {name: sum(process.cpu_times()[:2]) for name, process in processes.items()}
 
 
+def cpu_ms_per_call(processes: dict[str, psutil.Process], calls: Callable[[], R], n: int) -> tuple[R, dict[str, float]]:
+    """What `calls()` (`n` calls) returns, and each process's CPU milliseconds per call meanwhile."""
+    before = cpu_seconds(processes)
+    result = calls()
+    after = cpu_seconds(processes)
+    return result, {name: 1e3 * (after[name] - before[name]) / n for name in processes}
+
+
 def served_processes(server_pid: int) -> dict[str, psutil.Process]:
     """This process (the client), the server's API process and its simulator workers."""
     found = {"client": psutil.Process(), "api": psutil.Process(server_pid)}
@@ -136,17 +146,19 @@ def http_path(points: Sequence[OpAmpInput], n: int, idle_s: float) -> tuple[floa
     with autockt_server("--result-cache-size", "1000") as server, dc.Client(dc.Config(server_url=server.url)) as client:
         for inp in points:
             client.call(auto_ckt_sim_hdl21, inp)
-        processes = served_processes(server.pid)
-        before = cpu_seconds(processes)
-        latencies = []
-        for i in range(n):
-            if idle_s:
-                time.sleep(idle_s)
-            started = time.perf_counter()
-            client.call(auto_ckt_sim_hdl21, points[i % len(points)])
-            latencies.append(time.perf_counter() - started)
-        after = cpu_seconds(processes)
-        return 1e3 * statistics.median(latencies), {name: 1e3 * (after[name] - before[name]) / n for name in processes}
+
+        def latencies() -> list[float]:
+            times = []
+            for i in range(n):
+                if idle_s:
+                    time.sleep(idle_s)
+                started = time.perf_counter()
+                client.call(auto_ckt_sim_hdl21, points[i % len(points)])
+                times.append(time.perf_counter() - started)
+            return times
+
+        times, cpu_ms = cpu_ms_per_call(served_processes(server.pid), latencies, n)
+        return 1e3 * statistics.median(times), cpu_ms
 
 
 def cpu_cells(cpu_ms: dict[str, float]) -> str:
@@ -248,11 +260,7 @@ def main() -> int:
         started = time.process_time()
         per_call_seconds(in_process, cpu_points)
         floor_cpu_ms = 1e3 * (time.process_time() - started) / len(cpu_points)
-        processes = served_processes(server.pid)
-        before = cpu_seconds(processes)
-        per_call_seconds(one_call, cpu_points)
-        after = cpu_seconds(processes)
-        served_cpu = {name: 1e3 * (after[name] - before[name]) / len(cpu_points) for name in processes}
+        _, served_cpu = cpu_ms_per_call(served_processes(server.pid), lambda: per_call_seconds(one_call, cpu_points), len(cpu_points))
         print(f"{'':<4}CPU ms per call, served: {cpu_cells(served_cpu)}; the floor's: {floor_cpu_ms:.2f}")
         hit_points = random_points(20, rng)
         for idle_s, when in ((0.0, "back to back"), (floor_ms / 1e3, f"each after {floor_ms:.2f} ms idle, as while a simulation runs")):
