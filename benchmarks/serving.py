@@ -257,11 +257,9 @@ def main() -> int:
             f"{'':<4}  served - that pool round trip (HTTP, codecs, the client, the API): {median_ms_difference(served, pool_trip):.2f} ms"
         )
         cpu_points = random_points(args.cpu_evals, rng)
-        started = time.process_time()
-        per_call_seconds(in_process, cpu_points)
-        floor_cpu_ms = 1e3 * (time.process_time() - started) / len(cpu_points)
+        _, floor_cpu = cpu_ms_per_call({"floor": psutil.Process()}, lambda: per_call_seconds(in_process, cpu_points), len(cpu_points))
         _, served_cpu = cpu_ms_per_call(served_processes(server.pid), lambda: per_call_seconds(one_call, cpu_points), len(cpu_points))
-        print(f"{'':<4}CPU ms per call, served: {cpu_cells(served_cpu)}; the floor's: {floor_cpu_ms:.2f}")
+        print(f"{'':<4}CPU ms per call, served: {cpu_cells(served_cpu)}; the floor's: {floor_cpu['floor']:.2f}")
         hit_points = random_points(20, rng)
         for idle_s, when in ((0.0, "back to back"), (floor_ms / 1e3, f"each after {floor_ms:.2f} ms idle, as while a simulation runs")):
             hit_ms, hit_cpu = http_path(hit_points, args.evals, idle_s)
