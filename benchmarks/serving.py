@@ -13,8 +13,8 @@ simulation against the floor, the pool's hand-off there and back, and the HTTP p
 each process spends per served call is read beside the floor's, and the HTTP path is also
 measured alone (cache hits on a second server) twice: back to back, and with the client idle
 for the floor's time before each call, as it is while a simulation runs. On this VM the same
-code costs two to three times the CPU after a few milliseconds idle (session 10: client 0.18
--> 0.65 ms, API 0.24 -> 0.63 ms per cache hit, no simulation anywhere), and a served call
+code costs two to three times the CPU after a few milliseconds idle (2026-12-01, at 00829a7:
+client 0.18 -> 0.65 ms, API 0.24 -> 0.63 ms per cache hit, no simulation anywhere), and a served call
 cannot avoid that idle: client and API wait while the worker simulates.
 
 The single-call figures are paired: the same points, in blocks of `--block`, go through the
