@@ -57,6 +57,7 @@ import psutil
 import discovery_client as dc
 from autockt_ckt.circuits import two_stage_opamp
 from autockt_ckt.pool import SimulatorPool
+from autockt_ckt.served import served_simulator, warm
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import Simulator
 from autockt_shared import OpAmpInput, auto_ckt_sim_hdl21
@@ -71,9 +72,9 @@ R = TypeVar("R")
 def floor_simulator() -> Simulator:
     """In-process: the engine every worker runs, the bench loaded once, no time-limit thread (the pool kills instead)."""
     run_dir = Path(tempfile.mkdtemp(prefix="autockt-floor-"))
-    simulator = Simulator.create(Settings.from_env(), run_dir, timeout_s=None)
+    simulator = served_simulator(Settings.from_env(), run_dir, timeout_s=None)
     weakref.finalize(simulator, shutil.rmtree, run_dir, ignore_errors=True)  # at the latest when the run ends
-    simulator.warm()
+    warm(simulator)
     return simulator
 
 

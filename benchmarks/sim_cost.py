@@ -25,8 +25,8 @@ from typing import get_args
 
 import discovery_client as dc
 from autockt_ckt.circuits import two_stage_opamp
+from autockt_ckt.served import served_simulator, warm
 from autockt_ckt.settings import EngineName, Settings
-from autockt_ckt.simulator import Simulator
 from autockt_shared import OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,8 +38,8 @@ SERVED = "served (client -> HTTP -> pool)"
 
 def local_call(engine: EngineName) -> Callable[[OpAmpInput], OpAmpOutput]:
     settings = dataclasses.replace(Settings.from_env(), engine=engine)
-    simulator = Simulator.create(settings, Path(tempfile.mkdtemp(prefix=f"autockt-{engine}-")), timeout_s=None)
-    simulator.warm()
+    simulator = served_simulator(settings, Path(tempfile.mkdtemp(prefix=f"autockt-{engine}-")), timeout_s=None)
+    warm(simulator)
     return lambda inp: two_stage_opamp.evaluate(simulator, inp)
 
 

@@ -29,7 +29,6 @@ from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pool import SimulatorPool, WorkerStartError
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import Simulator
-from autockt_ckt.spin import LoopSpin, SpinPolicy
 from autockt_ckt.worker import RECYCLE_GROWTH_BYTES
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 
@@ -303,92 +302,26 @@ def test_importing_the_handlers_does_no_work() -> None:
     assert done.stdout == "no work\n"
 
 
-def spin_pool(tmp_path: Path, spin: SpinPolicy, workers: int = 2) -> SimulatorPool:
-    """A pool of its own with an explicit spin policy (never backing off, whatever the CPU pressure: a loaded machine must not change what is tested)."""
-    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path / "runs", sim_workers=workers, spin=spin)
-    return SimulatorPool(settings)
-
-
 def cpu_seconds(pid: int) -> float:
     times = psutil.Process(pid).cpu_times()
     return times.user + times.system
 
 
-def test_a_spinning_loop_still_serves_its_other_work(tmp_path: Path) -> None:
-    """While one job runs on a 2-core pool, the calling loop stays awake, and it still runs its other tasks
-    (here a second call, on the other worker, which ends the spin as no core is idle then)."""
-    with spin_pool(tmp_path, SpinPolicy(cores=2, loop_max_s=60.0, max_run_delay=1.0, max_pressure=float("inf"))) as pool:
+def test_a_worker_waiting_for_its_next_job_burns_no_cpu(sim_pool: SimulatorPool) -> None:
+    """Between jobs a worker blocks on its pipe (no polling): an idle server leaves its cores to other work,
+    and a job sent after the wait still runs."""
 
-        async def calls() -> tuple[bool, int, bool]:
-            await pool.run(worker_pid)  # both workers import this module
-            await asyncio.gather(pool.run(worker_pid), pool.run(worker_pid))
-            long = asyncio.create_task(pool.run(nap, 1.0))
-            await asyncio.sleep(0.1)
-            assert pool._loop_spin is not None
-            spinning = pool._loop_spin.active
-            other = await pool.run(worker_pid)  # served by the spinning loop, on the other worker
-            await long
-            await asyncio.sleep(0)  # the spin's last step sees the job done
-            return spinning, other, pool._loop_spin.active
+    async def calls() -> tuple[float, list[int]]:
+        for _ in range(3):  # back to back, as a served client sends them
+            await asyncio.gather(*(sim_pool.run(worker_pid) for _ in range(sim_pool.settings.sim_workers)))
+        pids = sim_pool.pids()
+        before = sum(cpu_seconds(pid) for pid in pids)
+        await asyncio.sleep(1.0)
+        idle = sum(cpu_seconds(pid) for pid in pids) - before
+        return idle, sorted(await asyncio.gather(*(sim_pool.run(nap, 0.2) for _ in pids)))
 
-        spinning, other, still_spinning = asyncio.run(calls())
-        assert spinning and other in pool.pids() and not still_spinning
-
-
-def test_a_worker_spins_only_briefly_then_blocks(tmp_path: Path) -> None:
-    """After its reply a worker polls for the next job for at most `worker_max_s`, then blocks: an idle
-    worker burns no CPU, and a job sent after it gave up still runs."""
-    with spin_pool(tmp_path, SpinPolicy(cores=2, worker_max_s=0.05, max_run_delay=1.0, max_pressure=float("inf")), workers=1) as pool:
-        pid = pool.pids()[0]
-
-        async def calls() -> float:
-            for _ in range(3):  # back to back: its waits are short, so it spins after each reply
-                await pool.run(worker_pid)
-            before = cpu_seconds(pid)
-            await asyncio.sleep(1.0)  # it spins 0.05 s of this at most, then blocks
-            idle = cpu_seconds(pid) - before
-            assert await pool.run(worker_pid) == pid
-            return idle
-
-        assert asyncio.run(calls()) < 0.5
-
-
-def test_with_spinning_off_the_pool_serves_as_before(tmp_path: Path) -> None:
-    with spin_pool(tmp_path, SpinPolicy(enabled=False)) as pool:
-
-        async def calls() -> list[object]:
-            return await asyncio.gather(*(pool.run(two_stage_opamp.evaluate, TWO_STAGE_OPAMP.initial_input()) for _ in range(4)))
-
-        first, *rest = asyncio.run(calls())
-        assert rest == [first] * 3 and pool._loop_spin is None
-
-
-def test_the_spin_setting_reads_on_and_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AUTOCKT_SIM_SPIN", "off")
-    assert not Settings.from_env().spin.enabled
-    monkeypatch.setenv("AUTOCKT_SIM_SPIN", "on")
-    assert Settings.from_env().spin.enabled
-    monkeypatch.setenv("AUTOCKT_SIM_SPIN", "sometimes")
-    with pytest.raises(ValueError, match="AUTOCKT_SIM_SPIN"):
-        Settings.from_env()
-
-
-def test_a_loop_spin_stops_by_itself_and_never_starts_under_cpu_pressure() -> None:
-    async def spins(policy: SpinPolicy) -> tuple[bool, bool]:
-        spin = LoopSpin(asyncio.get_running_loop(), policy)
-        spin.start(lambda: True)  # a job that never ends
-        started = spin.active
-        deadline = time.monotonic() + 30
-        while spin.active:  # until its bound, loop_max_s
-            assert time.monotonic() < deadline, "the spin never stopped"
-            await asyncio.sleep(0.001)
-        return started, spin.active
-
-    assert asyncio.run(spins(SpinPolicy(loop_max_s=0.01, max_run_delay=1.0, max_pressure=float("inf")))) == (
-        True,
-        False,
-    )
-    assert asyncio.run(spins(SpinPolicy(max_pressure=-1.0))) == (False, False)  # no machine has less than 0 %
+    idle, served_by = asyncio.run(calls())
+    assert idle < 0.05 and served_by == sorted(sim_pool.pids())
 
 
 SERVER_PROGRAM = """

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .served import ServedCircuit, served_circuits
+from .served import ServedCircuit, served_circuits, served_simulator
 from .settings import Settings
 from .simulator import Simulator
 
@@ -52,7 +52,7 @@ def local_simulator() -> Simulator:
     with _local_lock:
         if _local is None:
             settings = Settings.from_env()
-            _local = Simulator.create(settings, settings.run_dir, timeout_s=settings.sim_timeout_s)
+            _local = served_simulator(settings, settings.run_dir, timeout_s=settings.sim_timeout_s)
             log.warning("simulation engine (in-process): %s", _local.engine_description)
         return _local
 

@@ -21,12 +21,6 @@ the workers went from 79 % to 91-95 % busy (a loaded machine, one sitting). Only
 worker queue behind a running job. A job queued behind one whose worker ends never ran: it
 goes to another worker; its time limit starts when it starts.
 
-While a core is idle, the calling loop and the workers spin briefly instead of sleeping
-(`spin.py`, `Settings.spin`; `AUTOCKT_SIM_SPIN=off` turns it off): the loop stays awake
-while one of its jobs runs and fewer workers are busy than there are cores, and each job
-carries a byte telling the worker whether a core was idle when it was sent, after which
-the worker may poll for its next job for a moment. Under CPU pressure nothing spins.
-
 `start()` returns once every worker is warm, so a server that starts its pool before it
 listens never sends a call to a cold simulator; it raises `WorkerStartError` with the
 worker's reason if one cannot start (a bad model card, a missing libngspice that
@@ -98,8 +92,7 @@ from prometheus_client import Counter, Gauge
 from .engine import SimulationFailed, SimulationTimeout
 from .served import circuit_modules
 from .settings import Settings
-from .spin import LoopSpin
-from .worker import CORE_IDLE, CORES_BUSY, Ready, Reply, StartupFailed, serve, worker_run_dir
+from .worker import Ready, Reply, StartupFailed, serve, worker_run_dir
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +115,6 @@ PIPELINE_DEPTH = 2
 """Jobs a busy worker holds at once: the one it runs and the next, already in its pipe."""
 _PIPELINED_MAX_BYTES = 16 * 2**10
 """Larger jobs wait for an idle worker: writing one to a busy worker's pipe could block the loop."""
-_CORE_IDLE, _CORES_BUSY = bytes([CORE_IDLE]), bytes([CORES_BUSY])
 
 
 class _Unstarted(Exception):
@@ -193,10 +185,6 @@ class SimulatorPool:
     _state: Literal["new", "running", "closed"] = field(default="new", init=False, repr=False)
     _supervisor: threading.Thread | None = field(default=None, init=False, repr=False)
     _wake: tuple[int, int] = field(default=(-1, -1), init=False, repr=False)
-    _busy: int = field(default=0, init=False, repr=False)
-    """Workers busy (`BUSY` counts those of every pool of the process)."""
-    _loop_spin: LoopSpin | None = field(default=None, init=False, repr=False)
-    """Keeps the calling loop awake while a core is idle (`spin.py`); the loop of the last caller that sent a job."""
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
@@ -351,9 +339,8 @@ class SimulatorPool:
             if first:
                 worker.started_at = time.monotonic()
             supervised = worker.supervised
-        core_idle = self._busy < self.settings.spin.cores
         try:
-            worker.conn.send_bytes((_CORE_IDLE if core_idle and self.settings.spin.enabled else _CORES_BUSY) + message)
+            worker.conn.send_bytes(message)
         except OSError:  # it ended, just now
             with self._lock:
                 worker.jobs.remove(reply)
@@ -371,8 +358,6 @@ class SimulatorPool:
                 os.set_blocking(worker.conn.fileno(), True)  # uvloop's add_reader made it non-blocking: a reply over
                 # 16 KB comes in two writes, and recv must wait for the second
             self._arm(loop, worker)
-            if core_idle:
-                self._spin(loop)
         try:
             return await reply
         except asyncio.CancelledError:
@@ -393,16 +378,6 @@ class SimulatorPool:
             worker.timer = loop.call_later(left, self._check_limit, loop, worker)
         else:
             self._time_out(worker)
-
-    def _spin(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Keep `loop` awake while one of its jobs runs and a core is idle (`spin.py`)."""
-        if not self.settings.spin.enabled:
-            return
-        spin = self._loop_spin
-        if spin is None or spin.loop is not loop:
-            spin = self._loop_spin = LoopSpin(loop, self.settings.spin)
-        cores = self.settings.spin.cores
-        spin.start(lambda: self._busy < cores and any(w.jobs and w.loop is loop and not w.supervised for w in self._workers))
 
     def _stop_reading(self, worker: _Worker) -> None:
         if worker.reading and worker.loop is not None:
@@ -443,11 +418,8 @@ class SimulatorPool:
                 worker.started_at = time.monotonic()
                 self._free_place(worker, here=worker.loop)
             else:
-                loop = worker.loop
                 self._stop_reading(worker)
-                self._free_place(worker, here=loop)
-                if self._busy and loop is not None and self._busy < self.settings.spin.cores:
-                    self._spin(loop)  # for the jobs of this loop that still run
+                self._free_place(worker, here=worker.loop)
         _settle(head, value=outcome)
 
     def _ended(self, worker: _Worker, settle: Callable[..., None]) -> None:
@@ -514,7 +486,6 @@ class SimulatorPool:
         if worker.state != "busy":
             worker.state = "busy"
             worker.loop = loop
-            self._busy += 1
             BUSY.inc()
         worker.reserved += 1
 
@@ -533,7 +504,6 @@ class SimulatorPool:
             worker.state = "idle"
             worker.loop = None
             worker.supervised = False
-            self._busy -= 1
             BUSY.dec()
         self._give(worker, here)
 
@@ -563,7 +533,6 @@ class SimulatorPool:
                 worker.reserved -= 1
                 if worker.occupancy == 0 and not worker.reading:
                     worker.state, worker.loop = "idle", None
-                    self._busy -= 1
                     BUSY.dec()
         self._waiters.extendleft(reversed(passed))
         if worker.state == "idle":
@@ -579,7 +548,6 @@ class SimulatorPool:
         """With the lock held: the worker no longer serves (the supervisor reaps and replaces it)."""
         if worker.state in ("idle", "busy"):
             if worker.state == "busy":
-                self._busy -= 1
                 BUSY.dec()
             WORKERS.dec()
             if reason is not None:

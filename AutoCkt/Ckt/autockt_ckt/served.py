@@ -4,9 +4,9 @@
 A `ServedCircuit` joins a circuit's shared `CircuitOptimization` (wire types and `Rpc`, in
 `autockt_shared.circuits`) to how the server simulates it. Each module of
 `autockt_ckt.circuits` constructs one, which registers it; `served_circuits()` imports them
-all. Every process that simulates (`simulator.Simulator`) netlists every served circuit's
-benches once and warms them; the handlers attach each one's `evaluate` to its `Rpc`. So a
-new circuit is its two modules and nothing else.
+all. Every process that simulates holds a `served_simulator` (every served circuit's benches,
+netlisted once) and warms it (`warm`); the handlers attach each one's `evaluate` to its `Rpc`.
+So a new circuit is its two modules and nothing else.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from autockt_shared.optimization import CircuitOptimization
 
 from .engine import Bench
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
+from .simulator import Simulator
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -71,3 +70,23 @@ def served_circuits() -> dict[str, ServedCircuit[Any, Any]]:
     for name in circuit_modules():
         importlib.import_module(name)
     return dict(sorted(_SERVED.items()))
+
+
+def served_simulator(settings: Settings, run_dir: Path, *, timeout_s: float | None) -> Simulator:
+    """This process's simulator: every served circuit's benches (`Simulator.create` for the rest), so that
+    any circuit's job runs in any worker."""
+    benches: dict[str, Bench] = {}
+    for circuit in served_circuits().values():
+        for bench in circuit.benches(settings):
+            if bench.name in benches:
+                raise ValueError(f"two benches are named {bench.name!r}: give circuit {circuit.name!r}'s another name")
+            benches[bench.name] = bench
+    return Simulator.create(settings, run_dir, benches, timeout_s=timeout_s)
+
+
+def warm(simulator: Simulator) -> None:
+    """Netlist and load every bench and evaluate each circuit once at its reset point, so that no caller
+    pays for the first run (Hdl21 elaboration and netlisting, ngspice parsing the model card: about half a
+    second)."""
+    for circuit in served_circuits().values():
+        circuit.evaluate(simulator, circuit.optimization.initial_input())

@@ -8,7 +8,6 @@
 | `AUTOCKT_SIM_TIMEOUT_S` | `30` | wall-clock limit of one simulation, seconds; `none`: no limit |
 | `AUTOCKT_ENGINE` | `libngspice` if it loads, else `subprocess` | `libngspice`: ngspice's shared library in-process (Debian `libngspice0`), several times faster; `subprocess`: one `ngspice -b` per evaluation |
 | `AUTOCKT_SIM_WORKERS` | the machine's cores (`os.cpu_count()`) | simulator worker processes of a server (`pool.py`); `start_server.py --sim-workers` overrides it |
-| `AUTOCKT_SIM_SPIN` | `on` | `off`: the pool's API loop and workers always sleep while they wait, instead of spinning briefly while a core is idle (`spin.py`) |
 
 Both engines run the same netlist and agree to the last bit. With `AUTOCKT_ENGINE` unset,
 the server logs which engine it chose; set to `libngspice`, a missing library is an error at
@@ -26,8 +25,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
-
-from .spin import SpinPolicy
 
 SHIPPED_MODEL_PATH = Path(__file__).resolve().parent / "models" / "ptm45_bulk_bsim4.sp"
 """The project's own 45 nm BSIM4 card: PTM 45 nm bulk figures, as the AutoCkt benchmark uses."""
@@ -48,8 +45,6 @@ class Settings:
     engine: EngineName | None = None
     """None: libngspice if the library loads, else subprocess."""
     sim_workers: int = field(default_factory=machine_cores)
-    spin: SpinPolicy = field(default_factory=SpinPolicy)
-    """When the pool spins instead of sleeping (`spin.py`)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,5 +64,4 @@ class Settings:
             sim_timeout_s=None if timeout.lower() == "none" else float(timeout),
             engine=engine,  # type: ignore[arg-type]  # checked against EngineName above
             sim_workers=int(workers) if workers else machine_cores(),
-            spin=SpinPolicy.parse(os.environ.get("AUTOCKT_SIM_SPIN") or "on"),
         )

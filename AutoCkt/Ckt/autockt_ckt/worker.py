@@ -7,9 +7,7 @@
    names itself `autockt-worker` (`ps -o comm`), so that tools find every worker;
 2. creates and warms its `Simulator` in a directory of its own, then says `Ready` (or
    `StartupFailed`, with the reason, and exits);
-3. runs one job at a time: receives `(job, args)` (pickled, behind a byte saying whether a core
-   was idle when the pool sent it), runs `job(simulator, *args)`, sends a `Reply`; then, where
-   `settings.spin` allows, polls its pipe briefly for the next job before it blocks (`spin.py`).
+3. runs one job at a time: receives `(job, args)`, runs `job(simulator, *args)`, sends a `Reply`.
 
 It has no time limit of its own: the pool kills a worker whose job runs too long. A worker
 retires (replies, marked `retire`, and exits; the pool starts a fresh one) when a job raised
@@ -34,16 +32,14 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .engine import SimulatorLost
+from .served import served_simulator, warm
 from .settings import Settings
 from .simulator import Simulator
-from .spin import WorkerSpin
 
 PROCESS_NAME = "autockt-worker"
 """What `ps -o comm` and `psutil.Process.name()` show for a worker, e.g. to find them all."""
 _PR_SET_NAME = 15
 RECYCLE_GROWTH_BYTES = 64 * 2**20
-CORE_IDLE, CORES_BUSY = 1, 0
-"""The byte before a job: whether a core was idle when the pool sent it (the worker may then spin after it)."""
 
 Retirement = Literal["simulator_lost", "recycled"]
 
@@ -79,33 +75,25 @@ def serve(conn: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ctypes.CDLL(None).prctl(_PR_SET_NAME, PROCESS_NAME.encode())
     try:
-        sim = Simulator.create(settings, worker_run_dir(settings, os.getpid()), timeout_s=None)
-        sim.warm()
+        sim = served_simulator(settings, worker_run_dir(settings, os.getpid()), timeout_s=None)
+        warm(sim)
     except Exception as err:  # reported to the operator by the pool, which retries later
         _say(conn, StartupFailed(f"{type(err).__name__}: {err}"))
         raise SystemExit(1) from err
     if not _say(conn, Ready(pid=os.getpid(), engine=sim.engine_description)):
         return
     recycle_at = _peak_rss_bytes() + RECYCLE_GROWTH_BYTES
-    spin = WorkerSpin(conn.fileno(), settings.spin) if settings.spin.enabled else None
     while True:
-        if spin is not None:
-            spin.spin()
         try:
-            data = conn.recv_bytes()
+            job, args = conn.recv()
         except EOFError:  # the pool closed the pipe or the server ended
             return
-        if spin is not None:
-            spin.received()
-        job, args = pickle.loads(memoryview(data)[1:])
         reply = run_job(sim, job, args)
         if reply.retire is None and _peak_rss_bytes() > recycle_at:
             reply = reply._replace(retire="recycled")
         conn.send_bytes(_pickled(reply))
         if reply.retire:
             return
-        if spin is not None:
-            spin.replied(core_idle=data[0] == CORE_IDLE)
 
 
 def _peak_rss_bytes() -> int:
