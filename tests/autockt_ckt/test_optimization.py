@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import random
+import subprocess
+import sys
 
 import pytest
 from pydantic import TypeAdapter
@@ -17,6 +19,7 @@ from autockt_shared import (
     Range,
     Sense,
     auto_ckt_sim_hdl21,
+    circuit_optimization,
     grid_values,
     settaluri_reward,
 )
@@ -84,6 +87,17 @@ def test_an_optimization_pickles_as_its_name_and_names_are_unique() -> None:
         CircuitOptimization(name="two_stage_opamp", sim=auto_ckt_sim_hdl21, metrics=TWO_STAGE_OPAMP.metrics)
     with pytest.raises(ValueError, match="no field"):
         CircuitOptimization(name="bad", sim=auto_ckt_sim_hdl21, metrics=(MetricSpec("noise", Range(0, 1), 1.0, Sense.AT_MOST),))
+
+
+UNPICKLE = "import pickle, sys; print(pickle.loads(sys.stdin.buffer.read()).name)"
+
+
+def test_an_optimization_unpickles_in_a_process_that_never_imported_its_circuit() -> None:
+    """As in an RLlib env runner: the name alone travels, and unpickling imports the circuit's module."""
+    ldo = circuit_optimization("ldo")  # not imported by `autockt_shared` itself
+    done = subprocess.run([sys.executable, "-c", UNPICKLE], input=pickle.dumps(ldo), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b"ldo\n" and len(pickle.dumps(ldo)) < 200
 
 
 def test_inputs_are_validated_naming_the_field() -> None:

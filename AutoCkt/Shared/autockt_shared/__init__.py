@@ -14,7 +14,7 @@ TWO_STAGE_OPAMP.score(metrics, target), TWO_STAGE_OPAMP.reached(metrics, target)
 ```
 """
 
-from .circuits import all_circuits
+from .circuits import all_circuits, circuit_optimization
 from .circuits.folded_cascode import FOLDED_CASCODE, FoldedCascodeInput, folded_cascode_sim
 from .circuits.two_stage_opamp import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput, auto_ckt_sim_hdl21
 from .optimization import (
@@ -26,7 +26,6 @@ from .optimization import (
     Range,
     RewardFn,
     Sense,
-    circuit_optimization,
     grid_field,
     grid_values,
     param_specs,

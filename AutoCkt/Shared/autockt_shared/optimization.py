@@ -242,20 +242,9 @@ def settaluri_reward(metrics: Sequence[MetricSpec], current: Mapping[str, float]
 _OPTIMIZATIONS: dict[str, CircuitOptimization[Any, Any]] = {}
 
 
-def circuit_optimization(name: str) -> CircuitOptimization[Any, Any]:
-    """The `CircuitOptimization` called `name` (also how one is unpickled in another process,
-    where its circuit's module may not be imported yet)."""
-    if name not in _OPTIMIZATIONS:
-        from .circuits import all_circuits  # the circuits import this module
-
-        all_circuits()
-    if name not in _OPTIMIZATIONS:
-        raise KeyError(f"no CircuitOptimization named {name!r}; known: {sorted(_OPTIMIZATIONS)}")
-    return _OPTIMIZATIONS[name]
-
-
 def registered_optimizations() -> dict[str, CircuitOptimization[Any, Any]]:
-    """Every `CircuitOptimization` constructed so far, by name (`circuits.all_circuits()` imports them all first)."""
+    """Every `CircuitOptimization` constructed so far, by name (`circuits.all_circuits()` imports them all
+    first; `circuits.circuit_optimization(name)` looks one up)."""
     return dict(sorted(_OPTIMIZATIONS.items()))
 
 
@@ -266,7 +255,9 @@ class CircuitOptimization(Generic[In, Out]):
     `sim` is the simulation `Rpc`: calling it runs in-process or on a server, whichever the
     process set up. Its input type's `grid_field`s give the `params`; the output type has one
     float attribute per `MetricSpec`. Instances are registered by `name` and pickle as that
-    name, so they travel into RLlib env runners without dragging the Rpc along.
+    name, so they travel into RLlib env runners without dragging the Rpc along: `circuits`
+    registers that reduction (`copyreg`), as only it can import every circuit's module where
+    one is unpickled.
     """
 
     name: str
@@ -283,9 +274,6 @@ class CircuitOptimization(Generic[In, Out]):
         if missing:
             raise ValueError(f"{self.output_type.__name__} has no field for metrics {missing}")
         _OPTIMIZATIONS[self.name] = self
-
-    def __reduce__(self) -> tuple[Callable[[str], CircuitOptimization[Any, Any]], tuple[str]]:
-        return (circuit_optimization, (self.name,))
 
     @property
     def input_type(self) -> type[In]:
