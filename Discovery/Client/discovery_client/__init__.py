@@ -32,7 +32,7 @@ from .errors import (
 )
 from .firebase import FirebaseEndpoints, FirebaseTokenAuth, Tokens, sign_in_with_password
 from .module_api import client_start, client_stop, configure
-from .retry import RetryPolicy
+from .retry_policy import RetryPolicy
 
 __all__ = [
     "AsyncClient",

@@ -14,7 +14,7 @@ import httpx
 from dotenv import dotenv_values, find_dotenv
 
 from .firebase import FirebaseEndpoints
-from .retry import RetryPolicy
+from .retry_policy import RetryPolicy
 
 DEFAULT_SERVER_URL = "127.0.0.1:8000"
 

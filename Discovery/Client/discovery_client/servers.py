@@ -17,12 +17,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:
-    from .retry import RetryPolicy
+from .retry_policy import RetryPolicy
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
