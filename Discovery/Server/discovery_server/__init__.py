@@ -30,7 +30,7 @@ from .firebase_auth import FirebaseAuth
 from .limits import UserLimits
 from .process import ServerProcess, free_port
 from .serve import UnsafeBindError, check_bind, configure, start_server
-from .usage import SqliteUsageStore, UsageRecord, UsageStore, UserRecord
+from .store import PostgresStore, SqliteStore, Store, StoreSchemaError, StoreUnavailable, UsageRecord, UserRecord, open_store
 
 __all__ = [
     "ANONYMOUS",
@@ -47,15 +47,19 @@ __all__ = [
     "FirebaseAuth",
     "free_port",
     "NoAuth",
+    "open_store",
+    "PostgresStore",
     "ResultCache",
     "RpcInfo",
     "serve_from_command_line",
     "ServerProcess",
-    "SqliteUsageStore",
+    "SqliteStore",
     "start_server",
+    "Store",
+    "StoreSchemaError",
+    "StoreUnavailable",
     "UnsafeBindError",
     "UsageRecord",
-    "UsageStore",
     "UserLimits",
     "UserRecord",
 ]

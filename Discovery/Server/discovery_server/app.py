@@ -9,7 +9,7 @@ codecs.
 Each call passes, in order: authentication (`Config.auth`), the per-user `Limiter`, the
 server-wide `Admission` (a bounded number of calls running and waiting, none while draining), the
 body's limits (size, nesting depth), then the one call path of calls.py (decoding, the result cache, the handler, encoding), which a batch
-runs for each of its items at once; the outcome and time then go to the `UsageStore` and
+runs for each of its items at once; the outcome and time then go to the `Store` (store/) and
 the metrics. The Rpc routes are plain Starlette routes: FastAPI's per-request parameter
 machinery would only re-do what the codecs do, and costs time on every call.
 """
@@ -43,7 +43,7 @@ from .errors import ApiError, install_error_handlers
 from .limits import Limiter
 from .nesting import nests_deeper_than
 from .openapi import install_openapi
-from .usage import SqliteUsageStore, UsageStore
+from .store import SqliteStore, Store, open_store
 
 log = logging.getLogger("discovery_server")
 
@@ -65,8 +65,10 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
 
     executor = ThreadPoolExecutor(max_workers=config.max_threads, thread_name_prefix="rpc")
     authenticate = config.auth.authenticator()
-    usage = SqliteUsageStore(config.usage_db) if config.authenticated and config.usage_db else None
-    limiter = Limiter(config.limits)
+    store = open_store(config.usage_db) if config.authenticated and config.usage_db else None
+    # without a store of its own, a per-minute cap is counted in a private in-memory SQLite
+    private = SqliteStore(":memory:") if store is None and config.limits.calls_per_minute is not None else None
+    limiter = Limiter(config.limits, store or private)
     cache = ResultCache(config.result_cache_size, config.result_cache_namespace) if config.result_cache_size > 0 else None
     admission = Admission(config.max_in_flight, config.max_waiting)
 
@@ -74,8 +76,9 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         executor.shutdown(wait=False, cancel_futures=True)
-        if usage is not None:
-            usage.close()
+        for opened in (store, private):
+            if opened is not None:
+                opened.close()
 
     docs = not config.authenticated or config.public_docs
     app = FastAPI(
@@ -88,11 +91,11 @@ def create_app(config: Config | None = None, rpcs: Iterable[Rpc[Any, Any]] | Non
     )
     app.state.admission = admission  # what DrainingServer drains
     install_error_handlers(app)
-    authenticate = install_account(app, config, authenticate, usage)  # /account with Firebase; admission by policy
+    authenticate = install_account(app, config, authenticate, store)  # /account with Firebase; admission by policy
     for rpc in served:
         runner = RpcRunner(rpc, executor, config.handler_timeout, cache, admission)
         limits = _BodyLimits(config.max_body_bytes, config.max_json_depth)
-        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), limits, authenticate, limiter, admission, usage)
+        routes = _RpcRoutes(runner, BatchBody(rpc, config.max_batch), limits, authenticate, limiter, admission, store)
         app.router.routes.append(Route(f"/{rpc.name}", routes.single, methods=["POST"], name=rpc.name))
         app.router.routes.append(Route(f"/{rpc.name}/batch", routes.batch, methods=["POST"], name=f"{rpc.name}_batch"))
     install_builtin_routes(app, served, authenticate, admission, config.readiness)
@@ -133,7 +136,7 @@ class _RpcRoutes:
         authenticate: Authenticator,
         limiter: Limiter,
         admission: Admission,
-        usage: UsageStore | None,
+        store: Store | None,
     ) -> None:
         self._runner = runner
         self._batch_body = batch_body
@@ -141,11 +144,11 @@ class _RpcRoutes:
         self._authenticate = authenticate
         self._limiter = limiter
         self._admission = admission
-        self._usage = usage
+        self._store = store
 
     async def single(self, request: Request) -> Response:
         user = await self._authenticate(request)
-        with self._limiter.admit(user.uid), self._admit(1):
+        async with self._admitted(user, 1):
             outcome = await self._runner.run(await self._body(request, user, self._limits.read), user)
             await self._record(user, [outcome])
         if outcome.error is not None:
@@ -155,11 +158,18 @@ class _RpcRoutes:
     async def batch(self, request: Request) -> Response:
         user = await self._authenticate(request)
         items = await self._body(request, user, self._batch_items)
-        with self._limiter.admit(user.uid, calls=len(items)), self._admit(len(items)):
+        async with self._admitted(user, len(items)):
             outcomes = await asyncio.gather(*(self._runner.run(item, user, i) for i, item in enumerate(items)))
             await self._record(user, outcomes)
         self._runner.metrics.batches.inc()
         return Response(encode_answers(outcomes), media_type="application/json")
+
+    @asynccontextmanager
+    async def _admitted(self, user: User, calls: int) -> AsyncIterator[None]:
+        """The user's limits first: a call refused for them never takes one of the server's places."""
+        async with self._limiter.admit(user, calls):
+            with self._admit(calls):
+                yield
 
     def _admit(self, calls: int) -> AbstractContextManager[None]:
         """Places for `calls` calls in the server; a refusal (503: full or draining) counts as one failed call
@@ -185,11 +195,11 @@ class _RpcRoutes:
             raise
 
     async def _record(self, user: User, outcomes: Sequence[Outcome]) -> None:
-        if self._usage is None or not outcomes:
+        if self._store is None or not outcomes:
             return
         errors = sum(outcome.error is not None for outcome in outcomes)
         seconds = sum(outcome.seconds for outcome in outcomes)
-        await run_in_threadpool(self._usage.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds)
+        await run_in_threadpool(self._store.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -29,7 +29,7 @@ from .config import Config
 from .firebase_auth import FirebaseAuth
 from .limits import UserLimits
 from .serve import configure, start_server
-from .usage import DEFAULT_USAGE_DB
+from .store import DEFAULT_SQLITE_FILE, StoreSchemaError, StoreUnavailable
 
 
 def config_from_command_line(
@@ -153,8 +153,9 @@ def config_from_command_line(
     usage = parser.add_argument_group("users and usage")
     usage.add_argument(
         "--usage-db",
-        default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_USAGE_DB),
-        help="SQLite file of users and usage, with auth; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)",
+        default=env("DISCOVERY_USAGE_DB", base.usage_db or DEFAULT_SQLITE_FILE),
+        help="store of users, usage, approvals and per-minute counts, with auth: a SQLite file, or postgresql://user@host/db "
+        "shared by several servers; empty: record nothing (default: DISCOVERY_USAGE_DB or %(default)s)",
     )
     usage.add_argument(
         "--calls-per-minute",
@@ -213,7 +214,7 @@ def serve_from_command_line(description: str, argv: list[str] | None = None, bas
     configure(config_from_command_line(description, argv, base))
     try:
         start_server()
-    except AuthConfigError as err:  # configuration the user must fix: a message, not a traceback
+    except (AuthConfigError, StoreUnavailable, StoreSchemaError) as err:  # what the operator must fix: a message, not a traceback
         sys.exit(f"error: {err}")
 
 

@@ -44,10 +44,13 @@ class Config:
 
         Auth: `auth` is `NoAuth()` (development: loopback only, unless
         `allow_public_without_auth`) or `FirebaseAuth(...)`. With authentication:
-        - every caller and their per-Rpc usage go to the SQLite file `usage_db`. None records
-          nothing; the command line (every `start_server.py`) defaults it to `DEFAULT_USAGE_DB`,
-          while code that builds a `Config` itself (tests, notebooks) chooses where the file goes;
-        - `limits` caps each user (they apply to the anonymous caller of `NoAuth` too);
+        - every caller and their per-Rpc usage, the account page's approvals and the per-minute
+          counts go to the store `usage_db` (store/): a `postgresql://` URL, which several servers
+          may share, or the path of a SQLite file. None records nothing; the command line (every
+          `start_server.py`) defaults it to `DEFAULT_SQLITE_FILE`, while code that builds a
+          `Config` itself (tests, notebooks) chooses where the file goes;
+        - `limits` caps each user (they apply to the anonymous caller of `NoAuth` too; without a
+          store, the per-minute cap is counted in this server alone);
         - `/rpcs` and `/version` need a token like the Rpcs; `/docs`, `/redoc` and `/openapi.json`
           are off unless `public_docs`: a browser cannot attach a bearer token, so guarding them
           would only break them, and a server that guards its simulators should not advertise

@@ -24,7 +24,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from discovery_shared import ErrorType, FieldError, WireValidationError
 
 from ..errors import ApiError, validation_error
-from .approvals import SqliteApprovals
+from ..store import Store
 from .config import RegistrationPolicy
 from .standing import ADMIN_CLAIM, APPROVED_CLAIM, Refusal, Standing, refusal
 
@@ -54,7 +54,7 @@ class Account:
 
 
 class Accounts:
-    def __init__(self, app: firebase_admin.App, policy: RegistrationPolicy, approvals: SqliteApprovals | None) -> None:
+    def __init__(self, app: firebase_admin.App, policy: RegistrationPolicy, approvals: Store | None) -> None:
         self._app = app
         self._policy = policy
         self._approvals = approvals
@@ -99,7 +99,8 @@ class Accounts:
         return sorted((self._account(record, approved) for record in records), key=lambda a: (a.email or "", a.uid))
 
     def approve(self, uid: str, by: str) -> Account:
-        """Record the approval (counts from the next call) and set the `approved` claim (for other servers)."""
+        """Record the approval in the store (every server sharing it admits the account from its next call) and
+        set the `approved` claim (for servers of the same Firebase project with stores of their own)."""
         claims = self._record(uid).custom_claims or {}
         if self._approvals is not None:
             self._approvals.approve(uid, by)

@@ -38,9 +38,8 @@ from discovery_shared.client_env import REFRESH_TOKEN, client_env
 from ..auth import AuthConfigError, Authenticator
 from ..errors import ApiError, validation_error
 from ..firebase_auth import EMULATOR_HOST_ENV, FirebaseAuth, FirebaseAuthenticator
-from ..usage import UsageStore
+from ..store import Store
 from .accounts import Account, Accounts, SignUp
-from .approvals import SqliteApprovals
 from .standing import PolicyGate
 
 if TYPE_CHECKING:  # config.py imports this package for AccountConfig
@@ -54,7 +53,7 @@ MAX_SIGNUP_BYTES = 8192
 GOOGLE_AUTH_APIS = ("https://identitytoolkit.googleapis.com", "https://securetoken.googleapis.com")
 
 
-def install_account(app: FastAPI, config: Config, authenticate: Authenticator, usage: UsageStore | None) -> Authenticator:
+def install_account(app: FastAPI, config: Config, authenticate: Authenticator, store: Store | None) -> Authenticator:
     """Serve the account page when auth is Firebase; the authenticator the Rpc routes should use.
 
     With `NoAuth` nothing is installed (every /account route answers 404) and `authenticate` is
@@ -64,8 +63,7 @@ def install_account(app: FastAPI, config: Config, authenticate: Authenticator, u
         return authenticate
     account = config.account
     policy = account.registration
-    approvals = SqliteApprovals(config.usage_db) if config.usage_db else None
-    if policy.policy == "approval" and approvals is None:
+    if policy.policy == "approval" and store is None:
         raise AuthConfigError(
             "the `approval` registration policy keeps its approval records in the usage database: set usage_db (DISCOVERY_USAGE_DB)"
         )
@@ -76,8 +74,8 @@ def install_account(app: FastAPI, config: Config, authenticate: Authenticator, u
     emulator = os.environ.get(EMULATOR_HOST_ENV) or None
     page = _AccountRoutes(
         authenticate,
-        Accounts(authenticate.app, policy, approvals),
-        usage,
+        Accounts(authenticate.app, policy, store),
+        store,
         web_config={
             "apiKey": account.web_api_key,
             "authDomain": account.auth_domain or f"{config.auth.project_id}.firebaseapp.com",
@@ -88,7 +86,7 @@ def install_account(app: FastAPI, config: Config, authenticate: Authenticator, u
     app.include_router(page.router())
     log.info("account page at /account, registration policy %r", policy.policy)
     if policy.policy in ("domains", "approval"):
-        return PolicyGate(authenticate, policy, approvals)
+        return PolicyGate(authenticate, policy, store)
     return authenticate
 
 
@@ -114,7 +112,7 @@ class _AccountRoutes:
         self,
         firebase: FirebaseAuthenticator,
         accounts: Accounts,
-        usage: UsageStore | None,
+        usage: Store | None,
         web_config: dict[str, str | None],
         emulator: str | None,
     ) -> None:

@@ -4,9 +4,10 @@
 A valid Firebase token proves who the caller is; under the `domains` and `approval` policies
 that is not yet enough to call. `PolicyGate` wraps the Firebase authenticator of the Rpc routes
 (and `/rpcs`, `/version`, `/metrics`) and refuses, with 403 and a reason, an account the policy
-does not admit. It looks only at the verified token and the server's own approval record (no
-extra round trip to Firebase), so an approval counts from the next call on. Under `closed` and
-`open` the server does not wrap the authenticator at all, and calls cost nothing more.
+does not admit. It looks only at the verified token and the approval record in the store (no
+extra round trip to Firebase), so an approval counts from the next call on, on every server that
+shares the store. Under `closed` and `open` the server does not wrap the authenticator at all,
+and calls cost nothing more.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from discovery_shared import ErrorType, User
 
 from ..errors import ApiError
 from ..firebase_auth import FirebaseAuthenticator, user_of
-from .approvals import SqliteApprovals
+from ..store import Store, StoreUnavailable
 from .config import RegistrationPolicy
 
 ADMIN_CLAIM = "admin"
@@ -78,7 +80,7 @@ def token_standing(claims: dict[str, Any]) -> Standing:
 class PolicyGate:
     """The Rpc routes' authenticator under `domains` or `approval`: Firebase's, then the policy."""
 
-    def __init__(self, firebase: FirebaseAuthenticator, policy: RegistrationPolicy, approvals: SqliteApprovals | None) -> None:
+    def __init__(self, firebase: FirebaseAuthenticator, policy: RegistrationPolicy, approvals: Store | None) -> None:
         self._firebase = firebase
         self._policy = policy
         self._approvals = approvals
@@ -86,9 +88,21 @@ class PolicyGate:
     async def __call__(self, request: Request) -> User:
         claims = await self._firebase.claims(request)
         refused = refusal(self._policy, token_standing(claims))
-        # the record is read only when the token alone does not admit: one indexed SQLite read, microseconds
-        if refused is not None and self._approvals is not None and self._approvals.is_approved(claims["uid"]):
+        # the record is read only when the token alone does not admit: one indexed read, off the event loop
+        if refused is not None and self._approvals is not None and await _approved(self._approvals, claims["uid"]):
             refused = None
         if refused is not None:
             raise ApiError(ErrorType.FORBIDDEN, refused.message, {"reason": refused.reason})
         return user_of(claims)
+
+
+async def _approved(approvals: Store, uid: str) -> bool:
+    try:
+        return await run_in_threadpool(approvals.is_approved, uid)
+    except StoreUnavailable as err:  # nothing ran: the client may retry this call
+        raise ApiError(
+            ErrorType.UNAVAILABLE,
+            "the server cannot read this account's approval now (its store is unavailable); retry shortly",
+            {"reason": "store_unavailable", "retry_after": 1},
+            headers={"Retry-After": "1"},
+        ) from err
