@@ -33,6 +33,7 @@ from autockt_shared import auto_ckt_sim_hdl21
 from discovery_server.account import AccountConfig, RegistrationPolicy
 from tests.auth.rpcs import whoami
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
+from tests.postgres import Postgres, postgres  # noqa: F401  (fixture: the session's PostgreSQL)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -171,22 +172,32 @@ def browser(tmp_path: Path) -> Iterator[Callable[[], Page]]:
 @dataclass
 class AccountServer:
     server: ds.BackgroundServer
-    usage_db: Path
+    usage_db: str  # a SQLite file or a PostgreSQL URL
 
     @property
     def url(self) -> str:
         return self.server.url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """`new_store()`: where a new, empty store lives; the account tests run on each backend."""
+    if request.param == "sqlite":
+        return lambda: str(tmp_path / f"usage-{uuid.uuid4().hex[:6]}.sqlite3")
+    server: Postgres = request.getfixturevalue("postgres")
+    return server.new_database
+
+
 @pytest.fixture
-def account_server(emulated: Emulator, serve: ServeApp, tmp_path: Path) -> Callable[..., AccountServer]:
-    """`account_server(policy, domains=())`: a Firebase-auth server (on the emulator) serving the page and the AutoCkt op-amp Rpc."""
+def account_server(emulated: Emulator, serve: ServeApp, new_store: Callable[[], str]) -> Callable[..., AccountServer]:
+    """`account_server(policy, domains=())`: a Firebase-auth server (on the emulator) serving the page and the AutoCkt
+    op-amp Rpc, each with a store of its own."""
 
     def start(policy: str = "open", domains: tuple[str, ...] = ()) -> AccountServer:
-        usage_db = tmp_path / f"usage-{uuid.uuid4().hex[:6]}.sqlite3"
+        usage_db = new_store()
         config = ds.Config(
             auth=ds.FirebaseAuth(PROJECT),
-            usage_db=str(usage_db),
+            usage_db=usage_db,
             account=AccountConfig(web_api_key=API_KEY, registration=RegistrationPolicy(policy, domains)),  # type: ignore[arg-type]
         )
         return AccountServer(serve(ds.create_app(config, rpcs=[auto_ckt_sim_hdl21, whoami])), usage_db)
