@@ -21,4 +21,6 @@ npm_project "firebase emulator" "$ROOT/Discovery/Server/firebase_emulator"
 npm_project "account page build" "$ROOT/Discovery/Server/account_page"
 # Headless Chromium and its matching driver for the account page's browser tests (tests/account).
 step "dev: apt packages (chromium, chromium-driver)" apt_install chromium chromium-driver
+# PostgreSQL for the store's tests (tests/postgres.py runs its initdb and pg_ctl in a temporary directory).
+step "dev: apt packages (postgresql)" apt_install postgresql
 echo "installed in $VENV (VERBOSE=1 shows each tool's output)"
