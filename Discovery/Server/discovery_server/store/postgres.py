@@ -27,6 +27,7 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 POOL_SIZE = 10
 CONNECT_TIMEOUT_S = 10
 WAIT_FOR_CONNECTION_S = 10.0
+STATEMENT_TIMEOUT_S = 10  # a lock held elsewhere (an operator's open transaction) must not hold calls forever
 MIGRATION_LOCK = 0x446973636F766572  # "Discover": the advisory lock key every server migrates under
 
 _MIGRATIONS = (
@@ -69,6 +70,7 @@ class PostgresStore(Store):
             max_size=POOL_SIZE,
             timeout=WAIT_FOR_CONNECTION_S,
             kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
+            configure=_configure,
             check=self._check,
             name="discovery-store",
             open=True,
@@ -116,6 +118,11 @@ class _PostgresTransaction:
     def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         self._cursor.execute(sql, params)
         return self._cursor.fetchall() if self._cursor.description is not None else []
+
+
+def _configure(connection: psycopg.Connection[Any]) -> None:
+    connection.execute("SELECT set_config('statement_timeout', %s, false)", (f"{STATEMENT_TIMEOUT_S}s",))
+    connection.commit()
 
 
 def _describe(url: str) -> str:
