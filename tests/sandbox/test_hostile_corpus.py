@@ -23,7 +23,7 @@ import vlsir.utils_pb2 as vutils
 import discovery_client as dc
 import discovery_server as ds
 from autockt_shared.remote_sim import run_on_the_server
-from autockt_shared.vlsir_sim import MAX_PROTO_BYTES, VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
+from autockt_shared.vlsir_sim import MAX_PROTO_BYTES, SimInputBinary, simulate_on_the_server
 
 from .circuits import rc_sim
 from .conftest import MODEL_PATH, leaks, post_sim_input
@@ -275,6 +275,6 @@ def test_the_client_raises_a_validation_error_naming_the_field(remote: ds.Backgr
     inp = hs.to_proto(rc_sim())
     inp.ctrls.add(include=vsp.Include(path="/etc/passwd"))
     with pytest.raises(dc.ValidationError) as err:
-        simulate_on_the_server(VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=inp.SerializeToString()))
+        simulate_on_the_server(SimInputBinary(proto_bytes=inp.SerializeToString()))
     assert [e.loc for e in err.value.errors] == [("proto_bytes", "ctrls", "0", "include")]
     assert "the server adds its own model file" in str(err.value)

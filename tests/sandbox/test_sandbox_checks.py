@@ -7,8 +7,10 @@ import pytest
 import vlsir.spice_pb2 as vsp
 import vlsir.utils_pb2 as vutils
 
-from autockt_ckt.sandbox import check_rendered_netlist, check_sim_input
-from autockt_ckt.vlsir_handlers import SANDBOX_DEVICES
+from autockt_ckt.sandbox import check_sim_input
+from autockt_ckt.sandbox_netlist import NetlistRefused, check_rendered_netlist, expected_lines, render_netlist
+from autockt_ckt.vlsir_handlers import SANDBOX_DEVICES, CheckedCall, check_call, model_include, settings
+from autockt_shared.remote_sim import sim_input_binary
 from discovery_shared import WireValidationError
 
 from .circuits import parametric_sim
@@ -52,14 +54,42 @@ def test_other_expressions_are_refused(expression: str) -> None:
 def test_a_param_may_use_only_params_declared_before_it() -> None:
     inp = hs.to_proto(parametric_sim(1e3))
     inp.ctrls[0].param.value.CopyFrom(vutils.ParamValue(literal="vsup * 2"))  # rval, declared before vsup
-    with pytest.raises(WireValidationError, match="neither a declared .param"):
+    with pytest.raises(WireValidationError, match="not a .param declared before it"):
         check_sim_input(inp, SANDBOX_DEVICES)
 
 
-def test_the_rendered_netlist_fence() -> None:
-    include = '.include "/srv/models.sp"'
-    fine = f"* title\n.SUBCKT Tb\n+ VSS\nrr\n+ a b\n+ 1k\n.ENDS\nxtop 0 Tb\n{include}\n.option num_threads = 1\n.op\n"
-    check_rendered_netlist(fine, include)
-    for smuggled in (".control", ".endc", ".include '/etc/passwd'", ".lib /srv/x tt", ".meas tran x", "  .CONTROL"):
-        with pytest.raises(WireValidationError, match="line 12"):
-            check_rendered_netlist(fine + smuggled + "\n", include)
+def _served(call: CheckedCall) -> vsp.SimInput:
+    served = vsp.SimInput()
+    served.ParseFromString(call.served)
+    return served
+
+
+def test_the_rendered_netlist_fence_counts_every_line_by_kind() -> None:
+    served = _served(check_call(sim_input_binary(parametric_sim(1e3))))
+    include = model_include(settings())
+    netlist = render_netlist(served, include)
+    check_rendered_netlist(netlist, expected_lines(served), include)
+    for smuggled in (
+        ".control",
+        ".endc",
+        ".include '/etc/passwd'",
+        ".lib /srv/x tt",
+        ".meas tran x",
+        "b1 out 0 v=1",
+        "r9 a b 1k",
+        "+ tc1=1",
+    ):
+        with pytest.raises(NetlistRefused, match="structure does not produce|not allowed"):
+            check_rendered_netlist(netlist + smuggled + "\n", expected_lines(served), include)
+    for odd in ("  .control", "\tr9 a b 1k", "r9 a\u2028b 1k", "r9 a\rb"):
+        with pytest.raises(NetlistRefused, match="line"):
+            check_rendered_netlist(netlist + odd + "\n", expected_lines(served), include)
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\u2028", "\x85", "\v"])
+def test_the_fence_refuses_a_line_the_first_fence_missed(separator: str) -> None:
+    """Should an expression with a line break ever pass the structural checks, the rendered netlist is refused."""
+    served = _served(check_call(sim_input_binary(parametric_sim(1e3))))
+    served.pkg.modules[0].instances[R].parameters[0].value.literal = f"rval{separator}r9 vin out 1k"  # not checked: straight to rendering
+    with pytest.raises(NetlistRefused):
+        render_netlist(served, model_include(settings()))

@@ -11,7 +11,7 @@ import pytest
 
 import discovery_client as dc
 from autockt_shared.remote_sim import sim_input_binary, sim_result_from_proto
-from autockt_shared.vlsir_sim import VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
+from autockt_shared.vlsir_sim import SimInputBinary, simulate_on_the_server
 from discovery_server import ServerProcess, free_port
 
 from .circuits import rc_sim
@@ -30,8 +30,6 @@ def test_the_server_script_serves_it_sandboxed(tmp_path: Path) -> None:
         hostile = hs.to_proto(rc_sim())
         hostile.ctrls.add(literal=".control\nshell touch pwned\n.endc")
         with pytest.raises(dc.ValidationError):
-            client.call(
-                simulate_on_the_server, VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=hostile.SerializeToString())
-            )
-        assert not list(run_dir.glob("*/sim-*"))  # every run's directory is gone
+            client.call(simulate_on_the_server, SimInputBinary(proto_bytes=hostile.SerializeToString()))
+        assert not list(run_dir.glob("**/sim-*"))  # every run's directory is gone
     assert not (tmp_path / "pwned").exists()

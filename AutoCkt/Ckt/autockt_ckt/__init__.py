@@ -21,6 +21,9 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | `simulator` | one process's `Simulator` (engine, every circuit's warm benches, run directory) |
 | `worker` | a pool worker process: warm start, one job at a time, retirement |
 | `pool` | `SimulatorPool`: crash-isolated warm workers, time limits, replacement, metrics |
+| `serving_pool` | the pool a server installed (`use_pool`), which every handler runs its jobs in |
 | `handlers` | the async `@rpc.impl` handlers: through the installed pool, else in-process |
-| `sandbox`, `sandboxed_run`, `vlsir_handlers` | `simulate_on_the_server`: what a client's VLSIR `SimInput` may hold, one sandboxed `ngspice -b` run of it, and its handlers |
+| `sandbox`, `sandbox_expression` | `simulate_on_the_server`: what a client's VLSIR `SimInput` may hold, counted before rendering; the one grammar of an expression |
+| `sandbox_netlist`, `sandboxed_run` | the rendered netlist and its line-by-line fence; one sandboxed `ngspice -b` run of it, errors scrubbed |
+| `sandbox_share`, `vlsir_handlers` | the bounded share of the server generic simulations get (per user too); the handlers |
 """

@@ -1,9 +1,10 @@
 """
 # The Rpc handlers: importing this module attaches every AutoCkt circuit to its Rpc
 
-Every circuit of `autockt_ckt.circuits` is attached (see `served.py`). Importing does nothing
-else: no settings read, no simulator started. A handler runs its
-simulation where the process says:
+Every circuit of `autockt_ckt.circuits` is attached (see `served.py`), and so are
+`simulate_on_the_server` and `simulation_offer` (`vlsir_handlers.py`). Importing does nothing
+else: no settings read, no simulator started. A handler runs its simulation where the process
+says (`serving_pool.py`):
 - a server calls `use_pool(pool)` with a started `SimulatorPool` before it serves, and each
   call then awaits a warm worker (no thread hop in the server process);
 - without a pool (calling the Rpcs in-process, as tests and `--in-process` training do), the
@@ -19,31 +20,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
 from .served import ServedCircuit, served_circuits, served_simulator
+from .serving_pool import current_pool, use_pool
 from .settings import Settings
 from .simulator import Simulator
 
-if TYPE_CHECKING:
-    from .pool import SimulatorPool
+__all__ = ["current_pool", "local_simulator", "use_pool"]
 
 log = logging.getLogger(__name__)
 
-_pool: SimulatorPool | None = None
 _local: Simulator | None = None
 _local_lock = threading.Lock()
-
-
-def use_pool(pool: SimulatorPool | None) -> None:
-    """Run every simulation of this process in `pool` (started); None: in-process again."""
-    global _pool
-    _pool = pool
-
-
-def current_pool() -> SimulatorPool | None:
-    """The pool `use_pool` gave, for handlers of other modules (`vlsir_handlers`)."""
-    return _pool
 
 
 def local_simulator() -> Simulator:
@@ -61,8 +51,9 @@ def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]
     evaluate = circuit.evaluate
 
     async def handle(inp: Any) -> Any:
-        if _pool is not None:
-            return await _pool.run(evaluate, inp)
+        pool = current_pool()
+        if pool is not None:
+            return await pool.run(evaluate, inp)
         return evaluate(local_simulator(), inp)
 
     handle.__name__ = handle.__qualname__ = f"{circuit.name}_impl"
@@ -73,5 +64,3 @@ def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]
 
 for _circuit in served_circuits().values():
     _circuit.optimization.sim.impl(_handler(_circuit))
-
-from . import vlsir_handlers  # noqa: E402, F401  (attaches simulate_on_the_server and simulation_offer too)

@@ -13,19 +13,22 @@ netlist as text is either refused or held to a grammar that cannot carry a comma
 | `Control.include` / `.lib` | `.include "<path>"` | refused: the server adds its own model file |
 | `Control.save`, analysis `ctrls`, `TranInput.ic` | (unsupported by the netlister) | refused |
 | `ParamValue.string_value`, `.bool_value`, unset | `"text"` / error | refused |
-| `ParamValue.literal` | an expression | numbers, declared `.param` names, `+ - * / ( ) ,` and a few functions |
+| `ParamValue.literal` | an expression, often unquoted | one arithmetic expression: ASCII numbers, declared `.param` names, `+ - * / ( ) ,`, the allowed functions (called only as functions), plain spaces (`sandbox_expression.py`) |
 | `ParamValue.double_value`, `Prefixed` | numbers | finite; a `Prefixed` string must be a decimal number |
 | module, instance, signal, parameter, analysis names; `top`, `Package.domain` | names, header comments | plain identifiers (module names and the domain: dotted) |
 | `Reference.external` | a model or primitive name | the server's devices and a list of `vlsir.primitives` only |
-| `SimOptions` | `.option name = value` | names from `OPTIONS`, numeric values |
-| analyses | `.op`, `.ac`, `.tran` | one of each at most, within `SANDBOX_LIMITS`; DC, noise, sweeps, Monte Carlo and custom analyses are refused (vlsirtools cannot write them for ngspice) |
+| `SimOptions` | `.option name = value` | names from `SIM_OPTIONS`, once each, plain numbers within their documented ranges (temperature -55 to 150 degC) |
+| analyses | `.op`, `.ac`, `.tran` | one of each at most; AC: 0 < fstart < fstop, points per decade and in all within `SANDBOX_LIMITS`; transient: tstop / tstep within them; DC, noise, sweeps, Monte Carlo and custom analyses are refused (vlsirtools cannot write them for ngspice) |
 | anything this VLSIR version does not define | | refused (unknown fields) |
 
-Circuit size (flattened instances and nets, hierarchy depth) is checked from the package's
-structure, so a deep hierarchy whose flattened size explodes is refused without being
-flattened. A regex over the rendered netlist alone could not tell a name from a command; the
-rendered netlist is still checked line by line afterwards (`check_rendered_netlist`), as a
-second fence should the netlister ever write something this table misses.
+What the netlist will hold is counted from the package's structure before anything is
+rendered, so a request whose netlist explodes is refused without being netlisted: the netlist's
+size over every module of the package (each bit of a bus is a name on its line: a 16 KB request
+once rendered 97 MB), and the flattened circuit's instances, nets, terminals (each bit of each
+port of each instance, subcircuit calls included) and hierarchy depth, without flattening it.
+A regex over the rendered netlist alone could not tell a name from a command; the rendered
+netlist is still checked line by line afterwards (`sandbox_netlist.py`), as a second fence
+should the netlister ever write something this table misses.
 
 Refusals are `WireValidationError`s (422) whose `FieldError.loc` walks into the protobuf from
 `proto_bytes`, e.g. `("proto_bytes", "pkg", "modules", "1", "instances", "4", "parameters", "0", "value")`.
@@ -46,8 +49,10 @@ from google.protobuf.message import DecodeError, Message
 from google.protobuf.unknown_fields import UnknownFieldSet
 from vlsirtools import primitives
 
-from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SandboxLimits, VlsirProtoBufBinary, VlsirProtoBufKind
+from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SIM_OPTIONS, SandboxLimits, SimInputBinary, SimOption
 from discovery_shared import FieldError, WireValidationError
+
+from .sandbox_expression import ExpressionError, check_expression
 
 Loc = tuple[str, ...]
 
@@ -60,22 +65,16 @@ with controlling nodes where ngspice wants a voltage-source name."""
 ANALYSES = ("op", "ac", "tran")
 """Analyses the server runs: those vlsirtools can both write for ngspice and read back."""
 
-OPTIONS = frozenset(
-    {"abstol", "reltol", "vntol", "chgtol", "trtol", "gmin", "pivtol", "pivrel", "itl1", "itl2", "itl4", "temp", "tnom", "num_threads"}
-)
-"""Simulator options a client may set; numbers only. `num_threads` only to 1, as the server sets it."""
-
-FUNCTIONS = frozenset({"abs", "sqrt", "exp", "ln", "log", "log10", "pow", "min", "max", "sin", "cos", "tan", "atan"})
-"""Functions an expression may call."""
+OPTIONS: Mapping[str, SimOption] = {option.name: option for option in SIM_OPTIONS}
+"""Simulator options a client may set, by name: plain numbers within their ranges."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:meg|[fpnumkgt])?(?![A-Za-z0-9_]))"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),]))\s*",
-    re.IGNORECASE,
-)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BIT_BYTES = 8
+"""Netlist bytes per connected or declared bit beyond its signal's name: a bus suffix (`_9999`) and a space."""
+_LINE_BYTES = 64
+"""Netlist bytes of an instance's or module's fixed text: prefixes, comments, line ends."""
 
 
 @dataclass(frozen=True)
@@ -97,21 +96,13 @@ class Device:
         )
 
 
-def decode_sim_input(binary: VlsirProtoBufBinary) -> vsp.SimInput:
-    """The `SimInput` that `binary` carries; 422 if it carries anything else."""
-    if binary.kind != VlsirProtoBufKind.SIM_INPUT:
-        _refuse(
-            [
-                FieldError(
-                    loc=("kind",), msg=f"expected {VlsirProtoBufKind.SIM_INPUT.value!r}, got {binary.kind.value!r}", type="sandbox.kind"
-                )
-            ]
-        )
+def decode_sim_input(binary: SimInputBinary) -> vsp.SimInput:
+    """The `SimInput` that `binary` carries; 422 if it does not decode as one."""
     inp = vsp.SimInput()
     try:
         inp.ParseFromString(binary.proto_bytes)
     except DecodeError:
-        _refuse([FieldError(loc=("proto_bytes",), msg="not a VLSIR SimInput protobuf (it does not decode)", type="sandbox.malformed")])
+        refuse([FieldError(loc=("proto_bytes",), msg="not a VLSIR SimInput protobuf (it does not decode)", type="sandbox.malformed")])
     return inp
 
 
@@ -120,22 +111,12 @@ def check_sim_input(inp: vsp.SimInput, devices: Iterable[Device], limits: Sandbo
     checker = _Checker({d.name: d for d in devices}, limits)
     checker.check(inp)
     if checker.errors:
-        _refuse(checker.errors)
+        refuse(checker.errors)
 
 
-def check_rendered_netlist(netlist: str, model_include: str) -> None:
-    """The second fence: every line of the rendered netlist is a comment, an element or its
-    continuation, or one of the dot-commands the sandbox lets through."""
-    allowed = {".subckt", ".ends", ".option", ".param", ".op", ".ac", ".tran"}
-    for number, line in enumerate(netlist.splitlines(), start=1):
-        text = line.strip()
-        if not text.startswith(".") or text.split()[0].lower() in allowed or text == model_include:
-            continue
-        _refuse([FieldError(loc=("proto_bytes",), msg=f"the rendered netlist's line {number} is not allowed", type="sandbox.rendered")])
-
-
-def _refuse(errors: list[FieldError]) -> None:
-    raise WireValidationError(VlsirProtoBufBinary, errors)
+def refuse(errors: list[FieldError]) -> None:
+    """Answer the call with a 422 listing `errors`."""
+    raise WireValidationError(SimInputBinary, errors)
 
 
 @dataclass
@@ -150,6 +131,9 @@ class _Checker:
             self.errors.append(FieldError(loc=("proto_bytes", *loc), msg=msg, type=f"sandbox.{kind}"))
         else:
             self._omitted += 1
+
+    netlist_bytes: int = 0
+    """What the rendered netlist will take, counted as the modules are checked."""
 
     def check(self, inp: vsp.SimInput) -> None:
         for loc in _unknown_fields(inp, ()):
@@ -177,6 +161,7 @@ class _Checker:
 
     def value(self, loc: Loc, value: vutils.ParamValue, params: frozenset[str]) -> None:
         kind = value.WhichOneof("value")
+        self.netlist_bytes += len(value.literal) if kind == "literal" else 32
         if kind == "int64_value":
             return
         if kind == "double_value":
@@ -207,32 +192,14 @@ class _Checker:
             self.refuse(loc, "a prefixed value needs an integer or a decimal string (vlsirtools refuses doubles)", "value_kind")
 
     def expression(self, loc: Loc, text: str, params: frozenset[str]) -> None:
-        """Arithmetic over numbers and declared `.param`s: nothing else reaches the netlist."""
+        """One arithmetic expression over numbers and declared `.param`s: nothing else reaches the netlist."""
         if len(text) > self.limits.max_expression_length:
             self.refuse(loc, f"expression longer than {self.limits.max_expression_length} characters", "expression")
             return
-        inner = text.strip()
-        if inner.startswith("{") and inner.endswith("}"):
-            inner = inner[1:-1]
-        tokens, pos, depth = [], 0, 0
-        while pos < len(inner):
-            match = _TOKEN.match(inner, pos)
-            if match is None or match.end() == pos:
-                self.refuse(loc, f"expression {_shown(text)}: unexpected {_shown(inner[pos : pos + 10])}", "expression")
-                return
-            tokens.append(match)
-            pos = match.end()
-        for i, token in enumerate(tokens):
-            name, op = token.group("name"), token.group("op")
-            calls = i + 1 < len(tokens) and tokens[i + 1].group("op") == "("
-            if name and not (name in params or (calls and name.lower() in FUNCTIONS)):
-                self.refuse(loc, f"expression {_shown(text)}: {name!r} is neither a declared .param nor an allowed function", "expression")
-                return
-            depth += (op == "(") - (op == ")")
-            if depth < 0:
-                break
-        if not tokens or depth != 0:
-            self.refuse(loc, f"expression {_shown(text)} is empty or its parentheses do not match", "expression")
+        try:
+            check_expression(text, params)
+        except ExpressionError as err:
+            self.refuse(loc, f"expression {_shown(text)}: {err}", "expression")
 
     # --- simulation-level controls and options
 
@@ -271,14 +238,25 @@ class _Checker:
         return frozenset(declared)
 
     def check_options(self, opts: Sequence[vsp.SimOptions]) -> None:
+        seen: set[str] = set()
         for i, opt in enumerate(opts):
             loc = ("opts", str(i))
-            if opt.name.lower() not in OPTIONS:
+            option = OPTIONS.get(opt.name.lower())
+            if option is None:
                 self.refuse(loc + ("name",), f"option {_shown(opt.name)} is not one of {sorted(OPTIONS)}", "option")
                 continue
-            self.value(loc + ("value",), opt.value, frozenset())
-            if opt.name.lower() == "num_threads" and _number(opt.value) != 1:
-                self.refuse(loc + ("value",), "num_threads may only be 1 (the server runs one thread per simulation)", "option")
+            if option.name in seen:
+                self.refuse(loc + ("name",), f"option {option.name!r} is set twice", "duplicate")
+            seen.add(option.name)
+            number = _number(opt.value)
+            if number is None or not option.low <= number <= option.high:
+                shown = "not a plain number" if number is None else f"{number:g}"
+                unit = f" {option.unit}" if option.unit else ""
+                self.refuse(
+                    loc + ("value",),
+                    f"option {option.name} ({option.desc}) is {shown}: give a number from {option.low:g} to {option.high:g}{unit}",
+                    "option_range",
+                )
 
     # --- the circuit
 
@@ -300,6 +278,13 @@ class _Checker:
                     )
                 netlisted[short] = module.name
             sizes[module.name] = self.check_module(loc, module, sizes, externals, params)
+        if self.netlist_bytes > self.limits.max_netlist_bytes:
+            self.refuse(
+                ("pkg",),
+                f"the netlist of these modules would take about {self.netlist_bytes:,} bytes, more than the server's limit of "
+                f"{self.limits.max_netlist_bytes:,} (max_netlist_bytes: every module is netlisted, every bit of a bus a name of its own)",
+                "too_large",
+            )
         return sizes
 
     def check_ext_modules(self, ext_modules: Sequence[vckt.ExternalModule]) -> set[str]:
@@ -344,6 +329,7 @@ class _Checker:
             if not 1 <= signal.width <= self.limits.max_signals:
                 self.refuse(sloc + ("width",), f"width {signal.width} is not between 1 and {self.limits.max_signals}", "width")
         ports: dict[str, int] = {}
+        self.netlist_bytes += _LINE_BYTES + len(module.name)
         for i, port in enumerate(module.ports):
             if port.signal not in widths or port.signal in ports:
                 self.refuse(
@@ -352,7 +338,10 @@ class _Checker:
                     "port",
                 )
             ports[port.signal] = widths.get(port.signal, 1)
-        size = _ModuleSize(ports=ports, instances=0, signals=sum(w for name, w in widths.items() if name not in ports), depth=0)
+            self.netlist_bytes += ports[port.signal] * (len(port.signal) + _BIT_BYTES)
+        size = _ModuleSize(
+            ports=ports, instances=0, signals=sum(w for name, w in widths.items() if name not in ports), terminals=0, depth=0
+        )
         seen: set[str] = set()
         for i, inst in enumerate(module.instances):
             iloc = loc + ("instances", str(i))
@@ -360,10 +349,12 @@ class _Checker:
                 if inst.name.lower() in seen:
                     self.refuse(iloc + ("name",), f"instance {inst.name!r} is declared twice", "duplicate")
                 seen.add(inst.name.lower())
+            self.netlist_bytes += _LINE_BYTES + len(inst.name) + len(inst.module.local or inst.module.external.name)
             child = self.check_instance(iloc, inst, widths, sizes, externals, params)
             if child is not None:
                 size.instances += child.instances
                 size.signals += child.signals
+                size.terminals += child.terminals + sum(child.ports.values())
                 size.depth = max(size.depth, child.depth + 1)
         return size.capped(self.limits)
 
@@ -434,31 +425,35 @@ class _Checker:
                 continue
             connected.add(conn.portname)
             width = self.target_width(cloc + ("target",), conn.target, widths)
-            if width is not None and width != target.ports[conn.portname]:
+            if width is not None and width[0] != target.ports[conn.portname]:
                 self.refuse(
-                    cloc + ("target",), f"connects {width} bits to port {conn.portname!r} of {target.ports[conn.portname]}", "connection"
+                    cloc + ("target",), f"connects {width[0]} bits to port {conn.portname!r} of {target.ports[conn.portname]}", "connection"
                 )
+            elif width is not None:
+                self.netlist_bytes += width[1]
         if set(target.ports) - connected:
             self.refuse(loc + ("connections",), f"unconnected ports {sorted(set(target.ports) - connected)}", "connection")
         return target
 
-    def target_width(self, loc: Loc, target: vckt.ConnectionTarget, widths: Mapping[str, int]) -> int | None:
+    def target_width(self, loc: Loc, target: vckt.ConnectionTarget, widths: Mapping[str, int]) -> tuple[int, int] | None:
+        """The bits `target` connects and the netlist bytes they take; None if it is refused."""
         kind = target.WhichOneof("stype")
         if kind == "sig":
             if target.sig in widths:
-                return widths[target.sig]
+                return widths[target.sig], widths[target.sig] * (len(target.sig) + _BIT_BYTES)
             self.refuse(loc + ("sig",), f"{_shown(target.sig)} is not a signal of this module", "connection")
         elif kind == "slice":
             s = target.slice
             if s.signal in widths and 0 <= s.bot <= s.top < widths[s.signal]:
-                return s.top - s.bot + 1
+                return s.top - s.bot + 1, (s.top - s.bot + 1) * (len(s.signal) + _BIT_BYTES)
             self.refuse(
                 loc + ("slice",), f"slice [{s.top}:{s.bot}] of {_shown(s.signal)} is not within a signal of this module", "connection"
             )
         elif kind == "concat":
             parts = [self.target_width(loc + ("concat", "parts", str(i)), p, widths) for i, p in enumerate(target.concat.parts)]
-            if None not in parts:
-                return sum(parts)  # type: ignore[arg-type]
+            known = [part for part in parts if part is not None]
+            if len(known) == len(parts):
+                return sum(bits for bits, _ in known), sum(size for _, size in known)
         else:
             self.refuse(loc, "connects to nothing", "connection")
         return None
@@ -474,6 +469,7 @@ class _Checker:
         for what, value, limit in (
             ("instances", size.instances, limits.max_instances),
             ("signals", size.signals, limits.max_signals),
+            ("terminals (connected bits, port bits of subcircuit calls included)", size.terminals, limits.max_terminals),
             ("hierarchy levels", size.depth, limits.max_hierarchy_depth),
         ):
             if value > limit:
@@ -510,12 +506,15 @@ class _Checker:
                 self.check_tran(loc, inner)
 
     def check_ac(self, loc: Loc, ac: vsp.AcInput) -> None:
-        if not (math.isfinite(ac.fstart) and math.isfinite(ac.fstop) and 0 < ac.fstart <= ac.fstop):
-            self.refuse(loc, f"fstart {ac.fstart} and fstop {ac.fstop} must be finite, with 0 < fstart <= fstop", "sweep")
-        elif ac.npts < 1 or ac.npts * math.log10(ac.fstop / ac.fstart) + 1 > self.limits.max_sweep_points:
+        most = self.limits.max_sweep_points
+        if not 1 <= ac.npts <= most:
+            self.refuse(loc + ("npts",), f"{ac.npts} points per decade: from 1 to {most}", "sweep_points")
+        if not (math.isfinite(ac.fstart) and math.isfinite(ac.fstop) and 0 < ac.fstart < ac.fstop):
+            self.refuse(loc + ("fstop",), f"fstart {ac.fstart} and fstop {ac.fstop} must be finite, with 0 < fstart < fstop", "sweep")
+        elif 1 <= ac.npts <= most and ac.npts * math.log10(ac.fstop / ac.fstart) + 1 > most:
             self.refuse(
                 loc + ("npts",),
-                f"{ac.npts} points per decade from {ac.fstart} to {ac.fstop} Hz: at least 1 and at most {self.limits.max_sweep_points} points in all",
+                f"{ac.npts} points per decade from {ac.fstart} to {ac.fstop} Hz: at most {most} points in all",
                 "sweep_points",
             )
 
@@ -537,16 +536,19 @@ class _ModuleSize:
     ports: dict[str, int]
     instances: int
     signals: int
+    terminals: int
+    """Connected bits inside it, flattened: its own ports' are counted by the instance that connects them."""
     depth: int
 
     @classmethod
     def leaf(cls, ports: Iterable[str]) -> _ModuleSize:
-        return cls(ports={p: 1 for p in ports}, instances=1, signals=0, depth=0)
+        return cls(ports={p: 1 for p in ports}, instances=1, signals=0, terminals=0, depth=0)
 
     def capped(self, limits: SandboxLimits) -> _ModuleSize:
         """Counts past a limit only need to stay past it: capping keeps them small numbers."""
         self.instances = min(self.instances, limits.max_instances + 1)
         self.signals = min(self.signals, limits.max_signals + 1)
+        self.terminals = min(self.terminals, limits.max_terminals + 1)
         return self
 
 

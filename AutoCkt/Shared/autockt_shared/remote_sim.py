@@ -13,7 +13,7 @@ conversion back lives here. Needs the `hdl21` extra: `pip install 'cktgym-autock
 
 from __future__ import annotations
 
-from .vlsir_sim import HDL21_EXTRA, VlsirProtoBufBinary, VlsirProtoBufKind, simulate_on_the_server
+from .vlsir_sim import HDL21_EXTRA, SimInputBinary, VlsirProtoBufKind, simulate_on_the_server
 
 try:
     import numpy as np
@@ -34,9 +34,9 @@ def run_on_the_server(sim: Sim) -> sd.SimResult:
     return sim_result_from_proto(result)
 
 
-def sim_input_binary(sim: Sim) -> VlsirProtoBufBinary:
+def sim_input_binary(sim: Sim) -> SimInputBinary:
     """`sim` as the `simulate_on_the_server` input: its VLSIR SimInput, serialized."""
-    return VlsirProtoBufBinary(kind=VlsirProtoBufKind.SIM_INPUT, proto_bytes=to_proto(sim).SerializeToString())
+    return SimInputBinary(proto_bytes=to_proto(sim).SerializeToString())
 
 
 def sim_result_from_proto(result: vsp.SimResult) -> sd.SimResult:

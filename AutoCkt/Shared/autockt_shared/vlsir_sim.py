@@ -9,17 +9,21 @@ simulated with the server's ngspice and its process models, which never leave th
 
 The server simulates only what its sandbox accepts, checked on the decoded protobuf before
 anything runs: no netlist text from the client (literals, custom analyses, string values,
-measurements, includes, libraries), plain identifiers as names, finite numbers as values,
-only the devices and primitives it offers, and everything within `SANDBOX_LIMITS`. A refusal
-answers 422 whose fields point into the protobuf, e.g.
+measurements, includes, libraries), plain identifiers as names, finite numbers or one
+arithmetic expression as values, options within `SIM_OPTIONS`' ranges, only the devices and
+primitives it offers, and everything within `SANDBOX_LIMITS`. A refusal, or a run that fails
+because of the circuit, answers 422 whose fields point into the protobuf, e.g.
 `("proto_bytes", "pkg", "modules", "0", "instances", "2", "parameters", "0", "value")`.
 `simulation_offer` tells a client what the server offers and the limits it enforces.
+
+The input type admits only `kind: "sim_input"` (`SimInputBinary`), so the served schema says what
+the handler takes: another kind is refused by decoding, as any field that does not fit.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -49,17 +53,34 @@ class VlsirProtoBufBinary:
     proto_bytes: bytes = Field(max_length=MAX_PROTO_BYTES, description="the serialized message (base64 on the wire)")
 
 
+@dataclass(config=ConfigDict(extra="forbid"))
+class SimInputBinary:
+    """A serialized VLSIR `SimInput`: what `simulate_on_the_server` takes (`VlsirProtoBufBinary`
+    with its kind fixed, so that the schema admits nothing the handler refuses)."""
+
+    proto_bytes: bytes = Field(max_length=MAX_PROTO_BYTES, description="the serialized vlsir.spice.SimInput (base64 on the wire)")
+    kind: Literal["sim_input"] = "sim_input"
+
+
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class SandboxLimits:
-    """What one `simulate_on_the_server` call may ask for. Past a circuit or analysis limit the
-    call is refused (422) before anything runs; past a run-time limit the simulator is killed
-    and the call fails with a typed simulation error. The server keeps serving either way."""
+    """What one `simulate_on_the_server` call may ask for. Past a circuit, netlist or analysis
+    limit the call is refused (422) before anything is rendered; past a run-time limit the
+    simulator is killed and the call is answered 422 too (the circuit caused it), naming the
+    limit. The server keeps serving either way."""
 
     max_analyses: int = Field(default=3, description="analyses per simulation: at most one each of op, ac and tran")
-    max_sweep_points: int = Field(default=100_000, description="points of an AC sweep: points per decade x decades")
+    max_sweep_points: int = Field(default=100_000, description="points of an AC sweep: points per decade, and points per decade x decades")
     max_tran_points: int = Field(default=1_000_000, description="tstop / tstep of a transient analysis")
     max_instances: int = Field(default=10_000, description="device and primitive instances in the flattened circuit")
     max_signals: int = Field(default=10_000, description="nets (bus bits counted one each) in the flattened circuit")
+    max_terminals: int = Field(
+        default=100_000,
+        description="connections in the flattened circuit: every bit of every port of every instance, subcircuit calls included",
+    )
+    max_netlist_bytes: int = Field(
+        default=8 * 1024**2, description="the rendered netlist, counted from the protobuf before it is rendered (every module)"
+    )
     max_hierarchy_depth: int = Field(default=16, description="module levels below the top, the top being level 0")
     max_name_length: int = Field(default=128, description="characters in a name (module names with their dotted Python path)")
     max_expression_length: int = Field(default=200, description="characters in a parameter expression")
@@ -73,6 +94,36 @@ class SandboxLimits:
 
 SANDBOX_LIMITS = SandboxLimits()
 """The limits every server of this package enforces; `simulation_offer` reports them."""
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class SimOption:
+    """A simulator option a `SimInput` may set, and the range the server accepts (a number, both ends included)."""
+
+    name: str
+    low: float
+    high: float
+    unit: str
+    desc: str
+
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    SimOption("temp", -55.0, 150.0, "degC", "circuit temperature: the military range, where the card's temperature model holds"),
+    SimOption("tnom", -55.0, 150.0, "degC", "nominal temperature of models that do not set their own"),
+    SimOption("abstol", 1e-18, 1e-6, "A", "absolute current tolerance (ngspice: 1e-12)"),
+    SimOption("reltol", 1e-9, 0.1, "", "relative tolerance (ngspice: 1e-3)"),
+    SimOption("vntol", 1e-12, 1e-3, "V", "absolute voltage tolerance (ngspice: 1e-6)"),
+    SimOption("chgtol", 1e-20, 1e-9, "C", "charge tolerance (ngspice: 1e-14)"),
+    SimOption("trtol", 1.0, 100.0, "", "truncation error overestimate factor (ngspice: 7)"),
+    SimOption("gmin", 1e-18, 1e-6, "S", "minimum conductance (ngspice: 1e-12)"),
+    SimOption("pivtol", 1e-20, 1e-6, "", "smallest matrix pivot (ngspice: 1e-13)"),
+    SimOption("pivrel", 1e-9, 1.0, "", "smallest pivot relative to its column (ngspice: 1e-3)"),
+    SimOption("itl1", 10, 10_000, "", "DC iteration limit (ngspice: 100)"),
+    SimOption("itl2", 10, 10_000, "", "DC transfer curve iteration limit (ngspice: 50)"),
+    SimOption("itl4", 2, 1_000, "", "transient iteration limit per time point (ngspice: 10)"),
+    SimOption("num_threads", 1, 1, "", "simulator threads: one per simulation, as the server sets it"),
+)
+"""Every option a client may set; out of its range, or not a plain number, it is refused (422 naming it)."""
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -102,7 +153,7 @@ class SimulationOffer:
     models: Annotated[tuple[str, ...], Field(description="SPICE model names the server's model file defines for its devices")]
     primitives: Annotated[tuple[str, ...], Field(description="VLSIR primitives (`vlsir.primitives` domain) a circuit may use")]
     analyses: Annotated[tuple[str, ...], Field(description="VLSIR analysis kinds the server runs")]
-    options: Annotated[tuple[str, ...], Field(description="simulator options a SimInput may set (numbers only)")]
+    options: Annotated[tuple[SimOption, ...], Field(description="simulator options a SimInput may set: numbers within their ranges")]
     limits: SandboxLimits
 
 
@@ -113,11 +164,13 @@ class OfferQuery:
 
 simulate_on_the_server = Rpc(
     name="simulate_on_the_server",
-    input_type=VlsirProtoBufBinary,
+    input_type=SimInputBinary,
     return_type=VlsirProtoBufBinary,
-    docstring="""Simulate a VLSIR SimInput (kind sim_input) with the server's ngspice and device
-    models; returns the VLSIR SimResult (kind sim_result). Checked by the server's sandbox
-    first: refusals answer 422 naming the offending part; see simulation_offer for what is offered.""",
+    docstring="""Simulate a VLSIR SimInput with the server's ngspice and device models; returns the
+    VLSIR SimResult (kind sim_result). Checked by the server's sandbox first: refusals, and
+    failures of the circuit itself (ngspice errors, run limits), answer 422 naming the part;
+    past the server's share for generic simulations, 429 (this user) or 503 (the server);
+    see simulation_offer for what is offered.""",
     idempotent=True,  # a resent simulation does no harm; not deterministic: user circuits are not cached
 )
 
