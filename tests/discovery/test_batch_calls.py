@@ -145,12 +145,14 @@ def test_an_input_the_handler_refuses_as_invalid_is_422_naming_the_field(server,
     assert items[1]["error"]["details"] == {"index": 1, **body.details} and items[0] == {"result": order(1, "BOLT")}
 
 
-def test_more_items_than_max_batch_is_413(server, rpcs) -> None:
+def test_more_items_than_max_batch_is_422_naming_the_body(server, rpcs) -> None:
+    """The schema's `maxItems` violated: a validation answer, as for any request the schema rules out."""
     response = batch(server, rpcs["sync"], [order(1)] * 9)
-    assert response.status_code == 413
+    assert response.status_code == 422
     body = ErrorBody.model_validate(response.json())
-    assert body.type is ErrorType.PAYLOAD_TOO_LARGE and body.details == {"items": 9, "max_batch": 8}
-    assert "at most 8 items" in body.message
+    assert body.type is ErrorType.VALIDATION and body.details["max_batch"] == 8
+    assert [(f["loc"], f["type"]) for f in body.details["fields"]] == [([], "too_long")]
+    assert "at most 8" in body.message and "not 9" in body.message and "Config.max_batch" in body.message
     assert len(batch(server, rpcs["sync"], [order(1)] * 8).json()) == 8
 
 
@@ -196,7 +198,8 @@ def test_openapi_documents_the_batch_route(server, rpcs) -> None:
     op = doc["paths"]["/t_batch_sync/batch"]["post"]
     request = op["requestBody"]["content"]["application/json"]["schema"]
     assert request["type"] == "array" and request["maxItems"] == 8
-    assert set(request["items"]["properties"]) == {"qty", "item"}
+    inp, other = request["items"]["anyOf"]  # an item that is no input is answered as its own error, not refused
+    assert set(inp["properties"]) == {"qty", "item"} and other.keys() == {"description"}
     answer = op["responses"]["200"]["content"]["application/json"]["schema"]
     result, error = answer["items"]["oneOf"]
     assert set(result["properties"]["result"]["properties"]) == {"qty", "item"}

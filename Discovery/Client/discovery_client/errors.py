@@ -20,7 +20,8 @@ class ClientError(DiscoveryError):
 
 
 class ValidationError(ClientError, ValueError):
-    """The server refused the input; `errors` names each bad field."""
+    """The server refused the input; `errors` names each bad field. From `call_batch`, for the whole request:
+    a batch longer than the server's limit (`loc` `()`, type `too_long`): lower `Config.max_batch` to it."""
 
     @property
     def errors(self) -> list[FieldError]:
@@ -41,7 +42,8 @@ class ForbiddenError(AuthError):
 
 
 class PayloadTooLargeError(ClientError):
-    """413: a body or batch past the server's limits; for batches, lower `Config.max_batch` to the server's."""
+    """413: a body past the server's limits on its bytes or nesting depth, or a batch of more items than the
+    caller's calls per minute."""
 
 
 class RateLimitedError(ClientError):

@@ -4,6 +4,14 @@
 Rpc routes read their bodies themselves and are plain Starlette routes, so FastAPI cannot see
 them; this module writes each Rpc's two operations (`POST /{name}` and `POST /{name}/batch`)
 into the OpenAPI document with the real input and return schemas of its codecs.
+
+The document states exactly what the server accepts, so that a contract tester (schemathesis
+with all its checks) finds the answers agree with it: a request the schema rules out is answered
+4xx, one it admits is not refused for its shape. For a batch that means: the body is an array of
+at most `max_batch` items (longer: 422, batch.py), and each item is any JSON value, since an item
+that is no valid input is answered as that item's own error beside the others' results, not by
+refusing the request. The item schema still names the input (`anyOf` the input's schema or any
+other value), so readers and generated clients see what an item should be.
 """
 
 from __future__ import annotations
@@ -37,6 +45,13 @@ def rpc_operations(rpc: Rpc[Any, Any], max_batch: int, defs: dict[str, Any]) -> 
     invalid = {"description": "Invalid input; `details.fields` names each bad field", **_ERROR}
     failed = {"description": "The handler raised", **_ERROR}
     timeout = {"description": "The handler ran past the server's time limit", **_ERROR}
+    too_large = {"description": "The body past the server's limits on its bytes or nesting depth", **_ERROR}
+    batch_input = {
+        "anyOf": [
+            inp,
+            {"description": f"Any other JSON value: answered as this item's `validation_error`, as `POST /{rpc.name}` would"},
+        ]
+    }
     item = {
         "oneOf": [
             {"type": "object", "properties": {"result": out}, "required": ["result"], "additionalProperties": False},
@@ -55,6 +70,7 @@ def rpc_operations(rpc: Rpc[Any, Any], max_batch: int, defs: dict[str, Any]) -> 
         "requestBody": {"required": True, **_json(inp)},
         "responses": {
             "200": {"description": rpc.return_type.__name__, **_json(out)},
+            "413": too_large,
             "422": invalid,
             "500": failed,
             "504": timeout,
@@ -70,14 +86,17 @@ def rpc_operations(rpc: Rpc[Any, Any], max_batch: int, defs: dict[str, Any]) -> 
             f"others.\n\n{rpc.docstring}"
         ).strip(),
         "operationId": f"{rpc.name}_batch",
-        "requestBody": {"required": True, **_json({"type": "array", "items": inp, "maxItems": max_batch})},
+        "requestBody": {"required": True, **_json({"type": "array", "items": batch_input, "maxItems": max_batch})},
         "responses": {
             "200": {
                 "description": f"One item per input: a {rpc.return_type.__name__} or an error",
                 **_json({"type": "array", "items": item}),
             },
-            "413": {"description": f"More than {max_batch} items", **_ERROR},
-            "422": {"description": "The body is no JSON array", **_ERROR},
+            "413": {
+                "description": f"{too_large['description']}, or more items than the caller's calls per minute",
+                **_ERROR,
+            },
+            "422": {"description": f"The body is no JSON array of at most {max_batch} items", **_ERROR},
         },
         "x-discovery-fingerprint": rpc.fingerprint,
     }
