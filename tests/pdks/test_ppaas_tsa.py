@@ -95,7 +95,7 @@ def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libn
 
 
 def test_the_initial_point_at_tt_is_ppaas_s_where_the_definitions_agree(libngspice: LibngspiceEngine) -> None:
-    """PPAAS's TT figures at its initial point (`ppaas_tasks.md` 2.5, ngspice 39): gain 543.5 and
+    """PPAAS's TT figures at its initial point (its own decks run by ngspice 39): gain 543.5 and
     vswing 1.02 V, the same definitions; ugbw 25.9 MHz and PM 29.2 deg, by another interpolation;
     ibias 0.556 mA counts two amplifiers and two references, this one amplifier and its own."""
     kit = pdk("gf180mcu")

@@ -4,7 +4,7 @@
 Being written (the leading `_`: not served yet; it has no Rpc and wire types, no corner
 aggregation). PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17
 corners (`pdks/corner_sets/gf180mcu_ppaas.py`). The topology, devices, ranges and testbench
-are PPAAS's (`ppaas_tasks.md` 2.1 and 2.3): an NMOS differential pair (bulks at the tail)
+are PPAAS's: an NMOS differential pair (bulks at the tail)
 with a PMOS mirror load, a PMOS common-source second stage with an NMOS sink, Miller
 capacitor `cc` from the first stage's output to the output, 30 uA into an NMOS bias diode;
 every device L = 0.3 um, 3.3 V devices. Design variables (µm, pF): wp1 (mirror), wn1 (pair),
@@ -17,21 +17,21 @@ unity-gain follower (500 pF load) stepped from VDD/2 - 0.2 V to VDD/2 + 0.2 V at
 edges), held 200 us, and back. Analyses: operating point, AC 1 Hz-10 GHz (10 per decade), DC
 sweep of vin -1..+1 mV in 10 uV steps, transient to 401 us (steps at most 1 us).
 
-Metrics (`TsaMetrics`), and where they deliberately differ from PPAAS's (`ppaas_tasks.md` 4):
+Metrics (`TsaMetrics`), and where they deliberately differ from PPAAS's:
 * gain: the largest |dVout/dVin| between adjacent points of the DC sweep (PPAAS's).
 * vswing: the range of the output over the sweep intervals whose slope is at least gain/sqrt(2),
   both ends of each interval (PPAAS takes the left end only). Like PPAAS's, it is measured
-  within the +-1 mV sweep: an offset beyond 1 mV leaves the high-gain region outside it (4.6).
+  within the +-1 mV sweep: an offset beyond 1 mV leaves the high-gain region outside it.
 * ugbw, phm: the project's definitions (`metrics.unity_gain_crossing`): the first unity-gain
   crossing, interpolated in log |H| over log f, and 180 + the unwrapped phase there; no
   crossing gives 0, 0 (PPAAS: Brent's method on a spline, which may return a later crossing,
   and 1 Hz / -180).
 * ibias: the open-loop amplifier's supply current at the operating point, its 30 uA reference
   included: each copy has its own supply source (PPAAS's ibias counts both copies and both
-  references, 4.3).
+  references).
 * t_settle: for each edge, the time from the edge until the output stays within 1 % of the
   step (4 mV) of its own value at the end of the window, interpolated; the larger of the two
-  (PPAAS's band is 1 % of the absolute level, 4.5, around the input's level, so that an offset
+  (PPAAS's band is 1 % of the absolute level around the input's level, so that an offset
   above 1 % never settles, and its time resolution is the 1 us sample).
   An edge that does not settle within its window gives the window (200 us).
 * The multiplier is honoured and the models' statistics are off (`pdks/kits/gf180mcu.py`).

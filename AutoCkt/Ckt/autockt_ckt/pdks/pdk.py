@@ -6,7 +6,7 @@ likewise, by constructing it for its PDK. Circuits ask `pdk(name)` for everythin
 PDK is independent of the circuits that use it and a circuit never names a model file.
 
 A `Corner` is one simulated condition: a process section x a supply x a temperature. Only the
-section changes the models ngspice loads (a reload; `open_pdks`' trap 4); supply and
+section changes the models ngspice loads (a reload of the netlist); supply and
 temperature are values in the netlist. A `ProcessCorner` names its section by the direction
 its NMOS and PMOS actually move against the typical section, as measured
 (`tests/pdks/test_corner_directions.py`): sky130's section `sf` is fast-N / slow-P, so it is

