@@ -39,15 +39,19 @@ Metrics (`TsaMetrics`), and where they deliberately differ from PPAAS's:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import hdl21 as h
 import hdl21.sim as hs
 import numpy as np
 
+from autockt_shared.optimization import Sense
+
+from ..corner_evaluation import CornerEvaluation, evaluate_corners
 from ..engine import Bench, Engine, SimResult
 from ..metrics import unity_gain_crossing
 from ..pdks import Corner, MosSize, Pdk
@@ -66,6 +70,16 @@ SETTLE_FRACTION = 0.01
 PARAMS = ("wp1", "wn1", "wp3", "wn3", "wn4", "wn5", "cc")
 INITIAL: Mapping[str, float] = {"wp1": 17.33, "wn1": 88.76, "wp3": 72.1, "wn3": 46.21, "wn4": 19.64, "wn5": 70.0, "cc": 3.48}
 """PPAAS's initial point: widths in µm, cc in pF."""
+
+SENSES: Mapping[str, Sense] = {
+    "gain": Sense.AT_LEAST,
+    "vswing": Sense.AT_LEAST,
+    "ugbw": Sense.AT_LEAST,
+    "phm": Sense.AT_LEAST,
+    "ibias": Sense.AT_MOST,
+    "t_settle": Sense.AT_MOST,
+}
+"""PPAAS's specs: which side of a target is good."""
 
 OUT_OL, OUT_FB = "xtop.out_ol", "xtop.out_fb"
 SUPPLY_OL = "v.xtop.vvdd_ol"
@@ -193,3 +207,11 @@ def _settling(time: np.ndarray, values: np.ndarray, edge: float, end: float) -> 
 def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, float]) -> TsaMetrics:
     """The TSA's metrics at `corner` for the design `values` (µm, pF)."""
     return tsa_metrics(engine.run(tsa_bench(pdk, corner), values))
+
+
+def evaluate_corner_set(
+    engine: Engine, pdk: Pdk, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
+) -> CornerEvaluation:
+    """The design `values` at each of `corners` and its worst case per spec; with a `target`,
+    skip-on-fail (`corner_evaluation`)."""
+    return evaluate_corners(lambda corner: dataclasses.asdict(evaluate_at(engine, pdk, corner, values)), corners, SENSES, target)
