@@ -17,12 +17,12 @@ class ErrorType(str, Enum):
     """What went wrong, as carried in `ErrorBody.type`; the HTTP status follows from it."""
 
     BAD_REQUEST = "bad_request"  # 400: a request the server cannot read at all
-    VALIDATION = "validation_error"  # 422: the input does not fit the Rpc's input type
+    VALIDATION = "validation_error"  # 422: the input does not fit the Rpc's input type (a batch: no array of at most max_batch)
     NOT_FOUND = "not_found"  # 404: no such Rpc (or route) on this server
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405: the route takes other methods, listed in `Allow`
     UNAUTHORIZED = "unauthorized"  # 401: missing, malformed, expired or revoked credentials
     FORBIDDEN = "forbidden"  # 403: valid credentials, but this user may not call
-    PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: a body or batch past the server's documented limits
+    PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: a body past the server's byte or nesting limits, a batch past a user's cap
     RATE_LIMITED = "rate_limited"  # 429: a per-user limit was hit; see Retry-After
     HANDLER_ERROR = "handler_error"  # 500: the Rpc's handler raised
     TIMEOUT = "timeout"  # 504: the handler ran past the server's time limit
@@ -68,7 +68,8 @@ class ErrorBody(BaseModel):
     `{"exception": "<class name>"}` for handler errors, `{"rpc": "<name>"}` for unknown Rpcs,
     `{"reason": ...}` for refused credentials, `{"retry_after": <seconds>}` for rate limits,
     `{"reason": "overloaded" | "draining", "retry_after": <seconds>}` for a server that takes no
-    more calls now, and the limit's name (`max_body_bytes`, `max_json_depth`, `max_batch`) for 413s.
+    more calls now, the limit's name (`max_body_bytes`, `max_json_depth`) for 413s, and `max_batch` beside
+    the `fields` of a batch longer than it.
     """
 
     type: ErrorType
