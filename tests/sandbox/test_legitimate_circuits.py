@@ -55,4 +55,6 @@ def test_the_offer_names_devices_parameters_models_and_limits(remote: ds.Backgro
     assert [p.default for p in offer.devices[0].params] == [0.5e-6, 90e-9, 1.0]
     assert offer.models == ("nmos", "pmos")
     assert offer.analyses == ("op", "ac", "tran")
+    temp = next(option for option in offer.options if option.name == "temp")
+    assert (temp.low, temp.high, temp.unit) == (-55.0, 150.0, "degC")
     assert offer.limits == SANDBOX_LIMITS

@@ -40,6 +40,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import hdl21 as h
 import vlsir.circuit_pb2 as vckt
@@ -114,7 +115,7 @@ def check_sim_input(inp: vsp.SimInput, devices: Iterable[Device], limits: Sandbo
         refuse(checker.errors)
 
 
-def refuse(errors: list[FieldError]) -> None:
+def refuse(errors: list[FieldError]) -> NoReturn:
     """Answer the call with a 422 listing `errors`."""
     raise WireValidationError(SimInputBinary, errors)
 

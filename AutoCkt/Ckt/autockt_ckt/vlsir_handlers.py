@@ -63,7 +63,8 @@ _ELEMENT = re.compile(r"\b[a-z]\.xtop(?:\.[a-z0-9_]+)+", re.IGNORECASE)
 """An element as ngspice names it in its messages, e.g. `m.xtop.xamp.mmn1`."""
 
 _settings: Settings | None = None
-_share: SandboxShare | None = None
+_shares: dict[int, SandboxShare] = {}
+"""The share for generic simulations, by the number of workers it is sized for."""
 
 
 def settings() -> Settings:
@@ -75,12 +76,12 @@ def settings() -> Settings:
 
 
 def share() -> SandboxShare:
-    """The share of this process's server for generic simulations, sized by its pool (else its cores) on first use."""
-    global _share
-    if _share is None:
-        pool = current_pool()
-        _share = SandboxShare.for_workers(pool.settings.sim_workers if pool is not None else os.cpu_count() or 1)
-    return _share
+    """The share of this process's server for generic simulations, sized by its pool (else its cores)."""
+    pool = current_pool()
+    workers = pool.settings.sim_workers if pool is not None else os.cpu_count() or 1
+    if workers not in _shares:
+        _shares[workers] = SandboxShare.for_workers(workers)
+    return _shares[workers]
 
 
 @dataclasses.dataclass(frozen=True)
