@@ -29,15 +29,23 @@ LIBRARY = """\
 .include two.spice
 .lib 'other.lib' shared
 .ENDL
+.lib three
+.lib 'lib.spice' one
+.endl
 """
 
 
 def test_a_single_section_file_holds_that_section_alone() -> None:
-    text = single_section(LIBRARY, "one", "* added")
+    text = single_section(LIBRARY, "one", "* added", "lib.spice")
     assert list(sections(text)) == ["one"]
     assert sections(text)["one"] == [".param a=1", '.include "one/params.spice"', "* added"]
-    with pytest.raises(ValueError, match="no section 'three'"):
-        single_section(LIBRARY, "three", "")
+    with pytest.raises(ValueError, match="no section 'four'"):
+        single_section(LIBRARY, "four", "", "lib.spice")
+
+
+def test_a_section_taken_from_the_same_file_is_written_in_place() -> None:
+    assert sections(single_section(LIBRARY, "three", "", "lib.spice"))["three"] == [".param a=1", '.include "one/params.spice"', ""]
+    assert ".lib 'other.lib' shared" in single_section(LIBRARY, "two", "", "lib.spice")  # another file's: left as it is
 
 
 def test_the_files_needed_follow_includes_and_whole_lib_files() -> None:

