@@ -285,8 +285,9 @@ IMPORT_SCRIPT = """
 import threading
 import autockt_ckt.handlers as handlers
 import psutil
+from autockt_ckt.serving_pool import current_pool
 
-assert handlers._local is None and handlers._pool is None
+assert handlers._local is None and current_pool() is None
 assert "libngspice" not in open("/proc/self/maps").read(), "libngspice loaded"
 assert not psutil.Process().children(), "a process started"
 assert threading.active_count() == 1, threading.enumerate()
