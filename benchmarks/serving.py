@@ -6,8 +6,8 @@ The floor is one process running the project's libngspice engine with the bench 
 and no HTTP (`autockt_ckt.simulator.Simulator`, as every pool worker runs it). Then one
 `AutoCkt/scripts/start_server.py` (its default pool: one worker per core; result cache off,
 so that every call simulates) is measured through the real path, discovery_client -> HTTP ->
-server -> worker, and each figure is printed next to issue 13's target, as a ratio to the
-floor measured here. The single-call overhead is split by a pool of this process (as the
+server -> worker, and each figure is printed next to its target (the table below), as a ratio
+to the floor measured here. The single-call overhead is split by a pool of this process (as the
 server runs it, without HTTP) timing each evaluation inside its worker: the worker's own
 simulation against the floor, the pool's hand-off there and back, and the HTTP path. The CPU
 each process spends per served call is read beside the floor's, and the HTTP path is also

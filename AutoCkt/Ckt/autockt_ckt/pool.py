@@ -45,7 +45,7 @@ This module, all included (time limit, metrics, crash checks): an empty job's ro
 takes 70 us from asyncio's loop and 63 us from uvloop's (47 us for the bare prototype in
 the same run).
 
-Issue 13 allows the served path 0.5 ms over the in-process floor *including HTTP*, so the
+The served path's target is 0.5 ms over the in-process floor *including HTTP*, so the
 libraries' 0.3-0.45 ms would spend it all on the hand-off (each hops through two or three
 threads of the API process). They also do not isolate crashes the way a server needs:
 pebble declares the whole pool broken when an idle worker is killed (`RuntimeError:
