@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import hdl21.sim as hs
 import pytest
 
 from autockt_ckt.pdks import CornerSet, MosSize, pdk, pdk_names
+from autockt_ckt.settings import SHIPPED_MODEL_PATH
 
 
 def test_every_pdk_is_registered_and_an_unknown_one_names_the_choices() -> None:
@@ -51,3 +55,15 @@ def test_ptm45_devices_are_sized_by_their_multiplier_alone() -> None:
     kit.nmos(MosSize(w=0.5, l=0.09, m="mn1"))
     with pytest.raises(ValueError, match="sized by m alone"):
         kit.pmos(MosSize(w=1.0, l=0.09))
+
+
+def test_ptm45_models_are_the_card_autockt_model_path_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    kit = pdk("ptm45")
+    (shipped,) = kit.model_files()
+    assert shipped == SHIPPED_MODEL_PATH
+    card = tmp_path / "licensed.sp"
+    card.write_text(SHIPPED_MODEL_PATH.read_text())
+    monkeypatch.setenv("AUTOCKT_MODEL_PATH", str(card))
+    (include,) = kit.models(kit.typical)
+    assert isinstance(include, hs.Include) and Path(include.path) == card.resolve()
+    assert kit.model_files() == [card.resolve()]
