@@ -24,7 +24,7 @@ import discovery_server as ds
 from autockt_ckt.sandboxed_run import scrub
 from autockt_shared.remote_sim import run_on_the_server
 
-from .circuits import parametric_sim, rc_sim
+from .circuits import long_tran_sim, parametric_sim, rc_sim
 from .conftest import MODEL_PATH, leaks, post_sim_input
 
 R, C = 2, 3  # the RC low-pass's instances: pulse, ac, r, c
@@ -218,3 +218,26 @@ def test_a_channel_length_ngspice_rejects_is_a_422_naming_the_instance(remote: d
     body = _refused(post_sim_input(remote, inp.SerializeToString()), ("proto_bytes", "pkg", "modules", "0", "instances", "3"), run_dir)
     assert "channel length" in str(body["message"]).lower()
     assert not re.search(r"\d\.\d", str(body["message"]))
+
+
+def test_results_too_large_to_return_are_a_422(remote: ds.BackgroundServer, run_dir: Path) -> None:
+    """250,000 points of the RC low-pass: about 12 MB of results, more than a `VlsirProtoBufBinary` carries
+    (`MAX_PROTO_BYTES`); the server could not return them, and must say so as the circuit's limit, not a 500."""
+    response = post_sim_input(remote, hs.to_proto(long_tran_sim(250_000)).SerializeToString())
+    body = _refused(response, ("proto_bytes",), run_dir)
+    assert [field["type"] for field in body["details"]["fields"]] == ["sandbox.run_limit"]  # type: ignore[index]
+
+
+def test_a_package_declaring_more_instances_than_the_limit_is_refused_before_it_is_checked(
+    remote: ds.BackgroundServer, run_dir: Path
+) -> None:
+    """Declared instances bound the flattened ones only if every module is used: count them first."""
+    inp = hs.to_proto(rc_sim())
+    unused = inp.pkg.modules.add(name="Unused")
+    unused.signals.add(name="a", width=1)
+    for i in range(10_001):
+        child = unused.instances.add(name=f"r{i}", module=vutils.Reference(external=inp.pkg.modules[0].instances[R].module.external))
+        child.parameters.add(name="r").value.double_value = 1.0
+    inp.pkg.modules.reverse()  # defined before the testbench
+    body = _refused(post_sim_input(remote, inp.SerializeToString()), ("proto_bytes", "pkg", "modules"), run_dir)
+    assert len(body["details"]["fields"]) == 1  # type: ignore[arg-type]

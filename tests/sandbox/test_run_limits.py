@@ -36,7 +36,7 @@ def test_a_run_past_the_wall_clock_limit_is_killed(remote: ds.BackgroundServer, 
 
 def test_results_past_the_size_limit_are_refused(remote: ds.BackgroundServer, run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(vlsir_handlers, "SANDBOX_LIMITS", dataclasses.replace(vlsir_handlers.SANDBOX_LIMITS, max_result_bytes=100_000))
+        patch.setattr(vlsir_handlers, "SANDBOX_LIMITS", dataclasses.replace(vlsir_handlers.SANDBOX_LIMITS, max_file_bytes=100_000))
         _assert_typed_failure_and_still_serving(long_tran_sim(20_000), "run_limit", "size limit", run_dir)
         assert run_on_the_server(long_tran_sim(1000)).an[0].data  # 1000 points fit
     assert run_on_the_server(rc_sim()).an[0].data

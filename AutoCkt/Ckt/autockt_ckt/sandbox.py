@@ -139,6 +139,14 @@ class _Checker:
     def check(self, inp: vsp.SimInput) -> None:
         for loc in _unknown_fields(inp, ()):
             self.refuse(loc, "a field this server's VLSIR version does not define", "unknown_field")
+        declared = sum(len(module.instances) for module in inp.pkg.modules)
+        if declared > self.limits.max_instances:  # counted first: each instance costs a little to check, and no
+            # circuit needs more instances declared than its flattened whole may hold
+            self.refuse(
+                ("pkg", "modules"),
+                f"the package declares {declared} instances, more than the flattened circuit may hold ({self.limits.max_instances})",
+                "too_large",
+            )
         if not self.errors:  # else the rest would be read with a meaning the client did not give it
             params = self.check_sim_params(inp.ctrls)
             modules = self.check_package(inp.pkg, params)

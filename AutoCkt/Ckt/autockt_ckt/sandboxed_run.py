@@ -18,7 +18,7 @@ A run has three steps, each where it costs the server least:
 3. `read_results` (a pool worker, or a thread): the raw file parsed by vlsirtools into the
    VLSIR `SimResult`, holding the circuit's own vectors only (nets and source currents;
    device-internal nodes such as `m.xtop.mn1#body`, which tell how the models are built, are
-   dropped), within the size limit.
+   dropped), within `SandboxLimits.max_result_bytes` (what a `VlsirProtoBufBinary` carries).
 
 A run holds no pool worker while ngspice runs, so a long generic simulation never keeps a
 fixed circuit's caller waiting for a worker (`sandbox_share.py` bounds how many run at once).
@@ -82,6 +82,7 @@ class SimulationLimitExceeded(SandboxRunError):
 class RunLimits:
     wall_clock_s: float
     memory_bytes: int
+    file_bytes: int
     result_bytes: int
 
 
@@ -99,7 +100,7 @@ async def run_ngspice(rundir: Path, limits: RunLimits, model_path: Path) -> None
         PRLIMIT,
         f"--cpu={cpu_s}:{cpu_s + 1}",  # SIGXCPU, then SIGKILL a second later
         f"--as={limits.memory_bytes}",
-        f"--fsize={limits.result_bytes}",  # SIGXFSZ
+        f"--fsize={limits.file_bytes}",  # SIGXFSZ
         "--nofile=64",
         "--core=0",
         "--",
@@ -149,7 +150,7 @@ def read_results(rundir: Path, analyses: bytes, result_bytes: int, model_path: P
         an.data = {name: vector for name, vector in an.data.items() if "#" not in name}
     result: bytes = parsed.to_proto().SerializeToString()
     if len(result) > result_bytes:
-        raise SimulationLimitExceeded(f"the results take {len(result)} bytes, more than the server's limit of {result_bytes}")
+        raise SimulationLimitExceeded(f"the results take {len(result)} bytes, past the size limit of {result_bytes} (max_result_bytes)")
     return result
 
 

@@ -113,6 +113,7 @@ async def simulate_on_the_server_impl(binary: SimInputBinary, user: User) -> Vls
     limits = RunLimits(
         wall_clock_s=min(SANDBOX_LIMITS.max_wall_clock_s, used.sim_timeout_s or SANDBOX_LIMITS.max_wall_clock_s),
         memory_bytes=SANDBOX_LIMITS.max_memory_bytes,
+        file_bytes=SANDBOX_LIMITS.max_file_bytes,
         result_bytes=SANDBOX_LIMITS.max_result_bytes,
     )
     async with share().turn(user):

@@ -89,7 +89,13 @@ class SandboxLimits:
         default=60.0, description="wall-clock seconds of one simulation (the server's own timeout may be shorter)"
     )
     max_memory_bytes: int = Field(default=1024**3, description="address space of the simulator process")
-    max_result_bytes: int = Field(default=16 * 1024**2, description="size of the SimResult protobuf, and of any file the simulator writes")
+    max_result_bytes: int = Field(
+        default=MAX_PROTO_BYTES, description="size of the SimResult protobuf returned (it travels as a VlsirProtoBufBinary)"
+    )
+    max_file_bytes: int = Field(
+        default=16 * 1024**2,
+        description="size of any file the simulator writes (its raw results also hold device-internal nodes, which results leave out)",
+    )
 
 
 SANDBOX_LIMITS = SandboxLimits()
