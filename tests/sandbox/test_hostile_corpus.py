@@ -278,3 +278,16 @@ def test_the_client_raises_a_validation_error_naming_the_field(remote: ds.Backgr
         simulate_on_the_server(SimInputBinary(proto_bytes=inp.SerializeToString()))
     assert [e.loc for e in err.value.errors] == [("proto_bytes", "ctrls", "0", "include")]
     assert "the server adds its own model file" in str(err.value)
+
+
+def test_the_served_schema_admits_only_what_the_handler_takes(remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
+    """schemathesis found `kind: "sim_result"` admitted by the schema and refused by the handler: the
+    input type now admits one kind, so the schema says so and decoding refuses the others, naming `kind`."""
+    schema = httpx.get(f"{remote.url}/openapi.json", timeout=30).json()
+    body = schema["paths"]["/simulate_on_the_server"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    while "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    kind = body["properties"]["kind"]
+    assert kind.get("const", kind.get("enum", [None])[0]) == "sim_input" and len(kind.get("enum", ["sim_input"])) == 1, kind
+    for other in ("sim_result", "ckt_package"):
+        _assert_refused_and_still_serving(post_sim_input(remote, b"", kind=other), ("kind",), tmp_path / "pwned", run_dir)
