@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autockt_ckt.circuits._ppaas_tsa import INITIAL, TsaMetrics, evaluate_at, tsa_bench, tsa_metrics
+from autockt_ckt.engine import NgspiceSubprocessEngine
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import Corner, pdk
 
@@ -87,7 +88,7 @@ def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libn
     kit = pdk("gf180mcu")
     corner = next(c for c in kit.corner_set("ppaas") if c.name == corner_name)
     (tmp_path / ".spiceinit").write_text("set ngbehavior=hsa\n")
-    run_order = tsa_bench(kit, corner).run_order
+    run_order = tsa_bench(kit, corner.process).run_order
     for i, design in enumerate(_designs()):
         served = evaluate_at(libngspice, kit, corner, design)
         by_hand = tsa_metrics(run_by_hand(hand_netlist(corner, design), tmp_path, run_order, name=f"tsa{i}"))
@@ -106,3 +107,16 @@ def test_the_initial_point_at_tt_is_ppaas_s_where_the_definitions_agree(libngspi
     assert metrics.ugbw == pytest.approx(25.9e6, rel=0.01)
     assert metrics.phm == pytest.approx(29.2, abs=1.0)
     assert metrics.ibias == pytest.approx(0.556e-3 / 2, rel=0.1)
+
+
+def test_the_corners_of_one_section_share_a_netlist_and_equal_fresh_loads(
+    libngspice: LibngspiceEngine, subprocess_engine: NgspiceSubprocessEngine
+) -> None:
+    """Supply and temperature are run-time values (`alterparam` + `reset`, then `option temp=`,
+    as `reset` restores the netlist's temperature): moving between the corners of one section in
+    place gives, to the last bit, what `ngspice -b` gives for each corner afresh."""
+    kit = pdk("gf180mcu")
+    ss = [c for c in kit.corner_set("ppaas") if c.process.name == "ss"]
+    assert len({tsa_bench(kit, c.process) for c in ss}) == 1
+    for corner in [*ss, *reversed(ss)]:
+        assert evaluate_at(libngspice, kit, corner, INITIAL) == evaluate_at(subprocess_engine, kit, corner, INITIAL), corner.name

@@ -44,6 +44,9 @@ kind. Both engines map each result back to its analysis by that order
 A bench may need ngspice's compatibility mode (`Bench.ngbehavior`, e.g. `hsa` for the open
 PDKs' models, `autockt_ckt.pdks`): the subprocess engine writes it into a `.spiceinit` in its
 run directory, which `ngspice -b` reads before the netlist; libngspice sets it before loading.
+A bench may also name the parameter that sets its temperature (`Bench.temperature`), applied
+as ngspice's `temp` option: written into the subprocess engine's netlist, set after each
+`reset` in libngspice, so that one netlist serves every temperature of a PVT corner set.
 
 `NgspiceSubprocessEngine` converts each `Bench` to a VLSIR `SimInput` once, then per
 evaluation only rewrites the `.param` values and runs `ngspice -b` through vlsirtools,
@@ -113,6 +116,11 @@ class Bench:
     ngbehavior: str | None = None
     """ngspice's compatibility mode for this netlist (`set ngbehavior=...` before it is parsed):
     what its PDK's models need (`Pdk.ngbehavior`; None: ngspice's default)."""
+    temperature: str | None = None
+    """The name of one of `params` whose value is the circuit's temperature (degrees C), which
+    both engines apply as ngspice's `temp` option at every run, so that one netlist serves every
+    temperature without a reload (the bench sets no `temp` option of its own); None: ngspice's
+    27 degrees C or the netlist's `.option temp`."""
     run_order: tuple[Analysis, ...] = field(init=False, repr=False)
     """The sim's analyses in the order ngspice runs them, and so reports their results."""
 
@@ -124,6 +132,8 @@ class Bench:
         names = [an.name for an in analyses]
         if len(set(names)) != len(names):
             raise ValueError(f"bench {self.name!r}: analysis names must be unique, got {names}")
+        if self.temperature is not None and self.temperature not in self.params:
+            raise ValueError(f"bench {self.name!r}: temperature parameter {self.temperature!r} is not among its params {self.params}")
         order = sorted(range(len(analyses)), key=lambda i: (_KIND_ORDER[type(analyses[i])], -i))
         object.__setattr__(self, "run_order", tuple(analyses[i] for i in order))
 
@@ -232,6 +242,8 @@ class _TimedSimOptions(vsp.SimOptions):
     analyses: tuple[Analysis, ...] = ()
     """The bench's analyses in ngspice's run order, to name the raw file's plots."""
     ngbehavior: str | None = None
+    temp_c: str | None = None
+    """The run's temperature as netlist text, written as `.option temp=` (`Bench.temperature`)."""
 
 
 class _TimedNgspiceSim(vsp_ngspice.NGSpiceSim):
@@ -244,6 +256,8 @@ class _TimedNgspiceSim(vsp_ngspice.NGSpiceSim):
     def write_netlist(self) -> None:
         with self.open("netlist.sp", "w") as netlist:
             BenchNetlister(dest=netlist).write_sim_input(self.inp)
+            if self.opts.temp_c is not None:
+                netlist.write(f".option temp={self.opts.temp_c}\n")
 
     def run_sim_process(self) -> None:
         self.path("netlist.raw").unlink(missing_ok=True)
@@ -384,6 +398,7 @@ class NgspiceSubprocessEngine:
             timeout_s=self.timeout_s,
             analyses=bench.run_order,
             ngbehavior=bench.ngbehavior,
+            temp_c=None if bench.temperature is None else netlist_value(values[bench.temperature]),
         )
         try:
             result = _TimedNgspiceSim.sim(inp, opts)

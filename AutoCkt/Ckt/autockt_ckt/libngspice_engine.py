@@ -21,8 +21,10 @@ sky130's `.options parser scale=1.0u` made every gf180mcu device loaded later a 
 too small to find its model bin) are unset first, and ngspice's compatibility mode is set to
 the bench's (`Bench.ngbehavior`: the open PDKs need `hsa`, or a device with `nf > 1` quietly
 picks another model bin; `reset` does not re-parse, so it holds for the circuit's life). A
-corner of an open PDK is a bench of its own (its section's models, its temperature), so a
-corner switch is a reload: 0.04 s on gf180mcu, 0.16 s on sky130. Keeping every bench loaded and switching with `setcirc` does not
+bench may take its temperature as a run-time value (`Bench.temperature`): `reset` restores
+the netlist's temperature, so it is set after each with `option temp=` (bit-identical to a
+fresh load at that temperature, tested). The corners of one process section of an open PDK
+then share a netlist (the supply is a parameter too), and only a section switch reloads. Keeping every bench loaded and switching with `setcirc` does not
 work in ngspice 39: after `setcirc`, `alterparam` finds "No internal deck available" and
 `reset` re-loads the most recently loaded circuit, not the selected one.
 
@@ -118,7 +120,8 @@ class LibngspiceEngine:
             raise SimulatorLost(f"libngspice failed fatally earlier in this process (pid {os.getpid()}): {_LOST}")
         assignments = [(name, netlist_value(values[name])) for name in bench.params]
         run_dir = (self.run_dir / f"{os.getpid()}-libngspice").resolve()  # the owner thread's cwd moves
-        job = _owner().submit(_SIMULATOR.run, self._netlist(bench), assignments, run_dir, self.timeout_s)
+        temp_c = None if bench.temperature is None else netlist_value(values[bench.temperature])
+        job = _owner().submit(_SIMULATOR.run, self._netlist(bench), assignments, run_dir, self.timeout_s, temp_c)
         return job.result()
 
     def _netlist(self, bench: Bench) -> _Netlist:
@@ -167,7 +170,14 @@ class _Simulator:
             self._initial_variables = _variables(self._lib)
         return self._lib
 
-    def run(self, netlist: _Netlist, assignments: Sequence[tuple[str, str]], run_dir: Path, timeout_s: float | None) -> SimResult:
+    def run(
+        self,
+        netlist: _Netlist,
+        assignments: Sequence[tuple[str, str]],
+        run_dir: Path,
+        timeout_s: float | None,
+        temp_c: str | None = None,
+    ) -> SimResult:
         lib = self.start()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chdir(run_dir)  # this thread's own directory only
@@ -178,7 +188,9 @@ class _Simulator:
             if not loaded_with_values:
                 for name, value in assignments:
                     lib.command(f"alterparam {name}={value}")
-                lib.command("reset")
+                lib.command("reset")  # also restores the netlist's temperature
+            if temp_c is not None:
+                lib.command(f"option temp={temp_c}")  # equal to a fresh load at temp_c, to the last bit
             _raise_on_errors(lib, "apply the parameters")  # running now could make the failure fatal
             if switched or self._prime:
                 lib.command("op")  # primes BSIM4.5's model check (see the module docstring)

@@ -11,7 +11,8 @@ every device L = 0.3 um, 3.3 V devices. Design variables (µm, pF): wp1 (mirror)
 wp3 (second stage), wn3 (tail), wn4 (bias diode), wn5 (sink), cc; ranges 0.5-100 µm and
 0.1-10 pF; PPAAS's initial point is `INITIAL`.
 
-One bench per corner (its process section's models, `.option temp`, the supply): an
+One bench per process section (its models; the supply and the temperature are run-time values,
+so moving between the corners of one section needs no reload): an
 open-loop copy (inputs VDD/2 +- vin/2 through VCVSs, 10 pF load, AC 1 on vin) and a
 unity-gain follower (500 pF load) stepped from VDD/2 - 0.2 V to VDD/2 + 0.2 V at 1 us (1 ps
 edges), held 200 us, and back. Analyses: operating point, AC 1 Hz-10 GHz (10 per decade), DC
@@ -54,7 +55,7 @@ from autockt_shared.optimization import Sense
 from ..corner_evaluation import CornerEvaluation, evaluate_corners
 from ..engine import Bench, Engine, SimResult
 from ..metrics import unity_gain_crossing
-from ..pdks import Corner, MosSize, Pdk
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from ..waveforms import settling_time
 
 L_UM = 0.3
@@ -128,45 +129,53 @@ def _amplifier(pdk: Pdk) -> h.Module:
 
 
 @functools.cache
-def tsa_bench(pdk: Pdk, corner: Corner) -> Bench:
-    """The open-loop copy and the follower at `corner`, as described in the module docstring;
-    one per corner for the process's life (Hdl21 keeps every module it generates)."""
+def tsa_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
+    """The open-loop copy and the follower with `process`'s models, as described in the module
+    docstring; the supply (`supply`) and the temperature (`temp_c`) are run-time values, so that
+    every corner of a process section is the same netlist (no reload). One per section for the
+    process's life (Hdl21 keeps every module it generates)."""
     amp = _amplifier(pdk)
-    vdd, mid = corner.vdd, corner.vdd / 2
-    tb = h.Module(name=f"ppaas_tsa_tb_{corner.name.replace('.', 'p').replace('-', 'm')}")
+    tb = h.Module(name=f"ppaas_tsa_tb_{process.section}")
     tb.VSS = h.Port()
     tb.VDD_OL, tb.VDD_FB, tb.vd, tb.vcm, tb.inp, tb.inn, tb.out_ol, tb.nb_ol = h.Signals(8)
     tb.step, tb.out_fb, tb.nb_fb = h.Signals(3)
-    tb.vdd_ol = h.Vdc(dc=vdd)(p=tb.VDD_OL, n=tb.VSS)  # netlisted vvdd_ol
-    tb.vdd_fb = h.Vdc(dc=vdd)(p=tb.VDD_FB, n=tb.VSS)
+    tb.vdd_ol = h.Vdc(dc=h.Literal("supply"))(p=tb.VDD_OL, n=tb.VSS)  # netlisted vvdd_ol
+    tb.vdd_fb = h.Vdc(dc=h.Literal("supply"))(p=tb.VDD_FB, n=tb.VSS)
     # open loop: vin (AC 1, swept in DC) split around VDD/2
     tb.vin = h.Vdc(dc=0, ac=1)(p=tb.vd, n=tb.VSS)
-    tb.vcm_src = h.Vdc(dc=mid)(p=tb.vcm, n=tb.VSS)
+    tb.vcm_src = h.Vdc(dc=h.Literal("supply/2"))(p=tb.vcm, n=tb.VSS)
     tb.einp = h.Vcvs(gain=0.5)(p=tb.inp, n=tb.vcm, cp=tb.vd, cn=tb.VSS)
     tb.einn = h.Vcvs(gain=-0.5)(p=tb.inn, n=tb.vcm, cp=tb.vd, cn=tb.VSS)
     tb.iref_ol = h.Idc(dc=IBIAS)(p=tb.VDD_OL, n=tb.nb_ol)
     tb.ol = amp(VDD=tb.VDD_OL, VSS=tb.VSS, inp=tb.inp, inn=tb.inn, out=tb.out_ol, nb=tb.nb_ol)
     tb.cl_ol = h.Cap(c=LOAD_CAP)(p=tb.out_ol, n=tb.VSS)
     # unity-gain follower, stepped up at EDGE_S and down HOLD_S later
-    tb.vstep_src = h.Vpulse(v1=mid - STEP, v2=mid + STEP, delay=EDGE_S, rise=1e-12, fall=1e-12, width=HOLD_S, period=2 * TSTOP_S)(
-        p=tb.step, n=tb.VSS
-    )
+    tb.vstep_src = h.Vpulse(
+        v1=h.Literal(f"supply/2-{STEP!r}"),
+        v2=h.Literal(f"supply/2+{STEP!r}"),
+        delay=EDGE_S,
+        rise=1e-12,
+        fall=1e-12,
+        width=HOLD_S,
+        period=2 * TSTOP_S,
+    )(p=tb.step, n=tb.VSS)
     tb.iref_fb = h.Idc(dc=IBIAS)(p=tb.VDD_FB, n=tb.nb_fb)
     tb.fb = amp(VDD=tb.VDD_FB, VSS=tb.VSS, inp=tb.step, inn=tb.out_fb, out=tb.out_fb, nb=tb.nb_fb)
     tb.cl_fb = h.Cap(c=FOLLOWER_CAP)(p=tb.out_fb, n=tb.VSS)
+    conditions = {"supply": pdk.nominal_vdd, "temp_c": 27.0}
     sim = hs.Sim(
         tb=tb,
         attrs=[
-            *pdk.corner_attrs(corner),
+            *pdk.models(process),
             hs.Options(name="num_threads", value=1),
-            *(hs.Param(name=p, val=v) for p, v in INITIAL.items()),
+            *(hs.Param(name=p, val=v) for p, v in {**INITIAL, **conditions}.items()),
             hs.Op(name="op"),
             hs.Ac(name="ac", sweep=hs.LogSweep(1.0, 10e9, 10)),
             hs.Dc(name="dc", var=VIN, sweep=hs.LinearSweep(-SWEEP_V, SWEEP_V, SWEEP_STEP_V)),
             hs.Tran(name="tran", tstop=TSTOP_S, tstep=TSTEP_S),
         ],
     )
-    return Bench(name=tb.name, sim=sim, params=PARAMS, ngbehavior=pdk.ngbehavior)
+    return Bench(name=tb.name, sim=sim, params=(*PARAMS, *conditions), ngbehavior=pdk.ngbehavior, temperature="temp_c")
 
 
 def tsa_metrics(result: SimResult) -> TsaMetrics:
@@ -206,7 +215,7 @@ def _settling(time: np.ndarray, values: np.ndarray, edge: float, end: float) -> 
 
 def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, float]) -> TsaMetrics:
     """The TSA's metrics at `corner` for the design `values` (µm, pF)."""
-    return tsa_metrics(engine.run(tsa_bench(pdk, corner), values))
+    return tsa_metrics(engine.run(tsa_bench(pdk, corner.process), {**values, "supply": corner.vdd, "temp_c": corner.temp_c}))
 
 
 def evaluate_corner_set(
