@@ -55,6 +55,10 @@ class NetlistRefused(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
 
+    def __reduce__(self) -> tuple[type[NetlistRefused], tuple[list[FieldError]]]:
+        """Rebuilt from its errors when it travels back from a pool worker (by default pickle calls it with its message)."""
+        return NetlistRefused, (self.errors,)
+
 
 @contextmanager
 def address_space_headroom(headroom: int) -> Iterator[None]:
