@@ -1,0 +1,105 @@
+"""benchmarks/sizing_methods.py end to end, simulating in-process; and an agent deployed like an optimizer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autockt import SimulatorConfig, TargetSet, TrainedPolicy, train
+from autockt.deployment import deploy, training_simulations
+from autockt.experiment import ExperimentDir
+from autockt.optimizers import OPTIMIZERS
+from autockt_shared import TWO_STAGE_OPAMP
+from discovery_server import BackgroundServer, create_app
+
+from ..tiny_training import tiny_training
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks/sizing_methods.py"
+
+
+def test_the_benchmark_runs_every_optimizer_on_two_targets_and_reports_them(tmp_path: Path) -> None:
+    argv = [
+        sys.executable,
+        str(SCRIPT),
+        "--targets",
+        "2",
+        "--budget",
+        "100",
+        "--gp-budget",
+        "24",
+        "--in-process",
+        "--output",
+        str(tmp_path),
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "results.json").read_text())
+    assert summary["targets"] == list(TargetSet.validation(TargetSet.training(TWO_STAGE_OPAMP, 350, 0), 2, 0).targets)  # held out, seeded
+    assert list(summary["methods"]) == list(OPTIMIZERS)
+    for method, run in summary["methods"].items():
+        for result, spent in zip(run["results"], run["simulations"], strict=True):
+            assert result["simulations"] == spent
+            # a search stops at the budget, or at the end of the batch that reached its target
+            budget = 24 if method == "gaussian_process" else 100  # the GP sampler stops at its own cap
+            assert spent == budget if result["reached_at"] is None else result["reached_at"] <= spent <= budget, method
+        row = next(line for line in done.stdout.splitlines() if line.startswith(f"| {method} |"))
+        cells = row.split(" | ")
+        assert cells[1] == f"{100 * sum(r is not None for r in run['reached_at']) / 2:.1f} %"  # within 100
+        assert cells[2:5] == ["-", "-", "-"]  # within 300, 1,000 and 3,000: past the budget, not measured
+    assert (tmp_path / "reached.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    server_url: str
+    checkpoint: Path
+    experiment: ExperimentDir
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
+    """A tiny PPO run through a real server, shared by the agent's tests (training is most of their time)."""
+    with BackgroundServer(create_app()) as server:
+        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs")))
+        yield Trained(server.url, result.checkpoint, ExperimentDir.containing(result.checkpoint))
+
+
+def test_an_agent_is_deployed_greedy_then_sampled_within_the_budget(trained: Trained) -> None:
+    trained_for = training_simulations(trained.checkpoint)
+    assert trained_for is not None and trained_for >= 120  # 120 env steps, each one simulation, and the resets besides
+    targets = trained.experiment.validation_targets().targets[:3]
+    config = trained.experiment.record().env_config(
+        trained.experiment.training_targets(), SimulatorConfig(server_url=trained.server_url), horizon=5
+    )
+    deployments = deploy(TrainedPolicy.from_checkpoint(trained.checkpoint), config, targets, budget=14, seed=0)
+    for d in deployments:
+        assert 1 <= d.episodes <= 3  # episodes of at most 6 simulations (the reset and 5 steps) until 14 are spent
+        if d.reached_at is None:
+            assert 14 <= d.simulations <= 14 + 5
+        else:
+            assert d.reached_at == d.simulations <= 14 + 5
+    # the same targets again: greedy first, then seeded samples, so the deployment is reproducible
+    again = deploy(TrainedPolicy.from_checkpoint(trained.checkpoint), config, targets, budget=14, seed=0)
+    assert again == deployments
+
+
+def test_the_benchmark_deploys_an_agent_and_says_when_its_training_pays_off(trained: Trained, tmp_path: Path) -> None:
+    trained_for = training_simulations(trained.checkpoint)
+    argv = [sys.executable, str(SCRIPT), "--agent", str(trained.checkpoint), "--targets", "2", "--budget", "100", "--methods", "random"]
+    argv += ["--server-url", trained.server_url, "--output", str(tmp_path)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    header = next(line for line in done.stdout.splitlines() if line.startswith("| method |"))
+    assert f"the agent ({trained_for:,} training sims) to beat it" in header
+    agent = json.loads((tmp_path / "results.json").read_text())["methods"]["agent"]
+    assert agent["training"] == trained_for
+    assert agent["results"][0]["target"] == trained.experiment.validation_targets().targets[0]  # the run's own held-out targets
+    assert any(line.startswith("| agent |") for line in done.stdout.splitlines())
+    assert next(line for line in done.stdout.splitlines() if line.startswith("| random |")).split(" | ")[-1] != ""
