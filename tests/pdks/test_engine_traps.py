@@ -16,7 +16,7 @@ import math
 
 import pytest
 
-from autockt_ckt.engine import Engine, NgspiceSubprocessEngine
+from autockt_ckt.engine import Bench, Engine, NgspiceSubprocessEngine
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import pdk
 
@@ -71,3 +71,10 @@ def test_a_netlist_sees_none_of_an_earlier_netlists_options(
     libngspice.run(device_bench(sky130, sky130.corner_set("tt")[0]), SIZES)
     bench = device_bench(gf180mcu, gf180mcu.corner_set("tt")[0])
     assert drain_currents(libngspice.run(bench, SIZES)) == drain_currents(subprocess_engine.run(bench, SIZES))
+
+
+def test_a_bench_s_temperature_is_one_of_its_parameters() -> None:
+    kit = pdk("gf180mcu")
+    sim = device_bench(kit, kit.corner_set("tt")[0]).sim
+    with pytest.raises(ValueError, match="temperature parameter 'temp_c' is not among its params"):
+        Bench(name="no_temperature", sim=sim, params=tuple(SIZES), temperature="temp_c")
