@@ -69,8 +69,9 @@ class Corner:
 
 @dataclass(frozen=True)
 class MosSize:
-    """A transistor's size as the circuits give it: SI units (metres), each a number or a
-    netlist-parameter expression (a string such as `"wn1"`), so that a bench is elaborated once."""
+    """A transistor's size as the circuits give it, W and L in micrometres whatever units the
+    PDK's devices take (each PDK converts), each a number or a netlist-parameter expression (a
+    string such as `"wn1"`, so that a bench is elaborated once; not `ln`, a function in ngspice)."""
 
     w: float | str
     l: float | str  # noqa: E741  (the devices' parameter name)
@@ -116,8 +117,9 @@ class Pdk:
         _PDKS[self.name] = self
 
     def corner_attrs(self, corner: Corner) -> list[hs.SimAttr]:
-        """What a bench's simulation needs for `corner` besides its supply (a source of the
-        testbench's own): the process section's models and the temperature."""
+        """What a bench fixed at `corner` needs besides its supply (a source of the testbench's
+        own): the section's models and the temperature. A bench that serves every corner of a
+        section takes `models(process)` and its temperature at run time (`Bench.temperature`)."""
         return [*self.models(corner.process), hs.Options(name="temp", value=corner.temp_c)]
 
     @property
