@@ -15,7 +15,9 @@ print(validate(result.checkpoint).summary())
 
 from .checkpoints import TrainedPolicy
 from .env import AutoCktGym, EnvConfig
+from .goal_env import AutoCktGoalEnv
 from .params import DEFAULT_MOVES, ParamGrid
+from .registration import env_id, register_envs
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .specs import TargetSet
 from .train import TrainConfig, TrainingStopped, TrainResult, train
@@ -23,6 +25,7 @@ from .validate import ValidationReport, validate
 from .vector_env import AutoCktVectorEnv
 
 __all__ = [
+    "AutoCktGoalEnv",
     "AutoCktGym",
     "AutoCktVectorEnv",
     "DEFAULT_MOVES",
@@ -37,6 +40,8 @@ __all__ = [
     "TrainingStopped",
     "TrainedPolicy",
     "ValidationReport",
+    "env_id",
+    "register_envs",
     "train",
     "validate",
 ]

@@ -64,7 +64,8 @@ class EnvConfig:
     `targets` empty means the default training set: 350 targets generated with seed 0.
     `failure_penalty` `None` means the worst reward of every step left until the horizon
     (`-len(metrics)` each, the floor of the AutoCkt reward), so ending an episode by breaking
-    the simulator is never better than playing it out.
+    the simulator is never better than playing it out. `continuous_actions` swaps the discrete
+    moves for a `Box(-1, 1)` per parameter scaled to the largest move (params.py).
     """
 
     circuit: str = "two_stage_opamp"
@@ -73,6 +74,7 @@ class EnvConfig:
     horizon: int = DEFAULT_HORIZON
     simulator: SimulatorConfig = dataclasses.field(default_factory=SimulatorConfig)
     failure_penalty: float | None = None
+    continuous_actions: bool = False
 
     def for_rllib(self) -> dict[str, EnvConfig]:
         """The `env_config` dict RLlib passes to the environment creator in every env runner."""
@@ -102,7 +104,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def __init__(self, config: EnvConfig | Mapping[str, Any] | None = None, simulator: Simulator | None = None) -> None:
         self.config = EnvConfig.of(config)
         self.optimization = circuit_optimization(self.config.circuit)
-        self.grid = ParamGrid(self.optimization.params, self.config.moves)
+        self.grid = ParamGrid(self.optimization.params, self.config.moves, continuous=self.config.continuous_actions)
         self.targets = self.config.targets or TargetSet.training(self.optimization, DEFAULT_TRAINING_TARGETS, 0).targets
         self._owns_simulator = simulator is None
         self.simulator = simulator or Simulator(self.optimization, self.config.simulator)
@@ -170,6 +172,11 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def target(self) -> Target:
         return dict(self._target)
 
+    @property
+    def metrics(self) -> Metrics | None:
+        """The current design's metrics; `None` before the first simulation and after a failed one at reset."""
+        return None if self._metrics is None else dict(self._metrics)
+
     def _simulate(self, design: Design) -> Outcome:
         try:
             return BatchItem.success(self.simulator.metrics(design))
@@ -190,8 +197,9 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         info = {"reached": False, "score": penalty, "sim_failed": True, "failure": reason}
         return self._observation(), penalty, True, False, info
 
-    def _observation(self) -> np.ndarray:
-        """The five blocks of the module docstring; metrics and errors read 0 while the metrics are unknown."""
+    def observation_blocks(self) -> dict[str, np.ndarray]:
+        """The five blocks of the module docstring, unclipped, in float64 (the goal environment builds its own
+        observation from them); metrics and errors read 0 while the metrics are unknown."""
         specs = self.optimization.metrics
         target = [_place_in_range(self._target[s.name], s.range.lo, s.range.hi) for s in specs]
         if self._metrics is None:
@@ -199,9 +207,16 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         else:
             metrics = [s.normalize(self._metrics[s.name]) for s in specs]
             errors = [math.tanh(ERROR_STRETCH * s.error(self._metrics[s.name], self._target[s.name])) for s in specs]
-        params = self.grid.normalized(self._indices)
-        time_left = [1.0 - 2.0 * self._steps / self.config.horizon]
-        obs = np.concatenate([metrics, target, params, errors, time_left]).astype(np.float32)
+        return {
+            "metrics": np.array(metrics, dtype=np.float64),
+            "target": np.array(target, dtype=np.float64),
+            "params": self.grid.normalized(self._indices),
+            "errors": np.array(errors, dtype=np.float64),
+            "time": np.array([1.0 - 2.0 * self._steps / self.config.horizon]),
+        }
+
+    def _observation(self) -> np.ndarray:
+        obs = np.concatenate(list(self.observation_blocks().values())).astype(np.float32)
         return np.clip(obs, -1.0, 1.0)
 
 

@@ -5,6 +5,11 @@ The agent never sees or produces raw values (multipliers of 1..100, capacitances
 it moves each parameter by a few grid steps, and sees each parameter as its grid position
 scaled to [-1, 1]. Working in indices keeps values on the grid with no float drift, and makes
 every parameter look alike to the policy whatever its unit.
+
+Moves are discrete (one of `moves` per parameter: PPO's `MultiDiscrete`), or, with
+`continuous=True`, a `Box(-1, 1)` per parameter for continuous-control algorithms (SAC, TD3):
+`a` moves a parameter by `a` times the largest move, rounded to whole grid steps, so both
+kinds reach the same span of the grid in one step.
 """
 
 from __future__ import annotations
@@ -21,17 +26,21 @@ DEFAULT_MOVES: tuple[int, ...] = (-1, 0, 2)
 
 
 class ParamGrid:
-    """The design space of a circuit as seen by the agent: one discrete move per parameter."""
+    """The design space of a circuit as seen by the agent: one move per parameter (module docstring)."""
 
-    def __init__(self, params: Sequence[ParamSpec], moves: Sequence[int] = DEFAULT_MOVES) -> None:
+    def __init__(self, params: Sequence[ParamSpec], moves: Sequence[int] = DEFAULT_MOVES, continuous: bool = False) -> None:
         if not moves:
             raise ValueError("moves must offer at least one move per parameter, e.g. (-1, 0, 2)")
         self.params = tuple(params)
         self.moves = np.asarray(moves, dtype=np.int64)
+        self.continuous = continuous
+        self._reach = int(np.abs(self.moves).max())
         self._top = np.array([p.grid_size - 1 for p in self.params], dtype=np.int64)
 
     @property
-    def action_space(self) -> gym.spaces.MultiDiscrete:
+    def action_space(self) -> gym.spaces.MultiDiscrete | gym.spaces.Box:
+        if self.continuous:
+            return gym.spaces.Box(-1.0, 1.0, shape=(len(self.params),), dtype=np.float32)
         return gym.spaces.MultiDiscrete([len(self.moves)] * len(self.params))
 
     def initial(self) -> np.ndarray:
@@ -40,7 +49,11 @@ class ParamGrid:
 
     def apply(self, indices: np.ndarray, action: np.ndarray) -> np.ndarray:
         """The design after moving each parameter by its chosen move, clipped at the grid's ends."""
-        return np.clip(indices + self.moves[np.asarray(action, dtype=np.int64)], 0, self._top)
+        if self.continuous:
+            steps = np.rint(np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0) * self._reach).astype(np.int64)
+        else:
+            steps = self.moves[np.asarray(action, dtype=np.int64)]
+        return np.clip(indices + steps, 0, self._top)
 
     def values(self, indices: np.ndarray) -> dict[str, float]:
         """The parameter values, by name, that the simulation Rpc takes."""
