@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autockt_ckt.circuits._ppaas_tsa import INITIAL, evaluate_at
+from autockt_ckt.circuits.ppaas_tsa import INITIAL, evaluate_at
 from autockt_ckt.engine import NgspiceSubprocessEngine
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import pdk

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from autockt_ckt.circuits._ppaas_tsa import INITIAL, SENSES, evaluate_corner_set
+from autockt_ckt.circuits.ppaas_tsa import INITIAL, SENSES, evaluate_corner_set
 from autockt_ckt.corner_evaluation import meets, worst_case
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import pdk

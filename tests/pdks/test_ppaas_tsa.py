@@ -1,4 +1,4 @@
-"""PPAAS's two-stage op-amp on gf180mcu (`autockt_ckt.circuits._ppaas_tsa`) against a netlist
+"""PPAAS's two-stage op-amp on gf180mcu (`autockt_ckt.circuits.ppaas_tsa`) against a netlist
 typed here from PPAAS's table and run by `ngspice -b` with the same PDK files: every metric
 within 0.1 % at TT and at the two extreme corners, on random designs."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autockt_ckt.circuits._ppaas_tsa import INITIAL, TsaMetrics, evaluate_at, tsa_bench, tsa_metrics
+from autockt_ckt.circuits.ppaas_tsa import INITIAL, TsaMetrics, evaluate_at, tsa_bench, tsa_metrics
 from autockt_ckt.engine import NgspiceSubprocessEngine
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import Corner, pdk

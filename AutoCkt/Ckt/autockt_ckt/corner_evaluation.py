@@ -8,18 +8,28 @@ first) runs first, and the others only if it meets the target: a design that fai
 conditions fails anyway, and costs one simulation instead of the whole set. The simulations
 actually run are what the result holds.
 
-This runs the corners one after another in the calling process; a server spreads a design's
-corners over its pool's workers and aggregates their results with `worst_case` and `meets`.
+`evaluate_corners` awaits the corners after the first together: with a job runner that sends
+each to a pool worker (`served.JobRunner`), they run in parallel; with one that simulates in
+place, one after another. Served circuits count the simulations they run in
+`CORNER_SIMULATIONS` (`/metrics`: `autockt_corner_simulations_total{circuit}`), so that
+skip-on-fail's saving is visible on a server; answers from the result cache run none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from prometheus_client import Counter
 
 from autockt_shared.optimization import Sense
 
 from .pdks import Corner
+
+CORNER_SIMULATIONS = Counter(
+    "autockt_corner_simulations", "Simulations of a design at one PVT corner that served calls ran, by circuit", ["circuit"]
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,11 @@ class CornerEvaluation:
     """The worst value of each spec over the corners simulated."""
     skipped: bool
     """True if the first corner missed the target and the others were not simulated."""
+
+    @property
+    def simulations(self) -> int:
+        """Simulations run: one per corner in `per_corner`."""
+        return len(self.per_corner)
 
 
 def worst_case(per_corner: Sequence[Mapping[str, float]], senses: Mapping[str, Sense]) -> dict[str, float]:
@@ -47,18 +62,21 @@ def meets(metrics: Mapping[str, float], target: Mapping[str, float], senses: Map
     return all(metrics[spec] >= value if senses[spec] is Sense.AT_LEAST else metrics[spec] <= value for spec, value in target.items())
 
 
-def evaluate_corners(
-    evaluate: Callable[[Corner], Mapping[str, float]],
+async def evaluate_corners(
+    evaluate: Callable[[Corner], Awaitable[Mapping[str, float]]],
     corners: Sequence[Corner],
     senses: Mapping[str, Sense],
     target: Mapping[str, float] | None = None,
 ) -> CornerEvaluation:
-    """`evaluate` at each of `corners`; with a `target`, skip-on-fail: the corners after the
-    first only if the first meets it."""
+    """`evaluate` at each of `corners`, awaited together; with a `target`, skip-on-fail: the
+    first alone, then the others together only if it meets the target."""
     if not corners:
         raise ValueError("a corner set has at least one corner")
-    first = dict(evaluate(corners[0]))
-    if target is not None and not meets(first, target, senses):
-        return CornerEvaluation(per_corner={corners[0].name: first}, worst=worst_case([first], senses), skipped=True)
-    per_corner = {corners[0].name: first, **{corner.name: dict(evaluate(corner)) for corner in corners[1:]}}
+    done: list[Mapping[str, float]] = []
+    if target is not None:
+        done.append(await evaluate(corners[0]))
+        if not meets(done[0], target, senses):
+            return CornerEvaluation(per_corner={corners[0].name: dict(done[0])}, worst=worst_case(done, senses), skipped=True)
+    done += await asyncio.gather(*(evaluate(corner) for corner in corners[len(done) :]))
+    per_corner = {corner.name: dict(metrics) for corner, metrics in zip(corners, done, strict=True)}
     return CornerEvaluation(per_corner=per_corner, worst=worst_case(list(per_corner.values()), senses), skipped=False)

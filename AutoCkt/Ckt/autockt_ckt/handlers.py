@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
-from .served import ServedCircuit, served_circuits, served_simulator
+from .served import ServedCircuit, in_process, served_circuits, served_simulator
 from .serving_pool import current_pool, use_pool
 from .settings import Settings
 from .simulator import Simulator
@@ -48,13 +48,11 @@ def local_simulator() -> Simulator:
 
 
 def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]]:
-    evaluate = circuit.evaluate
-
     async def handle(inp: Any) -> Any:
         pool = current_pool()
         if pool is not None:
-            return await pool.run(evaluate, inp)
-        return evaluate(local_simulator(), inp)
+            return await circuit.answer(pool.run, inp, pool.settings.pdk)
+        return await circuit.answer(in_process(local_simulator()), inp)
 
     handle.__name__ = handle.__qualname__ = f"{circuit.name}_impl"
     handle.__annotations__ = {"inp": circuit.optimization.input_type, "return": circuit.optimization.output_type}

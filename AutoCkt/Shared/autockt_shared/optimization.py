@@ -73,6 +73,13 @@ def grid_field(initial: float, lo: float, hi: float, step: float, *, unit: str =
     return pydantic.Field(ge=lo, le=hi, description=description, json_schema_extra={"step": step, "initial": initial, "unit": unit})
 
 
+def option_field(default: Any, *, description: str = "") -> Any:
+    """A field of a simulation input that is not a design parameter (which corners to simulate,
+    a target to stop early on): it has a default, optimizers leave it there, and `param_specs`
+    skips it, so a circuit's grid stays its design alone."""
+    return pydantic.Field(default=default, description=description, json_schema_extra={"option": True})
+
+
 class UniformSampler(Protocol):
     """`random.Random` and `numpy.random.Generator` both fit."""
 
@@ -146,6 +153,8 @@ def _param_specs(input_type: type, prefix: str) -> tuple[ParamSpec, ...]:
             specs.extend(_param_specs(nested, prefix=f"{prefix}{name}{NESTING_SEPARATOR}"))
             continue
         extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("option"):
+            continue
         lo = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge) and isinstance(m.ge, (int, float))), None)
         hi = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le) and isinstance(m.le, (int, float))), None)
         if not isinstance(extra, dict) or "initial" not in extra or lo is None or hi is None:
@@ -253,8 +262,10 @@ class CircuitOptimization(Generic[In, Out]):
     """Everything an optimizer needs about one circuit, and nothing about how it is simulated.
 
     `sim` is the simulation `Rpc`: calling it runs in-process or on a server, whichever the
-    process set up. Its input type's `grid_field`s give the `params`; the output type has one
-    float attribute per `MetricSpec`. Instances are registered by `name` and pickle as that
+    process set up. Its input type's `grid_field`s give the `params` (its `option_field`s keep
+    their defaults); the output type has one float attribute per `MetricSpec`, or, with
+    `metrics_field`, its field of that name does (a design at several corners answers with each
+    corner's metrics, and an optimizer sizes for their worst case). Instances are registered by `name` and pickle as that
     name, so they travel into RLlib env runners without dragging the Rpc along: `circuits`
     registers that reduction (`copyreg`), as only it can import every circuit's module where
     one is unpickled.
@@ -265,14 +276,21 @@ class CircuitOptimization(Generic[In, Out]):
     metrics: tuple[MetricSpec, ...]
     reward: RewardFn = settaluri_reward
     description: str = ""
+    metrics_field: str | None = None
+    """The output's field that holds the metrics; None: the output itself."""
 
     def __post_init__(self) -> None:
         if self.name in _OPTIMIZATIONS:
             raise ValueError(f"a CircuitOptimization named {self.name!r} already exists")
-        outputs = self.output_type.__pydantic_fields__  # type: ignore[attr-defined]
-        missing = [m.name for m in self.metrics if m.name not in outputs]
+        holder: type = self.output_type
+        if self.metrics_field is not None:
+            field = holder.__pydantic_fields__.get(self.metrics_field)  # type: ignore[attr-defined]
+            if field is None or not hasattr(field.annotation, "__pydantic_fields__"):
+                raise ValueError(f"{holder.__name__} has no field {self.metrics_field!r} of a pydantic dataclass to read metrics from")
+            holder = field.annotation
+        missing = [m.name for m in self.metrics if m.name not in holder.__pydantic_fields__]  # type: ignore[attr-defined]
         if missing:
-            raise ValueError(f"{self.output_type.__name__} has no field for metrics {missing}")
+            raise ValueError(f"{holder.__name__} has no field for metrics {missing}")
         _OPTIMIZATIONS[self.name] = self
 
     @property
@@ -301,8 +319,9 @@ class CircuitOptimization(Generic[In, Out]):
         return build_input(self.input_type, values)
 
     def metric_values(self, out: Out) -> dict[str, float]:
-        """The metrics of a simulation result, by `MetricSpec` name."""
-        return {m.name: float(getattr(out, m.name)) for m in self.metrics}
+        """The metrics of a simulation result, by `MetricSpec` name (read from `metrics_field` if it is set)."""
+        holder = out if self.metrics_field is None else getattr(out, self.metrics_field)
+        return {m.name: float(getattr(holder, m.name)) for m in self.metrics}
 
     def simulate(self, values: Mapping[str, float]) -> dict[str, float]:
         """Simulate parameter `values` through the Rpc and return the metrics."""

@@ -1,10 +1,12 @@
 """
-# PPAAS's two-stage op-amp (TSA) on gf180mcu, evaluated at one PVT corner
+# PPAAS's two-stage op-amp (TSA) on gf180mcu, served at a corner set
 
-Being written (the leading `_`: not served yet; it has no Rpc and wire types, no corner
-aggregation). PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17
-corners (`pdks/corner_sets/gf180mcu_ppaas.py`). The topology, devices, ranges and testbench
-are PPAAS's: an NMOS differential pair (bulks at the tail)
+PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17 corners
+(`pdks/corner_sets/gf180mcu_ppaas.py`); its wire types, Rpc `ppaas_tsa_sim` and spec ranges are
+`autockt_shared.circuits.ppaas_tsa`'s. Served only by a server of gf180mcu (`served.PdkMismatch`
+elsewhere). A call is a pool job per corner (`at_corner`), all of a design's corners awaited
+together so that they spread over the workers; with a target, skip-on-fail
+(`corner_evaluation`). The topology, devices, ranges and testbench are PPAAS's: an NMOS differential pair (bulks at the tail)
 with a PMOS mirror load, a PMOS common-source second stage with an NMOS sink, Miller
 capacitor `cc` from the first stage's output to the output, 30 uA into an NMOS bias diode;
 every device L = 0.3 um, 3.3 V devices. Design variables (µm, pF): wp1 (mirror), wn1 (pair),
@@ -40,23 +42,28 @@ Metrics (`TsaMetrics`), and where they deliberately differ from PPAAS's:
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import hdl21 as h
 import hdl21.sim as hs
 import numpy as np
 
-from autockt_shared.optimization import Sense
+from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaInput, TsaMetrics, TsaOutput
 
-from ..corner_evaluation import CornerEvaluation, evaluate_corners
+from ..corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
 from ..engine import Bench, Engine, SimResult
 from ..metrics import unity_gain_crossing
-from ..pdks import Corner, MosSize, Pdk, ProcessCorner
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner, pdk
+from ..served import JobRunner, ServedCircuit
+from ..settings import Settings
+from ..simulator import Simulator
 from ..waveforms import settling_time
+
+PDK = "gf180mcu"
 
 L_UM = 0.3
 IBIAS = 30e-6
@@ -68,39 +75,14 @@ EDGE_S, HOLD_S, TSTOP_S, TSTEP_S = 1e-6, 200e-6, 401e-6, 1e-6
 SWEEP_V, SWEEP_STEP_V = 1e-3, 10e-6
 SETTLE_FRACTION = 0.01
 
-PARAMS = ("wp1", "wn1", "wp3", "wn3", "wn4", "wn5", "cc")
-INITIAL: Mapping[str, float] = {"wp1": 17.33, "wn1": 88.76, "wp3": 72.1, "wn3": 46.21, "wn4": 19.64, "wn5": 70.0, "cc": 3.48}
+PARAMS = tuple(param.name for param in PPAAS_TSA.params)
+INITIAL: Mapping[str, float] = PPAAS_TSA.initial_values()
 """PPAAS's initial point: widths in µm, cc in pF."""
-
-SENSES: Mapping[str, Sense] = {
-    "gain": Sense.AT_LEAST,
-    "vswing": Sense.AT_LEAST,
-    "ugbw": Sense.AT_LEAST,
-    "phm": Sense.AT_LEAST,
-    "ibias": Sense.AT_MOST,
-    "t_settle": Sense.AT_MOST,
-}
-"""PPAAS's specs: which side of a target is good."""
+SENSES = {spec.name: spec.sense for spec in PPAAS_TSA.metrics}
 
 OUT_OL, OUT_FB = "xtop.out_ol", "xtop.out_fb"
 SUPPLY_OL = "v.xtop.vvdd_ol"
 VIN = "v.xtop.vvin"
-
-
-@dataclass(frozen=True)
-class TsaMetrics:
-    gain: float
-    """V/V."""
-    vswing: float
-    """V."""
-    ugbw: float
-    """Hz."""
-    phm: float
-    """Degrees."""
-    ibias: float
-    """A."""
-    t_settle: float
-    """s."""
 
 
 @functools.cache
@@ -221,6 +203,41 @@ def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, f
 def evaluate_corner_set(
     engine: Engine, pdk: Pdk, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
 ) -> CornerEvaluation:
-    """The design `values` at each of `corners` and its worst case per spec; with a `target`,
-    skip-on-fail (`corner_evaluation`)."""
-    return evaluate_corners(lambda corner: dataclasses.asdict(evaluate_at(engine, pdk, corner, values)), corners, SENSES, target)
+    """The design `values` at each of `corners` in turn, in this process, and its worst case per
+    spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
+
+    async def at(corner: Corner) -> dict[str, float]:
+        return dataclasses.asdict(evaluate_at(engine, pdk, corner, values))
+
+    return asyncio.run(evaluate_corners(at, corners, SENSES, target))
+
+
+def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> dict[str, float]:
+    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
+    return dataclasses.asdict(evaluate_at(sim.engine, pdk(PDK), corner, values))
+
+
+async def serve(run: JobRunner, inp: TsaInput) -> TsaOutput:
+    values = {name: getattr(inp, name) for name in PARAMS}
+    target = None if inp.target is None else dataclasses.asdict(inp.target)
+
+    async def at(corner: Corner) -> dict[str, float]:
+        return await run(at_corner, values, corner)
+
+    result = await evaluate_corners(at, pdk(PDK).corner_set(inp.corner_set), SENSES, target)
+    CORNER_SIMULATIONS.labels(PPAAS_TSA.name).inc(result.simulations)
+    return TsaOutput(
+        corners={name: TsaMetrics(**metrics) for name, metrics in result.per_corner.items()},
+        worst=TsaMetrics(**result.worst),
+        skipped=result.skipped,
+        simulations=result.simulations,
+    )
+
+
+def benches(settings: Settings) -> list[Bench]:
+    """One bench per process section: each corner's job finds its section's loaded."""
+    kit = pdk(PDK)
+    return [tsa_bench(kit, process) for process in kit.processes]
+
+
+SERVED = ServedCircuit(optimization=PPAAS_TSA, benches=benches, serve=serve, pdk=PDK)
