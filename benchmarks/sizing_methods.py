@@ -129,7 +129,8 @@ def markdown_table(runs: Sequence[MethodRun], budget: int) -> str:
     lines = ["| method | " + " | ".join(columns) + " |", "| --- " * (len(columns) + 1) + "|"]
     for run in runs:
         cells = [f"{100 * run.share_within(c):.1f} %" if c <= budget else "-" for c in CHECKPOINTS]
-        cells += [f"{run.median_to_reach():g}", f"{statistics.fmean(run.simulations):.1f}", f"{run.seconds:.0f}"]
+        median = run.median_to_reach()
+        cells += ["-" if math.isnan(median) else f"{median:g}", f"{statistics.fmean(run.simulations):.1f}", f"{run.seconds:.0f}"]
         if agent is not None:
             cells.append("" if run is agent else targets_to_amortize(agent, run))
         lines.append(f"| {run.name} | " + " | ".join(cells) + " |")

@@ -34,10 +34,13 @@ def cma_es(search: TargetSearch, config: OptimizerConfig) -> None:
             seed=config.seed + restart,
             population_size=max(config.batch_size, 2),  # CMA-ES ranks at least two designs per generation
         )
-        while not search.done and not optimizer.should_stop():
+        while True:  # a generation at least per restart, so that the search always moves on
             asked = [optimizer.ask() for _ in range(optimizer.population_size)]
             losses = search.evaluate(search.from_unit(np.array([encoded for encoded, _ in asked])))
-            if not search.done:
-                optimizer.tell([(raw, float(loss)) for (_, raw), loss in zip(asked, losses, strict=True)])
+            if search.done:
+                return
+            optimizer.tell([(raw, float(loss)) for (_, raw), loss in zip(asked, losses, strict=True)])
+            if optimizer.should_stop():
+                break
         start = search.from_unit(rng.random(search.dimensions)) * steps
         restart += 1
