@@ -1,0 +1,207 @@
+"""
+# Sizing one circuit for one designer's target
+
+What a designer asks: this circuit, these specs, a sized design. `size(SizingConfig(...))`
+checks the request before anything is simulated (an unknown circuit, spec or optimizer, a
+missing spec or a non-finite value is refused with a `SizingInputError` naming the field; a
+target outside the circuit's spec ranges, where its agents were trained and its optimizers
+benchmarked, is a `TargetOutsideRange` warning naming the range), then runs an optimizer of
+`autockt.optimizers` on the target through the configured `Simulator` (a server, or
+in-process) and returns the best design found, reached or not, with each spec checked.
+
+Whether the target is `reached` is the project's one rule (`CircuitOptimization.reached`: the
+relative shortfalls sum to at most 2 %), the rule the optimizers stop by and the agents are
+trained on; each `SpecCheck` also says whether its spec is `met` strictly, so that a designer
+sees which spec sits inside that tolerance. `autockt.design_files.write_design` writes the
+result as files (`AutoCkt/scripts/size.py` does both).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Mapping
+from importlib.metadata import version
+from typing import Any
+
+from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
+
+from .optimizers import OPTIMIZERS, OptimizerConfig, optimize
+from .simulator import Metrics, SimulationFailure, Simulator, SimulatorConfig
+from .specs import Target
+
+DEFAULT_OPTIMIZER = "cma_es"
+"""The optimizer the methods benchmark found quickest on the two-stage op-amp, with differential evolution."""
+
+AUTOCKT_DISTRIBUTION = "cktgym-autockt"
+
+
+class SizingInputError(ValueError):
+    """A request refused before any simulation; `field` names what is wrong (`circuit`, `target.gain`, ...)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class UnknownCircuit(SizingInputError):
+    pass
+
+
+class UnknownSpec(SizingInputError):
+    pass
+
+
+class MissingSpec(SizingInputError):
+    pass
+
+
+class NonFiniteValue(SizingInputError):
+    pass
+
+
+class UnknownOptimizer(SizingInputError):
+    pass
+
+
+class TargetOutsideRange(UserWarning):
+    """A spec's target lies outside the range the circuit's targets are drawn from: it may be out of reach."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SizingConfig:
+    """One sizing request: `target` has one value per spec of `circuit`; the search spends at most `budget`
+    simulations, `batch_size` designs per batch call, seeded by `seed`."""
+
+    circuit: str
+    target: Mapping[str, float]
+    optimizer: str = DEFAULT_OPTIMIZER
+    budget: int = 3000
+    seed: int = 0
+    batch_size: int = 16
+    simulator: SimulatorConfig = SimulatorConfig()
+
+    def optimizer_config(self) -> OptimizerConfig:
+        return OptimizerConfig(budget=self.budget, batch_size=self.batch_size, seed=self.seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpecCheck:
+    """One spec of the design: `relative_error` is positive when better than the target, whatever the sense;
+    `met` is strict (`relative_error >= 0`)."""
+
+    name: str
+    unit: str
+    sense: str
+    target: float
+    value: float
+    relative_error: float
+
+    @property
+    def met(self) -> bool:
+        return self.relative_error >= 0
+
+    def describe(self) -> str:
+        relation = ">=" if self.sense == Sense.AT_LEAST.value else "<="
+        verdict = "met" if self.met else f"short by {-self.relative_error:.2%}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.name} = {self.value:.6g}{unit} (target {relation} {self.target:.6g}{unit}): {verdict}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SizedDesign:
+    """The best design a sizing found: reached by the project's rule or, if not, the closest (highest reward)."""
+
+    circuit: str
+    target: Target
+    reached: bool
+    values: dict[str, float]
+    metrics: Metrics
+    specs: tuple[SpecCheck, ...]
+    simulations: int
+    failed_simulations: int
+    reached_at: int | None
+    method: dict[str, Any]
+    """The optimizer's name, settings and the `autockt` version that ran it."""
+    simulator: str
+    warnings: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "specs": [{**dataclasses.asdict(s), "met": s.met} for s in self.specs]}
+
+
+def check_request(config: SizingConfig) -> tuple[str, ...]:
+    """Refuse a request that cannot be sized (`SizingInputError`); the warnings for targets outside the circuit's ranges."""
+    try:
+        optimization = circuit_optimization(config.circuit)
+    except KeyError:
+        raise UnknownCircuit("circuit", f"no circuit named {config.circuit!r}; known: {', '.join(sorted(all_circuits()))}") from None
+    names = [m.name for m in optimization.metrics]
+    for name, value in config.target.items():
+        if name not in names:
+            raise UnknownSpec(f"target.{name}", f"{config.circuit} has no spec {name!r}; its specs: {', '.join(names)}")
+        if not math.isfinite(value):
+            raise NonFiniteValue(f"target.{name}", f"the target must be a finite number, got {value}")
+    missing = [name for name in names if name not in config.target]
+    if missing:
+        raise MissingSpec(f"target.{missing[0]}", f"{config.circuit} needs a target for every spec: {', '.join(names)}")
+    if config.optimizer not in OPTIMIZERS:
+        raise UnknownOptimizer("optimizer", f"no optimizer named {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    for field, value in (("budget", config.budget), ("batch_size", config.batch_size)):
+        if value < 1:
+            raise SizingInputError(field, f"must be at least 1, got {value}")
+    return tuple(
+        f"target.{m.name} = {config.target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
+        f"[{m.range.lo:g}, {m.range.hi:g}] {m.unit}".rstrip()
+        for m in optimization.metrics
+        if config.target[m.name] not in m.range
+    )
+
+
+def size(config: SizingConfig) -> SizedDesign:
+    """The best design `config.optimizer` finds for `config.target` within `config.budget` simulations (module docstring).
+
+    Raises `SizingInputError` before simulating anything, and `SimulationFailure` when every simulation failed.
+    """
+    notes = check_request(config)
+    for note in notes:
+        warnings.warn(note, TargetOutsideRange, stacklevel=2)
+    optimization = circuit_optimization(config.circuit)
+    target = {m.name: float(config.target[m.name]) for m in optimization.metrics}
+    settings = config.optimizer_config()
+    simulator = Simulator(optimization, config.simulator)
+    try:
+        result = optimize(config.optimizer, optimization, target, simulator, settings)
+    finally:
+        simulator.close()
+    if result.best_design is None or result.best_metrics is None:
+        raise SimulationFailure(f"all {result.simulations} simulations of {config.circuit} failed on {config.simulator.describe()}")
+    return SizedDesign(
+        circuit=config.circuit,
+        target=target,
+        reached=result.reached,
+        values=result.best_design,
+        metrics=result.best_metrics,
+        specs=spec_checks(optimization, result.best_metrics, target),
+        simulations=result.simulations,
+        failed_simulations=result.failed_simulations,
+        reached_at=result.reached_at,
+        method={"optimizer": config.optimizer, "settings": dataclasses.asdict(settings), "autockt_version": version(AUTOCKT_DISTRIBUTION)},
+        simulator=config.simulator.describe(),
+        warnings=notes,
+    )
+
+
+def spec_checks(optimization: CircuitOptimization[Any, Any], metrics: Metrics, target: Target) -> tuple[SpecCheck, ...]:
+    return tuple(
+        SpecCheck(
+            name=m.name,
+            unit=m.unit,
+            sense=m.sense.value,
+            target=target[m.name],
+            value=metrics[m.name],
+            relative_error=m.error(metrics[m.name], target[m.name]),
+        )
+        for m in optimization.metrics
+    )

@@ -1,0 +1,96 @@
+"""Size a circuit for a target: the best design an optimizer finds, as a report, a SPICE subcircuit and its testbench.
+
+    python AutoCkt/scripts/size.py --circuit two_stage_opamp --target gain=250 ugbw=1e7 phm=60 ibias=1e-3 \\
+        [--optimizer cma_es] [--budget 3000] [--seed 0] [--out DIR] [--server-url URL | --in-process]
+
+Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics).
+Exit codes: 0 the target was reached; 2 a refused request (one line naming the field) or a target not
+reached within the budget (the closest design is written and its shortfall per spec printed); 1 every
+simulation failed. `--help` lists every flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from autockt.command_line import _add_simulator_flags, _simulator
+from autockt.design_files import write_design
+from autockt.optimizers import OPTIMIZERS
+from autockt.simulator import SimulationFailure
+from autockt.sizing import DEFAULT_OPTIMIZER, SizingConfig, SizingInputError, TargetOutsideRange, check_request, size
+from autockt_ckt.design_export import ExportRefused, refuse_unexportable
+
+REFUSED = 2
+NOT_REACHED = 2
+FAILED = 1
+
+
+def parse_target(items: list[str]) -> dict[str, float]:
+    """`NAME=VALUE` items as a target; a malformed item is refused naming it."""
+    target: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise SizingInputError("target", f"expected NAME=VALUE, got {item!r}")
+        if name in target:
+            raise SizingInputError(f"target.{name}", "given twice")
+        try:
+            target[name] = float(text)
+        except ValueError:
+            raise SizingInputError(f"target.{name}", f"not a number: {text!r}") from None
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = SizingConfig(circuit="", target={})
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--circuit", required=True, help="the circuit to size (e.g. two_stage_opamp)")
+    parser.add_argument("--target", nargs="+", required=True, metavar="SPEC=VALUE", help="one value per spec of the circuit")
+    parser.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, help=f"one of {', '.join(OPTIMIZERS)} (default: %(default)s)")
+    parser.add_argument("--budget", type=int, default=defaults.budget, help="most simulations to spend (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="the optimizer's seed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, help="where to write the design's files (default: ./<circuit>_sized)")
+    _add_simulator_flags(parser)
+    args = parser.parse_args(argv)
+    try:
+        config = SizingConfig(
+            circuit=args.circuit,
+            target=parse_target(args.target),
+            optimizer=args.optimizer,
+            budget=args.budget,
+            seed=args.seed,
+            simulator=_simulator(args),
+        )
+        notes = check_request(config)
+        refuse_unexportable(config.circuit)
+    except (SizingInputError, ExportRefused) as err:
+        print(f"size.py: refused: {err}", file=sys.stderr)
+        return REFUSED
+    for note in notes:
+        print(f"size.py: warning: {note}", file=sys.stderr)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TargetOutsideRange)  # printed above, before the search
+            design = size(config)
+    except SimulationFailure as err:
+        print(f"size.py: {err}", file=sys.stderr)
+        return FAILED
+    files = write_design(design, args.out or Path(f"{config.circuit}_sized"))
+    how = f"{config.optimizer}, {design.simulator}"
+    if design.reached:
+        print(f"{config.circuit}: target reached at simulation {design.reached_at} of {design.simulations} ({how})")
+    else:
+        print(f"{config.circuit}: target NOT reached within {design.simulations} simulations ({how}); the closest design:")
+    for spec in design.specs:
+        print(f"  {spec.describe()}")
+    print(
+        f"wrote {files.design}, {files.subcircuit}, {files.testbench} (run: cd {files.testbench.parent} && ngspice -b {files.testbench.name})"
+    )
+    return 0 if design.reached else NOT_REACHED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

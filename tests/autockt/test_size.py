@@ -1,0 +1,167 @@
+"""`AutoCkt/scripts/size.py` and `autockt.size`: a designer's target to a sized netlist whose testbench reproduces its metrics.
+
+Every simulation is real (ngspice in-process through the served handlers); the exported
+testbenches run in `ngspice -b` with the shipped model card, as a designer would run them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
+from autockt import SimulatorConfig
+from autockt.sizing import SizingConfig, SizingInputError, TargetOutsideRange, check_request, size
+from autockt_ckt.design_export import ExportRefused, export_design
+from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
+from autockt_shared import FOLDED_CASCODE
+
+SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "size.py"
+REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
+UNREACHABLE = ["gain=400", "ugbw=2.5e7", "phm=60", "ibias=1e-4"]
+"""The top of every range at once, on a tenth of the current: beyond the circuit's trade-off front."""
+PRINTED = re.compile(r"^(\w+) = (\S+)$", re.MULTILINE)
+
+needs_ngspice = pytest.mark.skipif(shutil.which("ngspice") is None, reason="needs ngspice on PATH (apt install ngspice)")
+
+
+def run_size(tmp_path: Path, target: list[str], budget: int) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path / "sized"
+    argv = [sys.executable, str(SIZE_SCRIPT), "--circuit", "two_stage_opamp", "--target", *target]
+    argv += ["--budget", str(budget), "--in-process", "--out", str(out)]
+    env = {**os.environ, "AUTOCKT_MODEL_PATH": str(SHIPPED_MODEL_PATH), "AUTOCKT_PDK": "ptm45"}
+    return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600), out
+
+
+def printed_metrics(testbench: Path) -> dict[str, float]:
+    """What `ngspice -b` prints running `testbench` from its own directory, as a designer runs it."""
+    proc = subprocess.run(["ngspice", "-b", testbench.name], capture_output=True, text=True, cwd=testbench.parent, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {name: float(value) for name, value in PRINTED.findall(proc.stdout)}
+
+
+def assert_reproduces(printed: dict[str, float], reported: dict[str, float]) -> None:
+    assert set(printed) == set(reported)
+    for name, value in reported.items():
+        assert printed[name] == pytest.approx(value, rel=1e-3), name
+
+
+@needs_ngspice
+def test_size_meets_a_reachable_target_and_its_testbench_reproduces_the_metrics(tmp_path: Path) -> None:
+    proc, out = run_size(tmp_path, REACHABLE, budget=3000)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "target reached" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["design.json", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
+    design = json.loads((out / "design.json").read_text())
+    assert design["reached"] and design["circuit"] == "two_stage_opamp" and design["pdk"] == "ptm45"
+    assert design["target"] == {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
+    assert 0 < design["reached_at"] <= design["simulations"] <= 3000
+    assert design["method"]["optimizer"] == "cma_es" and design["method"]["autockt_version"]
+    assert design["corners"] == [{"name": "nominal", "model_file": str(SHIPPED_MODEL_PATH), "temperature_c": 27.0}]
+    assert [s["name"] for s in design["specs"]] == ["gain", "ugbw", "phm", "ibias"]
+    assert sum(min(s["relative_error"], 0.0) for s in design["specs"]) >= -0.02
+
+    subcircuit = (out / "two_stage_opamp.sp").read_text()
+    testbench = (out / "two_stage_opamp_tb.sp").read_text()
+    for device, param in [("mmp1", "mp1"), ("mmn5", "mn5")]:
+        assert re.search(rf"^{device}\n(\+.*\n)*\+ w='0.5u' l='90n' m='{design['values'][param]}' $", subcircuit, re.MULTILINE), device
+    assert ".param" not in subcircuit + testbench
+    includes = re.findall(r"^\.include (.*)$", testbench, re.MULTILINE)
+    assert includes == [f'"{SHIPPED_MODEL_PATH}"', '"two_stage_opamp.sp"']
+    assert "BSIM" not in subcircuit + testbench  # no model text: the card is only named
+    assert_reproduces(printed_metrics(out / "two_stage_opamp_tb.sp"), design["metrics"])
+
+
+@needs_ngspice
+def test_an_unreachable_target_exits_2_with_the_closest_design(tmp_path: Path) -> None:
+    proc, out = run_size(tmp_path, UNREACHABLE, budget=160)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "NOT reached within 160 simulations" in proc.stdout
+    design = json.loads((out / "design.json").read_text())
+    assert not design["reached"] and design["simulations"] == 160 and design["reached_at"] is None
+    short = [s for s in design["specs"] if not s["met"]]
+    assert short and all(f"{s['name']} = " in proc.stdout and "short by" in proc.stdout for s in short)
+    assert sum(s["relative_error"] for s in short) < -0.02
+    assert_reproduces(printed_metrics(out / "two_stage_opamp_tb.sp"), design["metrics"])
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("size_script", SIZE_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["--circuit", "no_such_circuit", "--target", "gain=1"], "circuit"),
+        (["--circuit", "two_stage_opamp", "--target", "gain=250", "ugbw=1e7", "phm=60"], "target.ibias"),
+        (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "slew=1e6"], "target.slew"),
+        (["--circuit", "two_stage_opamp", "--target", "gain=nan", "ugbw=1e7", "phm=60", "ibias=1e-3"], "target.gain"),
+        (["--circuit", "two_stage_opamp", "--target", "gain=250", "ugbw=inf", "phm=60", "ibias=1e-3"], "target.ugbw"),
+        (["--circuit", "two_stage_opamp", "--target", "gain=lots", "ugbw=1e7", "phm=60", "ibias=1e-3"], "target.gain"),
+        (["--circuit", "two_stage_opamp", "--target", "gain", "ugbw=1e7", "phm=60", "ibias=1e-3"], "target"),
+        (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--optimizer", "annealing"], "optimizer"),
+        (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--budget", "0"], "budget"),
+        (["--circuit", "latch", "--target", "output_delay=1e-10", "power=1e-5", "setup_time=1e-11"], "latch"),
+    ],
+)
+def test_size_refuses_bad_input_in_one_line_naming_it(argv: list[str], field: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert load_script().main([*argv, "--in-process", "--out", "/nonexistent/never-written"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"size.py: refused: {field}") or f"circuit '{field}'" in err, err
+    assert "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("target", "error", "field"),
+    [
+        ({"gain": 250.0, "ugbw": 1e7, "phm": 60.0}, "MissingSpec", "target.ibias"),
+        ({"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": float("-inf")}, "NonFiniteValue", "target.ibias"),
+        ({"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3, "area": 1.0}, "UnknownSpec", "target.area"),
+    ],
+)
+def test_refusals_are_typed(target: dict[str, float], error: str, field: str) -> None:
+    with pytest.raises(SizingInputError) as refused:
+        size(SizingConfig(circuit="two_stage_opamp", target=target, simulator=SimulatorConfig(in_process=True)))
+    assert type(refused.value).__name__ == error and refused.value.field == field
+
+
+def test_a_target_outside_the_spec_ranges_warns_naming_the_range() -> None:
+    config = SizingConfig(
+        circuit="two_stage_opamp",
+        target={"gain": 1000.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3},
+        budget=16,
+        simulator=SimulatorConfig(in_process=True),
+    )
+    (note,) = check_request(config)
+    assert "target.gain = 1000" in note and "[200, 400] V/V" in note
+    with pytest.warns(TargetOutsideRange, match=re.escape("[200, 400]")):
+        design = size(config)
+    assert design.warnings == (note,) and design.simulations == 16 and not design.reached
+
+
+@needs_ngspice
+def test_the_folded_cascode_exports_a_testbench_that_reproduces_it(tmp_path: Path) -> None:
+    values = FOLDED_CASCODE.initial_values()
+    exported = export_design(FOLDED_CASCODE.name, values, Settings.from_env())
+    (tmp_path / exported.subcircuit_file).write_text(exported.subcircuit)
+    (tmp_path / exported.testbench_file).write_text(exported.testbench)
+    assert_reproduces(printed_metrics(tmp_path / exported.testbench_file), FOLDED_CASCODE.simulate(values))
+
+
+def test_a_circuit_whose_metrics_no_testbench_prints_is_refused() -> None:
+    with pytest.raises(ExportRefused, match="'ldo' cannot be exported yet"):
+        export_design("ldo", {}, Settings.from_env())
