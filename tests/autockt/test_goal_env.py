@@ -8,8 +8,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3 import SAC, HerReplayBuffer
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from stable_baselines3.common.vec_env import DummyVecEnv
 
 from autockt import AutoCktGoalEnv, EnvConfig, SimulatorConfig, env_id, register_envs
+from autockt.goal_vec_env import AutoCktGoalVecEnv
 from autockt_shared import REACHED_BONUS, TWO_STAGE_OPAMP, all_circuits
 from discovery_server import BackgroundServer
 
@@ -102,3 +104,55 @@ def test_sac_with_her_learns_through_a_server_and_its_relabelled_rewards_are_com
     np.testing.assert_allclose(rewards, env.compute_reward(achieved, desired, None), rtol=1e-4, atol=1e-5)
     assert (rewards == REACHED_BONUS).any() and (rewards < 0).any()  # relabelled goals reached, and real ones missed
     env.close()
+
+
+def test_the_batched_vector_env_steps_exactly_as_sb3_s_dummy_vec_env() -> None:
+    config = EnvConfig(horizon=3, simulator=IN_PROCESS)
+    batched = AutoCktGoalVecEnv(3, config)
+    one_by_one = DummyVecEnv([lambda: AutoCktGoalEnv(config) for _ in range(3)])
+    rng = np.random.default_rng(0)
+    try:
+        for venv in (batched, one_by_one):
+            venv.seed(5)
+        _assert_same_observations(batched.reset(), one_by_one.reset())
+        ended = 0
+        for _ in range(7):  # horizon 3: every sub-environment ends and restarts at least once
+            actions = rng.uniform(-1, 1, size=(3, 7)).astype(np.float32)
+            (obs_a, rew_a, done_a, info_a), (obs_b, rew_b, done_b, info_b) = (batched.step(actions), one_by_one.step(actions))
+            _assert_same_observations(obs_a, obs_b)
+            np.testing.assert_array_equal(rew_a, rew_b)
+            np.testing.assert_array_equal(done_a, done_b)
+            for a, b in zip(info_a, info_b, strict=True):
+                assert a.keys() == b.keys() and a["metrics"] == b["metrics"] and a["TimeLimit.truncated"] == b["TimeLimit.truncated"]
+                if "terminal_observation" in a:
+                    _assert_same_observations(a["terminal_observation"], b["terminal_observation"])
+            ended += int(done_a.sum())
+        assert ended >= 3
+        assert batched.simulator.calls == 3 + 7 * 3 + ended  # the resets, every step's designs, and the restarts
+    finally:
+        batched.close()
+        one_by_one.close()
+
+
+def test_sac_with_her_trains_on_the_batched_vector_env_through_a_server(circuit_server: BackgroundServer) -> None:
+    venv = AutoCktGoalVecEnv(2, EnvConfig(horizon=4), SimulatorConfig(server_url=circuit_server.url, retry_deadline_s=0))
+    model = SAC(
+        "MultiInputPolicy",
+        venv,
+        replay_buffer_class=HerReplayBuffer,
+        replay_buffer_kwargs={"n_sampled_goal": 4, "goal_selection_strategy": "future"},
+        learning_starts=16,
+        batch_size=16,
+        policy_kwargs={"net_arch": [32, 32]},
+        seed=0,
+        device="cpu",
+    )
+    model.learn(total_timesteps=32)
+    assert venv.simulator.calls >= 32
+    venv.close()
+
+
+def _assert_same_observations(a: object, b: object) -> None:
+    assert isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])

@@ -41,8 +41,8 @@ import numpy as np
 
 from autockt_shared import REACHED_BONUS
 
-from .env import AutoCktGym, EnvConfig
-from .simulator import Simulator, SimulatorConfig
+from .env import AutoCktGym, Design, EnvConfig
+from .simulator import Outcome, Simulator, SimulatorConfig
 
 GoalObservation = dict[str, np.ndarray]
 Info = Mapping[str, Any]
@@ -92,12 +92,26 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[GoalObservation, dict[str, Any]]:
         """As `AutoCktGym.reset`: `options={"target": {...}}`, else a target drawn from the training set."""
-        super().reset(seed=seed)
-        _, info = self.env.reset(seed=seed, options=options)
-        return self._observation(), info
+        return self.end_reset(self._simulate(self.begin_reset(seed=seed, options=options)))
 
     def step(self, action: np.ndarray) -> tuple[GoalObservation, float, bool, bool, dict[str, Any]]:
-        _, _, _, truncated, info = self.env.step(action)
+        design = self.begin_step(action)
+        return self.end_step(None if design is None else self._simulate(design))
+
+    def begin_reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Design:
+        """The first half of `reset` (as `AutoCktGym`'s, for vector environments that simulate many designs at once)."""
+        super().reset(seed=seed)
+        return self.env.begin_reset(seed=seed, options=options)
+
+    def end_reset(self, outcome: Outcome) -> tuple[GoalObservation, dict[str, Any]]:
+        _, info = self.env.end_reset(outcome)
+        return self._observation(), info
+
+    def begin_step(self, action: np.ndarray) -> Design | None:
+        return self.env.begin_step(action)
+
+    def end_step(self, outcome: Outcome | None) -> tuple[GoalObservation, float, bool, bool, dict[str, Any]]:
+        _, _, _, truncated, info = self.env.end_step(outcome)
         obs = self._observation()
         reward = float(self.compute_reward(obs["achieved_goal"], obs["desired_goal"], info))
         terminated = bool(self.compute_terminated(obs["achieved_goal"], obs["desired_goal"], info))
@@ -127,6 +141,10 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         """Metric values of goals (the last axis, one per metric), inverting `MetricSpec.normalize` for values >= 0."""
         g = np.clip(np.asarray(goal, dtype=np.float64), -1.0, np.nextafter(1.0, 0.0))
         return self._normalizers * (1.0 + g) / (1.0 - g)
+
+    def _simulate(self, design: Design) -> Outcome:
+        """One design as a batch of one: a failure comes back as the outcome `end_step` turns into the penalty."""
+        return self.env.simulator.metrics_batch([design])[0]
 
     def _encode(self, metrics: Mapping[str, float]) -> np.ndarray:
         return np.array([m.normalize(metrics[m.name]) for m in self.optimization.metrics], dtype=np.float64)
