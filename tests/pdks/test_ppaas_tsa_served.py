@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,10 +25,12 @@ from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import pdk
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
+from autockt_shared import TWO_STAGE_OPAMP
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaInput, TsaMetrics, TsaOutput, ppaas_tsa_sim
 from autockt_shared.optimization import Sense
 from discovery_shared import BatchItem
 
+ROOT = Path(__file__).resolve().parents[2]
 KIT = pdk("gf180mcu")
 CORNERS = KIT.corner_set("ppaas")
 DESIGN = PPAAS_TSA.sample_values(random.Random(27))
@@ -68,10 +71,14 @@ def _call(client: dc.Client, values: dict[str, float], **options: object) -> Tsa
     return client.call(ppaas_tsa_sim, TsaInput(**values, **options))  # type: ignore[arg-type]
 
 
-def _simulations_counted(server: ds.BackgroundServer) -> float:
-    text = httpx.get(f"{server.url}/metrics").text
-    found = re.search(r'^autockt_corner_simulations_total\{circuit="ppaas_tsa"\} (\S+)$', text, re.MULTILINE)
+def _metric(url: str, sample: str) -> float:
+    """A sample of the server's `/metrics` (0 if it has none yet)."""
+    found = re.search(rf"^{re.escape(sample)} (\S+)$", httpx.get(f"{url}/metrics").text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
+
+
+def _simulations_counted(server: ds.BackgroundServer) -> float:
+    return _metric(server.url, 'autockt_corner_simulations_total{circuit="ppaas_tsa"}')
 
 
 def test_each_corner_served_equals_the_in_process_evaluation_and_the_worst_is_each_spec_s_worst(
@@ -144,3 +151,17 @@ def test_the_environment_steps_on_the_worst_case(client: dc.Client, server: ds.B
         assert info["metrics"] == dataclasses.asdict(_call(client, design).worst)
     finally:
         env.close()
+
+
+def test_start_server_for_gf180mcu_serves_it_and_caches_each_corner_set_s_answer(tmp_path: Path) -> None:
+    port = ds.free_port()
+    argv = [sys.executable, str(ROOT / "AutoCkt/scripts/start_server.py"), "--port", str(port), "--sim-workers", "2", "--pdk", "gf180mcu"]
+    url = f"http://127.0.0.1:{port}"
+    with ds.ServerProcess(argv, port=port, cwd=tmp_path):
+        answers = [httpx.post(f"{url}/ppaas_tsa_sim", json={**DESIGN, "corner_set": corner_set}) for corner_set in ("tt", "tt", "ppaas")]
+        assert [answer.json()["simulations"] for answer in answers] == [1, 1, 17]
+        tt, again, full = (answer.json() for answer in answers)
+        assert tt == again and tt["corners"] == {CORNERS[0].name: full["corners"][CORNERS[0].name]}
+        assert _metric(url, 'discovery_result_cache_hits_total{rpc="ppaas_tsa_sim"}') == 1  # the second tt: from the cache
+        assert _metric(url, 'autockt_corner_simulations_total{circuit="ppaas_tsa"}') == 1 + 17  # ... which ran none
+        assert httpx.post(f"{url}/auto_ckt_sim_hdl21", json=TWO_STAGE_OPAMP.initial_values()).status_code == 200  # the 45 nm circuits too
