@@ -1,7 +1,8 @@
 """`AutoCkt/scripts/size.py` and `autockt.size`: a designer's target to a sized netlist whose testbench reproduces its metrics.
 
-Every simulation is real (ngspice in-process through the served handlers); the exported
-testbenches run in `ngspice -b` with the shipped model card, as a designer would run them.
+Every simulation is real: ngspice through a `start_server.py` process, or in-process through the
+served handlers; the exported testbenches run in `ngspice -b` with the shipped model card, as a
+designer would run them.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from types import ModuleType
 import pytest
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
-from autockt import SimulatorConfig
-from autockt.sizing import SizingConfig, SizingInputError, TargetOutsideRange, check_request, size
+from autockt import SimulatorConfig, SizingConfig, SizingInputError, size
+from autockt.sizing import TargetOutsideRange, check_request
 from autockt_ckt.design_export import ExportRefused, export_design
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
 from autockt_shared import FOLDED_CASCODE
+from discovery_server import ServerProcess
 
 SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "size.py"
 REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
@@ -34,10 +36,10 @@ PRINTED = re.compile(r"^(\w+) = (\S+)$", re.MULTILINE)
 needs_ngspice = pytest.mark.skipif(shutil.which("ngspice") is None, reason="needs ngspice on PATH (apt install ngspice)")
 
 
-def run_size(tmp_path: Path, target: list[str], budget: int) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_size(tmp_path: Path, target: list[str], budget: int, simulator: list[str]) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = tmp_path / "sized"
     argv = [sys.executable, str(SIZE_SCRIPT), "--circuit", "two_stage_opamp", "--target", *target]
-    argv += ["--budget", str(budget), "--in-process", "--out", str(out)]
+    argv += ["--budget", str(budget), *simulator, "--out", str(out)]
     env = {**os.environ, "AUTOCKT_MODEL_PATH": str(SHIPPED_MODEL_PATH), "AUTOCKT_PDK": "ptm45"}
     return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600), out
 
@@ -56,8 +58,10 @@ def assert_reproduces(printed: dict[str, float], reported: dict[str, float]) -> 
 
 
 @needs_ngspice
-def test_size_meets_a_reachable_target_and_its_testbench_reproduces_the_metrics(tmp_path: Path) -> None:
-    proc, out = run_size(tmp_path, REACHABLE, budget=3000)
+def test_size_meets_a_reachable_target_through_a_server_and_its_testbench_reproduces_the_metrics(
+    served_circuits: ServerProcess, tmp_path: Path
+) -> None:
+    proc, out = run_size(tmp_path, REACHABLE, budget=3000, simulator=["--server-url", served_circuits.url])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "target reached" in proc.stdout
     assert sorted(p.name for p in out.iterdir()) == ["design.json", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
@@ -66,6 +70,7 @@ def test_size_meets_a_reachable_target_and_its_testbench_reproduces_the_metrics(
     assert design["target"] == {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
     assert 0 < design["reached_at"] <= design["simulations"] <= 3000
     assert design["method"]["optimizer"] == "cma_es" and design["method"]["autockt_version"]
+    assert design["simulator"] == f"server {served_circuits.url}"
     assert design["corners"] == [{"name": "nominal", "model_file": str(SHIPPED_MODEL_PATH), "temperature_c": 27.0}]
     assert [s["name"] for s in design["specs"]] == ["gain", "ugbw", "phm", "ibias"]
     assert sum(min(s["relative_error"], 0.0) for s in design["specs"]) >= -0.02
@@ -83,7 +88,7 @@ def test_size_meets_a_reachable_target_and_its_testbench_reproduces_the_metrics(
 
 @needs_ngspice
 def test_an_unreachable_target_exits_2_with_the_closest_design(tmp_path: Path) -> None:
-    proc, out = run_size(tmp_path, UNREACHABLE, budget=160)
+    proc, out = run_size(tmp_path, UNREACHABLE, budget=160, simulator=["--in-process"])
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "NOT reached within 160 simulations" in proc.stdout

@@ -19,6 +19,7 @@ from .goal_env import AutoCktGoalEnv
 from .params import DEFAULT_MOVES, ParamGrid
 from .registration import env_id, register_envs
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .sizing import SizedDesign, SizingConfig, SizingInputError, size
 from .specs import TargetSet
 from .train import TrainConfig, TrainingStopped, TrainResult, train
 from .validate import ValidationReport, validate
@@ -34,6 +35,9 @@ __all__ = [
     "SimulationFailure",
     "Simulator",
     "SimulatorConfig",
+    "SizedDesign",
+    "SizingConfig",
+    "SizingInputError",
     "TargetSet",
     "TrainConfig",
     "TrainResult",
@@ -42,6 +46,7 @@ __all__ = [
     "ValidationReport",
     "env_id",
     "register_envs",
+    "size",
     "train",
     "validate",
 ]
