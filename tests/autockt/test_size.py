@@ -24,8 +24,8 @@ from autockt import SimulatorConfig, SizingConfig, SizingInputError, size
 from autockt.sizing import TargetOutsideRange, check_request
 from autockt_ckt.design_export import ExportRefused, export_design
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
-from autockt_shared import FOLDED_CASCODE
-from discovery_server import ServerProcess
+from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from discovery_server import ServerProcess, free_port
 
 SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "size.py"
 REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
@@ -156,6 +156,22 @@ def test_a_target_outside_the_spec_ranges_warns_naming_the_range() -> None:
     with pytest.warns(TargetOutsideRange, match=re.escape("[200, 400]")):
         design = size(config)
     assert design.warnings == (note,) and design.simulations == 16 and not design.reached
+
+
+def test_a_target_the_reset_point_meets_costs_one_simulation() -> None:
+    target = {"gain": 300.0, "ugbw": 5e6, "phm": 5.0, "ibias": 1e-3}  # the reset point: 357, 9.64 MHz, 7.7 deg, 76 uA
+    with pytest.warns(TargetOutsideRange, match="phm"):
+        design = size(SizingConfig(circuit="two_stage_opamp", target=target, simulator=SimulatorConfig(in_process=True)))
+    assert design.reached and design.reached_at == design.simulations == 1
+    assert design.values == TWO_STAGE_OPAMP.initial_values()
+    assert all(spec.met for spec in design.specs)
+
+
+def test_a_server_that_does_not_answer_ends_the_sizing_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", "/nonexistent/never-written"]
+    assert load_script().main([*argv, "--server-url", f"http://127.0.0.1:{free_port()}", "--retry-deadline", "0"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "start the circuit server" in err, err
 
 
 @needs_ngspice

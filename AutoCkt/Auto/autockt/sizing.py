@@ -111,7 +111,11 @@ class SpecCheck:
 
 @dataclasses.dataclass(frozen=True)
 class SizedDesign:
-    """The best design a sizing found: reached by the project's rule or, if not, the closest (highest reward)."""
+    """The best design a sizing found: reached by the project's rule or, if not, the closest (highest reward).
+
+    `simulations` counts the reset point's and the search's; `reached_at` the one (1-based, in that order)
+    whose design first met the target.
+    """
 
     circuit: str
     target: Target
@@ -160,37 +164,60 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
 
 
 def size(config: SizingConfig) -> SizedDesign:
-    """The best design `config.optimizer` finds for `config.target` within `config.budget` simulations (module docstring).
+    """The best design found for `config.target` within `config.budget` simulations (module docstring).
 
-    Raises `SizingInputError` before simulating anything, and `SimulationFailure` when every simulation failed.
+    The reset point is simulated first: it checks the simulator (a server that does not answer ends the
+    sizing here, with a `SimulationFailure`, rather than failing every design of the search) and may
+    already meet the target. Then `config.optimizer` searches with the rest of the budget. Raises
+    `SizingInputError` before simulating anything.
     """
     notes = check_request(config)
     for note in notes:
         warnings.warn(note, TargetOutsideRange, stacklevel=2)
     optimization = circuit_optimization(config.circuit)
     target = {m.name: float(config.target[m.name]) for m in optimization.metrics}
-    settings = config.optimizer_config()
+    start = optimization.initial_values()
+    settings = dataclasses.replace(config.optimizer_config(), budget=max(config.budget - 1, 1))
     simulator = Simulator(optimization, config.simulator)
     try:
-        result = optimize(config.optimizer, optimization, target, simulator, settings)
+        start_metrics = _simulate_start(simulator, start)
+        search = None
+        if not optimization.reached(start_metrics, target) and config.budget > 1:
+            search = optimize(config.optimizer, optimization, target, simulator, settings)
     finally:
         simulator.close()
-    if result.best_design is None or result.best_metrics is None:
-        raise SimulationFailure(f"all {result.simulations} simulations of {config.circuit} failed on {config.simulator.describe()}")
+    values, metrics = start, start_metrics
+    if search is not None and search.best_design is not None and search.best_metrics is not None:
+        if search.best_score >= optimization.score(start_metrics, target):
+            values, metrics = search.best_design, search.best_metrics
+    if search is None:
+        reached_at = 1 if optimization.reached(start_metrics, target) else None
+    else:
+        reached_at = None if search.reached_at is None else 1 + search.reached_at
     return SizedDesign(
         circuit=config.circuit,
         target=target,
-        reached=result.reached,
-        values=result.best_design,
-        metrics=result.best_metrics,
-        specs=spec_checks(optimization, result.best_metrics, target),
-        simulations=result.simulations,
-        failed_simulations=result.failed_simulations,
-        reached_at=result.reached_at,
+        reached=reached_at is not None,
+        values=values,
+        metrics=metrics,
+        specs=spec_checks(optimization, metrics, target),
+        simulations=1 + (search.simulations if search else 0),
+        failed_simulations=search.failed_simulations if search else 0,
+        reached_at=reached_at,
         method={"optimizer": config.optimizer, "settings": dataclasses.asdict(settings), "autockt_version": version(AUTOCKT_DISTRIBUTION)},
         simulator=config.simulator.describe(),
         warnings=notes,
     )
+
+
+def _simulate_start(simulator: Simulator, start: Mapping[str, float]) -> Metrics:
+    try:
+        return simulator.metrics(start)
+    except SimulationFailure as err:
+        raise SimulationFailure(
+            f"{err}; start the circuit server (python AutoCkt/scripts/start_server.py), point THE_SERVER_URL (.env) "
+            "or --server-url at it, or simulate in-process (--in-process)"
+        ) from err
 
 
 def spec_checks(optimization: CircuitOptimization[Any, Any], metrics: Metrics, target: Target) -> tuple[SpecCheck, ...]:
