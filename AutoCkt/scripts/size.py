@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     files = write_design(design, args.out or Path(f"{config.circuit}_sized"))
     how = f"{config.optimizer}, {design.simulator}"
     if design.reached:
-        print(f"{config.circuit}: target reached at simulation {design.reached_at} of {design.simulations} ({how})")
+        print(
+            f"{config.circuit}: target reached (shortfalls sum to 2 % or less) at simulation {design.reached_at} of {design.simulations} ({how})"
+        )
     else:
         print(f"{config.circuit}: target NOT reached within {design.simulations} simulations ({how}); the closest design:")
     for spec in design.specs:
