@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
 import subprocess
@@ -18,11 +19,13 @@ from autockt_shared import (
     OpAmpInput,
     Range,
     Sense,
+    all_circuits,
     auto_ckt_sim_hdl21,
     circuit_optimization,
     grid_values,
     settaluri_reward,
 )
+from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaMetrics, TsaOutput, ppaas_tsa_sim
 
 
 def test_param_specs_come_from_the_input_fields() -> None:
@@ -121,3 +124,22 @@ def test_grid_values_round_trip_the_reset_point_and_refuse_a_design_of_the_wrong
     assert grid_values(params, [p.index_of(p.initial) for p in params]) == TWO_STAGE_OPAMP.initial_values()
     with pytest.raises(ValueError):
         grid_values(params, [0] * (len(params) - 1))
+
+
+def test_option_fields_are_no_parameters_and_keep_their_defaults() -> None:
+    assert [p.name for p in PPAAS_TSA.params] == ["wp1", "wn1", "wp3", "wn3", "wn4", "wn5", "cc"]
+    reset = PPAAS_TSA.initial_input()
+    assert (reset.wn1, reset.cc, reset.corner_set, reset.target) == (88.76, 3.48, "ppaas", None)
+    assert all(PPAAS_TSA.params[0].value_at(PPAAS_TSA.params[0].index_of(w)) == w for w in (0.5, 17.33, 100.0))  # on the grid
+
+
+def test_metrics_are_read_from_the_metrics_field_which_must_hold_them() -> None:
+    worst = TsaMetrics(gain=210.0, vswing=0.25, ugbw=1e7, phm=61.0, ibias=2e-3, t_settle=3e-6)
+    typical = dataclasses.replace(worst, gain=400.0)
+    output = TsaOutput(corners={"tt_3.3V_27C": typical, "ss_3V_125C": worst}, worst=worst, skipped=False, simulations=2)
+    assert PPAAS_TSA.metric_values(output) == dataclasses.asdict(worst)
+    with pytest.raises(ValueError, match="no field 'skipped' of a pydantic dataclass"):
+        CircuitOptimization(name="reads_a_bool", sim=ppaas_tsa_sim, metrics=PPAAS_TSA.metrics, metrics_field="skipped")
+    with pytest.raises(ValueError, match=r"TsaOutput has no field for metrics \['gain'"):
+        CircuitOptimization(name="reads_the_output", sim=ppaas_tsa_sim, metrics=PPAAS_TSA.metrics)
+    assert "reads_a_bool" not in all_circuits() and "reads_the_output" not in all_circuits()

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import get_args
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 
 import autockt_ckt.handlers as handlers
 import discovery_client as dc
 import discovery_server as ds
-from autockt import AutoCktGym, EnvConfig, SimulatorConfig
+from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig
 from autockt_ckt.circuits.ppaas_tsa import evaluate_at
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import corner_set_names, pdk
@@ -170,3 +171,20 @@ def test_start_server_for_gf180mcu_serves_it_and_caches_each_corner_set_s_answer
         assert _metric(url, 'discovery_result_cache_hits_total{rpc="ppaas_tsa_sim"}') == 1  # the second tt: from the cache
         assert _metric(url, 'autockt_corner_simulations_total{circuit="ppaas_tsa"}') == 1 + 17  # ... which ran none
         assert httpx.post(f"{url}/auto_ckt_sim_hdl21", json=TWO_STAGE_OPAMP.initial_values()).status_code == 200  # the 45 nm circuits too
+
+
+def test_the_vector_environment_steps_as_lone_environments_do(server: ds.BackgroundServer) -> None:
+    config = EnvConfig(circuit=PPAAS_TSA.name, horizon=1, simulator=SimulatorConfig(server_url=server.url))
+    vector, lone = AutoCktVectorEnv(config, num_envs=2), AutoCktGym(config)
+    try:
+        vector.action_space.seed(9)
+        actions = vector.action_space.sample()
+        observations, _ = vector.reset(seed=3)
+        assert np.array_equal(observations[1], lone.reset(seed=4)[0])
+        observations, rewards, _, _, _ = vector.step(actions)  # the two designs' 34 corners in one batch
+        observation, reward, *_ = lone.step(actions[1])
+        assert np.array_equal(observations[1], observation) and rewards[1] == reward
+        assert vector.envs[1].metrics == lone.metrics
+    finally:
+        vector.close()
+        lone.close()
