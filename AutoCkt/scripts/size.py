@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         notes = check_request(config)
         refuse_unexportable(config.circuit)
+        out = args.out or Path(f"{config.circuit}_sized")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise SizingInputError("out", f"cannot create {out}: {err.strerror}") from None
     except (SizingInputError, ExportRefused) as err:
         print(f"size.py: refused: {err}", file=sys.stderr)
         return REFUSED
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except SimulationFailure as err:
         print(f"size.py: {err}", file=sys.stderr)
         return FAILED
-    files = write_design(design, args.out or Path(f"{config.circuit}_sized"))
+    files = write_design(design, out)
     how = f"{config.optimizer}, {design.simulator}"
     if design.reached:
         print(

@@ -121,10 +121,15 @@ def load_script() -> ModuleType:
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--optimizer", "annealing"], "optimizer"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--budget", "0"], "budget"),
         (["--circuit", "latch", "--target", "output_delay=1e-10", "power=1e-5", "setup_time=1e-11"], "latch"),
+        (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", str(Path(__file__) / "sized")], "out"),
     ],
 )
-def test_size_refuses_bad_input_in_one_line_naming_it(argv: list[str], field: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert load_script().main([*argv, "--in-process", "--out", "/nonexistent/never-written"]) == 2
+def test_size_refuses_bad_input_in_one_line_naming_it(
+    argv: list[str], field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = [] if "--out" in argv else ["--out", str(tmp_path / "never-written")]
+    assert load_script().main([*argv, "--in-process", *out]) == 2
+    assert not (tmp_path / "never-written").exists()
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"size.py: refused: {field}") or f"circuit '{field}'" in err, err
     assert "\n" not in err
@@ -167,8 +172,8 @@ def test_a_target_the_reset_point_meets_costs_one_simulation() -> None:
     assert all(spec.met for spec in design.specs)
 
 
-def test_a_server_that_does_not_answer_ends_the_sizing_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", "/nonexistent/never-written"]
+def test_a_server_that_does_not_answer_ends_the_sizing_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", str(tmp_path)]
     assert load_script().main([*argv, "--server-url", f"http://127.0.0.1:{free_port()}", "--retry-deadline", "0"]) == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "start the circuit server" in err, err
