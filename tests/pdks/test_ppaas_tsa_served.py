@@ -15,6 +15,7 @@ from typing import get_args
 
 import httpx
 import numpy as np
+import psutil
 import pytest
 from fastapi import FastAPI
 
@@ -83,11 +84,18 @@ def _simulations_counted(server: ds.BackgroundServer) -> float:
     return _metric(server.url, 'autockt_corner_simulations_total{circuit="ppaas_tsa"}')
 
 
+def _cpu_s(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 def test_each_corner_served_equals_the_in_process_evaluation_and_the_worst_is_each_spec_s_worst(
-    client: dc.Client, server: ds.BackgroundServer, libngspice: LibngspiceEngine
+    client: dc.Client, server: ds.BackgroundServer, libngspice: LibngspiceEngine, gf180_pool: SimulatorPool
 ) -> None:
     counted = _simulations_counted(server)
+    cpu_before = {pid: _cpu_s(pid) for pid in gf180_pool.pids()}
     served = _call(client, DESIGN)
+    assert all(_cpu_s(pid) - cpu > 0.15 for pid, cpu in cpu_before.items())  # one design's corners ran on every worker (~60 ms each)
     assert list(served.corners) == [corner.name for corner in CORNERS]
     assert not served.skipped and served.simulations == 17
     assert _simulations_counted(server) == counted + 17
