@@ -218,6 +218,8 @@ def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> di
 
 
 async def serve(run: JobRunner, inp: TsaInput) -> TsaOutput:
+    """A call: each corner its own job, so that a design's corners, and those of every call at
+    once, spread over the pool's workers; the corner set is resolved here, where the PDK is."""
     values = {name: getattr(inp, name) for name in PARAMS}
     target = None if inp.target is None else dataclasses.asdict(inp.target)
 
