@@ -80,6 +80,9 @@ def test_size_meets_a_reachable_target_through_a_server_and_its_testbench_reprod
     for device, param in [("mmp1", "mp1"), ("mmn5", "mn5")]:
         assert re.search(rf"^{device}\n(\+.*\n)*\+ w='0.5u' l='90n' m='{design['values'][param]}' $", subcircuit, re.MULTILINE), device
     assert ".param" not in subcircuit + testbench
+    assert design["files"]["subcircuit_name"] == "TwoStageOpAmp"
+    assert ".SUBCKT TwoStageOpAmp\n" in subcircuit and ".SUBCKT" not in subcircuit.split(".ENDS", 1)[1]
+    assert ".SUBCKT TwoStageOpAmp" not in testbench and "+ TwoStageOpAmp\n" in testbench  # the testbench's instance of it
     includes = re.findall(r"^\.include (.*)$", testbench, re.MULTILINE)
     assert includes == [f'"{SHIPPED_MODEL_PATH}"', '"two_stage_opamp.sp"']
     assert "BSIM" not in subcircuit + testbench  # no model text: the card is only named

@@ -145,8 +145,9 @@ def export_design(circuit: str, values: Mapping[str, float], settings: Settings)
         raise ExportRefused(f"bench {bench.name!r} includes {len(includes)} files; an export names one model file")
     dut = _dut_module(inp)
     subcircuit, testbench = io.StringIO(), io.StringIO()
-    _DesignNetlister(testbench, dut.name, subcircuit).write_sim_input(inp)
-    name = dut.name.rsplit(".", 1)[-1]
+    netlister = _DesignNetlister(testbench, dut.name, subcircuit)
+    netlister.write_sim_input(inp)
+    name = netlister.dut_netlisted_as
     filename = f"{circuit}.sp"
     header = f"* {circuit}: subcircuit {name}, sized by autockt; parameter values inlined:\n" + "".join(
         f"*   {param} = {netlist_value(value)}\n" for param, value in params.items()
@@ -196,11 +197,14 @@ class _DesignNetlister(BenchNetlister):
         super().__init__(dest=dest)
         self.dut = dut
         self.dut_dest = dut_dest
+        self.dut_netlisted_as = ""
+        """The subcircuit's name in the netlist, once written."""
 
     def write_module_definition(self, module: vckt.Module) -> None:
         if module.name != self.dut:
             super().write_module_definition(module)
             return
+        self.dut_netlisted_as = str(self.get_module_name(module))
         dest, self.dest = self.dest, self.dut_dest
         try:
             super().write_module_definition(module)
