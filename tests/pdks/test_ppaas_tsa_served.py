@@ -147,9 +147,10 @@ def test_a_server_of_another_pdk_answers_a_typed_error_naming_the_flag(
     with _pool(tmp_path, "ptm45", 1) as ptm45:
         server = serve_pool(ptm45)
         response = httpx.post(f"{server.url}/ppaas_tsa_sim", json=DESIGN)
-    assert response.status_code == 500
+    assert response.status_code == 404
     body = response.json()
-    assert body["details"] == {"exception": "PdkMismatch"} and "--pdk gf180mcu" in body["message"]
+    assert body["type"] == "not_found" and body["details"] == {"pdk": "ptm45", "circuit_pdk": "gf180mcu"}
+    assert "--pdk gf180mcu" in body["message"]
 
 
 def test_the_environment_steps_on_the_worst_case(client: dc.Client, server: ds.BackgroundServer) -> None:

@@ -12,7 +12,9 @@ says (`serving_pool.py`):
   and every call simulates on the calling thread.
 
 Simulator failures and timeouts raise `SimulationError`s, which reach remote callers as
-errors carrying their type and message.
+errors carrying their type and message. A circuit of another PDK than the server's answers 404
+`not_found`: this server does not serve it, which no retry here changes, and the message names
+the flag that starts a server that does (list servers of one PDK together in `THE_SERVER_URL`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from discovery_server import ApiError
+from discovery_shared import ErrorType
 
 from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
 from .served import ServedCircuit, in_process, served_circuits, served_simulator
@@ -51,7 +56,14 @@ def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]
     async def handle(inp: Any) -> Any:
         pool = current_pool()
         if pool is not None:
-            return await circuit.answer(pool.run, inp, pool.settings.pdk)
+            if not circuit.simulates_on(pool.settings.pdk):
+                raise ApiError(
+                    ErrorType.NOT_FOUND,
+                    f"{circuit.optimization.sim.name} simulates on {circuit.pdk}; this server runs {pool.settings.pdk}: start one with "
+                    f"`start_server.py --pdk {circuit.pdk}` (or AUTOCKT_PDK={circuit.pdk})",
+                    {"pdk": pool.settings.pdk, "circuit_pdk": circuit.pdk},
+                )
+            return await circuit.answer(pool.run, inp)
         return await circuit.answer(in_process(local_simulator()), inp)
 
     handle.__name__ = handle.__qualname__ = f"{circuit.name}_impl"

@@ -12,8 +12,8 @@ A call is one pool job (`evaluate`), or several independent ones that the circui
 itself (`serve`, given a `JobRunner`): a design at a corner set runs a job per corner, so that
 the corners of one call, and of many calls at once, spread over every worker. A circuit of an
 open PDK names it (`pdk`): a server started for another PDK neither loads its benches nor
-simulates it (its result cache's namespace is the other PDK's model files), and its calls fail
-with `PdkMismatch` naming the flag to start one that does. In-process (no server), a circuit
+simulates it (its result cache's namespace is the other PDK's model files), and its calls answer
+404 `not_found` naming the flag to start one that does (`handlers.py`). In-process (no server), a circuit
 simulates with its own PDK whatever `AUTOCKT_PDK` says. The 45 nm circuits name none: their
 card (`AUTOCKT_MODEL_PATH`) goes with every server.
 """
@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from autockt_shared.optimization import CircuitOptimization
 
-from .engine import Bench, SimulationError
+from .engine import Bench
 from .settings import Settings
 from .simulator import Simulator
 
@@ -42,10 +42,6 @@ _SERVED: dict[str, ServedCircuit[Any, Any]] = {}
 JobRunner = Callable[..., Awaitable[Any]]
 """`await run(job, *args)`: `job(simulator, *args)` where this process simulates (a pool's
 `run`, or `in_process`): a module-level function, so that it pickles into a worker."""
-
-
-class PdkMismatch(SimulationError):
-    """The circuit simulates on another PDK than the one this server was started for."""
 
 
 def in_process(simulator: Simulator) -> JobRunner:
@@ -98,14 +94,8 @@ class ServedCircuit(Generic[In, Out]):
         """Whether a server started for `pdk` simulates this circuit."""
         return self.pdk is None or self.pdk == pdk
 
-    async def answer(self, run: JobRunner, inp: In, server_pdk: str | None = None) -> Out:
-        """The Rpc's output for `inp`, its jobs run with `run`: on a server started for `server_pdk`,
-        or in-process (None)."""
-        if server_pdk is not None and not self.simulates_on(server_pdk):
-            raise PdkMismatch(
-                f"{self.optimization.sim.name} simulates on {self.pdk}; this server runs {server_pdk}: start one with "
-                f"`start_server.py --pdk {self.pdk}` (or AUTOCKT_PDK={self.pdk})"
-            )
+    async def answer(self, run: JobRunner, inp: In) -> Out:
+        """The Rpc's output for `inp`, its jobs run with `run` (a server's pool, or in-process)."""
         if self.serve is not None:
             return await self.serve(run, inp)
         return await run(self.evaluate, inp)
@@ -147,4 +137,4 @@ def warm(simulator: Simulator) -> None:
     pdk = simulator.settings.pdk
     for circuit in served_circuits().values():
         if circuit.simulates_on(pdk):
-            asyncio.run(circuit.answer(in_process(simulator), circuit.optimization.initial_input(), pdk))
+            asyncio.run(circuit.answer(in_process(simulator), circuit.optimization.initial_input()))

@@ -15,7 +15,7 @@ for: `metrics_field`), whether the other corners were skipped, and how many simu
 The spec ranges are PPAAS's; phm is PPAAS's fixed 60 degrees.
 
 Only a server started for gf180mcu (`start_server.py --pdk gf180mcu`) simulates it; any other
-answers with a `PdkMismatch` error naming the flag (the Rpc stays in every server's schema).
+answers 404 `not_found` naming the flag (the Rpc stays in every server's schema).
 """
 
 from typing import Any, Literal
