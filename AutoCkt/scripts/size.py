@@ -20,7 +20,8 @@ from autockt.command_line import _add_simulator_flags, _simulator
 from autockt.design_files import write_design
 from autockt.optimizers import OPTIMIZERS
 from autockt.simulator import SimulationFailure
-from autockt.sizing import DEFAULT_OPTIMIZER, SizingConfig, SizingInputError, TargetOutsideRange, check_request, size
+from autockt.sizing import DEFAULT_OPTIMIZER, SizingConfig, TargetOutsideRange, check_request, size
+from autockt.specs import InputError
 from autockt_ckt.design_export import ExportRefused, refuse_unexportable
 
 REFUSED = 2
@@ -34,13 +35,13 @@ def parse_target(items: list[str]) -> dict[str, float]:
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            raise SizingInputError("target", f"expected NAME=VALUE, got {item!r}")
+            raise InputError("target", f"expected NAME=VALUE, got {item!r}")
         if name in target:
-            raise SizingInputError(f"target.{name}", "given twice")
+            raise InputError(f"target.{name}", "given twice")
         try:
             target[name] = float(text)
         except ValueError:
-            raise SizingInputError(f"target.{name}", f"not a number: {text!r}") from None
+            raise InputError(f"target.{name}", f"not a number: {text!r}") from None
     return target
 
 
@@ -70,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise SizingInputError("out", f"cannot create {out}: {err.strerror}") from None
-    except (SizingInputError, ExportRefused) as err:
+            raise InputError("out", f"cannot create {out}: {err.strerror}") from None
+    except (InputError, ExportRefused) as err:
         print(f"size.py: refused: {err}", file=sys.stderr)
         return REFUSED
     for note in notes:

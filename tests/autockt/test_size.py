@@ -20,7 +20,7 @@ from types import ModuleType
 import pytest
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
-from autockt import SimulatorConfig, SizingConfig, SizingInputError, size
+from autockt import InputError, SimulatorConfig, SizingConfig, size
 from autockt.sizing import TargetOutsideRange, check_request
 from autockt_ckt.design_export import ExportRefused, export_design
 from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
@@ -147,7 +147,7 @@ def test_size_refuses_bad_input_in_one_line_naming_it(
     ],
 )
 def test_refusals_are_typed(target: dict[str, float], error: str, field: str) -> None:
-    with pytest.raises(SizingInputError) as refused:
+    with pytest.raises(InputError) as refused:
         size(SizingConfig(circuit="two_stage_opamp", target=target, simulator=SimulatorConfig(in_process=True)))
     assert type(refused.value).__name__ == error and refused.value.field == field
 

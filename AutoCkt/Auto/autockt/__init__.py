@@ -19,8 +19,8 @@ from .goal_env import AutoCktGoalEnv
 from .params import DEFAULT_MOVES, ParamGrid
 from .registration import env_id, register_envs
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
-from .sizing import SizedDesign, SizingConfig, SizingInputError, size
-from .specs import TargetSet
+from .sizing import SizedDesign, SizingConfig, size
+from .specs import InputError, TargetSet
 from .train import TrainConfig, TrainingStopped, TrainResult, train
 from .validate import ValidationReport, validate
 from .vector_env import AutoCktVectorEnv
@@ -31,13 +31,13 @@ __all__ = [
     "AutoCktVectorEnv",
     "DEFAULT_MOVES",
     "EnvConfig",
+    "InputError",
     "ParamGrid",
     "SimulationFailure",
     "Simulator",
     "SimulatorConfig",
     "SizedDesign",
     "SizingConfig",
-    "SizingInputError",
     "TargetSet",
     "TrainConfig",
     "TrainResult",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .experiment import ExperimentDir
 from .plots import plot_learning_curve
 from .progress import format_duration
 from .simulator import SimulatorConfig
+from .specs import InputError, read_targets
 from .train import DEFAULT_STORAGE, TrainConfig, TrainingStopped, TrainResult, train
 from .validate import LEARNING_CURVE_FILE, ValidationReport, validate
 
@@ -160,7 +162,15 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         "steps to reach and simulations used; write per-target JSON and a PNG plot."
     )
     parser.add_argument("checkpoint", type=Path, help="a checkpoint, or an experiment directory (its latest checkpoint)")
-    parser.add_argument("--n-specs", type=int, default=1000, help="unseen targets (default: %(default)s)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--n-specs", type=int, default=1000, help="unseen targets (default: %(default)s)")
+    which.add_argument(
+        "--targets",
+        type=Path,
+        metavar="FILE",
+        help="validate on the targets in this JSON file, a list of {spec name: value} (as training_targets.json's "
+        '"targets"), instead of unseen ones; a bad entry is refused before any simulation',
+    )
     parser.add_argument("--traj-len", type=int, default=30, help="steps per rollout (default: %(default)s)")
     parser.add_argument("--seed", type=int, help="target seed (default: the run's, reproducing its saved validation targets)")
     parser.add_argument(
@@ -173,14 +183,19 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
     )
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
-    report = validate(
-        args.checkpoint,
-        n_specs=args.n_specs,
-        traj_len=args.traj_len,
-        seed=args.seed,
-        simulator=_simulator(args),
-        output_dir=args.output_dir,
-        sample=args.sample,
-        progress=True,
-    )
+    try:
+        report = validate(
+            args.checkpoint,
+            n_specs=args.n_specs,
+            traj_len=args.traj_len,
+            seed=args.seed,
+            simulator=_simulator(args),
+            output_dir=args.output_dir,
+            sample=args.sample,
+            progress=True,
+            targets=None if args.targets is None else read_targets(args.targets),
+        )
+    except InputError as err:
+        print(f"validate.py: refused: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(report.summary())

@@ -74,7 +74,8 @@ def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
         ax.plot(trial.env_steps, trial.reached_rate, ".-", markersize=3, linewidth=1.2, label=label)
     by_actions: dict[str, list[dict[str, Any]]] = {}
     for summary in experiment.validation_reports():
-        if summary.get("env_steps") is not None:
+        # a file's given targets measure no generalization: only unseen ones make the curve
+        if summary.get("env_steps") is not None and summary.get("targets", "unseen") == "unseen":
             by_actions.setdefault(summary["actions"], []).append(summary)
     for actions, unordered in sorted(by_actions.items()):
         summaries = sorted(unordered, key=lambda s: s["env_steps"])

@@ -3,7 +3,8 @@
 
 What a designer asks: this circuit, these specs, a sized design. `size(SizingConfig(...))`
 checks the request before anything is simulated (an unknown circuit, spec or optimizer, a
-missing spec or a non-finite value is refused with a `SizingInputError` naming the field; a
+missing spec or a non-finite value is refused with an `InputError` naming the field (the target's
+checks are `specs.checked_target`'s, which validation's target files pass too); a
 target outside the circuit's spec ranges, where its agents were trained and its optimizers
 benchmarked, is a `TargetOutsideRange` warning naming the range), then runs an optimizer of
 `autockt.optimizers` on the target through the configured `Simulator` (a server, or
@@ -19,7 +20,6 @@ result as files (`AutoCkt/scripts/size.py` does both).
 from __future__ import annotations
 
 import dataclasses
-import math
 import warnings
 from collections.abc import Mapping
 from importlib.metadata import version
@@ -29,7 +29,7 @@ from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_opt
 
 from .optimizers import OPTIMIZERS, OptimizerConfig, optimize
 from .simulator import Metrics, SimulationFailure, Simulator, SimulatorConfig
-from .specs import Target
+from .specs import InputError, Target, checked_target
 
 DEFAULT_OPTIMIZER = "cma_es"
 """The optimizer the methods benchmark found quickest on the two-stage op-amp, with differential evolution."""
@@ -37,31 +37,11 @@ DEFAULT_OPTIMIZER = "cma_es"
 AUTOCKT_DISTRIBUTION = "cktgym-autockt"
 
 
-class SizingInputError(ValueError):
-    """A request refused before any simulation; `field` names what is wrong (`circuit`, `target.gain`, ...)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
-class UnknownCircuit(SizingInputError):
+class UnknownCircuit(InputError):
     pass
 
 
-class UnknownSpec(SizingInputError):
-    pass
-
-
-class MissingSpec(SizingInputError):
-    pass
-
-
-class NonFiniteValue(SizingInputError):
-    pass
-
-
-class UnknownOptimizer(SizingInputError):
+class UnknownOptimizer(InputError):
     pass
 
 
@@ -136,30 +116,22 @@ class SizedDesign:
 
 
 def check_request(config: SizingConfig) -> tuple[str, ...]:
-    """Refuse a request that cannot be sized (`SizingInputError`); the warnings for targets outside the circuit's ranges."""
+    """Refuse a request that cannot be sized (`InputError`); the warnings for targets outside the circuit's ranges."""
     try:
         optimization = circuit_optimization(config.circuit)
     except KeyError:
         raise UnknownCircuit("circuit", f"no circuit named {config.circuit!r}; known: {', '.join(sorted(all_circuits()))}") from None
-    names = [m.name for m in optimization.metrics]
-    for name, value in config.target.items():
-        if name not in names:
-            raise UnknownSpec(f"target.{name}", f"{config.circuit} has no spec {name!r}; its specs: {', '.join(names)}")
-        if not math.isfinite(value):
-            raise NonFiniteValue(f"target.{name}", f"the target must be a finite number, got {value}")
-    missing = [name for name in names if name not in config.target]
-    if missing:
-        raise MissingSpec(f"target.{missing[0]}", f"{config.circuit} needs a target for every spec: {', '.join(names)}")
+    target = checked_target(optimization, config.target)
     if config.optimizer not in OPTIMIZERS:
         raise UnknownOptimizer("optimizer", f"no optimizer named {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     for field, value in (("budget", config.budget), ("batch_size", config.batch_size)):
         if value < 1:
-            raise SizingInputError(field, f"must be at least 1, got {value}")
+            raise InputError(field, f"must be at least 1, got {value}")
     return tuple(
-        f"target.{m.name} = {config.target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
+        f"target.{m.name} = {target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
         f"[{m.range.lo:g}, {m.range.hi:g}] {m.unit}".rstrip()
         for m in optimization.metrics
-        if config.target[m.name] not in m.range
+        if target[m.name] not in m.range
     )
 
 
@@ -169,13 +141,13 @@ def size(config: SizingConfig) -> SizedDesign:
     The reset point is simulated first: it checks the simulator (a server that does not answer ends the
     sizing here, with a `SimulationFailure`, rather than failing every design of the search) and may
     already meet the target. Then `config.optimizer` searches with the rest of the budget. Raises
-    `SizingInputError` before simulating anything.
+    `InputError` before simulating anything.
     """
     notes = check_request(config)
     for note in notes:
         warnings.warn(note, TargetOutsideRange, stacklevel=2)
     optimization = circuit_optimization(config.circuit)
-    target = {m.name: float(config.target[m.name]) for m in optimization.metrics}
+    target = checked_target(optimization, config.target)
     start = optimization.initial_values()
     settings = dataclasses.replace(config.optimizer_config(), budget=max(config.budget - 1, 1))
     simulator = Simulator(optimization, config.simulator)

@@ -11,6 +11,11 @@ how many steps, and at what cost in simulations. It writes every target's outcom
 experiment's learning curve, this report's point included, to `learning_curve.png` (see
 plots.py), by default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
+Given `targets` (e.g. a designer's, or a file of them: `--targets FILE`), it validates on
+exactly those instead, checked against the circuit's specs before anything is simulated
+(`specs.checked_targets`, the checks `size` makes of its target), and its report directory
+ends `_given<digest>_n<n>`, the digest of those targets, so that two files never share one.
+
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
 designs) simulates all their moves, which the server spreads over its simulator pool. Each
@@ -22,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +45,7 @@ from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE, ExperimentDir, 
 from .plots import plot_learning_curve, plot_reached
 from .progress import ValidationProgress
 from .simulator import Simulator, SimulatorConfig
-from .specs import Target, TargetSet
+from .specs import Target, TargetSet, checked_targets
 from .vector_env import simulate_designs
 
 PLOT_FILE = "reached.png"
@@ -59,6 +65,7 @@ class ValidationReport:
     actions: str  # "greedy" or "sampled"
     learning_curve_file: Path
     env_steps: int | None  # what the checkpoint was trained for (None: its trial's results are gone)
+    targets: str = "unseen"  # "unseen" (drawn apart from the training targets) or "given"
 
     @property
     def reached_fraction(self) -> float:
@@ -66,7 +73,7 @@ class ValidationReport:
 
     def summary(self) -> str:
         return (
-            f"{self.actions} policy reached {self.n_reached}/{self.n_targets} unseen targets ({100 * self.reached_fraction:.1f} %), "
+            f"{self.actions} policy reached {self.n_reached}/{self.n_targets} {self.targets} targets ({100 * self.reached_fraction:.1f} %), "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
             f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: {self.plot_file}, {self.learning_curve_file}"
         )
@@ -85,30 +92,34 @@ def validate(
     output_dir: Path | None = None,
     sample: bool = False,
     progress: bool = False,
+    targets: Sequence[Mapping[str, object]] | None = None,
 ) -> ValidationReport:
-    """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets.
+    """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets, or on `targets`.
 
     `checkpoint` may also be an experiment directory (its latest checkpoint is used). `seed`
     `None` uses the run's own seed, which reproduces the validation targets saved with it.
-    `progress` shows the targets done of the total while the rollouts run (progress.py).
+    `progress` shows the targets done of the total while the rollouts run (progress.py). `targets` that do
+    not fit the circuit's specs raise `specs.InputError` naming the first problem (`targets[2].gain`).
     """
     checkpoint = resolve_checkpoint(Path(checkpoint))
     experiment = ExperimentDir.containing(checkpoint)
     record = experiment.record()
     seed = record.seed if seed is None else seed
     training = experiment.training_targets()
-    targets = TargetSet.validation(training, n_specs, seed)
+    if targets is None:
+        chosen, kind = TargetSet.validation(training, n_specs, seed).targets, "unseen"
+    else:
+        chosen, kind = checked_targets(circuit_optimization(record.circuit), targets), "given"
     env_config = record.env_config(training, simulator, horizon=traj_len)
     torch.set_num_threads(1)
     policy = TrainedPolicy.from_checkpoint(checkpoint)
     mode = "sampled" if sample else "greedy"
-    with ValidationProgress(len(targets), mode) if progress else contextlib.nullcontext() as shown:
-        outcomes = roll_out(
-            policy, env_config, targets.targets, sample_seed=seed if sample else None, on_step=shown.update if shown else None
-        )
+    with ValidationProgress(len(chosen), mode) if progress else contextlib.nullcontext() as shown:
+        outcomes = roll_out(policy, env_config, chosen, sample_seed=seed if sample else None, on_step=shown.update if shown else None)
 
     trial = checkpoint.relative_to(experiment.path)  # reruns of an experiment number their checkpoints afresh
-    out = output_dir or experiment.path / VALIDATION_DIR / trial.parent / f"{trial.name}_{mode}_seed{seed}_n{n_specs}"
+    given = "" if kind == "unseen" else "_given" + hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:8]
+    out = output_dir or experiment.path / VALIDATION_DIR / trial.parent / f"{trial.name}_{mode}_seed{seed}{given}_n{len(chosen)}"
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
@@ -123,6 +134,7 @@ def validate(
         actions=mode,
         learning_curve_file=out / LEARNING_CURVE_FILE,
         env_steps=checkpoint_env_steps(checkpoint),
+        targets=kind,
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
