@@ -3,7 +3,9 @@
 
 A Tune checkpoint of PPO holds the whole algorithm (learner, optimizer, env-runner state);
 acting needs only the RLModule inside it, which loads as a plain torch module. Loading it
-starts no Ray processes, so validation runs anywhere the package is installed.
+starts no Ray processes, so validation runs anywhere the package is installed. A SAC + HER
+checkpoint is SB3's model zip (sac_her.py); `load_policy` tells the two apart, so validation
+takes either.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
 
+from .env import AutoCktGym, EnvConfig
 from .experiment import ExperimentDir
 from .noise import quiet_ray
+from .policy import Policy
+from .sac_her import CHECKPOINT_PREFIX, SacHerPolicy
+from .simulator import Simulator
 
 RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
 
@@ -25,11 +31,25 @@ RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
 def resolve_checkpoint(path: Path) -> Path:
     """`path` itself if it is a checkpoint, else the latest checkpoint of the experiment (or trial) directory `path`."""
     path = path.expanduser().resolve()
-    if (path / RL_MODULE_PATH).is_dir():
+    if (path / RL_MODULE_PATH).is_dir() or _is_sac_her(path):
         return path
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: pass a checkpoint or an experiment directory under ~/ray_results")
-    return ExperimentDir.containing(path).latest_checkpoint()
+    experiment = ExperimentDir.containing(path)
+    sac_her = list(experiment.path.glob(f"*/{CHECKPOINT_PREFIX}_*_steps.zip"))
+    if not sac_her:
+        return experiment.latest_checkpoint()
+    return max(sac_her, key=lambda p: p.stat().st_mtime)
+
+
+def load_policy(checkpoint: Path) -> Policy:
+    """The policy of a PPO or a SAC + HER checkpoint (or an experiment directory's latest)."""
+    checkpoint = resolve_checkpoint(checkpoint)
+    return SacHerPolicy.from_checkpoint(checkpoint) if _is_sac_her(checkpoint) else TrainedPolicy.from_checkpoint(checkpoint)
+
+
+def _is_sac_her(path: Path) -> bool:
+    return path.is_file() and path.name.startswith(CHECKPOINT_PREFIX) and path.suffix == ".zip"
 
 
 class TrainedPolicy:
@@ -54,10 +74,13 @@ class TrainedPolicy:
         module.eval()  # type: ignore[attr-defined]  # a TorchRLModule, so a torch.nn.Module
         return cls(module)
 
-    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.act_batch(observation[None], None if rng is None else [rng])[0]
+    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGym:
+        return AutoCktGym(config, simulator=simulator)
 
-    def act_batch(self, observations: np.ndarray, rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
+    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        return self.act_batch([observation], None if rng is None else [rng])[0]
+
+    def act_batch(self, observations: Sequence[np.ndarray], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
         """`act` for each row of `observations`; row `i` samples with `rngs[i]`.
 
         Each row gets a forward pass of its own: one batched pass rounds differently (its logits

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
@@ -20,10 +20,14 @@ from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 from .experiment import ExperimentDir
 from .plots import plot_learning_curve
 from .progress import format_duration
+from .sac_her import train_sac_her
 from .simulator import SimulatorConfig
 from .specs import InputError, read_targets
 from .train import DEFAULT_STORAGE, TrainConfig, TrainingStopped, TrainResult, train
 from .validate import LEARNING_CURVE_FILE, ValidationReport, validate
+
+TRAINERS: dict[str, Callable[..., TrainResult]] = {"ppo": train, "sac_her": train_sac_her}
+"""`--algo`: RLlib's PPO (train.py) or Stable-Baselines3's SAC with hindsight experience replay (sac_her.py)."""
 
 VALIDATION_ACTIONS = {"greedy": ("greedy",), "sampled": ("sampled",), "both": ("greedy", "sampled")}
 """`--validate-actions`: which validations end a training run."""
@@ -56,13 +60,23 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     """Parse flags, train, validate the final checkpoint, print a summary. `circuit` fixes the circuit (no `--circuit` flag)."""
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(
-        description=f"Train an AutoCkt PPO agent{' for the ' + circuit if circuit else ''} with Ray RLlib. "
+        description=f"Train an AutoCkt agent{' for the ' + circuit if circuit else ''}: PPO with Ray RLlib, or SAC + HER "
+        "with Stable-Baselines3 (--algo). "
         "Start the circuit server first: python AutoCkt/scripts/start_server.py. "
         "Watch with: tensorboard --logdir ~/ray_results",
     )
     if circuit is None:
         parser.add_argument("--circuit", choices=sorted(all_circuits()), default=TWO_STAGE_OPAMP.name, help="default: %(default)s")
-    parser.add_argument("--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>)")
+    parser.add_argument(
+        "--algo",
+        choices=TRAINERS,
+        default="ppo",
+        help="PPO on Ray RLlib, or SAC with hindsight experience replay on Stable-Baselines3 (PPAAS's settings; "
+        "--env-runners, --envs-per-runner and --ray-address are PPO's) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>, autockt_sac_her_<circuit> for sac_her)"
+    )
     parser.add_argument("--storage", type=Path, default=DEFAULT_STORAGE, help="default: %(default)s")
     parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")
     parser.add_argument(
@@ -88,7 +102,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         metavar="STEPS",
         help="grid steps a parameter may move per action (default: %(default)s, AutoCkt's)",
     )
-    parser.add_argument("--resume", type=Path, help="start from this checkpoint")
+    parser.add_argument("--resume", type=Path, help="start from this checkpoint (for sac_her: its sac_her_<steps>_steps.zip)")
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
     parser.add_argument(
         "--validate",
@@ -125,7 +139,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         resume_from=args.resume,
     )
     try:
-        result = train(config, progress=True, verbose=args.verbose)
+        result = TRAINERS[args.algo](config, progress=True, verbose=args.verbose)
     except TrainingStopped as stopped:
         raise SystemExit(f"error: {stopped}") from None
     reports = [

@@ -176,28 +176,17 @@ def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbos
     `progress` shows a progress line while it trains; `verbose` lets Tune, Ray and RLlib print everything (module docstring).
     """
     started = time.monotonic()
-    optimization = circuit_optimization(config.circuit)
     experiment = config.experiment_dir
     shown = TrainingProgress(config.max_env_steps) if progress else None
     # The progress line first: on a terminal it takes over sys.stdout and sys.stderr, which the filter then wraps.
     with shown or contextlib.nullcontext(), quiet_ray(enabled=not verbose):
-        _check_simulator(config)
-        training = TargetSet.training(optimization, config.n_training_targets, config.seed)
-        validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
-        record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
-        experiment.save(record, training, validation)
-        result = _fit(config, experiment, record.env_config(training, config.simulator), shown, verbose)
+        result = _fit(config, experiment, prepare_run(config), shown, verbose)
     if result.error is not None or result.checkpoint is None:
         raise RuntimeError(f"training failed; see the trial's error.txt under {experiment.path}") from result.error
     metrics = result.metrics or {}
-    failing = _failing_rate(metrics)
-    if failing is not None:
+    if failing_rate(metrics) is not None:
         best = result.get_best_checkpoint(f"env_runners/{REACHED_METRIC}", "max") or result.checkpoint
-        raise TrainingStopped(
-            f"training stopped after {int(metrics.get(ENV_STEPS, 0))} env steps: {failing:.0%} of the last {EPISODE_WINDOW} "
-            f"episodes ended on a failed simulation (each episode's failure is in the env runners' infos; the server's log says why). "
-            f"Fix the server, then resume from the best checkpoint: --resume {best.path}"
-        )
+        raise stopped_by_failures(metrics, Path(best.path))
     return TrainResult(
         experiment_dir=experiment.path,
         checkpoint=Path(result.checkpoint.path),
@@ -206,6 +195,27 @@ def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbos
         reached_rate=float(metrics.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
         wall_clock_s=time.monotonic() - started,
         env_runner_nodes=int(metrics.get(NODES_METRIC, 0)),
+    )
+
+
+def prepare_run(config: TrainConfig) -> EnvConfig:
+    """What every algorithm's run starts with: a simulator that answers, the run's targets and record saved
+    beside its results (experiment.py), and the training environment they define."""
+    optimization = circuit_optimization(config.circuit)
+    _check_simulator(config)
+    training = TargetSet.training(optimization, config.n_training_targets, config.seed)
+    validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
+    record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
+    config.experiment_dir.save(record, training, validation)
+    return record.env_config(training, config.simulator)
+
+
+def stopped_by_failures(result: Mapping[str, Any], checkpoint: Path) -> TrainingStopped:
+    """The error ending a run whose simulations kept failing (`failing_rate`), naming the checkpoint to resume from."""
+    return TrainingStopped(
+        f"training stopped after {int(result.get(ENV_STEPS, 0))} env steps: {failing_rate(result):.0%} of the last {EPISODE_WINDOW} "
+        f"episodes ended on a failed simulation (each episode's failure is in the env runners' infos; the server's log says why). "
+        f"Fix the server, then resume from the best checkpoint: --resume {checkpoint}"
     )
 
 
@@ -224,7 +234,7 @@ def _fit(config: TrainConfig, experiment: ExperimentDir, env: EnvConfig, shown: 
             run_config=tune.RunConfig(
                 name=config.experiment_name,
                 storage_path=str(experiment.path.parent),
-                stop=functools.partial(_should_stop, config.max_env_steps, config.stop_reached_rate),
+                stop=functools.partial(should_stop, config.max_env_steps, config.stop_reached_rate),
                 checkpoint_config=tune.CheckpointConfig(
                     checkpoint_frequency=config.checkpoint_every,
                     checkpoint_at_end=True,
@@ -352,8 +362,9 @@ def _check_simulator(config: TrainConfig) -> None:
         simulator.close()
 
 
-def _should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: str, result: dict[str, Any]) -> bool:
-    if result.get(ENV_STEPS, 0) >= max_env_steps or _failing_rate(result) is not None:
+def should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: str, result: Mapping[str, Any]) -> bool:
+    """Whether a run is done after `result` (a Tune result, or one shaped like it): budget spent, simulations failing, or reach rate hit."""
+    if result.get(ENV_STEPS, 0) >= max_env_steps or failing_rate(result) is not None:
         return True
     runners = result.get("env_runners", {})
     window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
@@ -361,7 +372,7 @@ def _should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: 
     return stop_reached_rate is not None and window_full and rate is not None and rate >= stop_reached_rate
 
 
-def _failing_rate(result: Mapping[str, Any]) -> float | None:
+def failing_rate(result: Mapping[str, Any]) -> float | None:
     """The share of the last episodes a failed simulation ended, once a whole window of them is at least `FAILING_RATE`."""
     runners = result.get("env_runners", {})
     rate = runners.get(FAILED_METRIC)

@@ -19,8 +19,9 @@ ends `_given<digest>_n<n>`, the digest of those targets, so that two files never
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
 designs) simulates all their moves, which the server spreads over its simulator pool. Each
-target's rollout is still exactly a lone `AutoCktGym` episode (the environments are driven
-through its two halves), so its outcome does not depend on the others.
+target's rollout is still exactly a lone episode of the policy's environment (`AutoCktGym` for
+PPO, `AutoCktGoalEnv` for SAC + HER: policy.py; driven through its two halves), so its outcome
+does not depend on the others.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ import torch
 
 from autockt_shared import circuit_optimization
 
-from .checkpoints import TrainedPolicy, resolve_checkpoint
-from .env import AutoCktGym, EnvConfig
+from .checkpoints import load_policy, resolve_checkpoint
+from .env import EnvConfig
 from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE, ExperimentDir, checkpoint_env_steps
 from .plots import plot_learning_curve, plot_reached
+from .policy import Policy
 from .progress import ValidationProgress
 from .simulator import Simulator, SimulatorConfig
 from .specs import Target, TargetSet, checked_targets
@@ -112,7 +114,7 @@ def validate(
         chosen, kind = checked_targets(circuit_optimization(record.circuit), targets), "given"
     env_config = record.env_config(training, simulator, horizon=traj_len)
     torch.set_num_threads(1)
-    policy = TrainedPolicy.from_checkpoint(checkpoint)
+    policy = load_policy(checkpoint)
     mode = "sampled" if sample else "greedy"
     with ValidationProgress(len(chosen), mode) if progress else contextlib.nullcontext() as shown:
         outcomes = roll_out(policy, env_config, chosen, sample_seed=seed if sample else None, on_step=shown.update if shown else None)
@@ -145,7 +147,7 @@ def validate(
 
 
 def roll_out(
-    policy: TrainedPolicy,
+    policy: Policy,
     config: EnvConfig,
     targets: Sequence[Target],
     sample_seed: int | None = None,
@@ -158,7 +160,7 @@ def roll_out(
     """
     simulator = Simulator(circuit_optimization(config.circuit), config.simulator)
     try:
-        envs = [AutoCktGym(config, simulator=simulator) for _ in targets]
+        envs = [policy.make_env(config, simulator) for _ in targets]
         rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]
         resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets, strict=True)]
         observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets), strict=True)]  # type: ignore[arg-type]
@@ -166,7 +168,7 @@ def roll_out(
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
         while unfinished:
-            actions = policy.act_batch(np.stack([observations[i] for i in unfinished]), rngs and [rngs[i] for i in unfinished])
+            actions = policy.act_batch([observations[i] for i in unfinished], rngs and [rngs[i] for i in unfinished])
             designs = [envs[i].begin_step(action) for i, action in zip(unfinished, actions, strict=True)]
             still = []
             for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs), strict=True):

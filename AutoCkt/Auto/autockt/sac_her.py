@@ -1,0 +1,265 @@
+"""
+# Training: SAC with hindsight experience replay on Stable-Baselines3 (`--algo sac_her`)
+
+PPAAS's agent beside RLlib's PPO (train.py): SAC on `AutoCktGoalEnv`s (continuous actions, the
+target as a goal) with SB3's `HerReplayBuffer`, which relabels missed episodes with the metrics
+they did reach. Its hyper-parameters (`SacHerConfig`) are PPAAS's: actor 4 x 256, critics
+256-256-128, learning rate 3e-3, tau 0.005, batch 256, 120 steps before learning, HER
+`future` with one relabelled goal per transition; gamma, the horizon (30) and the targets are
+the run's (`TrainConfig`), as for PPO. `AutoCktGoalVecEnv` steps `num_envs` episodes together,
+one batch call per step.
+
+A run is laid out as PPO's, so that validation, `--resume` and the learning curve treat both
+alike: the run's record and targets in `<storage>/<experiment>/` (default
+`~/ray_results/autockt_sac_her_<circuit>/`), and a trial directory `sac_her_<time>/` holding
+what Tune would: `result.json` (one result per report, shaped as Tune's, which progress.py
+and experiment.py read), TensorBoard events under the tags PPO's Tune results get where they
+mean the same (`ray/tune/env_runners/reached_rate`, `.../episode_return_mean`,
+`.../simulations`, `ray/tune/num_env_steps_sampled_lifetime`; besides SB3's own `train/...`),
+and the checkpoints: SB3's model zip with its replay buffer beside it, so that a resumed run
+keeps learning from the transitions it had.
+
+A report is due every `report_every` env steps (an "iteration", as PPO's train batch is):
+the progress line, a TensorBoard point and the stopping rules of PPO's runs (budget, reach
+rate, failing simulations); a checkpoint every `TrainConfig.checkpoint_every` reports and at
+the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from stable_baselines3 import SAC, HerReplayBuffer
+from stable_baselines3.common.buffers import DictReplayBuffer
+from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+from stable_baselines3.common.logger import configure
+from stable_baselines3.common.vec_env import VecMonitor
+
+from .env import EnvConfig
+from .experiment import TRIAL_RESULTS_FILE
+from .goal_env import AutoCktGoalEnv
+from .goal_vec_env import AutoCktGoalVecEnv
+from .progress import TrainingProgress
+from .run_metrics import ENV_STEPS, ENV_STEPS_THIS_ITERATION, EPISODE_WINDOW, FAILED_METRIC, REACHED_METRIC, SIMULATIONS_METRIC
+from .simulator import Simulator
+from .train import TrainConfig, TrainResult, failing_rate, prepare_run, should_stop, stopped_by_failures
+
+ALGORITHM = "sac_her"
+CHECKPOINT_PREFIX = ALGORITHM
+"""SB3's `CheckpointCallback` names its files `<prefix>_<env steps>_steps.zip` and `<prefix>_replay_buffer_<env steps>_steps.pkl`."""
+TENSORBOARD_PREFIX = "ray/tune/"
+"""Tune's prefix for every result key in TensorBoard: the same tags for the same quantities as PPO's runs."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SacHerConfig:
+    """SAC + HER's own settings (PPAAS's); the run's (circuit, targets, gamma, budget, ...) are `TrainConfig`'s."""
+
+    actor: tuple[int, ...] = (256, 256, 256, 256)
+    critic: tuple[int, ...] = (256, 256, 128)
+    lr: float = 3e-3
+    tau: float = 0.005
+    batch_size: int = 256
+    learning_starts: int = 120
+    n_sampled_goal: int = 1
+    buffer_size: int = 1_000_000
+    num_envs: int = 8
+    report_every: int = 600  # env steps, PPO's train batch: both algorithms' curves get points alike
+
+    def __post_init__(self) -> None:
+        if self.num_envs < 1 or self.report_every < 1:
+            raise ValueError(f"SacHerConfig.num_envs and report_every must be at least 1, got {self.num_envs}, {self.report_every}")
+
+
+def train_sac_her(config: TrainConfig, sac: SacHerConfig = SacHerConfig(), *, progress: bool = False, verbose: bool = False) -> TrainResult:
+    """Train SAC + HER for `config.circuit` (module docstring); returns where its last checkpoint (a model zip) is.
+
+    `config.experiment` `None` is `autockt_sac_her_<circuit>`, apart from PPO's runs. `config.resume_from`
+    (a model zip) continues its weights, replay buffer and env-step counter, as PPO's `--resume` does.
+    `progress` shows the progress line (progress.py); `verbose` lets SB3 print its own notices.
+    """
+    started = time.monotonic()
+    config = dataclasses.replace(config, experiment=config.experiment or f"autockt_{ALGORITHM}_{config.circuit}")
+    torch.set_num_threads(1)  # torch's thread pool would fight the simulator for the cores, as in PPO's runners
+    env_config = prepare_run(config)
+    trial = config.experiment_dir.path / f"{ALGORITHM}_{time.strftime('%Y-%m-%d_%H-%M-%S')}"
+    trial.mkdir(parents=True)
+    vec_env = AutoCktGoalVecEnv(sac.num_envs, env_config)
+    env = VecMonitor(vec_env, info_keywords=("reached", "sim_failed"))  # SB3's episode statistics, with the outcome of each
+    try:
+        model = _model(config, sac, env)
+        model.verbose = int(verbose)
+        model.set_logger(configure(str(trial), ["tensorboard"]))
+        reports = _Reports(config, sac, trial, vec_env)
+        checkpoints = CheckpointCallback(
+            save_freq=max(1, sac.report_every * config.checkpoint_every // sac.num_envs),
+            save_path=str(trial),
+            name_prefix=CHECKPOINT_PREFIX,
+            save_replay_buffer=True,
+        )
+        shown = TrainingProgress(config.max_env_steps) if progress else None
+        with shown or contextlib.nullcontext():
+            reports.shown = shown
+            remaining = max(0, config.max_env_steps - model.num_timesteps)
+            model.learn(remaining, callback=[reports, checkpoints], reset_num_timesteps=False, log_interval=None)  # type: ignore[arg-type]  # None: no log of its own
+            reports.report(final=True)
+        checkpoint = trial / f"{CHECKPOINT_PREFIX}_{model.num_timesteps}_steps.zip"
+        model.save(checkpoint)
+        model.save_replay_buffer(replay_buffer_file(checkpoint))
+    finally:
+        env.close()
+    last = reports.last or {}
+    if failing_rate(last) is not None:
+        raise stopped_by_failures(last, checkpoint)
+    return TrainResult(
+        experiment_dir=config.experiment_dir.path,
+        checkpoint=checkpoint,
+        env_steps=model.num_timesteps,
+        iterations=int(last.get("training_iteration", 0)),
+        reached_rate=float(last.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
+        wall_clock_s=time.monotonic() - started,
+        env_runner_nodes=1,
+    )
+
+
+def replay_buffer_file(checkpoint: Path) -> Path:
+    """The replay buffer saved with a model zip, named as SB3's `CheckpointCallback` names it."""
+    steps = checkpoint.stem.removeprefix(f"{CHECKPOINT_PREFIX}_")
+    return checkpoint.with_name(f"{CHECKPOINT_PREFIX}_replay_buffer_{steps}.pkl")
+
+
+def _model(config: TrainConfig, sac: SacHerConfig, env: VecMonitor) -> SAC:
+    if config.resume_from is not None:
+        checkpoint = Path(config.resume_from).expanduser().resolve()
+        model = SAC.load(checkpoint, env=env, device="cpu")
+        if replay_buffer_file(checkpoint).is_file():
+            model.load_replay_buffer(replay_buffer_file(checkpoint))
+        return model
+    return SAC(
+        "MultiInputPolicy",
+        env,
+        learning_rate=sac.lr,
+        buffer_size=sac.buffer_size,
+        learning_starts=sac.learning_starts,
+        batch_size=sac.batch_size,
+        tau=sac.tau,
+        gamma=config.gamma,
+        gradient_steps=-1,  # one gradient step per env step collected, as SAC with one environment
+        replay_buffer_class=HerReplayBuffer,
+        # copy_info_dict: a relabelled failed simulation keeps its penalty (goal_env.py)
+        replay_buffer_kwargs={"n_sampled_goal": sac.n_sampled_goal, "goal_selection_strategy": "future", "copy_info_dict": True},
+        policy_kwargs={"net_arch": {"pi": list(sac.actor), "qf": list(sac.critic)}},
+        stats_window_size=EPISODE_WINDOW,  # the reach rate and mean return over the last 200 episodes, as PPO's
+        seed=config.seed,
+        device="cpu",
+    )
+
+
+class _Reports(BaseCallback):
+    """Every `report_every` env steps: a Tune-shaped result to `result.json`, TensorBoard and the progress line; stops as PPO's runs stop."""
+
+    def __init__(self, config: TrainConfig, sac: SacHerConfig, trial: Path, vec_env: AutoCktGoalVecEnv) -> None:
+        super().__init__()
+        self.config, self.sac, self.trial, self.vec_env = config, sac, trial, vec_env
+        self.shown: TrainingProgress | None = None
+        self.last: dict[str, Any] | None = None
+        self._started = time.monotonic()
+        self._since: tuple[float, int, int] = (self._started, 0, 0)  # time, env steps and simulations at the last report
+        self._episodes = 0
+
+    def _on_training_start(self) -> None:
+        self._since = (time.monotonic(), self.num_timesteps, self.vec_env.simulator.calls)
+
+    def _on_step(self) -> bool:
+        self._episodes += int(np.sum(self.locals["dones"]))
+        if self.num_timesteps - self._since[1] < self.sac.report_every:
+            return True
+        result = self.report()
+        return not should_stop(self.config.max_env_steps, self.config.stop_reached_rate, self.trial.name, result)
+
+    def report(self, final: bool = False) -> dict[str, Any]:
+        """This report's result (module docstring); `final` reports the steps since the last one, if any."""
+        now, steps, sims = time.monotonic(), self.num_timesteps, self.vec_env.simulator.calls
+        if final and self.last is not None and steps == self.last[ENV_STEPS]:
+            return self.last
+        episodes = list(self.model.ep_info_buffer or [])
+        window = episodes[-EPISODE_WINDOW:]
+        runners: dict[str, Any] = {
+            ENV_STEPS_THIS_ITERATION: steps - self._since[1],
+            SIMULATIONS_METRIC: sims - self._since[2],
+            "num_episodes_lifetime": self._episodes,
+        }
+        if window:
+            runners[REACHED_METRIC] = float(np.mean([e["reached"] for e in window]))
+            runners[FAILED_METRIC] = float(np.mean([e["sim_failed"] for e in window]))
+            runners["episode_return_mean"] = float(np.mean([e["r"] for e in window]))
+        result = {
+            "training_iteration": steps // self.sac.report_every + (steps % self.sac.report_every > 0),
+            ENV_STEPS: steps,
+            "time_total_s": now - self._started,
+            "time_this_iter_s": now - self._since[0],
+            "env_runners": runners,
+        }
+        with (self.trial / TRIAL_RESULTS_FILE).open("a") as f:
+            f.write(json.dumps(result) + "\n")
+        for key, value in _flatten(result):
+            self.logger.record(TENSORBOARD_PREFIX + key, value)
+        self.logger.dump(steps)
+        if self.shown is not None:
+            self.shown.update(result)
+        self.last, self._since = result, (now, steps, sims)
+        return result
+
+
+def _flatten(result: dict[str, Any], prefix: str = "") -> list[tuple[str, float]]:
+    """Tune's nested result keys joined by `/`, as its TensorBoard logger writes them."""
+    flat: list[tuple[str, float]] = []
+    for key, value in result.items():
+        if isinstance(value, dict):
+            flat += _flatten(value, f"{prefix}{key}/")
+        else:
+            flat.append((prefix + key, float(value)))
+    return flat
+
+
+class SacHerPolicy:
+    """A SAC + HER checkpoint's actor, for validation (policy.py).
+
+    Greedy is the squashed mean action (SB3's `deterministic=True`); sampling draws the actor's
+    Gaussian noise from each target's own generator, not torch's global one, so that a sampled
+    report is reproducible and each target's rollout independent of the others (as PPO's).
+    Each observation gets a forward pass of its own, for the same reason as `TrainedPolicy`'s.
+    """
+
+    def __init__(self, model: SAC) -> None:
+        self.model = model
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Path) -> SacHerPolicy:
+        # Acting needs no replay buffer: a one-transition plain one instead of HER's, which would need the environment
+        unused_buffer = {"replay_buffer_class": DictReplayBuffer, "replay_buffer_kwargs": {}, "buffer_size": 1}
+        return cls(SAC.load(checkpoint, device="cpu", custom_objects=unused_buffer))
+
+    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGoalEnv:
+        return AutoCktGoalEnv(config, simulator=simulator, continuous_actions=True)
+
+    def act_batch(self, observations: Sequence[Any], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
+        actions = []
+        with torch.no_grad():
+            for i, observation in enumerate(observations):
+                obs, _ = self.model.policy.obs_to_tensor(observation)
+                mean, log_std, _ = self.model.actor.get_action_dist_params(obs)
+                pre_squash = mean[0].double().numpy()
+                if rngs is not None:
+                    pre_squash = pre_squash + np.exp(log_std[0].double().numpy()) * rngs[i].standard_normal(pre_squash.shape)
+                actions.append(self.model.policy.unscale_action(np.tanh(pre_squash)))
+        return np.array(actions, dtype=np.float32)
