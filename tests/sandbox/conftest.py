@@ -1,4 +1,5 @@
-"""A server of `simulate_on_the_server` over real HTTP, with its runs in the test's own directory."""
+"""A server of `simulate_on_the_server` over real HTTP, with its runs in the test's own directory,
+started for the PDK `server_pdk` names (the 45 nm card unless a test parametrizes it over `PDKS`)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,25 @@ from vlsirtools.spice import sim_data as sd
 import autockt_ckt.vlsir_handlers as vlsir_handlers
 import discovery_client as dc
 import discovery_server as ds
+from autockt_ckt.pdks import pdk
 from autockt_shared.vlsir_sim import simulate_on_the_server, simulation_offer
 
 MODEL_PATH = vlsir_handlers.settings().model_path
+PDKS = ("ptm45", "gf180mcu", "sky130")
+OPEN_PDKS = ("gf180mcu", "sky130")
 
 
 @pytest.fixture
-def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def server_pdk() -> str:
+    """The PDK the test's server is started for; a test parametrizes `server_pdk` to change it."""
+    return "ptm45"
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server_pdk: str) -> Path:
     """The server's AUTOCKT_RUN_DIR for this test: every run's directory goes in it, and is removed."""
     path = tmp_path / "runs"
-    monkeypatch.setattr(vlsir_handlers, "_settings", dataclasses.replace(vlsir_handlers.settings(), run_dir=path))
+    monkeypatch.setattr(vlsir_handlers, "_settings", dataclasses.replace(vlsir_handlers.settings(), run_dir=path, pdk=server_pdk))
     return path
 
 
@@ -47,15 +57,24 @@ def remote(server: ds.BackgroundServer) -> Iterator[ds.BackgroundServer]:
     dc.configure(dc.Config())
 
 
-def post_sim_input(server: ds.BackgroundServer, proto: bytes, kind: str = "sim_input") -> httpx.Response:
+def post_sim_input(server: ds.BackgroundServer, proto: bytes, kind: str = "sim_input", corner: str | None = None) -> httpx.Response:
     """What any HTTP client can send, whatever the shared types would let through."""
     body = {"kind": kind, "proto_bytes": base64.b64encode(proto).decode()}
+    if corner is not None:
+        body["corner"] = corner
     return httpx.post(f"{server.url}/simulate_on_the_server", json=body, timeout=60)
 
 
-def run_locally(sim: hs.Sim, rundir: Path) -> sd.SimResult:
-    """`sim` run the way the server runs it, in this process: the server's model file and one thread added."""
-    served = hs.Sim(tb=sim.tb, attrs=[*sim.attrs, hs.Include(MODEL_PATH), hs.Options(name="num_threads", value=1)])
+def run_locally(sim: hs.Sim, rundir: Path, pdk_name: str = "ptm45", corner: str = "tt") -> sd.SimResult:
+    """`sim` run by `ngspice -b` in this process, with the same files the server uses: the PDK's
+    models of `corner` (written here from the registry, not from the server's code) and one thread,
+    in the PDK's compatibility mode."""
+    kit = pdk(pdk_name)
+    models = kit.models(kit.process(corner))
+    served = hs.Sim(tb=sim.tb, attrs=[*sim.attrs, *models, hs.Options(name="num_threads", value=1)])
+    rundir.mkdir(parents=True, exist_ok=True)
+    if kit.ngbehavior is not None:
+        (rundir / ".spiceinit").write_text(f"set ngbehavior={kit.ngbehavior}\n")
     return served.run(SimOptions(simulator=SupportedSimulators.NGSPICE, fmt=ResultFormat.SIM_DATA, rundir=rundir))
 
 
@@ -71,8 +90,10 @@ def assert_same_vectors(remote: sd.SimResult, local: sd.SimResult) -> None:
 
 
 def leaks(text: str, run_dir: Path) -> list[str]:
-    """What of the server's own an answer shows: its paths, or text of its model file."""
-    secrets = [str(MODEL_PATH), str(MODEL_PATH.parent), str(run_dir), "level=54", "vth0", ".model"]
+    """What of the server's own an answer shows: its paths, or text of its PDK's model files."""
+    files = pdk(vlsir_handlers.settings().pdk).model_files()
+    paths = {str(path) for path in files} | {str(path.parent) for path in files} | {str(MODEL_PATH), str(MODEL_PATH.parent)}
+    secrets = [*sorted(paths), str(run_dir), "level=54", "vth0", ".model", "nmos_3p3", "__model", "sw_stat"]
     return [secret for secret in secrets if secret in text]
 
 

@@ -1,4 +1,4 @@
-"""The hostile corpus of issue 14, one test each, over real HTTP.
+"""The hostile corpus of issue 14, one test each, over real HTTP, on a server of each PDK.
 
 Each case starts from the legitimate RC low-pass `SimInput` and smuggles one thing in. Every
 one must be answered with a 422 naming where it is, write nothing outside its run directory
@@ -26,7 +26,7 @@ from autockt_shared.remote_sim import run_on_the_server
 from autockt_shared.vlsir_sim import MAX_PROTO_BYTES, SimInputBinary, simulate_on_the_server
 
 from .circuits import rc_sim
-from .conftest import MODEL_PATH, leaks, post_sim_input
+from .conftest import MODEL_PATH, PDKS, leaks, post_sim_input
 
 Mutation = Callable[[vsp.SimInput, Path], None]
 
@@ -226,9 +226,10 @@ def _assert_refused_and_still_serving(response: httpx.Response, loc: tuple[str, 
     assert run_on_the_server(rc_sim()).an[0].data  # the next legitimate call is answered
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize(("mutate", "loc"), [case[1:] for case in CORPUS], ids=[case[0] for case in CORPUS])
 def test_hostile_sim_input_is_refused_naming_the_part(
-    remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path, mutate: Mutation, loc: tuple[str, ...]
+    server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path, mutate: Mutation, loc: tuple[str, ...]
 ) -> None:
     inp = hs.to_proto(rc_sim())
     marker = tmp_path / "pwned"
@@ -237,18 +238,21 @@ def test_hostile_sim_input_is_refused_naming_the_part(
     _assert_refused_and_still_serving(response, loc, marker, run_dir)
 
 
-def test_malformed_protobuf(remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_malformed_protobuf(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
     response = post_sim_input(remote, b"\xff\xff\xff\x07 not a protobuf")
     _assert_refused_and_still_serving(response, ("proto_bytes",), tmp_path / "pwned", run_dir)
 
 
-def test_fields_this_vlsir_version_does_not_define(remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_fields_this_vlsir_version_does_not_define(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
     unknown = b"\xa0\x06\x01"  # field 100, varint 1
     response = post_sim_input(remote, hs.to_proto(rc_sim()).SerializeToString() + unknown)
     _assert_refused_and_still_serving(response, ("proto_bytes",), tmp_path / "pwned", run_dir)
 
 
-def test_a_package_where_a_sim_input_belongs(remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_a_package_where_a_sim_input_belongs(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, tmp_path: Path) -> None:
     response = post_sim_input(remote, hs.to_proto(rc_sim()).pkg.SerializeToString(), kind="ckt_package")
     _assert_refused_and_still_serving(response, ("kind",), tmp_path / "pwned", run_dir)
 

@@ -48,6 +48,7 @@ def test_results_carry_no_device_internal_node_and_nothing_of_the_server(remote:
 
 def test_the_offer_names_devices_parameters_models_and_limits(remote: ds.BackgroundServer) -> None:
     offer = simulation_offer(OfferQuery())
+    assert (offer.pdk, offer.process_corners, [s.name for s in offer.corner_sets]) == ("ptm45", ("tt",), ["tt"])
     assert [(d.name, d.ports, [p.name for p in d.params]) for d in offer.devices] == [
         ("nmos", ("d", "g", "s", "b"), ["w", "l", "m"]),
         ("pmos", ("d", "g", "s", "b"), ["w", "l", "m"]),

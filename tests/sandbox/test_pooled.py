@@ -18,8 +18,9 @@ import discovery_client as dc
 import discovery_server as ds
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.sandbox_netlist import NetlistRefused
+from autockt_ckt.sandbox_pdk import served_models
 from autockt_ckt.settings import Settings
-from autockt_ckt.vlsir_handlers import check_call, model_include, pooled_write_netlist
+from autockt_ckt.vlsir_handlers import check_call, pooled_write_netlist
 from autockt_shared.remote_sim import run_on_the_server, sim_input_binary
 from autockt_shared.vlsir_sim import SimInputBinary, simulate_on_the_server, simulation_offer
 
@@ -82,7 +83,7 @@ def test_the_fence_refuses_in_the_worker_a_line_the_first_fence_missed(pooled: S
     rundir = pooled.settings.run_dir / "fence"
     rundir.mkdir()
     with pytest.raises(NetlistRefused) as err:
-        asyncio.run(pooled.run(pooled_write_netlist, rundir, served.SerializeToString(), model_include(pooled.settings)))
+        asyncio.run(pooled.run(pooled_write_netlist, rundir, served.SerializeToString(), served_models("ptm45", "tt").line, None))
     assert [e.type for e in err.value.errors] == ["sandbox.rendered"]
     assert not (rundir / "netlist.sp").exists()
 

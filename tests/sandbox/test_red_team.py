@@ -25,7 +25,7 @@ from autockt_ckt.sandboxed_run import scrub
 from autockt_shared.remote_sim import run_on_the_server
 
 from .circuits import long_tran_sim, parametric_sim, rc_sim
-from .conftest import MODEL_PATH, leaks, post_sim_input
+from .conftest import MODEL_PATH, PDKS, leaks, post_sim_input
 
 R, C = 2, 3  # the RC low-pass's instances: pulse, ac, r, c
 TB = ("proto_bytes", "pkg", "modules", "0")
@@ -45,8 +45,11 @@ def _refused(response: httpx.Response, loc: tuple[str, ...], run_dir: Path) -> d
 # --- 1. newlines in expressions
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize("separator", ["\n", "\r", "\u2028", "\u2029", "\v", "\f", "\xa0", "\x85", "\t"])
-def test_only_plain_spaces_separate_the_tokens_of_an_expression(remote: ds.BackgroundServer, run_dir: Path, separator: str) -> None:
+def test_only_plain_spaces_separate_the_tokens_of_an_expression(
+    server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, separator: str
+) -> None:
     """700 counted resistors became 11,900 through values like this one (a positional value, written unquoted)."""
     inp = hs.to_proto(rc_sim())
     for name in ("vin", "out", *(f"r{i}" for i in range(8))):  # every word of the smuggled lines a declared .param
@@ -56,21 +59,24 @@ def test_only_plain_spaces_separate_the_tokens_of_an_expression(remote: ds.Backg
     _refused(post_sim_input(remote, inp.SerializeToString()), R_VALUE, run_dir)
 
 
-def test_a_param_value_cannot_start_a_line(remote: ds.BackgroundServer, run_dir: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_a_param_value_cannot_start_a_line(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path) -> None:
     inp = hs.to_proto(parametric_sim(1e3))  # .params rval, vsup, mult, in that order
     inp.ctrls[2].param.value.literal = "3\u2028rval vsup rval 1k"  # .param values are written unquoted too: a resistor line
     _refused(post_sim_input(remote, inp.SerializeToString()), ("proto_bytes", "ctrls", "2", "param", "value", "literal"), run_dir)
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize("digits", ["\u0661\u0660", "1\u0660k"])  # Arabic-Indic digits are \d to Python, not to ngspice
-def test_digits_are_ascii_digits(remote: ds.BackgroundServer, run_dir: Path, digits: str) -> None:
+def test_digits_are_ascii_digits(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, digits: str) -> None:
     inp = hs.to_proto(rc_sim())
     inp.pkg.modules[0].instances[R].parameters[0].value.literal = digits
     _refused(post_sim_input(remote, inp.SerializeToString()), R_VALUE, run_dir)
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize("expression", ["1k 2k", "1k rval", "1k (2)", "(1k) 2", "1k ,2"])
-def test_an_expression_is_one_expression(remote: ds.BackgroundServer, run_dir: Path, expression: str) -> None:
+def test_an_expression_is_one_expression(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, expression: str) -> None:
     """Two operands side by side would be two tokens of the element line (a positional value is unquoted)."""
     inp = hs.to_proto(rc_sim())
     inp.ctrls.add(param=vutils.Param(name="rval", value=vutils.ParamValue(double_value=1e3)))
@@ -81,8 +87,9 @@ def test_an_expression_is_one_expression(remote: ds.BackgroundServer, run_dir: P
 # --- 2. names as functions
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize("builtin", ["agauss", "gauss", "unif", "aunif", "limit", "rand", "vol", "i", "v"])
-def test_a_declared_param_is_not_a_function(remote: ds.BackgroundServer, run_dir: Path, builtin: str) -> None:
+def test_a_declared_param_is_not_a_function(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, builtin: str) -> None:
     inp = hs.to_proto(rc_sim())
     inp.ctrls.add(param=vutils.Param(name=builtin, value=vutils.ParamValue(int64_value=1)))
     inp.pkg.modules[0].instances[R].parameters[0].value.literal = f"1k * {builtin}(1, 0.5, 3)"
@@ -143,6 +150,7 @@ def test_port_bits_of_the_top_hierarchy_count(remote: ds.BackgroundServer, run_d
 # --- 4. model parameters in error text
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -156,7 +164,9 @@ def test_port_bits_of_the_top_hierarchy_count(remote: ds.BackgroundServer, run_d
         ("abstol", 0.0),
     ],
 )
-def test_options_are_bounded_to_their_documented_ranges(remote: ds.BackgroundServer, run_dir: Path, name: str, value: float) -> None:
+def test_options_are_bounded_to_their_documented_ranges(
+    server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, name: str, value: float
+) -> None:
     inp = hs.to_proto(rc_sim())
     option = inp.opts.add(name=name)
     if isinstance(value, int):
@@ -183,7 +193,7 @@ def test_no_number_of_ngspice_error_text_reaches_a_client(tmp_path: Path) -> Non
     log = subprocess.run(["ngspice", "-b", str(netlist)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     output = log.stdout + log.stderr
     assert re.search(r"Vsat at current temperature = -?\d", output)  # what leaked before
-    scrubbed = scrub(output, MODEL_PATH)
+    scrubbed = scrub(output, (MODEL_PATH,))
     assert "Vsat" in scrubbed or "fatal" in scrubbed.lower()  # the message is still useful
     assert not re.search(r"(?<![A-Za-z0-9_])[0-9]", scrubbed), scrubbed  # digits of names stay (BSIM4v5, m.xtop.mn1)
 

@@ -9,7 +9,8 @@ import vlsir.utils_pb2 as vutils
 
 from autockt_ckt.sandbox import check_sim_input
 from autockt_ckt.sandbox_netlist import NetlistRefused, check_rendered_netlist, expected_lines, render_netlist
-from autockt_ckt.vlsir_handlers import SANDBOX_DEVICES, CheckedCall, check_call, model_include, settings
+from autockt_ckt.sandbox_pdk import sandbox_devices, served_models
+from autockt_ckt.vlsir_handlers import CheckedCall, check_call
 from autockt_shared.remote_sim import sim_input_binary
 from discovery_shared import WireValidationError
 
@@ -26,7 +27,7 @@ def _with_r(expression: str) -> vsp.SimInput:
 
 @pytest.mark.parametrize("expression", ["rval", "{rval}", "2 * rval + 1k", "max(rval, 1meg) / (3 - vsup)", "-1.5e3*mult", "sqrt(rval)"])
 def test_expressions_over_declared_params_pass(expression: str) -> None:
-    check_sim_input(_with_r(expression), SANDBOX_DEVICES)
+    check_sim_input(_with_r(expression), sandbox_devices("ptm45"))
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_expressions_over_declared_params_pass(expression: str) -> None:
 )
 def test_other_expressions_are_refused(expression: str) -> None:
     with pytest.raises(WireValidationError) as err:
-        check_sim_input(_with_r(expression), SANDBOX_DEVICES)
+        check_sim_input(_with_r(expression), sandbox_devices("ptm45"))
     assert {e.loc[-2:] for e in err.value.errors} == {("value", "literal")}
 
 
@@ -55,7 +56,7 @@ def test_a_param_may_use_only_params_declared_before_it() -> None:
     inp = hs.to_proto(parametric_sim(1e3))
     inp.ctrls[0].param.value.CopyFrom(vutils.ParamValue(literal="vsup * 2"))  # rval, declared before vsup
     with pytest.raises(WireValidationError, match="not a .param declared before it"):
-        check_sim_input(inp, SANDBOX_DEVICES)
+        check_sim_input(inp, sandbox_devices("ptm45"))
 
 
 def _served(call: CheckedCall) -> vsp.SimInput:
@@ -66,7 +67,7 @@ def _served(call: CheckedCall) -> vsp.SimInput:
 
 def test_the_rendered_netlist_fence_counts_every_line_by_kind() -> None:
     served = _served(check_call(sim_input_binary(parametric_sim(1e3))))
-    include = model_include(settings())
+    include = served_models("ptm45", "tt").line
     netlist = render_netlist(served, include)
     check_rendered_netlist(netlist, expected_lines(served), include)
     for smuggled in (
@@ -92,4 +93,20 @@ def test_the_fence_refuses_a_line_the_first_fence_missed(separator: str) -> None
     served = _served(check_call(sim_input_binary(parametric_sim(1e3))))
     served.pkg.modules[0].instances[R].parameters[0].value.literal = f"rval{separator}r9 vin out 1k"  # not checked: straight to rendering
     with pytest.raises(NetlistRefused):
-        render_netlist(served, model_include(settings()))
+        render_netlist(served, served_models("ptm45", "tt").line)
+
+
+@pytest.mark.parametrize("pdk_name", ["gf180mcu", "sky130"])
+def test_the_fence_admits_only_the_pdks_own_model_line(pdk_name: str) -> None:
+    """On an open PDK the one model line is a `.lib` of its single-section file: any other `.lib` or
+    `.include`, even of the same file at another section, is refused."""
+    served = _served(check_call(sim_input_binary(parametric_sim(1e3))))
+    typical, fast = served_models(pdk_name, "tt"), served_models(pdk_name, "ff")
+    served.ctrls[0].CopyFrom(typical.control)
+    netlist = render_netlist(served, typical.line)
+    assert typical.line in netlist.splitlines()
+    with pytest.raises(NetlistRefused, match="not allowed"):
+        check_rendered_netlist(netlist, expected_lines(served), fast.line)
+    for other in (fast.line, typical.line.replace(".lib", ".include", 1)):
+        with pytest.raises(NetlistRefused):
+            check_rendered_netlist(netlist.replace(typical.line, other), expected_lines(served), typical.line)

@@ -16,7 +16,8 @@ netlist as text is either refused or held to a grammar that cannot carry a comma
 | `ParamValue.literal` | an expression, often unquoted | one arithmetic expression: ASCII numbers, declared `.param` names, `+ - * / ( ) ,`, the allowed functions (called only as functions), plain spaces (`sandbox_expression.py`) |
 | `ParamValue.double_value`, `Prefixed` | numbers | finite; a `Prefixed` string must be a decimal number |
 | module, instance, signal, parameter, analysis names; `top`, `Package.domain` | names, header comments | plain identifiers (module names and the domain: dotted) |
-| `Reference.external` | a model or primitive name | the server's devices and a list of `vlsir.primitives` only |
+| `Reference.external` | a model or primitive name | the devices of the server's PDK (`sandbox_pdk.py`) and a list of `vlsir.primitives` only |
+| a device's parameter | `name=value` on its line | one it declares; where the offer bounds it (the open PDKs' W, L, fingers, multiplier), a plain number within the bounds |
 | `SimOptions` | `.option name = value` | names from `SIM_OPTIONS`, once each, plain numbers within their documented ranges (temperature -55 to 150 degC) |
 | analyses | `.op`, `.ac`, `.tran` | one of each at most; AC: 0 < fstart < fstop, points per decade and in all within `SANDBOX_LIMITS`; transient: tstop / tstep within them; DC, noise, sweeps, Monte Carlo and custom analyses are refused (vlsirtools cannot write them for ngspice) |
 | anything this VLSIR version does not define | | refused (unknown fields) |
@@ -40,20 +41,22 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NoReturn
 
-import hdl21 as h
 import vlsir.circuit_pb2 as vckt
 import vlsir.spice_pb2 as vsp
 import vlsir.utils_pb2 as vutils
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.unknown_fields import UnknownFieldSet
+from hdl21.prefix import Prefix
 from vlsirtools import primitives
 
-from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SIM_OPTIONS, SandboxLimits, SimInputBinary, SimOption
+from autockt_shared.vlsir_sim import SANDBOX_LIMITS, SIM_OPTIONS, DeviceParam, SandboxLimits, SimInputBinary, SimOption
 from discovery_shared import FieldError, WireValidationError
 
 from .sandbox_expression import ExpressionError, check_expression
+from .sandbox_pdk import Device
 
 Loc = tuple[str, ...]
 
@@ -76,25 +79,6 @@ _BIT_BYTES = 8
 """Netlist bytes per connected or declared bit beyond its signal's name: a bus suffix (`_9999`) and a space."""
 _LINE_BYTES = 64
 """Netlist bytes of an instance's or module's fixed text: prefixes, comments, line ends."""
-
-
-@dataclass(frozen=True)
-class Device:
-    """A device the server offers, as the sandbox checks its uses."""
-
-    name: str
-    spice_type: int  # vlsir.circuit.SpiceType
-    ports: tuple[str, ...]
-    params: frozenset[str]
-
-    @classmethod
-    def of(cls, ext: h.ExternalModule) -> Device:
-        return cls(
-            name=ext.name,
-            spice_type=vckt.SpiceType.Value(ext.spicetype.name),
-            ports=tuple(port.name for port in ext.port_list),
-            params=frozenset(ext.paramtype.__params__),
-        )
 
 
 def decode_sim_input(binary: SimInputBinary) -> vsp.SimInput:
@@ -186,6 +170,18 @@ class _Checker:
             self.refuse(loc, "has no value", "missing_value")
         else:
             self.refuse(loc + (kind,), f"{kind} values are not accepted: give a number", "value_kind")
+
+    def bounded(self, loc: Loc, value: vutils.ParamValue, param: DeviceParam) -> None:
+        """A device parameter the offer bounds: a plain number within its bounds, a whole one if it counts."""
+        unit = f" {param.unit}" if param.unit else ""
+        within = f"give a {'whole ' if param.integer else ''}number from {param.low:g} to {param.high:g}{unit} (simulation_offer)"
+        if value.WhichOneof("value") == "literal":
+            self.refuse(loc + ("literal",), f"{param.name} takes no expression: {within}", "device_parameter")
+            return
+        self.value(loc, value, frozenset())  # refuses what is not a finite number
+        number = _exact(value)
+        if number is not None and (not Decimal(repr(param.low)) <= number <= Decimal(repr(param.high)) or (param.integer and number % 1)):
+            self.refuse(loc, f"{param.name} is out of the device's range: {within}", "device_parameter")
 
     def prefixed(self, loc: Loc, value: vutils.Prefixed) -> None:
         if value.prefix not in vutils.SIPrefix.values():
@@ -304,13 +300,13 @@ class _Checker:
             if device is None:
                 self.refuse(
                     loc + ("name",),
-                    f"external module {_shown(_qualified(ext.name))} is not a device this server offers: use {sorted(self.devices)} (autockt_shared.devices)",
+                    f"external module {_shown(_qualified(ext.name))} is not a device this server offers: use {sorted(self.devices)} (simulation_offer; autockt_shared.devices.offered_device)",
                     "device",
                 )
             elif ext.spicetype != device.spice_type or tuple(p.signal for p in ext.ports) != device.ports or ext.parameters:
                 self.refuse(
                     loc,
-                    f"external module {device.name!r} differs from the server's {device.name!r} (ports {list(device.ports)}, no declared parameters): import it from autockt_shared.devices",
+                    f"external module {device.name!r} differs from the server's {device.name!r} (ports {list(device.ports)}, no declared parameters): build it with autockt_shared.devices.offered_device",
                     "device",
                 )
             else:
@@ -381,6 +377,7 @@ class _Checker:
         ref, target = inst.module, None
         allowed: frozenset[str] = frozenset()  # parameter names it takes, and those it needs
         required: frozenset[str] = frozenset()
+        bounded: Mapping[str, DeviceParam] = {}
         kind = ref.WhichOneof("to")
         if kind == "local":
             if ref.local in sizes:
@@ -395,12 +392,10 @@ class _Checker:
         elif kind == "external" and not ref.external.domain and ref.external.name in externals:
             device = self.devices[ref.external.name]
             target = _ModuleSize.leaf(device.ports)
-            allowed, required = device.params, frozenset()
+            allowed, required, bounded = frozenset(device.params), frozenset(), device.params
         elif kind == "external":
             hint = (
-                " (compile Hdl21 primitives to the server's devices: autockt_shared.devices)"
-                if ref.external.domain == "hdl21.primitives"
-                else ""
+                " (build the server's devices from simulation_offer: autockt_shared.devices.offered_device)" if ref.external.domain else ""
             )
             self.refuse(
                 loc + ("module", "external"),
@@ -419,7 +414,10 @@ class _Checker:
                     ploc + ("name",), f"parameter {_shown(param.name)} is not one of {sorted(allowed)}, or is given twice", "parameter"
                 )
             given.add(param.name)
-            self.value(ploc + ("value",), param.value, params)
+            if param.name in bounded and bounded[param.name].low is not None:
+                self.bounded(ploc + ("value",), param.value, bounded[param.name])
+            else:
+                self.value(ploc + ("value",), param.value, params)
         if required - given:
             self.refuse(loc + ("parameters",), f"missing required parameters {sorted(required - given)}", "missing_parameter")
         connected: set[str] = set()
@@ -586,6 +584,22 @@ def _number(value: vutils.ParamValue) -> float | None:
             return number.int64_value
         if number.WhichOneof("number") == "string_value" and _DECIMAL.fullmatch(number.string_value):
             return float(number.string_value)
+    return None
+
+
+def _exact(value: vutils.ParamValue) -> Decimal | None:
+    """A number as written, prefix applied, exactly (`0.22` micro is 2.2e-7, not 2.2000000000000002e-07)."""
+    kind = value.WhichOneof("value")
+    if kind == "int64_value":
+        return Decimal(value.int64_value)
+    if kind == "double_value" and math.isfinite(value.double_value):
+        return Decimal(repr(value.double_value))
+    if kind == "prefixed":
+        number = value.prefixed
+        exponent = Prefix[vutils.SIPrefix.Name(number.prefix)].value if number.prefix in vutils.SIPrefix.values() else None
+        text = number.string_value if number.WhichOneof("number") == "string_value" else str(number.int64_value)
+        if exponent is not None and _DECIMAL.fullmatch(text) and math.isfinite(float(text)):
+            return Decimal(text).scaleb(exponent)
     return None
 
 

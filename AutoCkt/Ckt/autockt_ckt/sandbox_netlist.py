@@ -7,8 +7,8 @@ line by line against the protobuf it came from (`check_rendered_netlist`): the n
 only printable ASCII and newlines, and exactly the lines the structure produces, counted by
 kind: one `.subckt` and `.ends` per module, one element line per instance by its SPICE letter
 (plus `xtop`), as many continuation (`+`) lines as the netlister writes for each, one `.param`
-per parameter, one `.option` per option, the server's `.include` and nothing else, one line per
-analysis. A newline smuggled into any value adds a line of some kind, so the counts differ and
+per parameter, one `.option` per option, the server's one model line (its PDK's `.lib` of a
+single-section file, or the 45 nm card's `.include`) and nothing else, one line per analysis. A newline smuggled into any value adds a line of some kind, so the counts differ and
 the netlist is refused, whatever the first fence missed.
 
 Rendering runs where OS limits apply: in a pool worker, under an address-space limit
@@ -75,7 +75,7 @@ def address_space_headroom(headroom: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def render_netlist(served: vsp.SimInput, model_include: str) -> str:
+def render_netlist(served: vsp.SimInput, model_line: str) -> str:
     """The netlist of `served` (accepted by the sandbox, the server's additions made), checked
     line by line; `NetlistRefused` if vlsirtools cannot write it or writes a line it should not."""
     out = io.StringIO()
@@ -87,7 +87,7 @@ def render_netlist(served: vsp.SimInput, model_include: str) -> str:
         message = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         raise NetlistRefused([_error(f"cannot be netlisted: {message}", "netlist")]) from None
     netlist = out.getvalue()
-    check_rendered_netlist(netlist, expected_lines(served), model_include)
+    check_rendered_netlist(netlist, expected_lines(served), model_line)
     return netlist
 
 
@@ -108,9 +108,9 @@ def braced(inp: vsp.SimInput) -> vsp.SimInput:
     return out
 
 
-def check_rendered_netlist(netlist: str, expected: Counter[str], model_include: str) -> None:
-    """The second fence: `netlist` holds printable ASCII and newlines only, its one `.include` is
-    `model_include`, and its lines by kind (`line_kind`) are exactly `expected`."""
+def check_rendered_netlist(netlist: str, expected: Counter[str], model_line: str) -> None:
+    """The second fence: `netlist` holds printable ASCII and newlines only, its one `.include` or
+    `.lib` is `model_line`, and its lines by kind (`line_kind`) are exactly `expected`."""
     bad = next((i for i, ch in enumerate(netlist) if not (" " <= ch <= "~" or ch == "\n")), None)
     if bad is not None:
         number = netlist.count("\n", 0, bad) + 1
@@ -120,7 +120,7 @@ def check_rendered_netlist(netlist: str, expected: Counter[str], model_include: 
         kind = line_kind(line)
         if kind is None:
             raise NetlistRefused([_error(f"the rendered netlist's line {number} is not a line the netlister writes", "rendered")])
-        if kind == ".include" and line != model_include:
+        if kind in (".include", ".lib") and line != model_line:
             raise NetlistRefused([_error(f"the rendered netlist's line {number} is not allowed", "rendered")])
         if kind not in ("", "*"):
             found[kind] += 1

@@ -4,7 +4,8 @@
 A run has three steps, each where it costs the server least:
 
 1. `write_netlist` (a pool worker, or a thread without a pool): the netlist rendered and
-   checked line by line (`sandbox_netlist.py`), written into the run's fresh directory;
+   checked line by line (`sandbox_netlist.py`), written into the run's fresh directory, with
+   a `.spiceinit` setting the compatibility mode the PDK's models need (`ngbehavior=hsa`);
 2. `run_ngspice` (the API process's event loop, awaiting a child process): `ngspice -b` on it,
    in its own session, with
    - a wall-clock limit, past which its session is killed (`RunPastTimeLimit`);
@@ -28,13 +29,14 @@ past a limit): `SandboxRunError`s, answered 422 naming the part. Their messages 
 of the server: ngspice's error lines only, without paths, without any line that quotes the
 model file, and without any number (`scrub`): ngspice prints model parameters it derived (at
 1,000 degC, "Vsat at current temperature = -61810.8"), and no number of its is needed to
-understand an error.
+understand an error. Every file of the PDK's models counts as model text (`model_files`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import os
 import re
@@ -52,7 +54,7 @@ from .sandbox_netlist import render_netlist
 PRLIMIT = "prlimit"
 """util-linux's prlimit (Debian: essential package util-linux)."""
 
-NETLIST, RAW, LOG = "netlist.sp", "netlist.raw", "ngspice.log"
+NETLIST, RAW, LOG, SPICEINIT = "netlist.sp", "netlist.raw", "ngspice.log", ".spiceinit"
 
 
 class SandboxRunError(SimulationError):
@@ -86,14 +88,17 @@ class RunLimits:
     result_bytes: int
 
 
-def write_netlist(rundir: Path, served: bytes, model_include: str) -> None:
-    """Step 1: render the served `SimInput` (serialized) into `rundir` (`NetlistRefused` if refused)."""
+def write_netlist(rundir: Path, served: bytes, model_line: str, ngbehavior: str | None) -> None:
+    """Step 1: render the served `SimInput` (serialized) into `rundir` (`NetlistRefused` if refused);
+    ngspice -b reads `.spiceinit` from its working directory before the netlist."""
     inp = vsp.SimInput()
     inp.ParseFromString(served)
-    (rundir / NETLIST).write_text(render_netlist(inp, model_include))
+    (rundir / NETLIST).write_text(render_netlist(inp, model_line))
+    if ngbehavior is not None:
+        (rundir / SPICEINIT).write_text(f"set ngbehavior={ngbehavior}\n")
 
 
-async def run_ngspice(rundir: Path, limits: RunLimits, model_path: Path) -> None:
+async def run_ngspice(rundir: Path, limits: RunLimits, model_files: tuple[Path, ...]) -> None:
     """Step 2: `ngspice -b` on the netlist in `rundir`, within `limits`."""
     cpu_s = math.ceil(limits.wall_clock_s) + 1
     argv = [
@@ -128,15 +133,15 @@ async def run_ngspice(rundir: Path, limits: RunLimits, model_path: Path) -> None
     if -code in _LIMIT_SIGNALS:
         raise SimulationLimitExceeded(f"ngspice was killed: {_LIMIT_SIGNALS[-code]}")
     if code < 0:
-        raise CircuitFailed(f"ngspice crashed ({signal.Signals(-code).name}): {scrub(_tail(log), model_path)}")
+        raise CircuitFailed(f"ngspice crashed ({signal.Signals(-code).name}): {scrub(_tail(log), model_files)}")
     if code != 0 or not (rundir / RAW).exists():
         output = _tail(log)
         if _OUT_OF_MEMORY.search(output):
             raise SimulationLimitExceeded(f"ngspice ran out of memory (the limit is {limits.memory_bytes} bytes)")
-        raise CircuitFailed(f"ngspice failed: {scrub(output, model_path)}")
+        raise CircuitFailed(f"ngspice failed: {scrub(output, model_files)}")
 
 
-def read_results(rundir: Path, analyses: bytes, result_bytes: int, model_path: Path) -> bytes:
+def read_results(rundir: Path, analyses: bytes, result_bytes: int, model_files: tuple[Path, ...]) -> bytes:
     """Step 3: the serialized VLSIR `SimResult` of the run in `rundir`; `analyses` is a serialized
     `SimInput` holding only the analyses (vlsirtools reads results by them)."""
     inp = vsp.SimInput()
@@ -145,7 +150,7 @@ def read_results(rundir: Path, analyses: bytes, result_bytes: int, model_path: P
     try:
         parsed = reader.parse_results()
     except Exception:  # vlsirtools raises RuntimeError/ValueError when a result plot is missing
-        raise CircuitFailed(f"ngspice produced no usable results: {scrub(_tail(rundir / LOG), model_path)}") from None
+        raise CircuitFailed(f"ngspice produced no usable results: {scrub(_tail(rundir / LOG), model_files)}") from None
     for an in parsed.an:
         an.data = {name: vector for name, vector in an.data.items() if "#" not in name}
     result: bytes = parsed.to_proto().SerializeToString()
@@ -173,11 +178,17 @@ def _tail(log: Path, size: int = 64 * 1024) -> str:
         return f.read().decode(errors="replace")
 
 
-def scrub(text: str, model_path: Path, max_lines: int = 5, max_chars: int = 200) -> str:
+@functools.lru_cache(maxsize=4)
+def _model_text(model_files: tuple[Path, ...]) -> tuple[str, frozenset[str]]:
+    """The models' text in lower case, and their lines of 8 characters or more: read once per server."""
+    model = "\n".join(path.read_text(errors="replace").lower() for path in model_files)
+    return model, frozenset(line.strip() for line in model.splitlines() if len(line.strip()) >= 8)
+
+
+def scrub(text: str, model_files: tuple[Path, ...], max_lines: int = 5, max_chars: int = 200) -> str:
     """ngspice's messages as a client may see them: the lines that report an error, without
     any path or number, without any line that quotes the model file, cut short."""
-    model = model_path.read_text(errors="replace").lower()
-    model_lines = {line.strip() for line in model.splitlines() if len(line.strip()) >= 8}
+    model, model_lines = _model_text(model_files)
     kept: list[str] = []
     for raw in text.splitlines():
         raw = _PATH.sub("<path>", raw).strip()

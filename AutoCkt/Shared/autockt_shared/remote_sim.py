@@ -5,7 +5,9 @@
 returns locally, a vlsirtools `SimResult`, so a notebook changes one line. It goes through the
 configured client like every Rpc (`discovery_client.client_start()`), or runs in-process
 where the server package is imported. Name the server's devices with
-`autockt_shared.devices` and leave out model includes: the server adds its own.
+`autockt_shared.devices` (`offered_device`, from `simulation_offer`) and leave out model
+includes: the server adds its PDK's models at the process corner `corner` names (`tt` by
+default; the offer lists them).
 
 vlsirtools converts results to protobuf but not back (its `sim_data` says "TODO"), so the
 conversion back lives here. Needs the `hdl21` extra: `pip install 'cktgym-autockt-shared[hdl21]'`.
@@ -24,9 +26,9 @@ except ImportError as err:
     raise ImportError(f"autockt_shared.remote_sim needs Hdl21 and vlsirtools: {HDL21_EXTRA}") from err
 
 
-def run_on_the_server(sim: Sim) -> sd.SimResult:
+def run_on_the_server(sim: Sim, corner: str = "tt") -> sd.SimResult:
     """Simulate `sim` with the server's simulator and models; results as `sim.run` gives them."""
-    binary = simulate_on_the_server(sim_input_binary(sim))
+    binary = simulate_on_the_server(sim_input_binary(sim, corner))
     if binary.kind != VlsirProtoBufKind.SIM_RESULT:
         raise ValueError(f"simulate_on_the_server answered a {binary.kind.value}, not a sim_result")
     result = vsp.SimResult()
@@ -34,9 +36,9 @@ def run_on_the_server(sim: Sim) -> sd.SimResult:
     return sim_result_from_proto(result)
 
 
-def sim_input_binary(sim: Sim) -> SimInputBinary:
+def sim_input_binary(sim: Sim, corner: str = "tt") -> SimInputBinary:
     """`sim` as the `simulate_on_the_server` input: its VLSIR SimInput, serialized."""
-    return SimInputBinary(proto_bytes=to_proto(sim).SerializeToString())
+    return SimInputBinary(proto_bytes=to_proto(sim).SerializeToString(), corner=corner)
 
 
 def sim_result_from_proto(result: vsp.SimResult) -> sd.SimResult:

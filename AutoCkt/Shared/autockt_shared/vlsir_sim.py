@@ -60,6 +60,12 @@ class SimInputBinary:
 
     proto_bytes: bytes = Field(max_length=MAX_PROTO_BYTES, description="the serialized vlsir.spice.SimInput (base64 on the wire)")
     kind: Literal["sim_input"] = "sim_input"
+    corner: str = Field(
+        default="tt",
+        pattern=r"^[a-z]{2}$",
+        description="the process corner whose models the server loads (one of simulation_offer's process_corners); "
+        "temperature is the `temp` option and supply the circuit's own source",
+    )
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -134,14 +140,22 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class DeviceParam:
+    """A device parameter. With bounds, an instance must give a plain number within them (the
+    models are characterised there, so the server can say which value is wrong before ngspice
+    does); without, a number or an expression."""
+
     name: str
-    default: Annotated[float, Field(description="value when an instance does not set it (SI units)")]
+    default: Annotated[float, Field(description="value when an instance does not set it, in `unit`")]
     desc: str = ""
+    unit: Annotated[str, Field(description="e.g. m, um (what the device takes), empty for a count")] = ""
+    low: Annotated[float | None, Field(description="smallest value accepted, in `unit` (None: unbounded)")] = None
+    high: Annotated[float | None, Field(description="largest value accepted, in `unit` (None: unbounded)")] = None
+    integer: Annotated[bool, Field(description="whether the value must be a whole number")] = False
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class OfferedDevice:
-    """A device a client may instantiate: in Hdl21, `autockt_shared.devices.<name>`."""
+    """A device a client may instantiate: in Hdl21, `autockt_shared.devices.offered_device(device)`."""
 
     name: Annotated[str, Field(description="the ExternalModule's name, which is also its SPICE model name")]
     spice_type: Annotated[str, Field(description="how ngspice instantiates it, e.g. MOS")]
@@ -151,12 +165,34 @@ class OfferedDevice:
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class OfferedCorner:
+    """One PVT condition of a corner set: a client simulates it with `corner=process`, the `temp`
+    option at `temp_c` and its own supply at `vdd`."""
+
+    name: str
+    process: str
+    vdd: Annotated[float, Field(description="supply, volts (at the PDK's nominal supply; a task may scale it)")]
+    temp_c: Annotated[float, Field(description="temperature, degrees Celsius")]
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class OfferedCornerSet:
+    name: str
+    description: str
+    corners: tuple[OfferedCorner, ...]
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class SimulationOffer:
-    """What a server simulates for `simulate_on_the_server`, and within which limits."""
+    """What a server simulates for `simulate_on_the_server`, and within which limits: names,
+    parameters and ranges, never a line of the model files."""
 
     simulator: str
+    pdk: Annotated[str, Field(description="the PDK the server simulates with (start_server.py --pdk)")]
+    process_corners: Annotated[tuple[str, ...], Field(description="what SimInputBinary.corner may name, the typical first")]
+    corner_sets: Annotated[tuple[OfferedCornerSet, ...], Field(description="the PDK's named corner sets, at its nominal supply")]
     devices: tuple[OfferedDevice, ...]
-    models: Annotated[tuple[str, ...], Field(description="SPICE model names the server's model file defines for its devices")]
+    models: Annotated[tuple[str, ...], Field(description="names of the devices the server's model files define (no model text)")]
     primitives: Annotated[tuple[str, ...], Field(description="VLSIR primitives (`vlsir.primitives` domain) a circuit may use")]
     analyses: Annotated[tuple[str, ...], Field(description="VLSIR analysis kinds the server runs")]
     options: Annotated[tuple[SimOption, ...], Field(description="simulator options a SimInput may set: numbers within their ranges")]

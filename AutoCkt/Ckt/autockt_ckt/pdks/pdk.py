@@ -175,5 +175,12 @@ def registered_pdk_names() -> list[str]:
     return sorted(_PDKS)
 
 
+def corner_set_description(pdk: str, name: str) -> str:
+    """What corner set `name` of `pdk` holds, in words (`tt`: every PDK's one typical corner)."""
+    if name == "tt":
+        return "the typical corner at the nominal supply and 27 C"
+    return _CORNER_SETS[pdk, name].description
+
+
 def corner_set_names(pdk: str) -> list[str]:
     return ["tt", *sorted(name for owner, name in _CORNER_SETS if owner == pdk)]
