@@ -26,7 +26,9 @@ from discovery_server import BackgroundServer
 from ..tiny_training import tiny_training
 
 REPORT = 120
-SMALL = SacHerConfig(num_envs=4, report_every=REPORT, batch_size=64)  # PPAAS's networks and learning_starts; a smaller batch for speed
+# PPAAS's networks, a smaller batch for speed; learning to start before the 4 x 30 steps that finish the first
+# episodes HER can sample: the run must wait for them itself
+SMALL = SacHerConfig(num_envs=4, report_every=REPORT, batch_size=64, learning_starts=30)
 
 
 def test_sac_her_trains_resumes_and_validates_greedy_and_sampled(circuit_server: BackgroundServer, tmp_path: Path) -> None:
@@ -67,6 +69,7 @@ def test_sac_her_trains_resumes_and_validates_greedy_and_sampled(circuit_server:
     # validate.py takes the experiment (its latest checkpoint: the resumed one), greedy and sampled
     greedy = validate(result.experiment_dir, n_specs=5, traj_len=4, simulator=server)
     assert greedy.checkpoint == resumed.checkpoint and greedy.actions == "greedy" and greedy.n_targets == 5
+    assert greedy.env_steps == 3 * REPORT  # the learning curve places the report at the steps the checkpoint trained for
     outcomes = json.loads(greedy.results_file.read_text())["targets"]
     assert [o["target"] for o in outcomes] == list(experiment.validation_targets().targets[:5])
     assert all(1 <= o["steps"] <= 4 and not o["sim_failed"] and o["final_metrics"] for o in outcomes)

@@ -23,6 +23,7 @@ import dataclasses
 import json
 import math
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ CHECKPOINT_MARKER = "rllib_checkpoint.json"
 """Written by RLlib into every algorithm checkpoint."""
 ALGORITHM_STATE_FILE = "algorithm_state.pkl"
 """In every algorithm checkpoint: the training iteration it was taken at, among others."""
+SB3_CHECKPOINT_NAME = re.compile(r".+_(\d+)_steps\.zip")
+"""`<prefix>_<env steps>_steps.zip`: Stable-Baselines3's `CheckpointCallback` names its model files so."""
 TRIAL_RESULTS_FILE = "result.json"
 VALIDATION_DIR = "validation"
 VALIDATION_RESULTS_FILE = "results.json"
@@ -89,7 +92,13 @@ class TrialProgress:
 
 
 def checkpoint_env_steps(checkpoint: Path) -> int | None:
-    """The env steps a checkpoint was trained for, from its iteration and its trial's results; `None` if they do not say."""
+    """The env steps a checkpoint was trained for, from its iteration and its trial's results; `None` if they do not say.
+
+    An SB3 checkpoint (sac_her.py) says it in its name, as SB3's `CheckpointCallback` writes it.
+    """
+    sb3 = SB3_CHECKPOINT_NAME.fullmatch(checkpoint.name)
+    if sb3 is not None:
+        return int(sb3.group(1))
     state_file, trial_dir = checkpoint / ALGORITHM_STATE_FILE, checkpoint.parent
     if not state_file.is_file() or not (trial_dir / TRIAL_RESULTS_FILE).is_file():
         return None

@@ -149,7 +149,8 @@ def _model(config: TrainConfig, sac: SacHerConfig, env: VecMonitor) -> SAC:
         env,
         learning_rate=sac.lr,
         buffer_size=sac.buffer_size,
-        learning_starts=sac.learning_starts,
+        # HER samples only finished episodes: wait for a whole horizon of every environment (8 x 30 > PPAAS's 120, one environment's)
+        learning_starts=max(sac.learning_starts, config.horizon * sac.num_envs),
         batch_size=sac.batch_size,
         tau=sac.tau,
         gamma=config.gamma,
