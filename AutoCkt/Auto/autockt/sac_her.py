@@ -32,6 +32,7 @@ import dataclasses
 import json
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,10 @@ def _model(config: TrainConfig, sac: SacHerConfig, env: VecMonitor) -> SAC:
         checkpoint = Path(config.resume_from).expanduser().resolve()
         model = SAC.load(checkpoint, env=env, device="cpu")
         if replay_buffer_file(checkpoint).is_file():
-            model.load_replay_buffer(replay_buffer_file(checkpoint))
+            with warnings.catch_warnings():
+                # Right here, not a problem: the resumed run starts new episodes, so the unfinished ones must end
+                warnings.filterwarnings("ignore", message="The last trajectory in the replay buffer will be truncated")
+                model.load_replay_buffer(replay_buffer_file(checkpoint))
         return model
     return SAC(
         "MultiInputPolicy",
