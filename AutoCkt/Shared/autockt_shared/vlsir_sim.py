@@ -3,7 +3,8 @@
 
 A client builds a circuit and its testbench in Hdl21, sends the VLSIR `SimInput` protobuf
 (what `hdl21.sim.to_proto(sim)` makes) and gets the VLSIR `SimResult` protobuf back,
-simulated with the server's ngspice and its process models, which never leave the server.
+simulated with the server's ngspice and its PDK's models at the process corner the call names,
+which never leave the server.
 `autockt_shared.remote_sim.run_on_the_server(sim)` does both conversions (it needs the
 `hdl21` extra); this module needs neither Hdl21 nor VLSIR, so both sides import it freely.
 
@@ -208,8 +209,8 @@ simulate_on_the_server = Rpc(
     name="simulate_on_the_server",
     input_type=SimInputBinary,
     return_type=VlsirProtoBufBinary,
-    docstring="""Simulate a VLSIR SimInput with the server's ngspice and device models; returns the
-    VLSIR SimResult (kind sim_result). Checked by the server's sandbox first: refusals, and
+    docstring="""Simulate a VLSIR SimInput with the server's ngspice and its PDK's device models at the
+    process corner the call names (default tt); returns the VLSIR SimResult (kind sim_result). Checked by the server's sandbox first: refusals, and
     failures of the circuit itself (ngspice errors, run limits), answer 422 naming the part;
     past the server's share for generic simulations, 429 (this user) or 503 (the server);
     see simulation_offer for what is offered.""",
@@ -220,6 +221,6 @@ simulation_offer = Rpc(
     name="simulation_offer",
     input_type=OfferQuery,
     return_type=SimulationOffer,
-    docstring="What simulate_on_the_server offers: devices and their parameters, model names, primitives, analyses, limits.",
+    docstring="What simulate_on_the_server offers: the PDK, its process corners and corner sets, its devices and their parameters with units and ranges, primitives, analyses, options, limits; never model text.",
     idempotent=True,
 )
