@@ -123,7 +123,8 @@ def _wide_modules(inp: vsp.SimInput, levels: int, copies: int, width: int) -> No
     inp.pkg.modules.extend([*modules, tb])
 
 
-def test_a_small_request_cannot_render_a_huge_netlist(remote: ds.BackgroundServer, run_dir: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_a_small_request_cannot_render_a_huge_netlist(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path) -> None:
     """Issue 28: a 16 KB request rendered a 97 MB netlist in the API process (this one: about 88 MB)."""
     inp = hs.to_proto(rc_sim())
     _wide_modules(inp, levels=50, copies=20, width=10_000)
@@ -135,7 +136,8 @@ def test_a_small_request_cannot_render_a_huge_netlist(remote: ds.BackgroundServe
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 64 * 1024  # kilobytes: nothing of that size was built
 
 
-def test_port_bits_of_the_top_hierarchy_count(remote: ds.BackgroundServer, run_dir: Path) -> None:
+@pytest.mark.parametrize("server_pdk", PDKS)
+def test_port_bits_of_the_top_hierarchy_count(server_pdk: str, remote: ds.BackgroundServer, run_dir: Path) -> None:
     """A 5,000-bit port passed down 15 levels, two copies each: no net or instance is new, but ngspice
     expands 65,534 subcircuit calls of 5,000 connections each."""
     inp = hs.to_proto(rc_sim())
@@ -201,11 +203,14 @@ def test_no_number_of_ngspice_error_text_reaches_a_client(tmp_path: Path) -> Non
 # --- 5. point counts that overflow
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 @pytest.mark.parametrize(
     ("npts", "fstart", "fstop"),
     [(2**31, 1.0, math.nextafter(1.0, 2.0)), (10**18, 1e3, 1e3 * (1 + 1e-15)), (100_001, 1.0, 10.0), (10, 1e3, 1e3), (10, 1e6, 1e3)],
 )
-def test_ac_points_are_bounded_directly(remote: ds.BackgroundServer, run_dir: Path, npts: int, fstart: float, fstop: float) -> None:
+def test_ac_points_are_bounded_directly(
+    server_pdk: str, remote: ds.BackgroundServer, run_dir: Path, npts: int, fstart: float, fstop: float
+) -> None:
     inp = hs.to_proto(rc_sim())
     inp.an[1].ac.npts, inp.an[1].ac.fstart, inp.an[1].ac.fstop = npts, fstart, fstop
     response = post_sim_input(remote, inp.SerializeToString())
@@ -238,8 +243,9 @@ def test_results_too_large_to_return_are_a_422(remote: ds.BackgroundServer, run_
     assert [field["type"] for field in body["details"]["fields"]] == ["sandbox.run_limit"]  # type: ignore[index]
 
 
+@pytest.mark.parametrize("server_pdk", PDKS)
 def test_a_package_declaring_more_instances_than_the_limit_is_refused_before_it_is_checked(
-    remote: ds.BackgroundServer, run_dir: Path
+    server_pdk: str, remote: ds.BackgroundServer, run_dir: Path
 ) -> None:
     """Declared instances bound the flattened ones only if every module is used: count them first."""
     inp = hs.to_proto(rc_sim())
