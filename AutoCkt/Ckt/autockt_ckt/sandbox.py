@@ -573,18 +573,11 @@ def _unknown_fields(msg: Message, loc: Loc) -> Iterator[Loc]:
 
 
 def _number(value: vutils.ParamValue) -> float | None:
-    kind = value.WhichOneof("value")
-    if kind == "int64_value":
-        return value.int64_value
-    if kind == "double_value":
-        return value.double_value
-    if kind == "prefixed" and value.prefixed.prefix == vutils.SIPrefix.UNIT:
-        number = value.prefixed
-        if number.WhichOneof("number") == "int64_value":
-            return number.int64_value
-        if number.WhichOneof("number") == "string_value" and _DECIMAL.fullmatch(number.string_value):
-            return float(number.string_value)
-    return None
+    """An option's value: a plain finite number (a prefixed one only with the unit prefix), else None."""
+    if value.WhichOneof("value") == "prefixed" and value.prefixed.prefix != vutils.SIPrefix.UNIT:
+        return None
+    exact = _exact(value)
+    return None if exact is None else float(exact)
 
 
 def _exact(value: vutils.ParamValue) -> Decimal | None:
