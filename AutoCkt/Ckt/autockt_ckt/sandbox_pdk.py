@@ -7,7 +7,8 @@ the call names (the PDK's single-section library, or the 45 nm card's include) a
 ngspice compatibility mode the PDK needs. So a client sees names, parameters and ranges, never a
 model line.
 
-The open PDKs' devices are Hdl21's own primitives (their names and ports), offered with the four
+The open PDKs' devices are the registry's (`Pdk.nmos` / `pmos`: Hdl21's own primitives, their
+names and ports), offered with the four
 parameters a designer sizes (W, L, fingers, multiplier) in the units the device takes (gf180mcu
 metres, sky130 micrometres) and within the ranges the models are binned for (gf180mcu's
 `nmos_3p3` / `pmos_3p3` bins: L 0.28-50 um, W 0.22-100 um; sky130's `nfet_01v8` / `pfet_01v8`:
@@ -23,10 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-import gf180_hdl21  # type: ignore[import-untyped]  # no type information
 import hdl21 as h
 import hdl21.sim as hs
-import sky130_hdl21  # type: ignore[import-untyped]  # no type information
 import vlsir.circuit_pb2 as vckt
 import vlsir.spice_pb2 as vsp
 from hdl21.prefix import Prefixed
@@ -34,7 +33,7 @@ from hdl21.prefix import Prefixed
 from autockt_shared.devices import DEVICES
 from autockt_shared.vlsir_sim import DeviceParam, OfferedCorner, OfferedCornerSet, OfferedDevice
 
-from .pdks import Pdk, corner_set_names, pdk
+from .pdks import MosSize, Pdk, corner_set_names, pdk
 from .pdks.pdk import corner_set_description
 
 MAX_FINGERS = 100
@@ -62,9 +61,8 @@ class Device:
 
 @dataclass(frozen=True)
 class _MosRanges:
-    """An open PDK's MOS devices and the sizes its models are binned for."""
+    """The sizes an open PDK's models are binned for, and the unit its devices take."""
 
-    devices: tuple[h.ExternalModule, ...]
     unit: str
     scale: float
     """1 um in `unit`."""
@@ -73,12 +71,8 @@ class _MosRanges:
 
 
 _MOS: Mapping[str, _MosRanges] = {
-    "gf180mcu": _MosRanges(
-        (gf180_hdl21.primitives.NFET_3p3V, gf180_hdl21.primitives.PFET_3p3V), "m", 1e-6, w_um=(0.22, 100.0), l_um=(0.28, 50.0)
-    ),
-    "sky130": _MosRanges(
-        (sky130_hdl21.primitives.NMOS_1p8V_STD, sky130_hdl21.primitives.PMOS_1p8V_STD), "um", 1.0, w_um=(0.42, 100.0), l_um=(0.15, 20.0)
-    ),
+    "gf180mcu": _MosRanges("m", 1e-6, w_um=(0.22, 100.0), l_um=(0.28, 50.0)),
+    "sky130": _MosRanges("um", 1.0, w_um=(0.42, 100.0), l_um=(0.15, 20.0)),
 }
 
 
@@ -132,8 +126,9 @@ def _mos_params(device: h.ExternalModule, ranges: _MosRanges) -> tuple[DevicePar
 def offered_devices(pdk_name: str) -> tuple[OfferedDevice, ...]:
     """The devices a client may instantiate on a server started for `pdk_name`."""
     if pdk_name in _MOS:
-        ranges = _MOS[pdk_name]
-        return tuple(_offered(device, _mos_params(device, ranges)) for device in ranges.devices)
+        kit = pdk(pdk_name)
+        devices = (factory(MosSize(w=1, l=1)).module for factory in (kit.nmos, kit.pmos))  # the registry's Hdl21 primitives
+        return tuple(_offered(device, _mos_params(device, _MOS[pdk_name])) for device in devices)
     if pdk_name != "ptm45":
         raise KeyError(f"PDK {pdk_name!r} offers no devices to simulate_on_the_server")
     units = {"w": "m", "l": "m", "m": ""}
