@@ -8,14 +8,13 @@ ngspice compatibility mode the PDK needs. So a client sees names, parameters and
 model line.
 
 The open PDKs' devices are the registry's (`Pdk.nmos` / `pmos`: Hdl21's own primitives, their
-names and ports), offered with the four
-parameters a designer sizes (W, L, fingers, multiplier) in the units the device takes (gf180mcu
-metres, sky130 micrometres) and within the ranges the models are binned for (gf180mcu's
-`nmos_3p3` / `pmos_3p3` bins: L 0.28-50 um, W 0.22-100 um; sky130's `nfet_01v8` / `pfet_01v8`:
-L 0.15-20 um, W 0.42-1000 um, offered to 100 um): a value out of range is refused naming the field, where ngspice
-would answer with a message the scrubber must cut to nothing useful. The other parameters of
-the Hdl21 primitives (areas, perimeters as expressions over `0.18u`) are left to the models'
-defaults. The 45 nm card's devices keep their unbounded `w`, `l`, `m` as before.
+names and ports), offered with the four parameters a designer sizes (W, L, fingers, multiplier)
+in the units the device takes (gf180mcu metres, sky130 micrometres) and within the ranges the
+models are binned for (gf180mcu's `nmos_3p3` / `pmos_3p3` bins: L 0.28-50 um, W 0.22-100 um;
+sky130's `nfet_01v8` / `pfet_01v8`: L 0.15-20 um, W 0.42-1000 um, offered to 100 um): a value
+out of range is refused naming the field, where ngspice would answer with a message the
+scrubber must cut to nothing useful. The other parameters of the Hdl21 primitives (areas,
+perimeters as expressions over `0.18u`) are left to the models' defaults. The 45 nm card's devices keep their unbounded `w`, `l`, `m` as before.
 """
 
 from __future__ import annotations
