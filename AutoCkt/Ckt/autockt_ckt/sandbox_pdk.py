@@ -14,7 +14,8 @@ models are binned for (gf180mcu's `nmos_3p3` / `pmos_3p3` bins: L 0.28-50 um, W 
 sky130's `nfet_01v8` / `pfet_01v8`: L 0.15-20 um, W 0.42-1000 um, offered to 100 um): a value
 out of range is refused naming the field, where ngspice would answer with a message the
 scrubber must cut to nothing useful. The other parameters of the Hdl21 primitives (areas,
-perimeters as expressions over `0.18u`) are left to the models' defaults. The 45 nm card's devices keep their unbounded `w`, `l`, `m` as before.
+perimeters as expressions over `0.18u`) are left to the models' defaults. The 45 nm card's
+devices keep their unbounded `w`, `l`, `m` as before.
 """
 
 from __future__ import annotations
