@@ -1,7 +1,11 @@
-"""Size a circuit for a target: the best design an optimizer finds, as a report, a SPICE subcircuit and its testbench.
+"""Size a circuit for a target: the best design an optimizer or a trained agent finds, as a report, a SPICE subcircuit and its testbench.
 
     python AutoCkt/scripts/size.py --circuit two_stage_opamp --target gain=250 ugbw=1e7 phm=60 ibias=1e-3 \\
-        [--optimizer cma_es] [--budget 3000] [--seed 0] [--out DIR] [--server-url URL | --in-process]
+        [--optimizer cma_es | --agent CHECKPOINT [--then-optimizer cma_es]] [--budget 3000] [--seed 0] [--out DIR] \\
+        [--server-url URL | --in-process]
+
+`--agent` rolls a checkpoint of train_general.py out on the target (greedy, then sampled episodes within the
+budget); with `--then-optimizer NAME`, that optimizer continues from the agent's design if the agent misses.
 
 Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics).
 Exit codes: 0 the target was reached; 2 a refused request (one line naming the field) or a target not
@@ -45,14 +49,37 @@ def parse_target(items: list[str]) -> dict[str, float]:
     return target
 
 
+def method_flags(optimizer: str | None, agent: Path | None, then_optimizer: str | None) -> str | None:
+    """The optimizer that searches (after the agent, if any): `--optimizer` alone, or `--then-optimizer` with `--agent`."""
+    if agent is None:
+        if then_optimizer is not None:
+            raise InputError("then_optimizer", "--then-optimizer continues after an agent: give --agent too")
+        return optimizer or DEFAULT_OPTIMIZER
+    if optimizer is not None:
+        raise InputError("optimizer", "--optimizer and --agent are exclusive: to search after the agent, use --then-optimizer")
+    return then_optimizer
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = SizingConfig(circuit="", target={})
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--circuit", required=True, help="the circuit to size (e.g. two_stage_opamp)")
     parser.add_argument("--target", nargs="+", required=True, metavar="SPEC=VALUE", help="one value per spec of the circuit")
-    parser.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, help=f"one of {', '.join(OPTIMIZERS)} (default: %(default)s)")
+    parser.add_argument("--optimizer", help=f"one of {', '.join(OPTIMIZERS)} (default: {DEFAULT_OPTIMIZER}, unless --agent)")
+    parser.add_argument("--agent", type=Path, help="size with this trained agent: a checkpoint (or experiment directory) of the circuit")
+    parser.add_argument(
+        "--then-optimizer", metavar="NAME", help="with --agent: this optimizer continues from the agent's design if it misses"
+    )
+    parser.add_argument(
+        "--agent-budget",
+        type=int,
+        metavar="N",
+        help="the agent's share of --budget (default: all of it, or only its greedy episode with --then-optimizer)",
+    )
     parser.add_argument("--budget", type=int, default=defaults.budget, help="most simulations to spend (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="the optimizer's seed (default: %(default)s)")
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seeds the optimizer and the agent's sampled episodes (default: %(default)s)"
+    )
     parser.add_argument("--out", type=Path, help="where to write the design's files (default: ./<circuit>_sized)")
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
@@ -60,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         config = SizingConfig(
             circuit=args.circuit,
             target=parse_target(args.target),
-            optimizer=args.optimizer,
+            optimizer=method_flags(args.optimizer, args.agent, args.then_optimizer),
+            agent=args.agent,
+            agent_budget=args.agent_budget,
             budget=args.budget,
             seed=args.seed,
             simulator=_simulator(args),
@@ -85,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"size.py: {err}", file=sys.stderr)
         return FAILED
     files = write_design(design, out)
-    how = f"{config.optimizer}, {design.simulator}"
+    how = f"{config.describe_method()}, {design.simulator}"
     if design.reached:
         print(
             f"{config.circuit}: target reached (shortfalls sum to 2 % or less) at simulation {design.reached_at} of {design.simulations} ({how})"

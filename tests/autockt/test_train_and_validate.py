@@ -115,16 +115,18 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
     env = AutoCktGym(config)
     rng = None if sample_seed is None else np.random.default_rng([sample_seed, index])
     obs, info = env.reset(options={"target": target})
-    steps, done = 0, False
+    steps, done, indices = 0, False, env.grid.initial()
     while not done:
-        obs, _, terminated, truncated, info = env.step(policy.act(obs, rng))
-        steps, done = steps + 1, terminated or truncated
+        action = policy.act(obs, rng)
+        obs, _, terminated, truncated, info = env.step(action)
+        steps, done, indices = steps + 1, terminated or truncated, env.grid.apply(indices, action)  # the design it moved to
     env.close()
     return {
         "index": index,
         "target": target,
         "reached": bool(info["reached"]),
         "steps": steps,
+        "final_design": env.grid.values(indices),
         "final_metrics": info.get("metrics"),
         "sim_failed": bool(info["sim_failed"]),
         "simulations": env.simulator.calls,

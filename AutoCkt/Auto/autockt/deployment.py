@@ -9,7 +9,9 @@ own rollouts, `roll_out`), then, for the targets it missed, episodes that sample
 actions (seeded per attempt and target), until the target is reached or the budget is spent.
 A target reached in an episode is reached at the simulations of the episodes before it plus
 its own; the last episode may run past the budget by part of one episode, and its simulations
-count too.
+count too. The agent's answer is a design, as an optimizer's is: the one its reaching episode
+ended on or, if none reached, the best (highest reward) any of its episodes ended on, so that
+`autockt.sizing` can size a circuit with an agent as with an optimizer.
 
 `training_simulations` reads what a checkpoint cost to train from its trial's results (every
 iteration reports the designs its env runners simulated): the other side of the amortization.
@@ -19,13 +21,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from .checkpoints import TrainedPolicy
-from .env import EnvConfig
+from autockt_shared import circuit_optimization
+
+from .env import Design, EnvConfig
 from .experiment import TRIAL_RESULTS_FILE, checkpoint_env_steps
+from .policy import Policy
 from .run_metrics import ENV_STEPS, SIMULATIONS_METRIC
+from .simulator import Metrics
 from .specs import Target
 from .validate import roll_out
 
@@ -33,18 +39,27 @@ from .validate import roll_out
 @dataclasses.dataclass(frozen=True)
 class Deployment:
     """The agent on one target: `reached_at` the simulation (counted over all its episodes) whose design met
-    it, `None` if none did; `simulations` all it spent; `episodes` how many it played (the first greedy)."""
+    it, `None` if none did; `simulations` all it spent; `episodes` how many it played (the first greedy);
+    `failed_simulations` the episodes a failed simulation ended. `design` is the design its reaching episode
+    ended on, else the best its episodes ended on, with its `metrics`; both `None` only if every episode failed."""
 
     target: Target
     reached_at: int | None
     simulations: int
     episodes: int
+    failed_simulations: int
+    design: Design | None
+    metrics: Metrics | None
 
 
-def deploy(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], budget: int, seed: int) -> list[Deployment]:
+def deploy(policy: Policy, config: EnvConfig, targets: Sequence[Target], budget: int, seed: int) -> list[Deployment]:
     """Greedy, then sampled episodes toward every target until each is reached or has spent `budget` (module docstring)."""
-    spent, episodes = [0] * len(targets), [0] * len(targets)
+    optimization = circuit_optimization(config.circuit)
+    spent, episodes, failed = [0] * len(targets), [0] * len(targets), [0] * len(targets)
     reached_at: list[int | None] = [None] * len(targets)
+    best_score = [-math.inf] * len(targets)
+    designs: list[Design | None] = [None] * len(targets)
+    metrics: list[Metrics | None] = [None] * len(targets)
     pending = list(range(len(targets)))
     attempt = 0
     while pending:
@@ -54,9 +69,14 @@ def deploy(policy: TrainedPolicy, config: EnvConfig, targets: Sequence[Target], 
                 reached_at[i] = spent[i] + outcome["simulations"]
             spent[i] += outcome["simulations"]
             episodes[i] += 1
+            failed[i] += outcome["sim_failed"]
+            if outcome["final_metrics"] is not None:
+                score = optimization.score(outcome["final_metrics"], targets[i])  # a reaching episode's beats any other's
+                if score > best_score[i]:
+                    best_score[i], designs[i], metrics[i] = score, outcome["final_design"], outcome["final_metrics"]
         pending = [i for i in pending if reached_at[i] is None and spent[i] < budget]
         attempt += 1
-    return [Deployment(t, r, s, e) for t, r, s, e in zip(targets, reached_at, spent, episodes, strict=True)]
+    return [Deployment(target, reached_at[i], spent[i], episodes[i], failed[i], designs[i], metrics[i]) for i, target in enumerate(targets)]
 
 
 def training_simulations(checkpoint: Path) -> int | None:

@@ -10,6 +10,13 @@ benchmarked, is a `TargetOutsideRange` warning naming the range), then runs an o
 `autockt.optimizers` on the target through the configured `Simulator` (a server, or
 in-process) and returns the best design found, reached or not, with each spec checked.
 
+With an `agent` (a checkpoint of `autockt.train` for the circuit), the trained policy sizes
+instead, as `deployment.deploy` gives it a target: a greedy episode from the reset point, then
+sampled ones within the budget, its answer the design its reaching (else best) episode ended
+on. That is AutoCkt's promise, a few simulations per target once trained. If it misses and an
+`optimizer` is also given, the optimizer continues from the agent's design with what is left
+of the budget.
+
 Whether the target is `reached` is the project's one rule (`CircuitOptimization.reached`: the
 relative shortfalls sum to at most 2 %), the rule the optimizers stop by and the agents are
 trained on; each `SpecCheck` also says whether its spec is `met` strictly, so that a designer
@@ -23,11 +30,18 @@ import dataclasses
 import warnings
 from collections.abc import Mapping
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
+
+import torch
 
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
 
-from .optimizers import OPTIMIZERS, OptimizerConfig, optimize
+from .checkpoints import load_policy, resolve_checkpoint
+from .deployment import Deployment, deploy
+from .env import EnvConfig
+from .experiment import ExperimentDir
+from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
 from .simulator import Metrics, SimulationFailure, Simulator, SimulatorConfig
 from .specs import InputError, Target, checked_target
 
@@ -52,11 +66,17 @@ class TargetOutsideRange(UserWarning):
 @dataclasses.dataclass(frozen=True)
 class SizingConfig:
     """One sizing request: `target` has one value per spec of `circuit`; the search spends at most `budget`
-    simulations, `batch_size` designs per batch call, seeded by `seed`."""
+    simulations (an agent's last episode may run past it by part of an episode), `batch_size` designs per
+    batch call, seeded by `seed`. `agent` sizes first when given; `optimizer` searches (after the agent, if
+    it missed), `None` for the agent alone. `agent_budget` caps the agent's simulations; by default it may spend
+    the whole budget when it sizes alone, and plays its greedy episode only when an optimizer follows it (its
+    sampled retries would otherwise leave the optimizer nothing)."""
 
     circuit: str
     target: Mapping[str, float]
-    optimizer: str = DEFAULT_OPTIMIZER
+    optimizer: str | None = DEFAULT_OPTIMIZER
+    agent: Path | None = None
+    agent_budget: int | None = None
     budget: int = 3000
     seed: int = 0
     batch_size: int = 16
@@ -64,6 +84,18 @@ class SizingConfig:
 
     def optimizer_config(self) -> OptimizerConfig:
         return OptimizerConfig(budget=self.budget, batch_size=self.batch_size, seed=self.seed)
+
+    def agent_share(self) -> int:
+        """The most simulations the agent may start spending (its last episode may run past them)."""
+        if self.agent_budget is not None:
+            return self.agent_budget
+        return 1 if self.optimizer is not None else self.budget  # 1: the greedy episode alone
+
+    def describe_method(self) -> str:
+        """`cma_es`, `agent CHECKPOINT` or `agent CHECKPOINT, then cma_es`: what sizes, for a one-line report."""
+        if self.agent is None:
+            return str(self.optimizer)
+        return f"agent {self.agent}" + (f", then {self.optimizer}" if self.optimizer else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +139,8 @@ class SizedDesign:
     failed_simulations: int
     reached_at: int | None
     method: dict[str, Any]
-    """The optimizer's name, settings and the `autockt` version that ran it."""
+    """What sized it: the agent (its checkpoint, simulations, episodes, whether it reached), the optimizer's name
+    and settings (`None` for the agent alone), and the `autockt` version that ran them."""
     simulator: str
     warnings: tuple[str, ...]
 
@@ -122,11 +155,21 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
     except KeyError:
         raise UnknownCircuit("circuit", f"no circuit named {config.circuit!r}; known: {', '.join(sorted(all_circuits()))}") from None
     target = checked_target(optimization, config.target)
-    if config.optimizer not in OPTIMIZERS:
+    if config.optimizer is None and config.agent is None:
+        raise InputError("optimizer", "nothing to size with: give an optimizer, an agent or both")
+    if config.optimizer is not None and config.optimizer not in OPTIMIZERS:
         raise UnknownOptimizer("optimizer", f"no optimizer named {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    for field, value in (("budget", config.budget), ("batch_size", config.batch_size)):
+    for field, value in (
+        ("budget", config.budget),
+        ("batch_size", config.batch_size),
+        ("agent_budget", 1 if config.agent_budget is None else config.agent_budget),
+    ):
         if value < 1:
             raise InputError(field, f"must be at least 1, got {value}")
+    if config.agent_budget is not None and config.agent is None:
+        raise InputError("agent_budget", "an agent's share of the budget, but no agent is given")
+    if config.agent is not None:
+        agent_checkpoint(config.agent, config.circuit, config.simulator)
     return tuple(
         f"target.{m.name} = {target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
         f"[{m.range.lo:g}, {m.range.hi:g}] {m.unit}".rstrip()
@@ -140,32 +183,43 @@ def size(config: SizingConfig) -> SizedDesign:
 
     The reset point is simulated first: it checks the simulator (a server that does not answer ends the
     sizing here, with a `SimulationFailure`, rather than failing every design of the search) and may
-    already meet the target. Then `config.optimizer` searches with the rest of the budget. Raises
-    `InputError` before simulating anything.
+    already meet the target. Then `config.agent` sizes, and `config.optimizer` searches with the rest of
+    the budget if the target is still missed, starting from the best design so far. Raises `InputError`
+    before simulating anything.
     """
     notes = check_request(config)
     for note in notes:
         warnings.warn(note, TargetOutsideRange, stacklevel=2)
     optimization = circuit_optimization(config.circuit)
     target = checked_target(optimization, config.target)
-    start = optimization.initial_values()
-    settings = dataclasses.replace(config.optimizer_config(), budget=max(config.budget - 1, 1))
+    values = optimization.initial_values()
+    checkpoint = agent = search = None
     simulator = Simulator(optimization, config.simulator)
     try:
-        start_metrics = _simulate_start(simulator, start)
-        search = None
-        if not optimization.reached(start_metrics, target) and config.budget > 1:
-            search = optimize(config.optimizer, optimization, target, simulator, settings)
+        metrics = _simulate_start(simulator, values)
+        spent, reached_at = 1, 1 if optimization.reached(metrics, target) else None
+        if config.agent is not None:
+            checkpoint, env_config = agent_checkpoint(config.agent, config.circuit, config.simulator)
+        if checkpoint is not None and reached_at is None and spent < config.budget:
+            torch.set_num_threads(1)  # acting is one small forward pass a step: threads only contend with the simulator
+            (agent,) = deploy(load_policy(checkpoint), env_config, [target], min(config.agent_share(), config.budget - spent), config.seed)
+            if agent.reached_at is not None:
+                reached_at = spent + agent.reached_at
+            if agent.design is not None and agent.metrics is not None:
+                if optimization.score(agent.metrics, target) >= optimization.score(metrics, target):
+                    values, metrics = agent.design, agent.metrics
+            spent += agent.simulations
+        settings = dataclasses.replace(config.optimizer_config(), budget=max(config.budget - spent, 1))
+        if reached_at is None and config.optimizer is not None and spent < config.budget:
+            search = optimize(config.optimizer, optimization, target, simulator, settings, start=values)
+            if search.reached_at is not None:
+                reached_at = spent + search.reached_at
+            if search.best_design is not None and search.best_metrics is not None:
+                if search.best_score >= optimization.score(metrics, target):
+                    values, metrics = search.best_design, search.best_metrics
+            spent += search.simulations
     finally:
         simulator.close()
-    values, metrics = start, start_metrics
-    if search is not None and search.best_design is not None and search.best_metrics is not None:
-        if search.best_score >= optimization.score(start_metrics, target):
-            values, metrics = search.best_design, search.best_metrics
-    if search is None:
-        reached_at = 1 if optimization.reached(start_metrics, target) else None
-    else:
-        reached_at = None if search.reached_at is None else 1 + search.reached_at
     return SizedDesign(
         circuit=config.circuit,
         target=target,
@@ -173,13 +227,43 @@ def size(config: SizingConfig) -> SizedDesign:
         values=values,
         metrics=metrics,
         specs=spec_checks(optimization, metrics, target),
-        simulations=1 + (search.simulations if search else 0),
-        failed_simulations=search.failed_simulations if search else 0,
+        simulations=spent,
+        failed_simulations=(agent.failed_simulations if agent else 0) + (search.failed_simulations if search else 0),
         reached_at=reached_at,
-        method={"optimizer": config.optimizer, "settings": dataclasses.asdict(settings), "autockt_version": version(AUTOCKT_DISTRIBUTION)},
+        method=_method(config, checkpoint, agent, search, settings),
         simulator=config.simulator.describe(),
         warnings=notes,
     )
+
+
+def agent_checkpoint(agent: Path, circuit: str, simulator: SimulatorConfig) -> tuple[Path, EnvConfig]:
+    """`agent`'s checkpoint and the environment it was trained in (simulating through `simulator`), or an
+    `InputError` at `agent` when it is none or was trained for another circuit (its policy would act on metrics
+    it never saw)."""
+    try:
+        checkpoint = resolve_checkpoint(agent)
+        experiment = ExperimentDir.containing(checkpoint)
+        record, training = experiment.record(), experiment.training_targets()
+    except (OSError, ValueError, KeyError) as err:
+        raise InputError("agent", f"not a checkpoint of autockt.train: {err}") from None
+    if record.circuit != circuit:
+        raise InputError("agent", f"{checkpoint} was trained for {record.circuit}, not {circuit}")
+    return checkpoint, record.env_config(training, simulator)
+
+
+def _method(
+    config: SizingConfig, checkpoint: Path | None, agent: Deployment | None, search: SizingResult | None, settings: OptimizerConfig
+) -> dict[str, Any]:
+    described: dict[str, Any] = {"optimizer": config.optimizer, "settings": dataclasses.asdict(settings) if config.optimizer else None}
+    if checkpoint is not None:
+        described["agent"] = {
+            "checkpoint": str(checkpoint),
+            "simulations": agent.simulations if agent else 0,
+            "episodes": agent.episodes if agent else 0,
+            "reached": bool(agent and agent.reached_at is not None),
+        }
+    described["optimizer_simulations"] = search.simulations if search else 0
+    return {**described, "autockt_version": version(AUTOCKT_DISTRIBUTION)}
 
 
 def _simulate_start(simulator: Simulator, start: Mapping[str, float]) -> Metrics:

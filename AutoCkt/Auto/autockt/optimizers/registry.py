@@ -8,7 +8,7 @@ stopping, so that `optimize` reports every method's result the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from autockt_shared import CircuitOptimization
@@ -35,11 +35,19 @@ OPTIMIZERS: dict[str, Optimizer] = {
 
 
 def optimize(
-    method: str, optimization: CircuitOptimization[Any, Any], target: Target, simulator: Simulator, config: OptimizerConfig
+    method: str,
+    optimization: CircuitOptimization[Any, Any],
+    target: Target,
+    simulator: Simulator,
+    config: OptimizerConfig,
+    start: Mapping[str, float] | None = None,
 ) -> SizingResult:
-    """`method`'s search for `target`, simulating through `simulator`, until a design meets it or `config.budget` is spent."""
+    """`method`'s search for `target`, simulating through `simulator`, until a design meets it or `config.budget` is spent.
+
+    The methods that start somewhere start at `start` (default: the reset point), e.g. to continue from an agent's design.
+    """
     if method not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {method!r}: choose one of {', '.join(OPTIMIZERS)}")
-    search = TargetSearch(optimization, target, simulator, config.budget)
+    search = TargetSearch(optimization, target, simulator, config.budget, start)
     OPTIMIZERS[method](search, config)
     return search.result(method)

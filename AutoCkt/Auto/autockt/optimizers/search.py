@@ -22,7 +22,7 @@ any smaller budget would have reached it, so one run answers every budget up to 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,8 +68,17 @@ class SizingResult:
 class TargetSearch:
     """Simulates, scores and counts the designs of one method searching for one target (module docstring)."""
 
-    def __init__(self, optimization: CircuitOptimization[Any, Any], target: Target, simulator: Simulator, budget: int) -> None:
+    def __init__(
+        self,
+        optimization: CircuitOptimization[Any, Any],
+        target: Target,
+        simulator: Simulator,
+        budget: int,
+        start: Mapping[str, float] | None = None,
+    ) -> None:
         self.optimization = optimization
+        self.start = dict(start or optimization.initial_values())
+        """Where the methods that start somewhere start: the reset point, or e.g. the design an agent ended on."""
         self.target = dict(target)
         self.simulator = simulator
         self.budget = budget
@@ -97,8 +106,8 @@ class TargetSearch:
         return self.reached_at is not None or self.remaining <= 0
 
     def initial(self) -> np.ndarray:
-        """The reset point's grid indices, where the agents start: the methods that start somewhere start there."""
-        return np.array([p.index_of(p.initial) for p in self.optimization.params], dtype=np.int64)
+        """The grid indices of `start` (by default the reset point, where the agents start)."""
+        return np.array([p.index_of(self.start[p.name]) for p in self.optimization.params], dtype=np.int64)
 
     def from_unit(self, points: np.ndarray) -> np.ndarray:
         """Grid indices of points of the unit cube (rows), each coordinate scaled to its parameter's grid and rounded."""
