@@ -74,6 +74,7 @@ def test_sac_her_trains_resumes_and_validates_greedy_and_sampled(circuit_server:
     greedy = validate(result.experiment_dir, n_specs=5, traj_len=4, simulator=server)
     assert greedy.checkpoint == resumed.checkpoint and greedy.actions == "greedy" and greedy.n_targets == 5
     assert greedy.env_steps == 3 * REPORT  # the learning curve places the report at the steps the checkpoint trained for
+    assert greedy.results_file.parent == tmp_path / "sac/validation" / resumed.checkpoint.parent.name / "sac_her_360_steps_greedy_seed0_n5"
     outcomes = json.loads(greedy.results_file.read_text())["targets"]
     assert [o["target"] for o in outcomes] == list(experiment.validation_targets().targets[:5])
     assert all(1 <= o["steps"] <= 4 and not o["sim_failed"] and o["final_metrics"] for o in outcomes)
