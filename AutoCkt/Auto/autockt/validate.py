@@ -156,6 +156,10 @@ def roll_out(
 ) -> list[dict[str, Any]]:
     """One episode towards each target, all stepping together (module docstring); one outcome per target, in order.
 
+    An outcome says whether the episode reached its target, in how many steps and simulations, and the design it
+    ended on (`final_design`, the last one simulated, whose metrics are `final_metrics` unless its simulation
+    failed): deploying an agent to size a circuit (deployment.py) keeps that design as its answer.
+
     `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
     `on_step(done, step)` is told after each step how many targets are done.
     """
@@ -166,6 +170,7 @@ def roll_out(
         resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets, strict=True)]
         observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets), strict=True)]  # type: ignore[arg-type]
         simulations, steps = [1] * len(targets), [0] * len(targets)
+        finals = list(resets)
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
         while unfinished:
@@ -174,7 +179,9 @@ def roll_out(
             still = []
             for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs), strict=True):
                 observations[i], _, terminated, truncated, infos[i] = envs[i].end_step(outcome)
-                simulations[i] += design is not None
+                if design is not None:
+                    simulations[i] += 1
+                    finals[i] = design
                 steps[i] += 1
                 if not (terminated or truncated):
                     still.append(i)
@@ -189,6 +196,7 @@ def roll_out(
             "target": target,
             "reached": bool(infos[i]["reached"]),
             "steps": steps[i],
+            "final_design": finals[i],
             "final_metrics": infos[i].get("metrics"),
             "sim_failed": bool(infos[i]["sim_failed"]),
             "simulations": simulations[i],
