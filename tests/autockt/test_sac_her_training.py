@@ -105,6 +105,19 @@ def test_sac_her_trains_resumes_and_validates_greedy_and_sampled(circuit_server:
     assert not np.allclose(first, greedy_action)
 
 
+def test_train_general_s_algo_sac_her_trains_and_validates(circuit_server: BackgroundServer, tmp_path: Path) -> None:
+    """The command line with PPAAS's settings as they are (8 environments, learning after 8 x 30 steps)."""
+    out = io.StringIO()
+    argv = ["--algo", "sac_her", "--max-env-steps", "240", "--targets", "10", "--storage", str(tmp_path)]
+    with contextlib.redirect_stdout(out):
+        train_from_command_line([*argv, "--validate", "3", "--validate-actions", "both", "--server-url", circuit_server.url])
+    assert re.search(
+        r"^trained 240 env steps \(1 iteration\) in .*\n^unseen targets reached: \d/3 greedy .*, \d/3 sampled ", out.getvalue(), re.M
+    )
+    (checkpoint,) = (tmp_path / "autockt_sac_her_two_stage_opamp").glob("sac_her_*/sac_her_240_steps.zip")
+    assert f"checkpoint:  {checkpoint}" in out.getvalue()
+
+
 def test_algo_refuses_unknown_names_naming_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         train_from_command_line(["--algo", "dqn"])
