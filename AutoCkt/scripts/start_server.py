@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     handlers.use_pool(pool)
     try:
         ds.configure(config)
-        ds.start_server()
+        ds.start_server(handlers.rpcs_for(kit.name))
     except ds.AuthConfigError as err:  # configuration the user must fix: a message, not a traceback
         sys.exit(f"error: {err}")
     finally:

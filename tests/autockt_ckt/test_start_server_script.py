@@ -33,6 +33,9 @@ def test_serves_every_autockt_rpc_from_warm_workers_on_the_port_the_flag_gives(t
         assert metric(httpx.get(f"{url}/metrics").text, "autockt_sim_workers") == 2  # warm before the server answered
         names = {rpc["name"] for rpc in httpx.get(f"{url}/rpcs").json()}
         assert {"auto_ckt_sim_hdl21", "folded_cascode_sim"} <= names
+        assert "ppaas_tsa_sim" not in names  # a gf180mcu circuit: not served by a server of the 45 nm card
+        assert "/ppaas_tsa_sim" not in httpx.get(f"{url}/openapi.json").json()["paths"]
+        assert httpx.post(f"{url}/ppaas_tsa_sim", json={}).json()["type"] == "not_found"
         reference = two_stage_opamp.evaluate(local_simulator(), TWO_STAGE_OPAMP.initial_input())
         for _ in range(2):
             served = httpx.post(f"{url}/auto_ckt_sim_hdl21", json=TWO_STAGE_OPAMP.initial_values())

@@ -12,9 +12,11 @@ says (`serving_pool.py`):
   and every call simulates on the calling thread.
 
 Simulator failures and timeouts raise `SimulationError`s, which reach remote callers as
-errors carrying their type and message. A circuit of another PDK than the server's answers 404
-`not_found`: this server does not serve it, which no retry here changes, and the message names
-the flag that starts a server that does (list servers of one PDK together in `THE_SERVER_URL`).
+errors carrying their type and message. A server started for one PDK serves the circuits of
+no other (`rpcs_for`): they are not among its routes. Where a pool of one PDK still receives a
+call for another's circuit (an app that serves every Rpc), it answers 404 `not_found` too,
+naming the flag that starts a server that does (list servers of one PDK together in
+`THE_SERVER_URL`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from discovery_server import ApiError
-from discovery_shared import ErrorType
+from discovery_shared import ErrorType, Rpc, registry
 
 from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
 from .served import ServedCircuit, in_process, served_circuits, served_simulator
@@ -33,7 +35,7 @@ from .serving_pool import current_pool, use_pool
 from .settings import Settings
 from .simulator import Simulator
 
-__all__ = ["current_pool", "local_simulator", "use_pool"]
+__all__ = ["current_pool", "local_simulator", "rpcs_for", "use_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,14 @@ def local_simulator() -> Simulator:
             _local = served_simulator(settings, settings.run_dir, timeout_s=settings.sim_timeout_s)
             log.warning("simulation engine (in-process): %s", _local.engine_description)
         return _local
+
+
+def rpcs_for(pdk: str) -> list[Rpc[Any, Any]]:
+    """Every implemented Rpc that a server started for `pdk` serves: all but the circuits of another
+    PDK, which such a server leaves out of its routes and OpenAPI document (a client asking for one
+    gets 404 `not_found`) instead of listing them only to refuse every call."""
+    elsewhere = {circuit.optimization.sim.name for circuit in served_circuits().values() if not circuit.simulates_on(pdk)}
+    return [rpc for rpc in registry.implemented() if rpc.name not in elsewhere]
 
 
 def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]]:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sys
+from collections.abc import Iterable
 from importlib.util import find_spec
 from typing import Any
 
 import uvicorn
+
+from discovery_shared import Rpc
 
 from .app import create_app
 from .auth import AuthConfigError
@@ -40,11 +43,13 @@ def configure(cfg: Config) -> None:
     _config = cfg
 
 
-def start_server() -> None:
-    """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first); blocks
-    until SIGTERM or Ctrl+C, on which it drains (drain.py) and returns."""
+def start_server(rpcs: Iterable[Rpc[Any, Any]] | None = None) -> None:
+    """Serve every implemented Rpc (import the packages holding `@rpc.impl` handlers first), or those
+    of `rpcs` (an app whose configuration rules some out leaves them out of its routes and OpenAPI
+    document rather than listing them only to refuse them); blocks until SIGTERM or Ctrl+C, on which
+    it drains (drain.py) and returns."""
     check_bind(_config)
-    app = create_app(_config)
+    app = create_app(_config, rpcs)
     server = DrainingServer(
         uvicorn.Config(
             app,
