@@ -7,6 +7,7 @@ shared by the tests that need a server process of their own (each leaves it serv
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the circuit handlers the server serves)
+from autockt import train
+from autockt.experiment import ExperimentDir
 from discovery_server import BackgroundServer, ServerProcess, create_app, free_port
+
+from ..tiny_training import tiny_training
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SERVER = ROOT / "AutoCkt/scripts/start_server.py"
@@ -35,3 +40,19 @@ def served_circuits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     port = free_port()
     with ServerProcess(start_server_argv(port), port=port, cwd=tmp_path_factory.mktemp("server")) as server:
         yield server
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    server_url: str
+    checkpoint: Path
+    experiment: ExperimentDir
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
+    """A tiny PPO run through a real server, shared by the tests of a trained agent (validation on given
+    targets, sizing with it, deploying it beside the optimizers): training is most of their time."""
+    with BackgroundServer(create_app()) as server:
+        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs")))
+        yield Trained(server.url, result.checkpoint, ExperimentDir.containing(result.checkpoint))

@@ -1,51 +1,34 @@
 """A trained agent on targets it is given: `validate.py --targets FILE` (issue 27), and `size.py --agent` (issue 26).
 
-One tiny PPO run through a real server is shared by the module's tests (training is most of their
+One tiny PPO run through a real server (conftest's `trained`) is shared by these tests (training is most of their
 time); every simulation is real, through that server over HTTP.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from autockt import SimulatorConfig, SizingConfig, TrainedPolicy, size, train
+from autockt import SimulatorConfig, SizingConfig, TrainedPolicy, size
 from autockt.command_line import validate_from_command_line
 from autockt.deployment import deploy
-from autockt.experiment import ExperimentDir
 from autockt_ckt.settings import SHIPPED_MODEL_PATH
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
-from discovery_server import BackgroundServer, create_app, free_port
+from discovery_server import free_port
 
-from ..tiny_training import tiny_training
+from .conftest import Trained
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts"
 DESIGNER = {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
 NEAR_RESET = {"gain": 362.0, "ugbw": 9.8e6, "phm": 7.9, "ibias": 1e-4}
 """The reset point (gain 357, ugbw 9.64 MHz, phm 7.74 deg, ibias 76 uA) falls short of it: its relative shortfalls sum to 2.5 %, 2 % reaches."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Trained:
-    server_url: str
-    checkpoint: Path
-    experiment: ExperimentDir
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
-    with BackgroundServer(create_app()) as server:
-        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs")))
-        yield Trained(server.url, result.checkpoint, ExperimentDir.containing(result.checkpoint))
 
 
 def test_validate_py_rolls_out_on_exactly_the_targets_of_a_file(trained: Trained, tmp_path: Path) -> None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from autockt import SimulatorConfig, TargetSet, TrainedPolicy, train
+from autockt import SimulatorConfig, TargetSet, TrainedPolicy
 from autockt.deployment import deploy, training_simulations
-from autockt.experiment import ExperimentDir
 from autockt.optimizers import OPTIMIZERS
 from autockt_shared import TWO_STAGE_OPAMP
-from discovery_server import BackgroundServer, create_app
 
-from ..tiny_training import tiny_training
+from .conftest import Trained
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks/sizing_methods.py"
@@ -54,21 +48,6 @@ def test_the_benchmark_runs_every_optimizer_on_two_targets_and_reports_them(tmp_
         assert cells[1] == f"{100 * sum(r is not None for r in run['reached_at']) / 2:.1f} %"  # within 100
         assert cells[2:5] == ["-", "-", "-"]  # within 300, 1,000 and 3,000: past the budget, not measured
     assert (tmp_path / "reached.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-@dataclasses.dataclass(frozen=True)
-class Trained:
-    server_url: str
-    checkpoint: Path
-    experiment: ExperimentDir
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
-    """A tiny PPO run through a real server, shared by the agent's tests (training is most of their time)."""
-    with BackgroundServer(create_app()) as server:
-        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs")))
-        yield Trained(server.url, result.checkpoint, ExperimentDir.containing(result.checkpoint))
 
 
 def test_an_agent_is_deployed_greedy_then_sampled_within_the_budget(trained: Trained) -> None:
