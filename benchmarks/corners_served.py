@@ -6,7 +6,7 @@ The floor: CPU time per corner of a design evaluated at all 17 corners in turn i
 (libngspice, the sections' reloads included, as a worker meets them). Then a server
 (`start_server.py --pdk gf180mcu`, result cache off) with N workers (default: the machine's
 cores), a corner per job: one design at its 17 corners (wall time against 17 x floor / N, the
-issue's target <= 1.3 x), and a batch of designs x 17 corners in one request (corner
+target <= 1.3 x), and a batch of designs x 17 corners in one request (corner
 evaluations per second against 0.85 x N / floor), with the CPU time the workers got during
 it: on a machine shared with other work, wall time shows the contention, and CPU per corner
 served against the floor shows what serving itself costs. Compare the ratios of one run, not

@@ -1,4 +1,4 @@
-"""A trained agent on targets it is given: `validate.py --targets FILE` (issue 27), and `size.py --agent` (issue 26).
+"""A trained agent on targets it is given: `validate.py --targets FILE`, and `size.py --agent`.
 
 One tiny PPO run through a real server (conftest's `trained`) is shared by these tests (training is most of their
 time); every simulation is real, through that server over HTTP.

@@ -1,5 +1,5 @@
 """Generic simulations get a bounded share of the server: callers of the fixed circuits are never
-starved by them (issue 28, class 7), and the surplus is answered at once, typed."""
+starved by them, and the surplus is answered at once, typed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runs past a limit are killed and answered 422 naming the limit (the circuit sent caused it, issue 28);
+"""Runs past a limit are killed and answered 422 naming the limit (the circuit sent caused it);
 the server keeps serving."""
 
 from __future__ import annotations

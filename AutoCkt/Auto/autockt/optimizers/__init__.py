@@ -1,7 +1,7 @@
 """
 # Classical per-target optimizers on the agents' parameter grid
 
-The baselines an RL agent must beat (issue 25): random search, CMA-ES, differential
+The baselines an RL agent must beat: random search, CMA-ES, differential
 evolution, TPE and Gaussian-process Bayesian optimization, each searching for one target at a
 time over the same grid as the agents, simulating through the same `Simulator` in batches, and
 stopping at the first design that meets the target by the environment's own rule.
