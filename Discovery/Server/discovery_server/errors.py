@@ -36,6 +36,16 @@ class ApiError(Exception):
         return JSONResponse(self.body.model_dump(mode="json"), status_code=self.body.type.status_code, headers=self.headers)
 
 
+def store_unavailable(doing: str) -> ApiError:
+    """The 503 for a call the store could not serve: nothing ran, so the client may retry it shortly."""
+    return ApiError(
+        ErrorType.UNAVAILABLE,
+        f"the server cannot {doing} now (its store is unavailable); retry shortly",
+        {"reason": "store_unavailable", "retry_after": 1},
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from discovery_shared import ErrorType, User
 
-from .errors import ApiError
+from .errors import ApiError, store_unavailable
 from .store import Store, StoreUnavailable
 
 
@@ -85,13 +85,8 @@ class _PerMinute:
     async def take(self, user: User, calls: int) -> None:
         try:
             wait = await run_in_threadpool(self.store.take_calls, user, calls, self.cap)
-        except StoreUnavailable as err:  # nothing ran: the client may retry this call
-            raise ApiError(
-                ErrorType.UNAVAILABLE,
-                "the server cannot count this call against its per-user limit now (its store is unavailable); retry shortly",
-                {"reason": "store_unavailable", "retry_after": 1},
-                headers={"Retry-After": "1"},
-            ) from err
+        except StoreUnavailable as err:
+            raise store_unavailable("count this call against its per-user limit") from err
         if wait is not None:
             raise _rate_limited(f"more than {self.cap} calls per minute", wait)
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from discovery_shared import ErrorType, User
 
-from ..errors import ApiError
+from ..errors import ApiError, store_unavailable
 from ..firebase_auth import FirebaseAuthenticator, user_of
 from ..store import Store, StoreUnavailable
 from .config import RegistrationPolicy
@@ -99,10 +99,5 @@ class PolicyGate:
 async def _approved(approvals: Store, uid: str) -> bool:
     try:
         return await run_in_threadpool(approvals.is_approved, uid)
-    except StoreUnavailable as err:  # nothing ran: the client may retry this call
-        raise ApiError(
-            ErrorType.UNAVAILABLE,
-            "the server cannot read this account's approval now (its store is unavailable); retry shortly",
-            {"reason": "store_unavailable", "retry_after": 1},
-            headers={"Retry-After": "1"},
-        ) from err
+    except StoreUnavailable as err:
+        raise store_unavailable("read this account's approval") from err
