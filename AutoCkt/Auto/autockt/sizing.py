@@ -143,6 +143,9 @@ class SizedDesign:
     and settings (`None` for the agent alone), and the `autockt` version that ran them."""
     simulator: str
     warnings: tuple[str, ...]
+    trajectory: tuple[tuple[int, float], ...] = ()
+    """The best reward so far against simulations spent: (simulation, reward) at the reset point, wherever the
+    agent or the optimizer improved on it, and at the last simulation (a step curve, as `report.py` draws it)."""
 
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "specs": [{**dataclasses.asdict(s), "met": s.met} for s in self.specs]}
@@ -198,6 +201,7 @@ def size(config: SizingConfig) -> SizedDesign:
     try:
         metrics = _simulate_start(simulator, values)
         spent, reached_at = 1, 1 if optimization.reached(metrics, target) else None
+        trajectory = [(1, optimization.score(metrics, target))]
         if config.agent is not None:
             checkpoint, env_config = agent_checkpoint(config.agent, config.circuit, config.simulator)
         if checkpoint is not None and reached_at is None and spent < config.budget:
@@ -209,6 +213,7 @@ def size(config: SizingConfig) -> SizedDesign:
                 if optimization.score(agent.metrics, target) >= optimization.score(metrics, target):
                     values, metrics = agent.design, agent.metrics
             spent += agent.simulations
+            _improved(trajectory, spent, optimization.score(metrics, target))
         settings = dataclasses.replace(config.optimizer_config(), budget=max(config.budget - spent, 1))
         if reached_at is None and config.optimizer is not None and spent < config.budget:
             search = optimize(config.optimizer, optimization, target, simulator, settings, start=values)
@@ -217,6 +222,8 @@ def size(config: SizingConfig) -> SizedDesign:
             if search.best_design is not None and search.best_metrics is not None:
                 if search.best_score >= optimization.score(metrics, target):
                     values, metrics = search.best_design, search.best_metrics
+            for i, reward in enumerate(search.trace):
+                _improved(trajectory, spent + i + 1, reward)
             spent += search.simulations
     finally:
         simulator.close()
@@ -233,7 +240,14 @@ def size(config: SizingConfig) -> SizedDesign:
         method=_method(config, checkpoint, agent, search, settings),
         simulator=config.simulator.describe(),
         warnings=notes,
+        trajectory=(*trajectory, (spent, trajectory[-1][1])) if spent > trajectory[-1][0] else tuple(trajectory),
     )
+
+
+def _improved(trajectory: list[tuple[int, float]], simulation: int, reward: float) -> None:
+    """Record (simulation, reward) if `reward` beats the best so far (the trajectory's last)."""
+    if reward > trajectory[-1][1]:
+        trajectory.append((simulation, reward))
 
 
 def agent_checkpoint(agent: Path, circuit: str, simulator: SimulatorConfig) -> tuple[Path, EnvConfig]:
