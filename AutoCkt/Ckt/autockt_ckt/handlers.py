@@ -2,7 +2,8 @@
 # The Rpc handlers: importing this module attaches every AutoCkt circuit to its Rpc
 
 Every circuit of `autockt_ckt.circuits` is attached (see `served.py`), and so are
-`simulate_on_the_server` and `simulation_offer` (`vlsir_handlers.py`). Importing does nothing
+`simulate_on_the_server` and `simulation_offer` (`vlsir_handlers.py`) and `design_waveforms`
+(`design_waveforms.py`, its jobs run where the circuit's metrics run: `job_runner`). Importing does nothing
 else: no settings read, no simulator started. A handler runs its simulation where the process
 says (`serving_pool.py`):
 - a server calls `use_pool(pool)` with a started `SimulatorPool` before it serves, and each
@@ -26,16 +27,18 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from autockt_shared.design_waveforms import DesignWaveforms, WaveformsInput, design_waveforms
 from discovery_server import ApiError
 from discovery_shared import ErrorType, Rpc, registry
 
 from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
-from .served import ServedCircuit, in_process, served_circuits, served_simulator
+from .design_waveforms import answer_waveforms
+from .served import JobRunner, ServedCircuit, in_process, served_circuits, served_simulator
 from .serving_pool import current_pool, use_pool
 from .settings import Settings
 from .simulator import Simulator
 
-__all__ = ["current_pool", "local_simulator", "rpcs_for", "use_pool"]
+__all__ = ["current_pool", "job_runner", "local_simulator", "rpcs_for", "use_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +65,35 @@ def rpcs_for(pdk: str) -> list[Rpc[Any, Any]]:
     return [rpc for rpc in registry.implemented() if rpc.name not in elsewhere]
 
 
+def job_runner(circuit: ServedCircuit[Any, Any]) -> JobRunner:
+    """Where `circuit`'s jobs run: the installed pool (404 `not_found` if it simulates another PDK), else this process."""
+    pool = current_pool()
+    if pool is None:
+        return in_process(local_simulator())
+    if not circuit.simulates_on(pool.settings.pdk):
+        raise ApiError(
+            ErrorType.NOT_FOUND,
+            f"{circuit.optimization.sim.name} simulates on {circuit.pdk}; this server runs {pool.settings.pdk}: start one with "
+            f"`start_server.py --pdk {circuit.pdk}` (or AUTOCKT_PDK={circuit.pdk})",
+            {"pdk": pool.settings.pdk, "circuit_pdk": circuit.pdk},
+        )
+    return pool.run
+
+
 def _handler(circuit: ServedCircuit[Any, Any]) -> Callable[[Any], Awaitable[Any]]:
     async def handle(inp: Any) -> Any:
-        pool = current_pool()
-        if pool is not None:
-            if not circuit.simulates_on(pool.settings.pdk):
-                raise ApiError(
-                    ErrorType.NOT_FOUND,
-                    f"{circuit.optimization.sim.name} simulates on {circuit.pdk}; this server runs {pool.settings.pdk}: start one with "
-                    f"`start_server.py --pdk {circuit.pdk}` (or AUTOCKT_PDK={circuit.pdk})",
-                    {"pdk": pool.settings.pdk, "circuit_pdk": circuit.pdk},
-                )
-            return await circuit.answer(pool.run, inp)
-        return await circuit.answer(in_process(local_simulator()), inp)
+        return await circuit.answer(job_runner(circuit), inp)
 
     handle.__name__ = handle.__qualname__ = f"{circuit.name}_impl"
     handle.__annotations__ = {"inp": circuit.optimization.input_type, "return": circuit.optimization.output_type}
     handle.__doc__ = f"Simulate {circuit.name} in a pool worker, or in-process without a pool."
     return handle
+
+
+@design_waveforms.impl
+async def _design_waveforms(inp: WaveformsInput) -> DesignWaveforms:
+    """A design's waveforms at each corner, simulated where its circuit's metrics are (`design_waveforms.py`)."""
+    return await answer_waveforms(inp, job_runner)
 
 
 for _circuit in served_circuits().values():

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from autockt_shared.design_waveforms import CornerWaveforms
 from autockt_shared.optimization import CircuitOptimization
 
 from .engine import Bench
@@ -65,7 +66,9 @@ class ServedCircuit(Generic[In, Out]):
     - `serve(run, input)`: a call of several independent jobs, each sent with `run`, awaited
       together (asyncio) so that they run in parallel on a pool.
     Jobs are module-level functions, so that they pickle by reference into the worker. `pdk`:
-    the PDK the circuit's benches load (None: the 45 nm card, on every server).
+    the PDK the circuit's benches load (None: the 45 nm card, on every server). `waveforms(run,
+    input)`: the design's waveforms by corner, its jobs sent with `run` as `serve`'s are, for the
+    Rpc `design_waveforms` (`traces.py` turns results into its traces; None: the circuit has none).
     """
 
     optimization: CircuitOptimization[In, Out]
@@ -73,6 +76,7 @@ class ServedCircuit(Generic[In, Out]):
     evaluate: Callable[[Simulator, In], Out] | None = None
     serve: Callable[[JobRunner, In], Awaitable[Out]] | None = None
     pdk: str | None = None
+    waveforms: Callable[[JobRunner, In], Awaitable[dict[str, CornerWaveforms]]] | None = None
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.serve is None):

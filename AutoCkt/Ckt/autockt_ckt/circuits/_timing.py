@@ -83,8 +83,11 @@ from dataclasses import dataclass
 import hdl21 as h
 import hdl21.sim as hs
 
+from autockt_shared.design_waveforms import Transient
+
 from ..engine import Bench, TranResult
 from ..settings import Settings
+from ..traces import transient
 from ..waveforms import Direction, first_crossing, value_at
 
 VDD = 1.2
@@ -192,6 +195,15 @@ def copies_bench(
         ],
     )
     return Bench(name=name, sim=sim, params=tuple(params))
+
+
+def timing_transient(tran: TranResult, outputs: Sequence[str]) -> Transient:
+    """A timing run as `design_waveforms` shows it: the clock, then each copy's data and `outputs`
+    (port names: `Q`, `QM`), labelled by copy (`D rising`, `Q rising`, ...)."""
+    vectors = {"CLK": node("clk")}
+    for copy, direction in zip(COPIES, ("rising", "falling"), strict=True):
+        vectors |= {f"{port} {direction}": node(f"{port.lower()}{copy}") for port in ("D", *outputs)}
+    return transient("timing run", tran, vectors)
 
 
 def delay(tran: TranResult, cause: str, effect: str, direction: Direction, after: float, until: float) -> float:

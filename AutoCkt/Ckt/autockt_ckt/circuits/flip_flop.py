@@ -54,12 +54,28 @@ import hdl21 as h
 import hdl21.sim as hs
 
 from autockt_shared.circuits.flip_flop import FLIP_FLOP, FlipFlopInput, FlipFlopOutput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from ..engine import Bench
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal
 from ..waveforms import average
-from ._timing import EDGE, FOREVER, SUPPLY, VDD, WINDOW, Pulse, Run, copies_bench, delay, node, smallest_passing, worst_ratio
+from ._timing import (
+    EDGE,
+    FOREVER,
+    SUPPLY,
+    VDD,
+    WINDOW,
+    Pulse,
+    Run,
+    copies_bench,
+    delay,
+    node,
+    smallest_passing,
+    timing_transient,
+    worst_ratio,
+)
 from .latch import latch, latch_sizes
 
 if TYPE_CHECKING:
@@ -168,4 +184,12 @@ def measure_flip_flop(run: Run, sizes: Mapping[str, float]) -> FlipFlopOutput:
     return FlipFlopOutput(power=power, output_delay=clock_to_q, setup_time=setup, hold_time=hold)
 
 
-SERVED = ServedCircuit(optimization=FLIP_FLOP, benches=flip_flop_benches, evaluate=evaluate_flip_flop)
+def flip_flop_waveforms(sim: Simulator, inp: FlipFlopInput) -> CornerWaveforms:
+    """The timing run's waveforms, the master's output too (`design_waveforms`); its metrics need the probes too."""
+    tran = sim.run(BENCH, {**ff_sizes(inp), **_TIMING}).tran("tran")
+    return CornerWaveforms(ac=[], transients=[timing_transient(tran, ("QM", "Q"))], metrics=None)
+
+
+SERVED = ServedCircuit(
+    optimization=FLIP_FLOP, benches=flip_flop_benches, evaluate=evaluate_flip_flop, waveforms=at_nominal(flip_flop_waveforms)
+)

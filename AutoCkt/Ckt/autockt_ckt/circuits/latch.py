@@ -55,13 +55,15 @@ from typing import TYPE_CHECKING, Any
 import hdl21 as h
 
 from autockt_shared.circuits.latch import LATCH, LatchInput, LatchOutput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from ..engine import Bench
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal
 from ..waveforms import average
-from ._timing import EDGE, FOREVER, SUPPLY, VDD, WINDOW, Pulse, Run, copies_bench, delay, smallest_passing, worst_ratio
+from ._timing import EDGE, FOREVER, SUPPLY, VDD, WINDOW, Pulse, Run, copies_bench, delay, smallest_passing, timing_transient, worst_ratio
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -166,4 +168,10 @@ def measure_latch(run: Run, sizes: Mapping[str, float]) -> LatchOutput:
     return LatchOutput(power=power, output_delay=clock_to_q, setup_time=setup)
 
 
-SERVED = ServedCircuit(optimization=LATCH, benches=latch_benches, evaluate=evaluate_latch)
+def latch_waveforms(sim: Simulator, inp: LatchInput) -> CornerWaveforms:
+    """The timing run's waveforms (`design_waveforms`); its metrics need the setup probes too."""
+    tran = sim.run(BENCH, {**latch_sizes(inp), **_TIMING}).tran("tran")
+    return CornerWaveforms(ac=[], transients=[timing_transient(tran, ("Q",))], metrics=None)
+
+
+SERVED = ServedCircuit(optimization=LATCH, benches=latch_benches, evaluate=evaluate_latch, waveforms=at_nominal(latch_waveforms))

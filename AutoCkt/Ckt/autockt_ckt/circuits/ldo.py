@@ -82,6 +82,7 @@ import hdl21.sim as hs
 import numpy as np
 
 from autockt_shared.circuits.ldo import LDO, LdoInput, LdoOutput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from .. import waveforms
 from ..engine import Bench, SimResult
@@ -89,6 +90,7 @@ from ..metrics import unity_gain_crossing
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal, bode, transient
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -275,6 +277,12 @@ def _settling(time: np.ndarray, v: np.ndarray, start: float, stop: float, final:
     return T_WINDOW if settled is None else min(settled, T_WINDOW)
 
 
+def return_ratio(small: SimResult, suffix: str) -> np.ndarray:
+    """T = -v(tap) / v(gate) of the `ldo_ac` regulator `suffix` (`_light`, `_full`) over its AC sweep."""
+    ac = small.ac("ac")
+    return -ac.values[f"v(xtop.fb{suffix})"] / ac.values[f"v(xtop.fbi{suffix})"]
+
+
 def loop_metrics(freq: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
     """(|T| at the lowest frequency, unity-gain frequency, phase margin) of return ratio `t`."""
     mag = np.maximum(np.abs(t), np.finfo(float).tiny)
@@ -313,7 +321,7 @@ def ldo_metrics(large: SimResult, small: SimResult) -> LdoOutput:
     settling = max(_settling(time, v, t_release, t_return, v_light), _settling(time, v, t_return, t_end, v_full))
 
     ac = small.ac("ac")
-    loops = [loop_metrics(ac.freq, -ac.values[f"v(xtop.fb{s})"] / ac.values[f"v(xtop.fbi{s})"]) for s in ("_light", "_full")]
+    loops = [loop_metrics(ac.freq, return_ratio(small, s)) for s in ("_light", "_full")]
     h_supply = ac.values["v(xtop.out_psrr)"]
     lf, hf = (int(np.argmin(np.abs(np.log10(ac.freq / f)))) for f in (F_PSRR_LF, F_PSRR_HF))
     return LdoOutput(
@@ -334,6 +342,28 @@ def ldo_metrics(large: SimResult, small: SimResult) -> LdoOutput:
     )
 
 
+def ldo_waveforms(sim: Simulator, inp: LdoInput) -> CornerWaveforms:
+    """Both benches' waveforms and metrics (`design_waveforms`): the loop gain at both loads, the supply's
+    transfer to the output (PSRR's), and the output through the load step."""
+    values = dataclasses.asdict(inp)
+    large, small = sim.run(LARGE_BENCH, values), sim.run(AC_BENCH, values)
+    freq = small.ac("ac").freq
+    return CornerWaveforms(
+        ac=[
+            bode("loop gain, 50 uA load", freq, return_ratio(small, "_light")),
+            bode("loop gain, 5 mA load", freq, return_ratio(small, "_full")),
+            bode("vout / vdd, 5 mA load", freq, small.ac("ac").values["v(xtop.out_psrr)"]),
+        ],
+        transients=[transient("load step 5 mA - 50 uA - 5 mA", large.tran("step"), {"vout": "v(xtop.out)"})],
+        metrics=LDO.metric_values(ldo_metrics(large, small)),
+    )
+
+
 BENCHES: dict[str, Callable[[Settings], Bench]] = {LARGE_BENCH: large_signal_bench, AC_BENCH: ac_bench}
 
-SERVED = ServedCircuit(optimization=LDO, benches=lambda settings: [bench(settings) for bench in BENCHES.values()], evaluate=evaluate_ldo)
+SERVED = ServedCircuit(
+    optimization=LDO,
+    benches=lambda settings: [bench(settings) for bench in BENCHES.values()],
+    evaluate=evaluate_ldo,
+    waveforms=at_nominal(ldo_waveforms),
+)

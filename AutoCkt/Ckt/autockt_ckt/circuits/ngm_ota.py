@@ -61,6 +61,7 @@ import numpy as np
 
 from autockt_shared import OpAmpOutput
 from autockt_shared.circuits.ngm_ota import NGM_OTA, NgmOtaInput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from ..engine import Bench, SimResult
 from ..metrics import unity_gain_crossing
@@ -68,6 +69,7 @@ from ..opamp_testbench import opamp_analyses
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal, bode
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -147,11 +149,17 @@ def ngm_bench(settings: Settings) -> Bench:
     return opamp_analyses(NGM_OTA.name, tb, NGM_OTA.initial_values(), settings, ac_start=10.0)
 
 
+def differential_output(result: SimResult, out_p: str = OUT_P, out_n: str = OUT_N) -> np.ndarray:
+    """v(out.p) - v(out.n) over the AC sweep."""
+    ac = result.ac()
+    return ac.values[f"v({out_p})"] - ac.values[f"v({out_n})"]
+
+
 def ngm_metrics(result: SimResult, out_p: str = OUT_P, out_n: str = OUT_N, supply_source: str = SUPPLY_SOURCE) -> OpAmpOutput:
     """`OpAmpOutput` of the differential output, as the module docstring defines it (node and
     source names as a netlist names them: a hand-written one names them differently)."""
     ac = result.ac()
-    v_out = ac.values[f"v({out_p})"] - ac.values[f"v({out_n})"]
+    v_out = differential_output(result, out_p, out_n)
     ibias = -result.op()[f"i({supply_source})"]
     if v_out[0].real <= 0:  # latched: see the module docstring
         return OpAmpOutput(gain=0.0, ugbw=0.0, phm=0.0, ibias=ibias)
@@ -165,4 +173,16 @@ def evaluate_ngm(sim: Simulator, inp: NgmOtaInput) -> OpAmpOutput:
     return ngm_metrics(sim.run(NGM_OTA.name, dataclasses.asdict(inp)))
 
 
-SERVED = ServedCircuit(optimization=NGM_OTA, benches=lambda settings: [ngm_bench(settings)], evaluate=evaluate_ngm)
+def ngm_waveforms(sim: Simulator, inp: NgmOtaInput) -> CornerWaveforms:
+    """The differential output's Bode plot and the metrics of the same run (`design_waveforms`)."""
+    result = sim.run(NGM_OTA.name, dataclasses.asdict(inp))
+    return CornerWaveforms(
+        ac=[bode("v(out.p) - v(out.n)", result.ac().freq, differential_output(result))],
+        transients=[],
+        metrics=NGM_OTA.metric_values(ngm_metrics(result)),
+    )
+
+
+SERVED = ServedCircuit(
+    optimization=NGM_OTA, benches=lambda settings: [ngm_bench(settings)], evaluate=evaluate_ngm, waveforms=at_nominal(ngm_waveforms)
+)
