@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING
 import hdl21 as h
 
 from autockt_shared import FOLDED_CASCODE, FoldedCascodeInput, OpAmpOutput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from ..engine import Bench
 from ..opamp_testbench import IBIAS, evaluate_opamp, opamp_bench
+from ..opamp_waveforms import opamp_waveforms
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -112,4 +115,13 @@ def evaluate(sim: Simulator, inp: FoldedCascodeInput) -> OpAmpOutput:
     return evaluate_opamp(sim, FOLDED_CASCODE.name, inp)
 
 
-SERVED = ServedCircuit(optimization=FOLDED_CASCODE, benches=lambda settings: [folded_cascode_bench(settings)], evaluate=evaluate)
+def waveforms(sim: Simulator, inp: FoldedCascodeInput) -> CornerWaveforms:
+    return opamp_waveforms(sim, FOLDED_CASCODE.name, inp)
+
+
+SERVED = ServedCircuit(
+    optimization=FOLDED_CASCODE,
+    benches=lambda settings: [folded_cascode_bench(settings)],
+    evaluate=evaluate,
+    waveforms=at_nominal(waveforms),
+)
