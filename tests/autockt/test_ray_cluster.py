@@ -3,7 +3,7 @@
 The cluster is Ray's own multi-node harness (`ray.cluster_utils.Cluster`): two raylets on this
 machine, as `ray start --head` and `ray start --address` would start on two. The server is
 `AutoCkt/scripts/start_server.py` in a process of its own (`served_circuits`); env runners on
-both nodes simulate through it over HTTP. Bounded: 2,400 env steps, stopped by a timeout otherwise.
+both nodes simulate through it over HTTP. Bounded: one iteration of 240 env steps, stopped by a timeout otherwise.
 """
 
 from __future__ import annotations
@@ -38,5 +38,5 @@ def test_training_runs_env_runners_on_both_nodes_of_a_token_auth_cluster(served_
     assert run.returncode == 0, run.stderr[-4000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["env_runner_nodes"] == 2
-    assert result["env_steps"] >= 2400 and result["iterations"] == 4
+    assert result["env_steps"] >= 240 and result["iterations"] == 1
     assert Path(result["checkpoint"]).is_dir()

@@ -21,8 +21,8 @@ from autockt import SimulatorConfig, TrainConfig, train
 
 CPUS_PER_NODE = 2
 ENV_RUNNERS = 3
-TRAIN_BATCH = 600
-ENV_STEPS = 4 * TRAIN_BATCH
+TRAIN_BATCH = 240
+ENV_STEPS = TRAIN_BATCH  # one iteration: the env runners are placed, and report, once it has run
 
 
 def main(server_url: str, storage: Path) -> None:
