@@ -1,0 +1,240 @@
+"""
+# PPAAS's low-dropout regulator (LDO) on sky130's 5 V devices, served at a corner set
+
+PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over sky130's 9 corners at 2.0 V
+(`pdks/corner_sets/sky130_ppaas.py`); its wire types, Rpc `ppaas_ldo_sim` and spec ranges are
+`autockt_shared.circuits.ppaas_ldo`'s. Served only by a server of sky130 (404 `not_found`
+elsewhere, naming the flag). A call is a pool job per corner (`at_corner`), all of a design's
+corners awaited together so that they spread over the workers; with a target, skip-on-fail
+(`corner_evaluation`).
+
+The topology, devices and ranges are PPAAS's: an NMOS differential pair m1 (gate at the output:
+unity feedback) / m2 (gate at the 1.8 V reference) on the tail m5 (gate at `vb`), a PMOS mirror
+m4 (diode, on m1's side) / m3 driving the gate of the PMOS pass device (`m_pass` copies), `rfb`
+and `cfb` in series from the pass gate to the output, `cl` from the output to ground. All
+devices are sky130's 5 V `nfet_g5v0d10v5` / `pfet_g5v0d10v5` (`Pdk.device`), one finger, bulks at
+their rails, drain and source areas and perimeters sky130-hdl21's (those of PPAAS's decks).
+
+One bench per process section (the supply and the temperature are run-time values), of six
+copies of the regulator sharing ideal sources, one operating point and one AC sweep (1 Hz-10
+GHz, 10 points per decade) for all:
+* two closed loops on a supply with AC 1, loaded with 10 mA (full) and 10 uA (light): the
+  supply rejection and the output at the operating point;
+* four opened by Tian's probe, on a supply without AC, two per load: a probe node `x` joins
+  the feedback input (m1's gate) and the output through 0 V sources; in one copy the source
+  towards the output carries AC 1 V (voltage injection), in the other a current of AC 1 A
+  flows from ground into `x` (current injection). With V the probe voltage and I the current
+  through the output-side source of each, the loop gain is T = D / (1 - D),
+  D = 2 (I_v V_i - V_v I_i) + V_v + I_i (PPAAS's, from two AC runs of one copy; two copies in
+  one run give the same numbers, as the copies share only ideal sources).
+
+Metrics (`LdoMetrics`), and where they deliberately differ from PPAAS's:
+* vdrop: (supply - reference) + |reference - output| at the operating point, full load: the
+  200 mV of headroom plus the output's error, the regulation accuracy that PPAAS's spec bounds.
+  PPAAS's is |2.0 V - Vreg| (at the 2.0 V point of a DC sweep of the supply, the same point:
+  the sweep is not run), the same for an output at or below the reference, as a regulating
+  design's is; but an output above it is what a loop that does not regulate gives (the pass
+  device full on: 30 of 40 random designs at TT had Vreg between 1.8 V and 2.0 V), which
+  PPAAS's reads as a small dropout that meets every target. It is not a dropout voltage in
+  either form (the supply is fixed).
+* PSRR: -20 log10 of the largest |vreg| over a band, each band including the frequency it is
+  named for: 1 Hz-10 kHz, 1 Hz-1 MHz, 1 MHz-10 GHz (PPAAS's windows, points 0-39, 0-59 and
+  60-100, stop one point short of 10 kHz and 1 MHz).
+* phm: 180 + the unwrapped phase of T at its first unity-gain crossing
+  (`circuits.ldo.loop_metrics`: interpolated; 0 when |T| stays below 1 or T's real part is not
+  positive at 1 Hz, i.e. positive feedback), where PPAAS takes 180 + the smallest phase from
+  1 Hz to the last point before the crossing, which reads a phase dip well inside the
+  bandwidth as the margin.
+* The 1 ohm in series with the load's current source is left out: it carries a fixed current
+  and changes nothing. The supply is not a corner (PPAAS's); the corners' supply is 2.0 V.
+* The multiplier is honoured (`m`, ngspice's own), as in PPAAS's decks.
+
+Spec ranges (`autockt_shared.circuits.ppaas_ldo`) are PPAAS's; the module's tests check that
+PPAAS's initial point and random designs at TT land on both sides of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+
+import hdl21 as h
+import hdl21.sim as hs
+import numpy as np
+
+from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO, LdoInput, LdoMetrics, LdoOutput
+
+from ..corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
+from ..engine import Bench, Engine, SimResult
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner, pdk
+from ..served import JobRunner, ServedCircuit
+from ..settings import Settings
+from ..simulator import Simulator
+from .ldo import loop_metrics
+
+PDK = "sky130"
+SUPPLY = 2.0
+VREF = 1.8
+LOADS = {"full": 10e-3, "light": 10e-6}
+"""Load currents (A) by the name the metrics carry."""
+BANDS = {"10khz": (1.0, 1e4), "1mhz": (1.0, 1e6), "above_1mhz": (1e6, 10e9)}
+"""PSRR bands (Hz, both ends included) by the name the metrics carry."""
+F_START, F_STOP, POINTS_PER_DECADE = 1.0, 10e9, 10
+
+PARAMS = tuple(param.name for param in PPAAS_LDO.params)
+INITIAL: Mapping[str, float] = PPAAS_LDO.initial_values()
+"""PPAAS's initial point: µm, copies, V, ohm, pF."""
+SENSES = {spec.name: spec.sense for spec in PPAAS_LDO.metrics}
+
+
+def _size(w: str, l: str, m: str | int = 1) -> MosSize:  # noqa: E741  (the devices' parameter name)
+    return MosSize(w=w, l=l, m=m)
+
+
+@functools.cache
+def _regulator(pdk: Pdk) -> h.Module:
+    """The LDO with sizes as netlist parameters; ports VDD, VSS, vref, vb, out (the regulated
+    output) and fb (m1's gate: tied to out for the closed loop)."""
+    nmos, pmos = pdk.device("nmos_5v"), pdk.device("pmos_5v")
+    ldo = h.Module(name=f"ppaas_ldo_{pdk.name}")
+    ldo.VDD, ldo.VSS, ldo.vref, ldo.vb, ldo.out, ldo.fb = h.Ports(6)
+    ldo.a, ldo.gate, ldo.t, ldo.mid = h.Signals(4)
+    ldo.m1 = nmos(_size("w_m1", "l_m1"))(d=ldo.a, g=ldo.fb, s=ldo.t, b=ldo.VSS)
+    ldo.m2 = nmos(_size("w_m1", "l_m1"))(d=ldo.gate, g=ldo.vref, s=ldo.t, b=ldo.VSS)
+    ldo.m4 = pmos(_size("w_m3", "l_m3"))(d=ldo.a, g=ldo.a, s=ldo.VDD, b=ldo.VDD)
+    ldo.m3 = pmos(_size("w_m3", "l_m3"))(d=ldo.gate, g=ldo.a, s=ldo.VDD, b=ldo.VDD)
+    ldo.m5 = nmos(_size("w_m5", "l_m5"))(d=ldo.t, g=ldo.vb, s=ldo.VSS, b=ldo.VSS)
+    ldo.mpass = pmos(_size("w_pass", "l_pass", "m_pass"))(d=ldo.out, g=ldo.gate, s=ldo.VDD, b=ldo.VDD)
+    ldo.rfb = h.Res(r=h.Literal("{rfb}"))(p=ldo.gate, n=ldo.mid)  # braces: an expression, not a model name
+    ldo.cfb = h.Cap(c=h.Literal("{cfb*1e-12}"))(p=ldo.mid, n=ldo.out)
+    ldo.cl = h.Cap(c=h.Literal("{cl*1e-12}"))(p=ldo.out, n=ldo.VSS)
+    return ldo
+
+
+def _node(kind: str, load: str, stimulus: str = "") -> str:
+    return "_".join(part for part in (kind, load, stimulus) if part)
+
+
+@functools.cache
+def ldo_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
+    """The six copies of the module docstring with `process`'s models; the supply (`supply`)
+    and the temperature (`temp_c`) are run-time values, so that every corner of a process
+    section is the same netlist (no reload)."""
+    ldo = _regulator(pdk)
+    tb = h.Module(name=f"ppaas_ldo_tb_{process.section}")
+    tb.VSS = h.Port()
+    tb.VDD_AC, tb.VDD_DC, tb.vref, tb.vb, tb.stim = h.Signals(5)
+    tb.vdd_ac = h.Vdc(dc=h.Literal("supply"), ac=1)(p=tb.VDD_AC, n=tb.VSS)
+    tb.vdd_dc = h.Vdc(dc=h.Literal("supply"))(p=tb.VDD_DC, n=tb.VSS)
+    tb.vref_src = h.Vdc(dc=VREF)(p=tb.vref, n=tb.VSS)
+    tb.vb_src = h.Vdc(dc=h.Literal("vb"))(p=tb.vb, n=tb.VSS)
+    tb.stim_src = h.Vdc(dc=0, ac=1)(p=tb.stim, n=tb.VSS)  # 1 V AC that a 1 S transconductance turns into 1 A
+    for load, current in LOADS.items():
+        out = tb.add(h.Signal(name=_node("out", load)))
+        tb.add(ldo(VDD=tb.VDD_AC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=out), name=_node("psrr", load))
+        tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=_node("iload", load))
+        for stimulus in ("v", "i"):
+            out, fb, x = (tb.add(h.Signal(name=_node(kind, load, stimulus))) for kind in ("out", "fb", "x"))
+            tb.add(ldo(VDD=tb.VDD_DC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=fb), name=_node("loop", load, stimulus))
+            tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=_node("iload", load, stimulus))
+            tb.add(h.Vdc(dc=0)(p=x, n=fb), name=_node("vfb", load, stimulus))
+            tb.add(h.Vdc(dc=0, ac=1 if stimulus == "v" else 0)(p=x, n=out), name=_node("vinj", load, stimulus))
+            if stimulus == "i":  # from ground into x
+                tb.add(h.Vccs(gain=1)(p=tb.VSS, n=x, cp=tb.stim, cn=tb.VSS), name=_node("iinj", load))
+    conditions = {"supply": SUPPLY, "temp_c": 27.0}
+    sim = hs.Sim(
+        tb=tb,
+        attrs=[
+            *pdk.models(process),
+            hs.Options(name="num_threads", value=1),
+            *(hs.Param(name=p, val=v) for p, v in {**INITIAL, **conditions}.items()),
+            hs.Op(name="op"),
+            hs.Ac(name="ac", sweep=hs.LogSweep(F_START, F_STOP, POINTS_PER_DECADE)),
+        ],
+    )
+    return Bench(name=tb.name, sim=sim, params=(*PARAMS, *conditions), ngbehavior=pdk.ngbehavior, temperature="temp_c")
+
+
+def tian_loop_gain(v_v: np.ndarray, i_v: np.ndarray, v_i: np.ndarray, i_i: np.ndarray) -> np.ndarray:
+    """The loop gain from the probe voltages `v_*` and output-side source currents `i_*` of the
+    voltage- (`*_v`) and current-injected (`*_i`) copies (module docstring)."""
+    d = 2 * (i_v * v_i - v_v * i_i) + v_v + i_i
+    return d / (1 - d)
+
+
+def _rejection_db(h_supply: np.ndarray, freq: np.ndarray, band: tuple[float, float]) -> float:
+    inside = (freq >= band[0] * (1 - 1e-9)) & (freq <= band[1] * (1 + 1e-9))
+    return float(-20 * np.log10(max(float(np.abs(h_supply[inside]).max()), np.finfo(float).tiny)))
+
+
+def ldo_metrics(result: SimResult, supply: float) -> LdoMetrics:
+    """`LdoMetrics` of an LDO bench's results at `supply`, as the module docstring defines them."""
+    ac = result.ac("ac")
+    vreg = result.op("op")[f"v(xtop.{_node('out', 'full')})"]
+    values: dict[str, float] = {"vdrop": supply - VREF + abs(VREF - vreg)}
+    for load in LOADS:
+        h_supply = ac.values[f"v(xtop.{_node('out', load)})"]
+        for band_name, band in BANDS.items():
+            values[f"psrr_{load}_{band_name}"] = _rejection_db(h_supply, ac.freq, band)
+        probe = {s: (ac.values[f"v(xtop.{_node('x', load, s)})"], ac.values[f"i(v.xtop.v{_node('vinj', load, s)})"]) for s in "vi"}
+        _, _, phm = loop_metrics(ac.freq, tian_loop_gain(*probe["v"], *probe["i"]))
+        values[f"phm_{load}"] = phm
+    return LdoMetrics(**values)
+
+
+def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, float]) -> LdoMetrics:
+    """The LDO's metrics at `corner` for the design `values`."""
+    result = engine.run(ldo_bench(pdk, corner.process), {**values, "supply": corner.vdd, "temp_c": corner.temp_c})
+    return ldo_metrics(result, corner.vdd)
+
+
+def corner_set(pdk: Pdk, name: str) -> tuple[Corner, ...]:
+    """The corners of set `name` at the LDO's 2.0 V supply."""
+    return pdk.corner_set(name, vdd=SUPPLY)
+
+
+def evaluate_corner_set(
+    engine: Engine, pdk: Pdk, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
+) -> CornerEvaluation:
+    """The design `values` at each of `corners` in turn, in this process, and its worst case per
+    spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
+
+    async def at(corner: Corner) -> dict[str, float]:
+        return dataclasses.asdict(evaluate_at(engine, pdk, corner, values))
+
+    return asyncio.run(evaluate_corners(at, corners, SENSES, target))
+
+
+def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> dict[str, float]:
+    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
+    return dataclasses.asdict(evaluate_at(sim.engine, pdk(PDK), corner, values))
+
+
+async def serve(run: JobRunner, inp: LdoInput) -> LdoOutput:
+    """A call: each corner its own job, so that a design's corners, and those of every call at
+    once, spread over the pool's workers; the corner set is resolved here, where the PDK is."""
+    values = {name: getattr(inp, name) for name in PARAMS}
+    target = None if inp.target is None else dataclasses.asdict(inp.target)
+
+    async def at(corner: Corner) -> dict[str, float]:
+        return await run(at_corner, values, corner)
+
+    result = await evaluate_corners(at, corner_set(pdk(PDK), inp.corner_set), SENSES, target)
+    CORNER_SIMULATIONS.labels(PPAAS_LDO.name).inc(result.simulations)
+    return LdoOutput(
+        corners={name: LdoMetrics(**metrics) for name, metrics in result.per_corner.items()},
+        worst=LdoMetrics(**result.worst),
+        skipped=result.skipped,
+        simulations=result.simulations,
+    )
+
+
+def benches(settings: Settings) -> list[Bench]:
+    """One bench per process section: each corner's job finds its section's loaded."""
+    kit = pdk(PDK)
+    return [ldo_bench(kit, process) for process in kit.processes]
+
+
+SERVED = ServedCircuit(optimization=PPAAS_LDO, benches=benches, serve=serve, pdk=PDK)
