@@ -1,11 +1,15 @@
 """Size a circuit for a target: the best design an optimizer or a trained agent finds, as a report, a SPICE subcircuit and its testbench.
 
     python AutoCkt/scripts/size.py --circuit two_stage_opamp --target gain=250 ugbw=1e7 phm=60 ibias=1e-3 \\
-        [--optimizer cma_es | --agent CHECKPOINT [--then-optimizer cma_es]] [--budget 3000] [--seed 0] [--out DIR] \\
-        [--server-url URL | --in-process]
+        [--optimizer cma_es | --no-agent | --agent CHECKPOINT [--then-optimizer cma_es]] [--budget 3000] [--seed 0] \\
+        [--out DIR] [--server-url URL | --in-process]
 
-`--agent` rolls a checkpoint of train_general.py out on the target (greedy, then sampled episodes within the
-budget); with `--then-optimizer NAME`, that optimizer continues from the agent's design if the agent misses.
+By default the circuit's shipped policy (trained, validated and packaged with autockt, for the circuits that
+have one) plays a greedy episode first and the optimizer continues from its design if it misses; `--no-agent`
+sizes with the optimizer alone. A shipped policy its circuit has outgrown is refused, naming the command that
+rebuilds it. `--agent` rolls a checkpoint of train_general.py (or a shipped policy's .npz) out on the target
+instead (greedy, then sampled episodes within the budget); with `--then-optimizer NAME`, that optimizer continues
+from the agent's design if the agent misses.
 
 Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics).
 Exit codes: 0 the target was reached; 2 a refused request (one line naming the field) or a target not
@@ -65,8 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--circuit", required=True, help="the circuit to size (e.g. two_stage_opamp)")
     parser.add_argument("--target", nargs="+", required=True, metavar="SPEC=VALUE", help="one value per spec of the circuit")
-    parser.add_argument("--optimizer", help=f"one of {', '.join(OPTIMIZERS)} (default: {DEFAULT_OPTIMIZER}, unless --agent)")
-    parser.add_argument("--agent", type=Path, help="size with this trained agent: a checkpoint (or experiment directory) of the circuit")
+    parser.add_argument(
+        "--optimizer",
+        help=f"one of {', '.join(OPTIMIZERS)} (default: {DEFAULT_OPTIMIZER}, unless --agent); after the circuit's shipped policy, if it has one",
+    )
+    agent = parser.add_mutually_exclusive_group()
+    agent.add_argument("--no-agent", action="store_true", help="do not start from the circuit's shipped policy: the optimizer alone")
+    agent.add_argument(
+        "--agent", type=Path, help="size with this trained agent: a checkpoint (or experiment directory) or shipped policy of the circuit"
+    )
     parser.add_argument(
         "--then-optimizer", metavar="NAME", help="with --agent: this optimizer continues from the agent's design if it misses"
     )
@@ -90,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             optimizer=method_flags(args.optimizer, args.agent, args.then_optimizer),
             agent=args.agent,
             agent_budget=args.agent_budget,
+            shipped_agent=not args.no_agent,
             budget=args.budget,
             seed=args.seed,
             simulator=_simulator(args),
-        )
+        ).resolved()
         notes = check_request(config)
         refuse_unexportable(config.circuit)
         out = args.out or Path(f"{config.circuit}_sized")

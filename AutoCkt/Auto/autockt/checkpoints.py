@@ -6,10 +6,14 @@ acting needs only the RLModule inside it, which loads as a plain torch module. L
 starts no Ray processes, so validation runs anywhere the package is installed. A SAC + HER
 checkpoint is SB3's model zip (sac_her.py); `load_policy` tells the two apart, so validation
 takes either.
+
+`open_agent` takes any of them or a shipped policy (shipped_policy.py) to an `Agent`: the policy
+with the environment it was trained in, which is what validation and sizing need of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,12 +22,15 @@ import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
 
+from .action_choice import choose_moves
 from .env import AutoCktGym, EnvConfig
-from .experiment import ExperimentDir
+from .experiment import ExperimentDir, RunRecord, checkpoint_env_steps
 from .noise import quiet_ray
 from .policy import Policy
 from .sac_her import CHECKPOINT_PREFIX, SacHerPolicy
-from .simulator import Simulator
+from .shipped_policy import PolicyCard, ShippedPolicy, card_path, is_shipped_policy
+from .simulator import Simulator, SimulatorConfig
+from .specs import TargetSet
 
 RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
 
@@ -46,6 +53,38 @@ def load_policy(checkpoint: Path) -> Policy:
     """The policy of a PPO or a SAC + HER checkpoint (or an experiment directory's latest)."""
     checkpoint = resolve_checkpoint(checkpoint)
     return SacHerPolicy.from_checkpoint(checkpoint) if _is_sac_her(checkpoint) else TrainedPolicy.from_checkpoint(checkpoint)
+
+
+@dataclasses.dataclass(frozen=True)
+class Agent:
+    """A trained policy and the environment it was trained in: a checkpoint of a run (`experiment` its run's
+    directory) or a shipped policy (`card` its card). `env_steps` is what it trained for (`None`: not known)."""
+
+    path: Path
+    record: RunRecord
+    training: TargetSet
+    env_steps: int | None
+    experiment: ExperimentDir | None = None
+    card: PolicyCard | None = None
+
+    def policy(self) -> Policy:
+        return ShippedPolicy.load(self.path) if self.card is not None else load_policy(self.path)
+
+    def env_config(self, simulator: SimulatorConfig, horizon: int | None = None) -> EnvConfig:
+        return self.record.env_config(self.training, simulator, horizon=horizon)
+
+
+def open_agent(path: Path) -> Agent:
+    """The agent at `path`: a shipped policy's weights or card, a checkpoint, or an experiment directory (its latest
+    checkpoint). A shipped policy trained on another version of its circuit raises `shipped_policy.StalePolicy`."""
+    path = Path(path).expanduser().resolve()
+    if is_shipped_policy(path):
+        card = PolicyCard.read(card_path(path))
+        card.check_fresh(path)
+        return Agent(path, card.run_record(), card.training_targets(), card.training.get("env_steps"), card=card)
+    checkpoint = resolve_checkpoint(path)
+    experiment = ExperimentDir.containing(checkpoint)
+    return Agent(checkpoint, experiment.record(), experiment.training_targets(), checkpoint_env_steps(checkpoint), experiment=experiment)
 
 
 def _is_sac_her(path: Path) -> bool:
@@ -81,23 +120,8 @@ class TrainedPolicy:
         return self.act_batch([observation], None if rng is None else [rng])[0]
 
     def act_batch(self, observations: Sequence[np.ndarray], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
-        """`act` for each row of `observations`; row `i` samples with `rngs[i]`.
+        """`act` for each row of `observations`; row `i` samples with `rngs[i]` (action_choice.py)."""
+        return choose_moves(self.logits, observations, self._nvec, rngs)
 
-        Each row gets a forward pass of its own: one batched pass rounds differently (its logits
-        differ from single rows' by up to 2e-7, measured), which may flip a sampled move, and a
-        target's rollout must not depend on which others share its step. A row costs ~0.13 ms.
-        """
-        with torch.no_grad():
-            logits = torch.cat(
-                [
-                    self.module.forward_inference({Columns.OBS: torch.as_tensor(row[None], dtype=torch.float32)})[
-                        Columns.ACTION_DIST_INPUTS
-                    ]
-                    for row in observations
-                ]
-            )
-        parts = torch.split(logits.double(), self._nvec, dim=1)
-        if rngs is None:
-            return torch.stack([part.argmax(dim=1) for part in parts], dim=1).numpy().astype(np.int64)
-        probabilities = [torch.softmax(part, dim=1).numpy() for part in parts]
-        return np.array([[rng.choice(len(p[i]), p=p[i] / p[i].sum()) for p in probabilities] for i, rng in enumerate(rngs)], dtype=np.int64)
+    def logits(self, observation: torch.Tensor) -> torch.Tensor:
+        return self.module.forward_inference({Columns.OBS: observation})[Columns.ACTION_DIST_INPUTS]

@@ -21,6 +21,7 @@ from .experiment import ExperimentDir
 from .plots import plot_learning_curve
 from .progress import format_duration
 from .sac_her import train_sac_her
+from .shipped_policy import required_shipped_policy
 from .simulator import SimulatorConfig
 from .specs import InputError, read_targets
 from .train import DEFAULT_STORAGE, TrainConfig, TrainingStopped, TrainResult, train
@@ -155,8 +156,8 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
 def train_summary(result: TrainResult, reports: Sequence[ValidationReport]) -> str:
     """What a training run did and where everything it left is, in a few lines."""
     experiment = result.experiment_dir
-    plots = [result.experiment_dir / LEARNING_CURVE_FILE] if not reports else [reports[-1].learning_curve_file]
-    plots += [r.plot_file for r in reports]
+    curve = result.experiment_dir / LEARNING_CURVE_FILE if not reports else reports[-1].learning_curve_file
+    plots = [p for p in (curve, *(r.plot_file for r in reports)) if p is not None]
     lines = [
         f"trained {result.env_steps:,} env steps ({result.iterations} iteration{'s' if result.iterations != 1 else ''}) "
         f"in {format_duration(result.wall_clock_s)}, "
@@ -175,7 +176,11 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         description="Roll a trained AutoCkt policy out on unseen targets (greedy, or --sample); report the reached fraction, "
         "steps to reach and simulations used; write per-target JSON and a PNG plot."
     )
-    parser.add_argument("checkpoint", type=Path, help="a checkpoint, or an experiment directory (its latest checkpoint)")
+    policy = parser.add_mutually_exclusive_group(required=True)
+    policy.add_argument(
+        "checkpoint", type=Path, nargs="?", help="a checkpoint, an experiment directory (its latest checkpoint) or a shipped policy's .npz"
+    )
+    policy.add_argument("--shipped", metavar="CIRCUIT", help="the package's shipped policy for CIRCUIT instead of a checkpoint")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--n-specs", type=int, default=1000, help="unseen targets (default: %(default)s)")
     which.add_argument(
@@ -199,7 +204,7 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         report = validate(
-            args.checkpoint,
+            args.checkpoint or required_shipped_policy(args.shipped),
             n_specs=args.n_specs,
             traj_len=args.traj_len,
             seed=args.seed,

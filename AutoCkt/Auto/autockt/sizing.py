@@ -10,12 +10,14 @@ benchmarked, is a `TargetOutsideRange` warning naming the range), then runs an o
 `autockt.optimizers` on the target through the configured `Simulator` (a server, or
 in-process) and returns the best design found, reached or not, with each spec checked.
 
-With an `agent` (a checkpoint of `autockt.train` for the circuit), the trained policy sizes
+With an `agent` (a checkpoint of `autockt.train` for the circuit, or a shipped policy), the trained policy sizes
 instead, as `deployment.deploy` gives it a target: a greedy episode from the reset point, then
 sampled ones within the budget, its answer the design its reaching (else best) episode ended
 on. That is AutoCkt's promise, a few simulations per target once trained. If it misses and an
 `optimizer` is also given, the optimizer continues from the agent's design with what is left
-of the budget.
+of the budget. Given no `agent`, the circuit's shipped policy (shipped_policy.py) is the agent when
+the package has one, followed by the optimizer (`shipped_agent=False` sizes with the optimizer alone);
+a shipped policy its circuit has outgrown is refused, naming the command that rebuilds it.
 
 Whether the target is `reached` is the project's one rule (`CircuitOptimization.reached`: the
 relative shortfalls sum to at most 2 %), the rule the optimizers stop by and the agents are
@@ -37,11 +39,10 @@ import torch
 
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
 
-from .checkpoints import load_policy, resolve_checkpoint
+from .checkpoints import Agent, open_agent
 from .deployment import Deployment, deploy
-from .env import EnvConfig
-from .experiment import ExperimentDir
 from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
+from .shipped_policy import is_shipped_policy, shipped_policy_path
 from .simulator import Metrics, SimulationFailure, Simulator, SimulatorConfig
 from .specs import InputError, Target, checked_target
 
@@ -68,7 +69,8 @@ class SizingConfig:
     """One sizing request: `target` has one value per spec of `circuit`; the search spends at most `budget`
     simulations (an agent's last episode may run past it by part of an episode), `batch_size` designs per
     batch call, seeded by `seed`. `agent` sizes first when given; `optimizer` searches (after the agent, if
-    it missed), `None` for the agent alone. `agent_budget` caps the agent's simulations; by default it may spend
+    it missed), `None` for the agent alone; with no `agent`, the circuit's shipped policy is the agent if there
+    is one and `shipped_agent` is on (`resolved()`). `agent_budget` caps the agent's simulations; by default it may spend
     the whole budget when it sizes alone, and plays its greedy episode only when an optimizer follows it (its
     sampled retries would otherwise leave the optimizer nothing)."""
 
@@ -77,6 +79,7 @@ class SizingConfig:
     optimizer: str | None = DEFAULT_OPTIMIZER
     agent: Path | None = None
     agent_budget: int | None = None
+    shipped_agent: bool = True
     budget: int = 3000
     seed: int = 0
     batch_size: int = 16
@@ -84,6 +87,12 @@ class SizingConfig:
 
     def optimizer_config(self) -> OptimizerConfig:
         return OptimizerConfig(budget=self.budget, batch_size=self.batch_size, seed=self.seed)
+
+    def resolved(self) -> SizingConfig:
+        """This request with its agent: the one given, else the circuit's shipped policy (if any and `shipped_agent`)."""
+        if self.agent is not None or not self.shipped_agent:
+            return self
+        return dataclasses.replace(self, agent=shipped_policy_path(self.circuit))
 
     def agent_share(self) -> int:
         """The most simulations the agent may start spending (its last episode may run past them)."""
@@ -139,7 +148,7 @@ class SizedDesign:
     failed_simulations: int
     reached_at: int | None
     method: dict[str, Any]
-    """What sized it: the agent (its checkpoint, simulations, episodes, whether it reached), the optimizer's name
+    """What sized it: the agent (its checkpoint or shipped policy, simulations, episodes, whether it reached), the optimizer's name
     and settings (`None` for the agent alone), and the `autockt` version that ran them."""
     simulator: str
     warnings: tuple[str, ...]
@@ -153,6 +162,7 @@ class SizedDesign:
 
 def check_request(config: SizingConfig) -> tuple[str, ...]:
     """Refuse a request that cannot be sized (`InputError`); the warnings for targets outside the circuit's ranges."""
+    config = config.resolved()
     try:
         optimization = circuit_optimization(config.circuit)
     except KeyError:
@@ -172,7 +182,7 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
     if config.agent_budget is not None and config.agent is None:
         raise InputError("agent_budget", "an agent's share of the budget, but no agent is given")
     if config.agent is not None:
-        agent_checkpoint(config.agent, config.circuit, config.simulator)
+        sizing_agent(config.agent, config.circuit)
     return tuple(
         f"target.{m.name} = {target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
         f"[{m.range.lo:g}, {m.range.hi:g}] {m.unit}".rstrip()
@@ -190,6 +200,7 @@ def size(config: SizingConfig) -> SizedDesign:
     the budget if the target is still missed, starting from the best design so far. Raises `InputError`
     before simulating anything.
     """
+    config = config.resolved()
     notes = check_request(config)
     for note in notes:
         warnings.warn(note, TargetOutsideRange, stacklevel=2)
@@ -203,10 +214,11 @@ def size(config: SizingConfig) -> SizedDesign:
         spent, reached_at = 1, 1 if optimization.reached(metrics, target) else None
         trajectory = [(1, optimization.score(metrics, target))]
         if config.agent is not None:
-            checkpoint, env_config = agent_checkpoint(config.agent, config.circuit, config.simulator)
+            trained = sizing_agent(config.agent, config.circuit)
+            checkpoint, env_config = trained.path, trained.env_config(config.simulator)
         if checkpoint is not None and reached_at is None and spent < config.budget:
             torch.set_num_threads(1)  # acting is one small forward pass a step: threads only contend with the simulator
-            (agent,) = deploy(load_policy(checkpoint), env_config, [target], min(config.agent_share(), config.budget - spent), config.seed)
+            (agent,) = deploy(trained.policy(), env_config, [target], min(config.agent_share(), config.budget - spent), config.seed)
             if agent.reached_at is not None:
                 reached_at = spent + agent.reached_at
             if agent.design is not None and agent.metrics is not None:
@@ -250,19 +262,19 @@ def _improved(trajectory: list[tuple[int, float]], simulation: int, reward: floa
         trajectory.append((simulation, reward))
 
 
-def agent_checkpoint(agent: Path, circuit: str, simulator: SimulatorConfig) -> tuple[Path, EnvConfig]:
-    """`agent`'s checkpoint and the environment it was trained in (simulating through `simulator`), or an
-    `InputError` at `agent` when it is none or was trained for another circuit (its policy would act on metrics
-    it never saw)."""
+def sizing_agent(agent: Path, circuit: str) -> Agent:
+    """`agent` (a checkpoint or a shipped policy) with the environment it was trained in, or an `InputError` at
+    `agent` when it is neither, was trained for another circuit (its policy would act on metrics it never saw) or
+    is a shipped policy its circuit has outgrown (`StalePolicy`)."""
     try:
-        checkpoint = resolve_checkpoint(agent)
-        experiment = ExperimentDir.containing(checkpoint)
-        record, training = experiment.record(), experiment.training_targets()
+        trained = open_agent(agent)
+    except InputError:
+        raise
     except (OSError, ValueError, KeyError) as err:
-        raise InputError("agent", f"not a checkpoint of autockt.train: {err}") from None
-    if record.circuit != circuit:
-        raise InputError("agent", f"{checkpoint} was trained for {record.circuit}, not {circuit}")
-    return checkpoint, record.env_config(training, simulator)
+        raise InputError("agent", f"not a checkpoint of autockt.train or a shipped policy: {err}") from None
+    if trained.record.circuit != circuit:
+        raise InputError("agent", f"{trained.path} was trained for {trained.record.circuit}, not {circuit}")
+    return trained
 
 
 def _method(
@@ -272,6 +284,7 @@ def _method(
     if checkpoint is not None:
         described["agent"] = {
             "checkpoint": str(checkpoint),
+            "shipped": is_shipped_policy(checkpoint),
             "simulations": agent.simulations if agent else 0,
             "episodes": agent.episodes if agent else 0,
             "reached": bool(agent and agent.reached_at is not None),

@@ -11,6 +11,12 @@ how many steps, and at what cost in simulations. It writes every target's outcom
 experiment's learning curve, this report's point included, to `learning_curve.png` (see
 plots.py), by default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
 
+It takes a shipped policy (shipped_policy.py: the package's, or its weights file) as it takes a
+checkpoint: its card holds the environment and the training targets' seed, so it validates on the
+same unseen targets as the run it came from, and its reports go to
+`~/ray_results/shipped_policies/validation/<circuit>_<greedy|sampled>_seed<seed>_n<n>/` by default
+(a shipped policy has no experiment directory, and so no learning curve).
+
 Given `targets` (e.g. a designer's, or a file of them: `--targets FILE`), it validates on
 exactly those instead, checked against the circuit's specs before anything is simulated
 (`specs.checked_targets`, the checks `size` makes of its target), and its report directory
@@ -40,9 +46,9 @@ import torch
 
 from autockt_shared import circuit_optimization
 
-from .checkpoints import load_policy, resolve_checkpoint
+from .checkpoints import Agent, open_agent
 from .env import EnvConfig
-from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE, ExperimentDir, checkpoint_env_steps
+from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE
 from .plots import plot_learning_curve, plot_reached
 from .policy import Policy
 from .progress import ValidationProgress
@@ -52,6 +58,8 @@ from .vector_env import simulate_designs
 
 PLOT_FILE = "reached.png"
 LEARNING_CURVE_FILE = "learning_curve.png"
+SHIPPED_REPORTS = Path("~/ray_results/shipped_policies") / VALIDATION_DIR
+"""Where a shipped policy's validation reports go by default."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +73,7 @@ class ValidationReport:
     results_file: Path
     plot_file: Path
     actions: str  # "greedy" or "sampled"
-    learning_curve_file: Path
+    learning_curve_file: Path | None  # None for a shipped policy (no training run to plot)
     env_steps: int | None  # what the checkpoint was trained for (None: its trial's results are gone)
     targets: str = "unseen"  # "unseen" (drawn apart from the training targets) or "given"
 
@@ -77,7 +85,8 @@ class ValidationReport:
         return (
             f"{self.actions} policy reached {self.n_reached}/{self.n_targets} {self.targets} targets ({100 * self.reached_fraction:.1f} %), "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
-            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: {self.plot_file}, {self.learning_curve_file}"
+            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: "
+            + ", ".join(str(p) for p in (self.plot_file, self.learning_curve_file) if p is not None)
         )
 
     def reached_text(self) -> str:
@@ -98,35 +107,31 @@ def validate(
 ) -> ValidationReport:
     """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets, or on `targets`.
 
-    `checkpoint` may also be an experiment directory (its latest checkpoint is used). `seed`
+    `checkpoint` may also be an experiment directory (its latest checkpoint is used) or a shipped policy. `seed`
     `None` uses the run's own seed, which reproduces the validation targets saved with it.
     `progress` shows the targets done of the total while the rollouts run (progress.py). `targets` that do
     not fit the circuit's specs raise `specs.InputError` naming the first problem (`targets[2].gain`).
     """
-    checkpoint = resolve_checkpoint(Path(checkpoint))
-    experiment = ExperimentDir.containing(checkpoint)
-    record = experiment.record()
+    agent = open_agent(Path(checkpoint))
+    record = agent.record
     seed = record.seed if seed is None else seed
-    training = experiment.training_targets()
     if targets is None:
-        chosen, kind = TargetSet.validation(training, n_specs, seed).targets, "unseen"
+        chosen, kind = TargetSet.validation(agent.training, n_specs, seed).targets, "unseen"
     else:
         chosen, kind = checked_targets(circuit_optimization(record.circuit), targets), "given"
-    env_config = record.env_config(training, simulator, horizon=traj_len)
+    env_config = agent.env_config(simulator, horizon=traj_len)
     torch.set_num_threads(1)
-    policy = load_policy(checkpoint)
+    policy = agent.policy()
     mode = "sampled" if sample else "greedy"
     with ValidationProgress(len(chosen), mode) if progress else contextlib.nullcontext() as shown:
         outcomes = roll_out(policy, env_config, chosen, sample_seed=seed if sample else None, on_step=shown.update if shown else None)
 
-    trial = checkpoint.relative_to(experiment.path)  # reruns of an experiment number their checkpoints afresh
     given = "" if kind == "unseen" else "_given" + hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:8]
-    # the checkpoint's stem: a SAC + HER checkpoint is a model zip (sac_her.py)
-    out = output_dir or experiment.path / VALIDATION_DIR / trial.parent / f"{trial.stem}_{mode}_seed{seed}{given}_n{len(chosen)}"
+    out = output_dir or _report_dir(agent, f"{mode}_seed{seed}{given}_n{len(chosen)}")
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
-        checkpoint=checkpoint,
+        checkpoint=agent.path,
         n_targets=len(outcomes),
         n_reached=len(steps),
         mean_steps_to_reach=statistics.fmean(steps) if steps else float("nan"),
@@ -135,16 +140,26 @@ def validate(
         results_file=out / VALIDATION_RESULTS_FILE,
         plot_file=out / PLOT_FILE,
         actions=mode,
-        learning_curve_file=out / LEARNING_CURVE_FILE,
-        env_steps=checkpoint_env_steps(checkpoint),
+        learning_curve_file=None if agent.experiment is None else out / LEARNING_CURVE_FILE,
+        env_steps=agent.env_steps,
         targets=kind,
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
     report.results_file.write_text(json.dumps({"summary": summary, "targets": outcomes}, indent=1))
     plot_reached(circuit_optimization(record.circuit), outcomes, report.plot_file)
-    plot_learning_curve(experiment, report.learning_curve_file)
+    if agent.experiment is not None and report.learning_curve_file is not None:
+        plot_learning_curve(agent.experiment, report.learning_curve_file)
     return report
+
+
+def _report_dir(agent: Agent, name: str) -> Path:
+    """`<experiment>/validation/<trial>/<checkpoint>_<name>` for a checkpoint (reruns of an experiment number
+    their checkpoints afresh), `SHIPPED_REPORTS/<circuit>_<name>` for a shipped policy."""
+    if agent.experiment is None:
+        return SHIPPED_REPORTS.expanduser() / f"{agent.record.circuit}_{name}"
+    trial = agent.path.relative_to(agent.experiment.path)
+    return agent.experiment.path / VALIDATION_DIR / trial.parent / f"{trial.stem}_{name}"  # the stem: a SAC + HER checkpoint is a model zip
 
 
 def roll_out(

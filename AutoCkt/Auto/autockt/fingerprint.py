@@ -1,0 +1,61 @@
+"""
+# A circuit's schema fingerprint: what a trained policy takes for granted about its circuit
+
+A policy's weights mean something only for the observations and actions it was trained on: each
+metric normalized by its normalizer, each target placed in its spec range, each error signed by its
+sense, each parameter's grid position and the reset point it starts from, in the environment's block
+order (env.py). Change any of them (a wider range, a finer grid, a metric added) and the same weights
+act on different numbers, without any error, only worse. So a shipped policy records the fingerprint
+of the circuit it was trained on, and loading it compares that with the circuit's fingerprint now:
+one hash of everything above, defined here only.
+
+`OBSERVATION_BLOCKS` and `OBSERVATION_VERSION` stand for env.py's observation code, which a hash of
+the circuit cannot see: a change to how a block is computed bumps the version (the tests check that
+the blocks listed here are the environment's, in its order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from autockt_shared import CircuitOptimization
+
+from .env import ERROR_STRETCH
+
+OBSERVATION_BLOCKS = ("metrics", "target", "params", "errors", "time")
+"""`AutoCktGym.observation_blocks()`'s blocks, in the order the observation concatenates them."""
+OBSERVATION_VERSION = 1
+"""Bumped whenever env.py changes how an observation block is computed from the circuit's specs."""
+CORNER_SET_FIELD = "corner_set"
+"""The input option naming the corners a circuit simulates at (ppaas_tsa); circuits without it are nominal."""
+
+
+def corner_set(optimization: CircuitOptimization[Any, Any]) -> str | None:
+    """The corner set the circuit's designs simulate at by default (what an environment simulates), `None` for nominal."""
+    field = optimization.input_type.__pydantic_fields__.get(CORNER_SET_FIELD)
+    return None if field is None else str(field.default)
+
+
+def circuit_schema(optimization: CircuitOptimization[Any, Any]) -> dict[str, Any]:
+    """Everything about `optimization` a trained policy's observations and actions depend on, as plain JSON data."""
+    return {
+        "circuit": optimization.name,
+        "corner_set": corner_set(optimization),
+        "params": [_without_unit(dataclasses.asdict(p)) for p in optimization.params],
+        "metrics": [_without_unit({**dataclasses.asdict(m), "sense": m.sense.value}) for m in optimization.metrics],
+        "observation": {"blocks": list(OBSERVATION_BLOCKS), "version": OBSERVATION_VERSION, "error_stretch": ERROR_STRETCH},
+    }
+
+
+def schema_fingerprint(optimization: CircuitOptimization[Any, Any]) -> str:
+    """The first 16 hex digits of the SHA-256 of `circuit_schema`, serialized canonically."""
+    canonical = json.dumps(circuit_schema(optimization), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _without_unit(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec's fields but its unit, a label no observation depends on."""
+    return {k: v for k, v in spec.items() if k != "unit"}

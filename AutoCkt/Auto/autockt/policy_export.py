@@ -1,0 +1,114 @@
+"""
+# A PPO checkpoint's policy as a shipped policy
+
+The one place that reads RLlib's module to write a shipped policy (shipped_policy.py): its actor
+encoder's and policy head's layers, in the order `forward_inference` runs them, and the card from
+the run's own record (experiment.py) and results. Anything else in the module (the value network,
+optimizer state) stays behind. A module whose layers are not plain linear ones with a known
+activation between them is refused rather than exported wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from autockt_shared import circuit_optimization
+
+from .checkpoints import TrainedPolicy, resolve_checkpoint
+from .deployment import training_simulations
+from .experiment import ExperimentDir, checkpoint_env_steps
+from .fingerprint import OBSERVATION_BLOCKS, corner_set, schema_fingerprint
+from .shipped_policy import ACTIVATIONS, PolicyCard, ShippedPolicy
+from .specs import TargetSet
+
+PARAMS_FILE = "params.json"
+"""Tune's record of the trial's algorithm config, beside its checkpoints."""
+PPO_SETTINGS = (
+    "lr",
+    "gamma",
+    "lambda",
+    "clip_param",
+    "entropy_coeff",
+    "vf_clip_param",
+    "use_kl_loss",
+    "num_epochs",
+    "minibatch_size",
+    "_train_batch_size_per_learner",
+    "num_env_runners",
+    "num_envs_per_env_runner",
+    "seed",
+)
+"""The trial's settings a card records (`params.json` keys)."""
+
+
+class NotExportable(ValueError):
+    """A checkpoint that cannot become a shipped policy (not PPO's, or a network of another shape)."""
+
+
+def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
+    """The shipped policy of a PPO checkpoint (or an experiment directory's latest), its card without validation figures."""
+    checkpoint = resolve_checkpoint(checkpoint)
+    if not checkpoint.is_dir():
+        raise NotExportable(f"{checkpoint} is not a PPO checkpoint: only PPO policies ship (SAC + HER acts on goal observations)")
+    experiment = ExperimentDir.containing(checkpoint)
+    record, training = experiment.record(), experiment.training_targets()
+    optimization = circuit_optimization(record.circuit)
+    if TargetSet.training(optimization, len(training), record.seed) != training:
+        raise NotExportable(
+            f"{experiment.path}'s training targets are not the ones its circuit generates now: {record.circuit}'s spec ranges "
+            "changed since it trained, so retrain it"
+        )
+    module = TrainedPolicy.from_checkpoint(checkpoint).module
+    activation = str(module.model_config["fcnet_activation"])  # type: ignore[index]
+    layers = _linear_layers(module, activation)
+    n_metrics, n_params = len(optimization.metrics), len(optimization.params)
+    sizes = (n_metrics, n_metrics, n_params, n_metrics, 1)
+    card = PolicyCard(
+        circuit=record.circuit,
+        corner_set=corner_set(optimization),
+        algorithm="ppo",
+        schema_fingerprint=schema_fingerprint(optimization),
+        observation_space={"shape": [sum(sizes)], "low": -1.0, "high": 1.0, "blocks": dict(zip(OBSERVATION_BLOCKS, sizes, strict=True))},
+        action_space={"nvec": [int(n) for n in module.action_space.nvec], "moves": list(record.moves)},  # type: ignore[union-attr]
+        network={"hidden_activation": activation, "layers": [list(w.shape[::-1]) for w, _ in layers]},
+        environment={
+            "moves": list(record.moves),
+            "horizon": record.horizon,
+            "failure_penalty": record.failure_penalty,
+            "seed": record.seed,
+            "training_targets": len(training),
+        },
+        training={
+            "env_steps": checkpoint_env_steps(checkpoint),
+            "simulations": training_simulations(checkpoint),
+            "checkpoint": f"{checkpoint.parent.parent.name}/{checkpoint.parent.name}/{checkpoint.name}",
+            "settings": _trial_settings(checkpoint.parent),
+        },
+    )
+    return ShippedPolicy(card, layers)
+
+
+def _linear_layers(module: Any, activation: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (weight, bias) of every linear layer `forward_inference` runs, checking that `activation` alone sits between them."""
+    if activation not in ACTIVATIONS:
+        raise NotExportable(f"the policy's activation {activation!r} is none a shipped policy knows ({', '.join(ACTIVATIONS)})")
+    encoder = getattr(module.encoder, "actor_encoder", module.encoder)  # the actor's own encoder when the value network is separate
+    stack = [*encoder.net.mlp, *module.pi.net.mlp]
+    expected = [torch.nn.Linear if i % 2 == 0 else ACTIVATIONS[activation] for i in range(len(stack))]
+    if len(stack) % 2 == 0 or any(type(layer) is not kind for layer, kind in zip(stack, expected, strict=True)):
+        found = ", ".join(type(layer).__name__ for layer in stack)
+        raise NotExportable(f"the policy network is {found}; a shipped policy is linear layers with {activation} between them")
+    return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()) for layer in stack[::2]]
+
+
+def _trial_settings(trial_dir: Path) -> dict[str, Any]:
+    params_file = trial_dir / PARAMS_FILE
+    if not params_file.is_file():
+        return {}
+    params = json.loads(params_file.read_text())
+    return {key.lstrip("_"): params[key] for key in PPO_SETTINGS if key in params}

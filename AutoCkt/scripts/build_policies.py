@@ -1,0 +1,119 @@
+"""(Re)build the policies that ship with autockt: train each circuit with its recorded settings, validate, package.
+
+    python AutoCkt/scripts/build_policies.py [--circuit two_stage_opamp ...] [--n-specs 1000] [--env-runners 1]
+    python AutoCkt/scripts/build_policies.py --from-checkpoint ~/ray_results/<experiment>[/<trial>/<checkpoint>]
+
+For each circuit (every one with a recipe below by default): PPO with the settings its recipe records (the
+ones its README figures were measured with), simulated in-process unless --server-url; then the final
+checkpoint's policy is exported (autockt.policy_export), validated on `--n-specs` unseen targets greedy and
+sampled (autockt.validate, on the exported policy itself), and written with its figures to
+AutoCkt/Auto/autockt/policies/<circuit>.npz + .json (`--out` elsewhere), where `size.py` finds it.
+`--from-checkpoint` skips the training and packages an existing checkpoint (its circuit from its run).
+A shipped policy whose circuit changed is refused when loaded, with this script's command to rebuild it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from autockt import SimulatorConfig, TrainConfig, train, validate
+from autockt.command_line import _add_simulator_flags, _simulator
+from autockt.experiment import ExperimentDir
+from autockt.policy_export import export_checkpoint
+from autockt.shipped_policy import POLICIES_DIR, WEIGHTS_SUFFIX, rebuild_command
+from autockt.validate import ValidationReport
+
+TUNED_MOVES = (-3, -1, 0, 1, 3)
+RECIPES: dict[str, dict[str, Any]] = {
+    # TrainConfig fields besides its defaults, as each circuit's README figure was trained
+    "two_stage_opamp": {"moves": TUNED_MOVES, "max_env_steps": 175_000},
+    "latch": {"max_env_steps": 30_000},
+    "folded_cascode": {"moves": TUNED_MOVES, "max_env_steps": 120_000, "train_batch_size": 1200, "num_envs_per_env_runner": 1},
+    "ngm_ota": {"max_env_steps": 200_000, "num_envs_per_env_runner": 16},
+    "ldo": {"max_env_steps": 85_000},
+    "flip_flop": {"max_env_steps": 36_000},
+}
+"""The circuits that ship a policy, and how each trains."""
+SHIPPED_DIR = "shipped"
+"""Under the run's experiment directory: the exported policy, validated there before it is copied to `--out`."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--circuit", nargs="+", choices=sorted(RECIPES), help="default: every circuit with a recipe")
+    which.add_argument("--from-checkpoint", type=Path, metavar="PATH", help="package this checkpoint (or experiment's latest) instead")
+    parser.add_argument("--n-specs", type=int, default=1000, help="unseen validation targets (default: %(default)s)")
+    parser.add_argument("--env-runners", type=int, default=1, help="PPO env runners (default: %(default)s, leaving a core free)")
+    parser.add_argument("--storage", type=Path, default=Path("~/ray_results"), help="training runs go to <storage>/shipped_<circuit>")
+    parser.add_argument("--out", type=Path, default=POLICIES_DIR, help="where the policies are written (default: the package's)")
+    _add_simulator_flags(parser)
+    args = parser.parse_args(argv)
+    if args.server_url is None:
+        args.in_process = True
+    simulator = _simulator(args)
+    if args.from_checkpoint is not None:
+        written = package(args.from_checkpoint, simulator, args.n_specs, args.out, {})
+        print(f"wrote {written}")
+        return
+    for circuit in args.circuit or list(RECIPES):
+        config = TrainConfig(
+            circuit=circuit,
+            experiment=f"shipped_{circuit}",
+            storage=args.storage,
+            simulator=simulator,
+            num_env_runners=args.env_runners,
+            **RECIPES[circuit],
+        )
+        started = time.monotonic()
+        result = train(config, progress=True)
+        trained = {"wall_clock_s": round(time.monotonic() - started), "recipe": dict(RECIPES[circuit])}
+        written = package(result.checkpoint, simulator, args.n_specs, args.out, trained)
+        print(f"{circuit}: wrote {written}")
+
+
+def package(checkpoint: Path, simulator: SimulatorConfig, n_specs: int, out: Path, trained: dict[str, Any]) -> Path:
+    """Export `checkpoint`, validate the export greedy and sampled, write it with its figures to `out`."""
+    policy = export_checkpoint(checkpoint)
+    circuit = policy.card.circuit
+    staged = ExperimentDir.containing(checkpoint).path / SHIPPED_DIR / f"{circuit}{WEIGHTS_SUFFIX}"
+    policy.save(staged)
+    reports = [validate(staged, n_specs=n_specs, simulator=simulator, sample=sample, progress=True) for sample in (False, True)]
+    for report in reports:
+        print(report.summary())
+    card = dataclasses.replace(
+        policy.card,
+        training={**policy.card.training, **trained, "rebuild": rebuild_command(circuit)},
+        validation={
+            **{report.actions: figures(report) for report in reports},
+            "measured": datetime.date.today().isoformat(),
+            "commit": _commit(),
+            "simulator": simulator.describe(),
+        },
+    )
+    return policy.with_card(card).save(out / f"{circuit}{WEIGHTS_SUFFIX}")
+
+
+def figures(report: ValidationReport) -> dict[str, Any]:
+    return {
+        "reached": report.n_reached,
+        "targets": report.n_targets,
+        "mean_steps_to_reach": round(report.mean_steps_to_reach, 3),
+        "median_steps_to_reach": report.median_steps_to_reach,
+        "simulations": report.simulations,
+    }
+
+
+def _commit() -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    return proc.stdout.strip() or None
+
+
+if __name__ == "__main__":
+    main()
