@@ -96,5 +96,7 @@ def test_the_fingerprint_follows_what_the_policy_sees_of_its_circuit() -> None:
     assert len(set(prints.values())) == len(prints)
     metrics = list(TWO_STAGE_OPAMP.metrics)
     metrics[0] = dataclasses.replace(metrics[0], normalizer=metrics[0].normalizer * 2)
-    changed = SimpleNamespace(name=TWO_STAGE_OPAMP.name, params=TWO_STAGE_OPAMP.params, metrics=tuple(metrics), input_type=TWO_STAGE_OPAMP.input_type)
+    changed = SimpleNamespace(
+        name=TWO_STAGE_OPAMP.name, params=TWO_STAGE_OPAMP.params, metrics=tuple(metrics), input_type=TWO_STAGE_OPAMP.input_type
+    )
     assert schema_fingerprint(changed) != prints[TWO_STAGE_OPAMP.name]  # type: ignore[arg-type]
