@@ -5,11 +5,10 @@ edges, every trace is bounded, and bad input is refused naming the field or the 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from fastapi import FastAPI
 
 import autockt_ckt.handlers as handlers
 import discovery_client as dc
