@@ -29,7 +29,7 @@ from .pdk_circuits import fingers_sim, inverter_sim, range_corners_sim
 DEVICE_NAMES = {
     "ptm45": ["nmos", "pmos"],
     "gf180mcu": ["nfet_03v3", "pfet_03v3"],
-    "sky130": ["sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8"],
+    "sky130": ["sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8", "sky130_fd_pr__nfet_g5v0d10v5", "sky130_fd_pr__pfet_g5v0d10v5"],
 }
 
 

@@ -7,12 +7,14 @@ the call names (the PDK's single-section library, or the 45 nm card's include) a
 ngspice compatibility mode the PDK needs. So a client sees names, parameters and ranges, never a
 model line.
 
-The open PDKs' devices are the registry's (`Pdk.nmos` / `pmos`: Hdl21's own primitives, their
-names and ports), offered with the four parameters a designer sizes (W, L, fingers, multiplier)
-in the units the device takes (gf180mcu metres, sky130 micrometres) and within the ranges the
-models are binned for (gf180mcu's `nmos_3p3` / `pmos_3p3` bins: L 0.28-50 um, W 0.22-100 um;
-sky130's `nfet_01v8` / `pfet_01v8`: L 0.15-20 um, W 0.42-1000 um, offered to 100 um): a value
-out of range is refused naming the field, where ngspice would answer with a message the
+The open PDKs' devices are the registry's (every family of `Pdk.device_names`: Hdl21's own
+primitives, their names and ports), offered with the four parameters a designer sizes (W, L,
+fingers, multiplier) in the units the device takes (gf180mcu metres, sky130 micrometres) and
+within the ranges the models are binned for (gf180mcu's `nmos_3p3` / `pmos_3p3` bins: L 0.28-50
+um, W 0.22-100 um; sky130's `nfet_01v8` / `pfet_01v8`: L 0.15-20 um, W 0.42-1000 um, and its
+5 V `nfet_g5v0d10v5` / `pfet_g5v0d10v5`: L 0.5-20 um, W 0.42-1000 um, both offered to 100 um;
+a default outside them, the primitives' shared L of 0.15 um, is moved to the nearest end): a
+value out of range is refused naming the field, where ngspice would answer with a message the
 scrubber must cut to nothing useful. The other parameters of the Hdl21 primitives (areas,
 perimeters as expressions over `0.18u`) are left to the models' defaults. The 45 nm card's
 devices keep their unbounded `w`, `l`, `m` as before.
@@ -70,10 +72,14 @@ class _MosRanges:
     l_um: tuple[float, float]
 
 
-_MOS: Mapping[str, _MosRanges] = {
-    "gf180mcu": _MosRanges("m", 1e-6, w_um=(0.22, 100.0), l_um=(0.28, 50.0)),
-    "sky130": _MosRanges("um", 1.0, w_um=(0.42, 100.0), l_um=(0.15, 20.0)),
+_MOS: Mapping[str, Mapping[str, _MosRanges]] = {
+    "gf180mcu": dict.fromkeys(("nmos", "pmos"), _MosRanges("m", 1e-6, w_um=(0.22, 100.0), l_um=(0.28, 50.0))),
+    "sky130": {
+        **dict.fromkeys(("nmos", "pmos"), _MosRanges("um", 1.0, w_um=(0.42, 100.0), l_um=(0.15, 20.0))),
+        **dict.fromkeys(("nmos_5v", "pmos_5v"), _MosRanges("um", 1.0, w_um=(0.42, 100.0), l_um=(0.5, 20.0))),
+    },
 }
+"""By PDK, then by device family (`Pdk.device_names`)."""
 
 
 def _si(value: Prefixed | int | float) -> float:
@@ -98,7 +104,9 @@ def _offered(device: h.ExternalModule, params: tuple[DeviceParam, ...]) -> Offer
 
 
 def _mos_params(device: h.ExternalModule, ranges: _MosRanges) -> tuple[DeviceParam, ...]:
-    defaults = {name: _si(device.paramtype.__params__[name].default) for name in ("w", "l")}
+    low = {"w": _scaled(ranges.w_um[0], ranges.scale), "l": _scaled(ranges.l_um[0], ranges.scale)}
+    high = {"w": _scaled(ranges.w_um[1], ranges.scale), "l": _scaled(ranges.l_um[1], ranges.scale)}
+    defaults = {name: min(max(_si(device.paramtype.__params__[name].default), low[name]), high[name]) for name in ("w", "l")}
     unit = ranges.unit
     return (
         DeviceParam(
@@ -106,16 +114,16 @@ def _mos_params(device: h.ExternalModule, ranges: _MosRanges) -> tuple[DevicePar
             default=defaults["w"],
             desc="total width (every finger's width is w / nf, within the same range)",
             unit=unit,
-            low=_scaled(ranges.w_um[0], ranges.scale),
-            high=_scaled(ranges.w_um[1], ranges.scale),
+            low=low["w"],
+            high=high["w"],
         ),
         DeviceParam(
             name="l",
             default=defaults["l"],
             desc="channel length",
             unit=unit,
-            low=_scaled(ranges.l_um[0], ranges.scale),
-            high=_scaled(ranges.l_um[1], ranges.scale),
+            low=low["l"],
+            high=high["l"],
         ),
         DeviceParam(name="nf", default=1.0, desc="fingers", low=1, high=MAX_FINGERS, integer=True),
         DeviceParam(name="m", default=1.0, desc="multiplier: devices in parallel", low=1, high=MAX_MULTIPLIER, integer=True),
@@ -127,8 +135,9 @@ def offered_devices(pdk_name: str) -> tuple[OfferedDevice, ...]:
     """The devices a client may instantiate on a server started for `pdk_name`."""
     if pdk_name in _MOS:
         kit = pdk(pdk_name)
-        devices = (factory(MosSize(w=1, l=1)).module for factory in (kit.nmos, kit.pmos))  # the registry's Hdl21 primitives
-        return tuple(_offered(device, _mos_params(device, _MOS[pdk_name])) for device in devices)
+        ranges = _MOS[pdk_name]
+        devices = ((kit.device(name)(MosSize(w=1, l=1)).module, ranges[name]) for name in kit.device_names)  # the registry's primitives
+        return tuple(_offered(device, _mos_params(device, family)) for device, family in devices)
     if pdk_name != "ptm45":
         raise KeyError(f"PDK {pdk_name!r} offers no devices to simulate_on_the_server")
     units = {"w": "m", "l": "m", "m": ""}
