@@ -45,8 +45,8 @@ def test_record_calls_adds_each_call_and_error(location: str, open_store: OpenSt
     store.record_calls(ADA, "simulate", calls=1, errors=0, seconds=0.25)
     store.record_calls(ADA, "other", calls=2, errors=2, seconds=0.1)
     assert store.usage() == [
-        ds.UsageRecord("u-ada", "other", 2, 2, 0.1),
-        ds.UsageRecord("u-ada", "simulate", 65, 3, 0.75),
+        ds.UsageRecord("u-ada", "other", 2, 2, 0.1, 2),
+        ds.UsageRecord("u-ada", "simulate", 65, 3, 0.75, 65),
     ]
     (user,) = store.users()
     assert (user.uid, user.email, user.name) == ("u-ada", "ada@example.com", "Ada") and user.first_seen <= user.last_seen
@@ -106,17 +106,17 @@ def test_servers_starting_at_once_migrate_the_schema_once(location: str, open_st
 
     with ThreadPoolExecutor(6) as pool:
         stores = list(pool.map(open_at_once, range(6)))
-    assert query(location, "SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
+    assert query(location, "SELECT version FROM schema_version ORDER BY version") == [(1,), (2,), (3,)]
     stores[0].record_calls(ADA, "sim", 1, 0, 0.1)
     assert [u.calls for u in stores[5].usage()] == [1]
     open_store(location)  # a restart: nothing left to migrate
-    assert len(query(location, "SELECT version FROM schema_version")) == 2
+    assert len(query(location, "SELECT version FROM schema_version")) == 3
 
 
 def test_a_schema_newer_than_the_server_is_refused(location: str, open_store: OpenStore) -> None:
     open_store(location).close()
-    query(location, "INSERT INTO schema_version (version, applied_at) VALUES (3, %s)", ("2030-01-01T00:00:00+00:00",))
-    with pytest.raises(ds.StoreSchemaError, match="version 3, newer than this server's 2"):
+    query(location, "INSERT INTO schema_version (version, applied_at) VALUES (4, %s)", ("2030-01-01T00:00:00+00:00",))
+    with pytest.raises(ds.StoreSchemaError, match="version 4, newer than this server's 3"):
         open_store(location)
 
 
@@ -133,11 +133,11 @@ def test_a_sqlite_file_from_before_the_versioned_schema_is_adopted(tmp_path: Pat
             """
         )
     store = open_store(str(path))
-    assert store.usage() == [ds.UsageRecord("u-ada", "sim", 7, 1, 0.5)]
+    assert store.usage() == [ds.UsageRecord("u-ada", "sim", 7, 1, 0.5, 7)]  # each call before the work was counted: one unit
     assert store.users()[0].first_seen.isoformat() == "2026-01-01T00:00:00+00:00"
     store.approve("u-ada", by="u-ops")  # the tables of the later versions are there too
     assert store.take_calls(ADA, 1, per_minute=1) is None
-    assert query(str(path), "SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
+    assert query(str(path), "SELECT version FROM schema_version ORDER BY version") == [(1,), (2,), (3,)]
 
 
 def test_a_database_that_cannot_be_reached_is_unavailable_without_its_password(postgres: Postgres, open_store: OpenStore) -> None:

@@ -189,7 +189,7 @@ class _RpcRoutes:
         try:
             return await read(request)
         except ApiError as err:
-            refused = Outcome(None, err, time.perf_counter() - started)
+            refused = self._runner.refused(err, time.perf_counter() - started)
             self._runner.metrics.call(refused.seconds, err.body.type)
             await self._record(user, [refused])
             raise
@@ -199,7 +199,8 @@ class _RpcRoutes:
             return
         errors = sum(outcome.error is not None for outcome in outcomes)
         seconds = sum(outcome.seconds for outcome in outcomes)
-        await run_in_threadpool(self._store.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds)
+        units = sum(outcome.units for outcome in outcomes)
+        await run_in_threadpool(self._store.record_calls, user, self._runner.rpc.name, len(outcomes), errors, seconds, units)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

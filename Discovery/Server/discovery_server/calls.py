@@ -12,6 +12,10 @@ Every handler runs in one of the server's `max_in_flight` slots (admission.py); 
 then runs on the app's thread pool (it may block). Its time limit starts when it starts running,
 not while it waits for a slot or a free thread, so the items of a large batch queued behind each
 other are not timed out for waiting. A cache hit needs no slot.
+
+An outcome also carries the call's work for the usage store (`Rpc.usage_field`): one unit per
+call by default; for an Rpc that declares a field, the field of the answer it computed, and none
+for an answer from the cache or an error, which ran no simulation.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class Outcome:
     output: bytes | None
     error: ApiError | None
     seconds: float
+    units: int
+    """The call's work (`Rpc.usage_field`; one unit per call without it)."""
 
 
 class RpcRunner:
@@ -65,9 +71,9 @@ class RpcRunner:
     async def run(self, data: bytes, user: User, index: int | None = None) -> Outcome:
         """One call on the JSON `data` of its input; `index` is its place in a batch, named by a validation error."""
         started = time.perf_counter()
-        output, error = None, None
+        output, error, worked = None, None, 0
         try:
-            output = await self._answer(self.rpc.input_codec.decode(data), user)
+            output, worked = await self._answer(self.rpc.input_codec.decode(data), user)
         except WireValidationError as err:
             error = validation_error(err, index)
         except ApiError as err:
@@ -81,22 +87,32 @@ class RpcRunner:
             error = ApiError(ErrorType.HANDLER_ERROR, f"{type(err).__name__}: {err}", {"exception": type(err).__name__})
         seconds = time.perf_counter() - started
         self.metrics.call(seconds, None if error is None else error.body.type)
-        return Outcome(output, error, seconds)
+        return Outcome(output, error, seconds, self._units(worked))
 
-    async def _answer(self, inp: Any, user: User) -> bytes:
+    def refused(self, error: ApiError, seconds: float) -> Outcome:
+        """The outcome of a call refused before it was decoded (its body too large, or no batch array)."""
+        return Outcome(None, error, seconds, self._units(0))
+
+    def _units(self, worked: int) -> int:
+        """A call's work for the usage store: `worked` (what computing its answer did) for an Rpc with a
+        `usage_field`, else one unit per call."""
+        return worked if self.rpc.usage_field is not None else 1
+
+    async def _answer(self, inp: Any, user: User) -> tuple[bytes, int]:
+        """The encoded output and the work computing it did (none from the cache)."""
         if self._cache is None:
             return await self._compute(inp, user)
         key = self._cache.key(self.rpc, inp)
-        output = self._cache.get(key)
-        if output is not None:
+        cached = self._cache.get(key)
+        if cached is not None:
             self.metrics.cache_hits.inc()
-            return output
+            return cached, 0
         self.metrics.cache_misses.inc()
-        output = await self._compute(inp, user)
+        output, worked = await self._compute(inp, user)
         self._cache.put(key, output)
-        return output
+        return output, worked
 
-    async def _compute(self, inp: Any, user: User) -> bytes:
+    async def _compute(self, inp: Any, user: User) -> tuple[bytes, int]:
         result = await self._invoke(inp, user)
         try:
             valid = self.rpc.return_codec.validate(result)
@@ -106,7 +122,7 @@ class RpcRunner:
                 f"handler of Rpc {self.rpc.name!r} returned an invalid {self.rpc.return_type.__name__}: {err}",
                 {"exception": "InvalidReturnValue"},
             ) from None
-        return self.rpc.return_codec.encode(valid)
+        return self.rpc.return_codec.encode(valid), self.rpc.usage_of(valid)
 
     async def _invoke(self, inp: Any, user: User) -> Any:
         try:

@@ -106,6 +106,11 @@ class Rpc(Generic[In, Out]):
     - `deterministic`: the same input always gives the same output (implies idempotent), so a
       server may answer a repeated input from its result cache.
     Neither enters the fingerprint: they change how calls are run, not what travels.
+
+    `usage_field` names the output's integer field that counts a call's work (`"simulations"`: a
+    design at 17 PVT corners is 17, or 1 when it stopped at the first): a server adds it to the
+    caller's usage beside the calls, and an answer from its result cache adds nothing, as it did
+    no work. `None` (the default): each call is one unit of work.
     """
 
     def __init__(
@@ -117,9 +122,15 @@ class Rpc(Generic[In, Out]):
         *,
         idempotent: bool = False,
         deterministic: bool = False,
+        usage_field: str | None = None,
     ) -> None:
         if not name.isidentifier():
             raise RpcDefinitionError(f"Rpc name {name!r} must be a Python identifier: it becomes the path /{name}")
+        if usage_field is not None and _field_type(return_type, usage_field) is not int:
+            raise RpcDefinitionError(
+                f"Rpc {name!r}: usage_field {usage_field!r} must name an int field of its return type {return_type.__name__}"
+            )
+        self.usage_field = usage_field
         self.name = name
         self.deterministic = deterministic
         self.idempotent = idempotent or deterministic
@@ -134,6 +145,15 @@ class Rpc(Generic[In, Out]):
 
     def __repr__(self) -> str:
         return f"Rpc({self.name!r}, {self.input_type.__name__} -> {self.return_type.__name__})"
+
+    @property
+    def usage_unit(self) -> str:
+        """What this Rpc's usage counts: its `usage_field` (`simulations`), else `calls`."""
+        return self.usage_field or "calls"
+
+    def usage_of(self, output: Out) -> int:
+        """The work a call that answered `output` did: its `usage_field`, else one call."""
+        return 1 if self.usage_field is None else int(getattr(output, self.usage_field))
 
     def impl(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Decorator attaching the handler that runs this Rpc, sync or async.
@@ -203,6 +223,14 @@ class Rpc(Generic[In, Out]):
                 f"server, or import the server package that implements it (with @{self.name}.impl) to run it in-process"
             )
         return self.handler
+
+
+def _field_type(cls: type, name: str) -> object:
+    """The annotated type of field `name` of a dataclass or model, or None if it has none."""
+    try:
+        return typing.get_type_hints(cls).get(name)
+    except (NameError, TypeError):
+        return None
 
 
 def _fingerprint(name: str, inp: Codec[Any], out: Codec[Any]) -> str:

@@ -119,6 +119,13 @@ async function showStanding(user) {
   if (me.admin) await showAccounts();
 }
 
+// Work by unit over an account's Rpcs: "340 simulations · 12 calls" (units never add across kinds).
+function workOf(rpcs) {
+  const byUnit = new Map();
+  for (const r of rpcs) byUnit.set(r.unit, (byUnit.get(r.unit) || 0) + r.work);
+  return [...byUnit].map(([unit, work]) => `${work} ${unit}`).join(" · ") || "0";
+}
+
 async function showUsage() {
   const usage = await api("/account/usage");
   const body = $("usage").tBodies[0];
@@ -130,6 +137,7 @@ async function showUsage() {
     cell(row, String(rpc.calls), "num");
     cell(row, String(rpc.errors), "num");
     cell(row, seconds(rpc.seconds), "num");
+    cell(row, `${rpc.work} ${rpc.unit}`, "num");
   }
   $("usage-span").textContent = !usage.recorded
     ? "This server does not record usage."
@@ -157,6 +165,7 @@ async function showAccounts() {
     cell(row, String(totals.calls), "num");
     cell(row, String(totals.errors), "num");
     cell(row, seconds(totals.seconds), "num");
+    cell(row, workOf(account.usage.rpcs), "num");
     cell(row, when(account.usage.last_seen), "when");
     const actions = cell(row, "", "row-actions");
     const offer = [];

@@ -9,8 +9,8 @@ too with the same bearer token as the Rpcs:
   public, as the page needs it before anyone signs in.
 - `POST /account/signup`: `{"email", "password", "name"?}`, under the registration policy.
 - `GET /account/me`: the caller's account and whether the policy admits it yet.
-- `GET /account/usage`: the caller's own usage (calls, errors, handler seconds per Rpc; first
-  and last seen).
+- `GET /account/usage`: the caller's own usage (calls, errors, handler seconds and work per Rpc,
+  the work in the Rpc's unit: `simulations` for a PVT circuit, `calls` by default; first and last seen).
 - operators (claim `admin`): `GET /account/admin/users` (every account with its usage) and
   `POST /account/admin/users/{uid}/{approve,disable,enable}`.
 
@@ -32,7 +32,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from discovery_shared import Codec, ErrorType, WireValidationError
+from discovery_shared import Codec, ErrorType, WireValidationError, registry
 from discovery_shared.client_env import REFRESH_TOKEN, client_env
 
 from ..auth import AuthConfigError, Authenticator
@@ -235,11 +235,26 @@ class _AccountRoutes:
                 found[user.uid] = _no_usage() | {"first_seen": user.first_seen.isoformat(), "last_seen": user.last_seen.isoformat()}
         for row in self._usage.usage():
             if row.uid in found:
-                found[row.uid]["rpcs"].append({"rpc": row.rpc, "calls": row.calls, "errors": row.errors, "seconds": row.seconds})
+                found[row.uid]["rpcs"].append(
+                    {
+                        "rpc": row.rpc,
+                        "calls": row.calls,
+                        "errors": row.errors,
+                        "seconds": row.seconds,
+                        "work": row.units,
+                        "unit": _unit(row.rpc),
+                    }
+                )
         return found
 
     def _json(self, body: object, status_code: int = 200) -> JSONResponse:
         return JSONResponse(body, status_code=status_code, headers=self._headers)
+
+
+def _unit(rpc: str) -> str:
+    """What an Rpc's work counts (`Rpc.usage_unit`); `calls` for one this process does not define."""
+    defined = registry.get(rpc)
+    return defined.usage_unit if defined is not None else "calls"
 
 
 def _no_usage() -> dict[str, Any]:

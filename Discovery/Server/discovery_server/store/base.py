@@ -81,15 +81,17 @@ class Store(ABC):
         if current < newest:
             log.info("%r: schema migrated from version %d to %d", self, current, newest)
 
-    def record_calls(self, user: User, rpc: str, calls: int, errors: int, seconds: float) -> None:
-        """Add `calls` calls of `rpc` by `user`, `errors` of them failed, in one transaction (a batch is one)."""
+    def record_calls(self, user: User, rpc: str, calls: int, errors: int, seconds: float, units: int | None = None) -> None:
+        """Add `calls` calls of `rpc` by `user`, `errors` of them failed, that did `units` units of work
+        (`Rpc.usage_field`; `None`: one per call), in one transaction (a batch is one)."""
         with self._transaction() as tx:
             _seen(tx, user, "")
             tx.execute(
-                "INSERT INTO usage (uid, rpc, calls, errors, seconds) VALUES (%s, %s, %s, %s, %s) "
+                "INSERT INTO usage (uid, rpc, calls, errors, seconds, units) VALUES (%s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (uid, rpc) DO UPDATE SET calls = usage.calls + excluded.calls, "
-                "errors = usage.errors + excluded.errors, seconds = usage.seconds + excluded.seconds",
-                (user.uid, rpc, calls, errors, seconds),
+                "errors = usage.errors + excluded.errors, seconds = usage.seconds + excluded.seconds, "
+                "units = usage.units + excluded.units",
+                (user.uid, rpc, calls, errors, seconds, calls if units is None else units),
             )
 
     def take_calls(self, user: User, calls: int, per_minute: int) -> int | None:
@@ -123,7 +125,7 @@ class Store(ABC):
 
     def usage(self) -> list[UsageRecord]:
         with self._transaction() as tx:
-            rows = tx.execute("SELECT uid, rpc, calls, errors, seconds FROM usage ORDER BY uid, rpc")
+            rows = tx.execute("SELECT uid, rpc, calls, errors, seconds, units FROM usage ORDER BY uid, rpc")
         return [UsageRecord(*row) for row in rows]
 
     def approve(self, uid: str, by: str) -> None:

@@ -40,6 +40,8 @@ _MIGRATIONS = (
     (
         "CREATE TABLE minute_calls (uid TEXT NOT NULL, epoch_second BIGINT NOT NULL, calls INTEGER NOT NULL, PRIMARY KEY (uid, epoch_second))",
     ),
+    # each Rpc's work (`Rpc.usage_field`) beside its calls; the calls recorded before were one unit each
+    ("ALTER TABLE usage ADD COLUMN units BIGINT NOT NULL DEFAULT 0", "UPDATE usage SET units = calls"),
 )
 
 

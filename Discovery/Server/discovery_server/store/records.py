@@ -23,13 +23,15 @@ class UserRecord:
 @dataclass(frozen=True)
 class UsageRecord:
     """One user's totals for one Rpc; each item of a batch is one call; `seconds` adds up each call's time
-    decoding and running the handler (the items of a batch run at once, so it can exceed the wall time)."""
+    decoding and running the handler (the items of a batch run at once, so it can exceed the wall time);
+    `units` the calls' work as the Rpc counts it (`Rpc.usage_field`, e.g. simulations; else one per call)."""
 
     uid: str
     rpc: str
     calls: int
     errors: int
     seconds: float
+    units: int
 
 
 class StoreUnavailable(Exception):

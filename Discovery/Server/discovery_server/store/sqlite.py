@@ -25,7 +25,8 @@ BUSY_TIMEOUT_S = 10.0
 
 # Version 1 is the schema of the files written before the store was versioned: `IF NOT EXISTS`
 # adopts such a file as it is. Times are UTC ISO 8601 text, so `sqlite3 discovery_usage.sqlite3
-# 'select * from users'` reads as it should.
+# 'select * from users'` reads as it should. Version 3 counts each Rpc's work (`Rpc.usage_field`)
+# beside its calls: the calls recorded before it were one unit each, as every Rpc counted then.
 _MIGRATIONS = (
     (
         "CREATE TABLE IF NOT EXISTS users (uid TEXT PRIMARY KEY, email TEXT, name TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)",
@@ -36,6 +37,7 @@ _MIGRATIONS = (
     (
         "CREATE TABLE minute_calls (uid TEXT NOT NULL, epoch_second INTEGER NOT NULL, calls INTEGER NOT NULL, PRIMARY KEY (uid, epoch_second))",
     ),
+    ("ALTER TABLE usage ADD COLUMN units INTEGER NOT NULL DEFAULT 0", "UPDATE usage SET units = calls"),
 )
 
 
