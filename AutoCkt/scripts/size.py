@@ -5,11 +5,11 @@
         [--out DIR] [--server-url URL | --in-process]
 
 By default the circuit's shipped policy (trained, validated and packaged with autockt, for the circuits that
-have one) plays a greedy episode first and the optimizer continues from its design if it misses; `--no-agent`
-sizes with the optimizer alone. A shipped policy its circuit has outgrown is refused, naming the command that
-rebuilds it. `--agent` rolls a checkpoint of train_general.py (or a shipped policy's .npz) out on the target
-instead (greedy, then sampled episodes within the budget); with `--then-optimizer NAME`, that optimizer continues
-from the agent's design if the agent misses.
+have one) plays a greedy episode first, if --budget leaves room for it, and the optimizer continues from its
+design if it misses; `--no-agent` sizes with the optimizer alone. A shipped policy its circuit has outgrown is
+refused, naming the command that rebuilds it. `--agent` rolls a checkpoint of train_general.py (or a shipped
+policy's .npz) out on the target instead (greedy, then sampled episodes within the budget); with
+`--then-optimizer NAME`, that optimizer continues from the agent's design if the agent misses.
 
 Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics).
 Exit codes: 0 the target was reached; 2 a refused request (one line naming the field) or a target not

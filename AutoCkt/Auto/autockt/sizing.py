@@ -16,7 +16,8 @@ sampled ones within the budget, its answer the design its reaching (else best) e
 on. That is AutoCkt's promise, a few simulations per target once trained. If it misses and an
 `optimizer` is also given, the optimizer continues from the agent's design with what is left
 of the budget. Given no `agent`, the circuit's shipped policy (shipped_policy.py) is the agent when
-the package has one, followed by the optimizer (`shipped_agent=False` sizes with the optimizer alone);
+the package has one and the budget leaves room for its greedy episode, followed by the optimizer
+(`shipped_agent=False` sizes with the optimizer alone);
 a shipped policy its circuit has outgrown is refused, naming the command that rebuilds it.
 
 Whether the target is `reached` is the project's one rule (`CircuitOptimization.reached`: the
@@ -42,7 +43,7 @@ from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_opt
 from .checkpoints import Agent, open_agent
 from .deployment import Deployment, deploy
 from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
-from .shipped_policy import is_shipped_policy, shipped_policy_path
+from .shipped_policy import PolicyCard, card_path, is_shipped_policy, shipped_policy_path
 from .simulator import Metrics, SimulationFailure, Simulator, SimulatorConfig
 from .specs import InputError, Target, checked_target
 
@@ -89,10 +90,12 @@ class SizingConfig:
         return OptimizerConfig(budget=self.budget, batch_size=self.batch_size, seed=self.seed)
 
     def resolved(self) -> SizingConfig:
-        """This request with its agent: the one given, else the circuit's shipped policy (if any and `shipped_agent`)."""
-        if self.agent is not None or not self.shipped_agent:
+        """This request with its agent: the one given, else the circuit's shipped policy if `shipped_agent`, the package
+        has one and its greedy episode fits in the budget after the reset point (a default never spends past it)."""
+        shipped = None if self.agent is not None or not self.shipped_agent else shipped_policy_path(self.circuit)
+        if shipped is None or PolicyCard.read(card_path(shipped)).run_record().horizon >= self.budget:
             return self
-        return dataclasses.replace(self, agent=shipped_policy_path(self.circuit))
+        return dataclasses.replace(self, agent=shipped)
 
     def agent_share(self) -> int:
         """The most simulations the agent may start spending (its last episode may run past them)."""
