@@ -11,7 +11,12 @@ refused, naming the command that rebuilds it. `--agent` rolls a checkpoint of tr
 policy's .npz) out on the target instead (greedy, then sampled episodes within the budget); with
 `--then-optimizer NAME`, that optimizer continues from the agent's design if the agent misses.
 
-Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics).
+A PVT circuit (e.g. ppaas_tsa) is sized for its worst case over `--corners SET` (default: the circuit's own
+set), and its design reported at every corner of it: metrics, and each spec met or short.
+
+Writes DIR/design.json, DIR/NAME.sp and DIR/NAME_tb.sp (`ngspice -b NAME_tb.sp` prints the metrics), or for a
+PVT circuit DIR/NAME_tb_<corner>.sp per corner (and a .spiceinit where the PDK's models need it), rendered by
+the server that simulated (Rpc design_netlist), each naming the model file it used.
 Exit codes: 0 the target was reached; 2 a refused request (one line naming the field) or a target not
 reached within the budget (the closest design is written and its shortfall per spec printed); 1 every
 simulation failed. `--help` lists every flag.
@@ -25,12 +30,11 @@ import warnings
 from pathlib import Path
 
 from autockt.command_line import _add_simulator_flags, _simulator
-from autockt.design_files import write_design
+from autockt.design_files import check_exportable, write_design
 from autockt.optimizers import OPTIMIZERS
 from autockt.simulator import SimulationFailure
-from autockt.sizing import DEFAULT_OPTIMIZER, SizingConfig, TargetOutsideRange, check_request, size
+from autockt.sizing import DEFAULT_OPTIMIZER, SizedDesign, SizingConfig, TargetOutsideRange, check_request, size, with_server_hint
 from autockt.specs import InputError
-from autockt_ckt.design_export import ExportRefused, refuse_unexportable
 
 REFUSED = 2
 NOT_REACHED = 2
@@ -64,6 +68,17 @@ def method_flags(optimizer: str | None, agent: Path | None, then_optimizer: str 
     return then_optimizer
 
 
+def print_specs(design: SizedDesign) -> None:
+    """Each spec met or short; a PVT design's are its worst case, followed by each corner's shortfalls."""
+    if design.corners:
+        print(f"  worst case over the {len(design.corners)} corners of {design.corner_set}:")
+    for spec in design.specs:
+        print(f"  {spec.describe()}")
+    for corner in design.corners:
+        short = ", ".join(f"{spec} short by {fraction:.2%}" for spec, fraction in corner.shortfalls.items())
+        print(f"  at {corner.name}: {short or 'every spec met'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = SizingConfig(circuit="", target={})
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -87,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="the agent's share of --budget (default: all of it, or only its greedy episode with --then-optimizer)",
     )
+    parser.add_argument(
+        "--corners",
+        metavar="SET",
+        help="a PVT circuit's corner set to size for the worst case over (e.g. ppaas_tsa: ppaas, tt; default: the circuit's)",
+    )
     parser.add_argument("--budget", type=int, default=defaults.budget, help="most simulations to spend (default: %(default)s)")
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seeds the optimizer and the agent's sampled episodes (default: %(default)s)"
@@ -105,17 +125,21 @@ def main(argv: list[str] | None = None) -> int:
             budget=args.budget,
             seed=args.seed,
             simulator=_simulator(args),
+            corner_set=args.corners,
         ).resolved()
         notes = check_request(config)
-        refuse_unexportable(config.circuit)
+        check_exportable(config.circuit, config.corner_set, config.simulator)
         out = args.out or Path(f"{config.circuit}_sized")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise InputError("out", f"cannot create {out}: {err.strerror}") from None
-    except (InputError, ExportRefused) as err:
+    except InputError as err:
         print(f"size.py: refused: {err}", file=sys.stderr)
         return REFUSED
+    except SimulationFailure as err:
+        print(f"size.py: {with_server_hint(err)}", file=sys.stderr)
+        return FAILED
     for note in notes:
         print(f"size.py: warning: {note}", file=sys.stderr)
     try:
@@ -125,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     except SimulationFailure as err:
         print(f"size.py: {err}", file=sys.stderr)
         return FAILED
-    files = write_design(design, out)
+    try:
+        files = write_design(design, out, config.simulator)
+    except SimulationFailure as err:
+        print(f"size.py: the design's files: {err}", file=sys.stderr)
+        return FAILED
     how = f"{config.describe_method()}, {design.simulator}"
     if design.reached:
         print(
@@ -133,11 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(f"{config.circuit}: target NOT reached within {design.simulations} simulations ({how}); the closest design:")
-    for spec in design.specs:
-        print(f"  {spec.describe()}")
-    print(
-        f"wrote {files.design}, {files.subcircuit}, {files.testbench} (run: cd {files.testbench.parent} && ngspice -b {files.testbench.name})"
-    )
+    print_specs(design)
+    testbench = files.testbenches[0]
+    more = f" and {len(files.testbenches) - 1} more testbenches, one per corner" if len(files.testbenches) > 1 else ""
+    print(f"wrote {files.design}, {files.subcircuit}, {testbench}{more} (run: cd {testbench.parent} && ngspice -b {testbench.name})")
     return 0 if design.reached else NOT_REACHED
 
 

@@ -20,17 +20,20 @@ from types import ModuleType
 import pytest
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
+import discovery_client as dc
 from autockt import InputError, SimulatorConfig, SizingConfig, size
 from autockt.sizing import TargetOutsideRange, check_request
-from autockt_ckt.design_export import ExportRefused, export_design
-from autockt_ckt.settings import SHIPPED_MODEL_PATH, Settings
+from autockt_ckt.settings import SHIPPED_MODEL_PATH
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from autockt_shared.design_netlist import DesignNetlist, DesignNetlistQuery, design_netlist
 from discovery_server import ServerProcess, free_port
+from discovery_shared import WireValidationError
 
 SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "size.py"
 REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
 UNREACHABLE = ["gain=400", "ugbw=2.5e7", "phm=60", "ibias=1e-4"]
 """The top of every range at once, on a tenth of the current: beyond the circuit's trade-off front."""
+PPAAS_TARGET = ["gain=250", "vswing=0.25", "ugbw=1e7", "phm=60", "ibias=5e-3", "t_settle=5e-6"]
 PRINTED = re.compile(r"^(\w+) = (\S+)$", re.MULTILINE)
 
 needs_ngspice = pytest.mark.skipif(shutil.which("ngspice") is None, reason="needs ngspice on PATH (apt install ngspice)")
@@ -71,7 +74,11 @@ def test_size_meets_a_reachable_target_through_a_server_and_its_testbench_reprod
     assert 0 < design["reached_at"] <= design["simulations"] <= 3000
     assert design["method"]["optimizer"] == "cma_es" and design["method"]["autockt_version"]
     assert design["simulator"] == f"server {served_circuits.url}"
-    assert design["corners"] == [{"name": "nominal", "model_file": str(SHIPPED_MODEL_PATH), "temperature_c": 27.0}]
+    assert design["corner_set"] == "nominal"
+    ((corner),) = design["corners"]
+    assert corner["name"] == "nominal" and corner["model_file"] == str(SHIPPED_MODEL_PATH) and corner["section"] is None
+    assert corner["temperature_c"] == 27.0 and corner["metrics"] == design["metrics"] and corner["testbench"] == "two_stage_opamp_tb.sp"
+    assert {name: spec["met"] for name, spec in corner["specs"].items()} == {s["name"]: s["met"] for s in design["specs"]}
     assert [s["name"] for s in design["specs"]] == ["gain", "ugbw", "phm", "ibias"]
     assert sum(min(s["relative_error"], 0.0) for s in design["specs"]) >= -0.02
 
@@ -125,6 +132,8 @@ def load_script() -> ModuleType:
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--budget", "0"], "budget"),
         (["--circuit", "latch", "--target", "output_delay=1e-10", "power=1e-5", "setup_time=1e-11"], "latch"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", str(Path(__file__) / "sized")], "out"),
+        (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--corners", "ppaas"], "corner_set"),
+        (["--circuit", "ppaas_tsa", "--target", *PPAAS_TARGET, "--corners", "sf_only"], "corner_set"),
     ],
 )
 def test_size_refuses_bad_input_in_one_line_naming_it(
@@ -185,12 +194,36 @@ def test_a_server_that_does_not_answer_ends_the_sizing_in_one_line(tmp_path: Pat
 @needs_ngspice
 def test_the_folded_cascode_exports_a_testbench_that_reproduces_it(tmp_path: Path) -> None:
     values = FOLDED_CASCODE.initial_values()
-    exported = export_design(FOLDED_CASCODE.name, values, Settings.from_env())
-    (tmp_path / exported.subcircuit_file).write_text(exported.subcircuit)
-    (tmp_path / exported.testbench_file).write_text(exported.testbench)
-    assert_reproduces(printed_metrics(tmp_path / exported.testbench_file), FOLDED_CASCODE.simulate(values))
+    exported = design_netlist(DesignNetlistQuery(circuit=FOLDED_CASCODE.name, design=values))  # in-process: the handler
+    assert isinstance(exported, DesignNetlist) and [f.name for f in exported.files] == ["folded_cascode.sp", "folded_cascode_tb.sp"]
+    for file in exported.files:
+        (tmp_path / file.name).write_text(file.text)
+    assert_reproduces(printed_metrics(tmp_path / "folded_cascode_tb.sp"), FOLDED_CASCODE.simulate(values))
 
 
-def test_a_circuit_whose_metrics_no_testbench_prints_is_refused() -> None:
-    with pytest.raises(ExportRefused, match="'ldo' cannot be exported yet"):
-        export_design("ldo", {}, Settings.from_env())
+def test_a_circuit_whose_metrics_no_testbench_prints_is_refused_naming_the_circuit() -> None:
+    with pytest.raises(WireValidationError, match="'ldo' cannot be exported yet") as refused:
+        design_netlist(DesignNetlistQuery(circuit="ldo", design={}))
+    assert [e.loc for e in refused.value.errors] == [("circuit",)]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"mp1": 1000}, ("design", "mp1")),
+        ({"slew": 1.0}, ("design", "slew")),
+        ({"corner_set": "ppaas"}, ("corner_set",)),
+        ({"circuit": "no_such_circuit"}, ("circuit",)),
+    ],
+)
+def test_design_netlist_over_http_refuses_a_bad_request_with_a_422_naming_the_field(
+    served_circuits: ServerProcess, change: dict[str, object], loc: tuple[str, ...]
+) -> None:
+    query: dict[str, object] = {"circuit": "two_stage_opamp", "design": TWO_STAGE_OPAMP.initial_values(), "corner_set": None}
+    if "circuit" in change or "corner_set" in change:
+        query.update(change)
+    else:
+        query["design"] = {**TWO_STAGE_OPAMP.initial_values(), **change}
+    with dc.Client(dc.Config(server_url=served_circuits.url)) as client, pytest.raises(dc.ValidationError) as refused:
+        client.call(design_netlist, DesignNetlistQuery(**query))  # type: ignore[arg-type]
+    assert refused.value.status_code == 422 and [e.loc for e in refused.value.errors] == [loc]

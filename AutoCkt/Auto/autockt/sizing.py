@@ -25,6 +25,11 @@ relative shortfalls sum to at most 2 %), the rule the optimizers stop by and the
 trained on; each `SpecCheck` also says whether its spec is `met` strictly, so that a designer
 sees which spec sits inside that tolerance. `autockt.design_files.write_design` writes the
 result as files (`AutoCkt/scripts/size.py` does both).
+
+A PVT circuit is sized at a corner set (`corner_set`, default its Rpc's; refused naming the field
+for a set it does not have, or for a nominal circuit: `corners.py`) for the worst case over it,
+which is what its answers' metrics are. The design found is then evaluated once more, so that the
+result holds its metrics and each spec's margin at every corner of the set (`SizedDesign.corners`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import torch
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
 
 from .checkpoints import Agent, open_agent
+from .corners import CORNER_SET_FIELD, CornerFigures, checked_corner_set, corner_figures, corner_metrics
 from .deployment import Deployment, deploy
 from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
 from .shipped_policy import PolicyCard, card_path, is_shipped_policy, shipped_policy_path
@@ -85,6 +91,8 @@ class SizingConfig:
     seed: int = 0
     batch_size: int = 16
     simulator: SimulatorConfig = SimulatorConfig()
+    corner_set: str | None = None
+    """A PVT circuit's corners to size for the worst case over (default: its Rpc's default set); None for a nominal circuit."""
 
     def optimizer_config(self) -> OptimizerConfig:
         return OptimizerConfig(budget=self.budget, batch_size=self.batch_size, seed=self.seed)
@@ -159,8 +167,19 @@ class SizedDesign:
     """The best reward so far against simulations spent: (simulation, reward) at the reset point, wherever the
     agent or the optimizer improved on it, and at the last simulation (a step curve, as `report.py` draws it)."""
 
+    corner_set: str | None = None
+    """The corner set a PVT circuit was sized at (`metrics` are the worst case over it); None: nominal."""
+    corners: tuple[CornerFigures, ...] = ()
+    """The design at each corner of `corner_set` (one more evaluation of it, after the search)."""
+    simulations_run: int = 0
+    """The simulations the answers say ran: a PVT design's counts one per corner."""
+
     def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "specs": [{**dataclasses.asdict(s), "met": s.met} for s in self.specs]}
+        return {
+            **dataclasses.asdict(self),
+            "specs": [{**dataclasses.asdict(s), "met": s.met} for s in self.specs],
+            "corners": [corner.to_json() for corner in self.corners],
+        }
 
 
 def check_request(config: SizingConfig) -> tuple[str, ...]:
@@ -173,6 +192,9 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
     target = checked_target(optimization, config.target)
     if config.optimizer is None and config.agent is None:
         raise InputError("optimizer", "nothing to size with: give an optimizer, an agent or both")
+    corner_set = checked_corner_set(optimization, config.corner_set)
+    if config.agent is not None and corner_set != checked_corner_set(optimization, None):
+        raise InputError("corner_set", f"an agent sizes at the corner set it was trained at ({checked_corner_set(optimization, None)})")
     if config.optimizer is not None and config.optimizer not in OPTIMIZERS:
         raise UnknownOptimizer("optimizer", f"no optimizer named {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     for field, value in (
@@ -211,9 +233,12 @@ def size(config: SizingConfig) -> SizedDesign:
     target = checked_target(optimization, config.target)
     values = optimization.initial_values()
     checkpoint = agent = search = None
-    simulator = Simulator(optimization, config.simulator)
+    corner_set = checked_corner_set(optimization, config.corner_set)
+    simulator = Simulator(optimization, config.simulator, None if corner_set is None else {CORNER_SET_FIELD: corner_set})
+    corners: tuple[CornerFigures, ...] = ()
     try:
-        metrics = _simulate_start(simulator, values)
+        start = _simulate_start(simulator, values)
+        metrics = optimization.metric_values(start)
         spent, reached_at = 1, 1 if optimization.reached(metrics, target) else None
         trajectory = [(1, optimization.score(metrics, target))]
         if config.agent is not None:
@@ -240,6 +265,9 @@ def size(config: SizingConfig) -> SizedDesign:
             for i, reward in enumerate(search.trace):
                 _improved(trajectory, spent + i + 1, reward)
             spent += search.simulations
+        if corner_set is not None:
+            final = start if values == optimization.initial_values() else simulator.output(values)
+            corners = corner_figures(optimization, corner_metrics(optimization, final), target)
     finally:
         simulator.close()
     return SizedDesign(
@@ -256,6 +284,9 @@ def size(config: SizingConfig) -> SizedDesign:
         simulator=config.simulator.describe(),
         warnings=notes,
         trajectory=(*trajectory, (spent, trajectory[-1][1])) if spent > trajectory[-1][0] else tuple(trajectory),
+        corner_set=corner_set,
+        corners=corners,
+        simulations_run=simulator.simulations,
     )
 
 
@@ -296,14 +327,20 @@ def _method(
     return {**described, "autockt_version": version(AUTOCKT_DISTRIBUTION)}
 
 
-def _simulate_start(simulator: Simulator, start: Mapping[str, float]) -> Metrics:
+def _simulate_start(simulator: Simulator, start: Mapping[str, float]) -> Any:
+    """The Rpc's whole answer for the reset point (kept: a PVT design that stays there is not simulated again)."""
     try:
-        return simulator.metrics(start)
+        return simulator.output(start)
     except SimulationFailure as err:
-        raise SimulationFailure(
-            f"{err}; start the circuit server (python AutoCkt/scripts/start_server.py), point THE_SERVER_URL (.env) "
-            "or --server-url at it, or simulate in-process (--in-process)"
-        ) from err
+        raise with_server_hint(err) from err
+
+
+def with_server_hint(err: SimulationFailure) -> SimulationFailure:
+    """`err` with what to do when it is the first call of a sizing to fail: the server may not be running."""
+    return SimulationFailure(
+        f"{err}; start the circuit server (python AutoCkt/scripts/start_server.py), point THE_SERVER_URL (.env) "
+        "or --server-url at it, or simulate in-process (--in-process)"
+    )
 
 
 def spec_checks(optimization: CircuitOptimization[Any, Any], metrics: Metrics, target: Target) -> tuple[SpecCheck, ...]:

@@ -17,7 +17,8 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
 | `waveforms` | measurements on transients: crossings, window averages, extrema, settling time |
 | `served` | `ServedCircuit`: a circuit's optimization problem, benches and evaluation; the registry |
-| `design_export` | a sized design as SPICE: the served circuit's subcircuit, parameter values inlined, and its testbench printing the metrics (`size.py`) |
+| `design_export`, `design_netlist_handler` | a sized design as SPICE (Rpc `design_netlist`): the served circuit's subcircuit, parameter values inlined, and per corner its testbench printing the metrics |
+| `export_registry`, `exports`, `control_measurements` | which circuits export, one module per circuit family: their benches per corner and the `.control` block computing their metrics as the server does |
 | `circuits` | one module per circuit: its Hdl21 generator, testbench and evaluation, registered |
 | `simulator` | one process's `Simulator` (engine, every circuit's warm benches, run directory) |
 | `worker` | a pool worker process: warm start, one job at a time, retirement |

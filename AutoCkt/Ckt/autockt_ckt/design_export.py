@@ -1,30 +1,35 @@
 """
-# A sized design as files a designer runs: its subcircuit, and a testbench that prints its metrics
+# A sized design as files a designer runs: its subcircuit, and a testbench per corner that prints its metrics
 
-A design leaves the project as SPICE: the circuit as a standalone subcircuit with every
-parameter value written into its devices (`NAME.sp`), and the very testbench the server
-simulates around it (`NAME_tb.sp`), whose `.control` block reruns the server's analyses and
-prints each metric as `name = value`, computed as the server computes it. Running
-`ngspice -b NAME_tb.sp` next to `NAME.sp` reproduces the metrics the sizing reported.
+A design leaves the project as SPICE (`autockt_shared.design_netlist`, whose handler renders it
+here): the circuit as a standalone subcircuit with every parameter value written into its
+devices (`NAME.sp`), and the very testbench the server simulates around it at each corner
+(`NAME_tb.sp`, or `NAME_tb_<corner>.sp` for each corner of a PVT circuit), whose `.control` block
+reruns the server's analyses and prints each metric as `name = value`, computed as the server
+computes it (`export_registry`, `exports/`). Running `ngspice -b` on a testbench next to `NAME.sp`
+reproduces the metrics the sizing reported at that corner.
 
-Both files come from the served circuit's own `Bench`, through the netlister the engines use
+Both come from the served circuit's own `Bench`es, through the netlister the engines use
 (`BenchNetlister`), so the exported circuit cannot drift from the simulated one: the bench's
-netlist parameters are replaced in its devices' expressions by the design's values, its
-`.param` lines and analyses dropped, and its device-under-test's definition written to its own
-file. The model file is named by the bench's one `.include` line, the file the server
-simulated with; no model text is written.
+netlist parameters (the design's, and a PVT bench's supply) are replaced in its devices'
+expressions by their values, its `.param` lines and analyses dropped, its temperature written as
+`.option temp`, and its device-under-test's definition written to its own file. One corner
+differs from another only in its testbench: its model section, supply and temperature.
 
-Only circuits whose metrics a `.control` block computes exactly as the server does can be
-exported (`EXPORTABLE`); any other is refused rather than exported with a testbench that
-would print something else.
+The models are named, never sent: the shipped card by the `.include` of the file the server
+used; a PDK's by a `.lib` of the PDK's own library file and section, for the designer to point
+at their copy (the server loads a single-section copy with the PDK's additions, `pdks/wheel.py`,
+which the testbench's comment names). A PDK whose models need ngspice's compatibility mode gets
+a `.spiceinit` setting it, which `ngspice -b` reads from the directory it runs in.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import hdl21.sim as hs
@@ -32,136 +37,124 @@ import vlsir.circuit_pb2 as vckt
 import vlsir.spice_pb2 as vsp_pb
 
 from autockt_shared import circuit_optimization
+from autockt_shared.design_netlist import NOMINAL, CornerTestbench, DesignNetlist, NetlistFile
 
-from .engine import Bench, BenchNetlister, netlist_value
-from .opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
+from .engine import BenchNetlister, netlist_value
+from .export_registry import CornerBench, ExportRefused, default_corner_set, refuse_unexportable
+from .pdks import pdk
 from .served import served_circuits
 from .settings import Settings
 
-DUT_INSTANCE = "dut"
-"""The testbench instance of the circuit being exported (every op-amp bench names it so)."""
+SPICEINIT = ".spiceinit"
+"""Where `ngspice -b` reads its compatibility mode from, in the directory it runs in."""
 
 
-class ExportRefused(ValueError):
-    """The design cannot be exported faithfully; the message says why."""
+def export_design(circuit: str, values: Mapping[str, float], settings: Settings, corner_set: str | None = None) -> DesignNetlist:
+    """`circuit`'s design `values` (the Rpc's parameters by name) as `NAME.sp` and a testbench per corner of
+    `corner_set` (module docstring). `KeyError` for an unknown corner set; pydantic's `ValidationError` for values
+    that are not the circuit's input."""
+    exportable = refuse_unexportable(circuit)
+    optimization = circuit_optimization(circuit)
+    checked = dataclasses.asdict(optimization.make_input(values))  # validated, as the server receives them
+    params = {p.name: checked[p.name] for p in optimization.params}
+    corners = exportable.corner_benches(settings, corner_set)
+    single = len(corners) == 1 and corners[0].corner == NOMINAL
+    filename = f"{circuit}.sp"
+    testbenches: list[NetlistFile] = []
+    described: list[CornerTestbench] = []
+    subcircuit = name = ""
+    spiceinit: str | None = None
+    for at in corners:
+        rendered = _render(at, params, filename, _library_name(circuit))
+        subcircuit, name = rendered.subcircuit, rendered.subcircuit_name
+        testbench = f"{circuit}_tb.sp" if single else f"{circuit}_tb_{at.corner}.sp"
+        measurements = exportable.measurements(at.bench)
+        testbenches.append(NetlistFile(testbench, f"{rendered.testbench}\n\n{measurements}\n.end\n"))
+        described.append(
+            CornerTestbench(
+                corner=at.corner,
+                testbench=testbench,
+                model_file=rendered.model_file,
+                section=rendered.section,
+                vdd=at.vdd,
+                temperature_c=at.temperature_c,
+            )
+        )
+        if at.bench.ngbehavior is not None:
+            spiceinit = f"set ngbehavior={at.bench.ngbehavior}\n"
+    header = f"* {circuit}: subcircuit {name}, sized by autockt; parameter values inlined:\n" + "".join(
+        f"*   {param} = {netlist_value(value)}\n" for param, value in params.items()
+    )
+    extra = [] if spiceinit is None else [NetlistFile(SPICEINIT, spiceinit)]
+    served = served_circuits()[circuit]
+    return DesignNetlist(
+        circuit=circuit,
+        pdk=served.pdk or settings.pdk,
+        corner_set=NOMINAL if single else (corner_set or default_corner_set(circuit)),
+        subcircuit_name=name,
+        subcircuit_file=filename,
+        corners=described,
+        files=[NetlistFile(filename, header + subcircuit), *testbenches, *extra],
+        metrics=[m.name for m in optimization.metrics],
+    )
 
 
-def opamp_measurements(bench: Bench) -> str:
-    """The `.control` block of an op-amp bench: `metrics.opamp_metrics` in ngspice's own language.
-
-    gain at the sweep's first point; ugbw where |v(out)| first falls through 1, interpolated
-    linearly in log|v| over log f, and the phase margin at the same fraction of the step; the
-    stand-ins when it never falls through 1, and 0 for a margin above 180 degrees. It ends with `quit`:
-    without it `ngspice -b` exits 1, finding no analysis line outside the block ("no simulations run").
-    """
-    ac = next(an for an in bench.run_order if isinstance(an, hs.Ac))
-    sweep = ac.sweep
-    if not isinstance(sweep, hs.LogSweep):
-        raise ExportRefused(f"bench {bench.name!r}: its AC sweep is a {type(sweep).__name__}, not a logarithmic one")
-    out = f"v({OUTPUT_NODE})"
-    return f"""\
-.control
-set numdgt = 12
-op
-let ibias = -i({SUPPLY_SOURCE})
-print ibias
-ac dec {int(sweep.npts)} {float(sweep.start)!r} {float(sweep.stop)!r}
-let mag = mag({out})
-let phase = cph({out}) * 180 / pi
-let logf = log10(real(frequency))
-let n = length(mag)
-let gain = mag[0]
-let ugbw = 0
-let phm = 0
-if mag[n - 1] >= 1
-  let ugbw = real(frequency[n - 1])
-  let phm = 180 + phase[n - 1]
-end
-let k = 0
-while k < n - 1
-  if (mag[k] >= 1) and (mag[k + 1] < 1)
-    let t = log10(mag[k]) / (log10(mag[k]) - log10(mag[k + 1]))
-    let ugbw = 10 ^ (logf[k] + t * (logf[k + 1] - logf[k]))
-    let phm = 180 + phase[k] + t * (phase[k + 1] - phase[k])
-    break
-  end
-  let k = k + 1
-end
-if phm > 180
-  let phm = 0
-end
-print gain
-print ugbw
-print phm
-quit
-.endc
-"""
-
-
-EXPORTABLE: dict[str, Callable[[Bench], str]] = {
-    "two_stage_opamp": opamp_measurements,
-    "folded_cascode": opamp_measurements,
-}
-"""The circuits whose metrics a testbench can print as the server computes them, and how."""
+def _library_name(circuit: str) -> str | None:
+    """The file name of the library of the circuit's PDK, if it comes from a wheel (the server loads a copy of one section)."""
+    name = served_circuits()[circuit].pdk
+    wheel = None if name is None else pdk(name).wheel
+    return None if wheel is None else posixpath.basename(wheel.library)
 
 
 @dataclasses.dataclass(frozen=True)
-class ExportedDesign:
-    """The two files' text; `subcircuit_file` is the name the testbench includes the subcircuit by."""
-
-    circuit: str
-    subcircuit_name: str
-    subcircuit_file: str
-    testbench_file: str
+class _Rendered:
     subcircuit: str
+    subcircuit_name: str
     testbench: str
+    """Without its `.control` block and `.end`."""
     model_file: str
-    metrics: tuple[str, ...]
+    section: str | None
 
 
-def refuse_unexportable(circuit: str) -> None:
-    """Raise `ExportRefused` for a circuit whose testbench cannot print its metrics yet: callers check before sizing."""
-    if circuit not in EXPORTABLE:
-        raise ExportRefused(
-            f"circuit {circuit!r} cannot be exported yet: no SPICE testbench of it computes its metrics as the server does "
-            f"(exportable: {', '.join(EXPORTABLE)})"
-        )
-
-
-def export_design(circuit: str, values: Mapping[str, float], settings: Settings) -> ExportedDesign:
-    """`circuit`'s design `values` (the Rpc's parameters by name) as `NAME.sp` and `NAME_tb.sp` (module docstring)."""
-    refuse_unexportable(circuit)
-    optimization = circuit_optimization(circuit)
-    params = dataclasses.asdict(optimization.make_input(values))  # validated, as the server receives them
-    (bench,) = served_circuits()[circuit].benches(settings)
+def _render(at: CornerBench, params: Mapping[str, float], subcircuit_file: str, library: str | None) -> _Rendered:
+    """One corner's bench with `params` and its conditions inlined, its analyses and `.param` lines dropped,
+    its device-under-test written apart; its model line naming `library` (and the section) when given."""
+    bench = at.bench
     inp = hs.to_proto(bench.sim)
-    _inline(inp.pkg, params)
+    _inline(inp.pkg, {**params, **at.conditions})
     del inp.an[:]
     kept = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") != "param"]
     del inp.ctrls[:]
     inp.ctrls.extend(kept)
-    includes = [ctrl.include.path for ctrl in kept if ctrl.WhichOneof("ctrl") == "include"]
-    if len(includes) != 1:
-        raise ExportRefused(f"bench {bench.name!r} includes {len(includes)} files; an export names one model file")
+    models = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") in ("include", "lib")]
+    if len(models) != 1:
+        raise ExportRefused(f"bench {bench.name!r} loads {len(models)} model files; an export names one")
+    (model,) = models
+    comment = ""
+    if model.WhichOneof("ctrl") == "include":
+        model_file, section = model.include.path, None
+    else:
+        served_copy, section = model.lib.path, model.lib.section
+        model_file = library or served_copy
+        model.lib.path = model_file
+        comment = (
+            f"* models: section {section} of the PDK's library {model_file}: point the .lib line below at your copy.\n"
+            f"* The server loaded {posixpath.basename(served_copy)}, that section alone with the PDK's additions\n"
+            "* (autockt_ckt.pdks: device-name wrappers, statistics off), as `python -m autockt_ckt.pdks.install` writes it.\n"
+        )
+    if bench.temperature is not None:
+        inp.opts.add(name="temp").value.double_value = at.temperature_c
     dut = _dut_module(inp)
     subcircuit, testbench = io.StringIO(), io.StringIO()
     netlister = _DesignNetlister(testbench, dut.name, subcircuit)
     netlister.write_sim_input(inp)
-    name = netlister.dut_netlisted_as
-    filename = f"{circuit}.sp"
-    header = f"* {circuit}: subcircuit {name}, sized by autockt; parameter values inlined:\n" + "".join(
-        f"*   {param} = {netlist_value(value)}\n" for param, value in params.items()
-    )
-    measurements = EXPORTABLE[circuit](bench)
-    return ExportedDesign(
-        circuit=circuit,
-        subcircuit_name=name,
-        subcircuit_file=filename,
-        testbench_file=f"{circuit}_tb.sp",
-        subcircuit=header + subcircuit.getvalue(),
-        testbench=f'{testbench.getvalue().rstrip()}\n\n.include "{filename}"\n\n{measurements}\n.end\n',
-        model_file=includes[0],
-        metrics=tuple(m.name for m in optimization.metrics),
+    corner = f"* corner {at.corner}: " + (f"supply {at.vdd:g} V, " if at.vdd is not None else "") + f"{at.temperature_c:g} C\n"
+    return _Rendered(
+        subcircuit=subcircuit.getvalue(),
+        subcircuit_name=netlister.dut_netlisted_as,
+        testbench=f'{corner}{comment}{testbench.getvalue().rstrip()}\n\n.include "{subcircuit_file}"',
+        model_file=model_file,
+        section=section,
     )
 
 
@@ -180,12 +173,12 @@ def _inline(pkg: vckt.Package, params: Mapping[str, Any]) -> None:
 
 
 def _dut_module(inp: vsp_pb.SimInput) -> vckt.Module:
+    """The one subcircuit the testbench instantiates (once, or as the PPAAS op-amps' two copies)."""
     modules = {module.name: module for module in inp.pkg.modules}
-    top = modules[inp.top]
-    duts = [i.module.local for i in top.instances if i.name == DUT_INSTANCE]
-    if len(duts) != 1 or duts[0] not in modules:
-        raise ExportRefused(f"testbench {inp.top!r} has no subcircuit instance named {DUT_INSTANCE!r}")
-    return modules[duts[0]]
+    duts = {i.module.local for i in modules[inp.top].instances if i.module.local in modules}
+    if len(duts) != 1:
+        raise ExportRefused(f"testbench {inp.top!r} instantiates {len(duts)} subcircuits; an export writes one")
+    return modules[duts.pop()]
 
 
 class _DesignNetlister(BenchNetlister):

@@ -3,7 +3,8 @@
 
 Every circuit of `autockt_ckt.circuits` is attached (see `served.py`), and so are
 `simulate_on_the_server` and `simulation_offer` (`vlsir_handlers.py`) and `design_waveforms`
-(`design_waveforms.py`, its jobs run where the circuit's metrics run: `job_runner`). Importing does nothing
+(`design_waveforms.py`, its jobs run where the circuit's metrics run: `job_runner`), and `design_netlist`
+(`design_netlist_handler.py`: a design's SPICE files, rendered in the serving process). Importing does nothing
 else: no settings read, no simulator started. A handler runs its simulation where the process
 says (`serving_pool.py`):
 - a server calls `use_pool(pool)` with a started `SimulatorPool` before it serves, and each
@@ -31,7 +32,10 @@ from autockt_shared.design_waveforms import DesignWaveforms, WaveformsInput, des
 from discovery_server import ApiError
 from discovery_shared import ErrorType, Rpc, registry
 
-from . import vlsir_handlers  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
+from . import (
+    design_netlist_handler,  # noqa: F401  (attaches design_netlist)
+    vlsir_handlers,  # noqa: F401  (attaches simulate_on_the_server and simulation_offer)
+)
 from .design_waveforms import answer_waveforms
 from .served import JobRunner, ServedCircuit, in_process, served_circuits, served_simulator
 from .serving_pool import current_pool, use_pool

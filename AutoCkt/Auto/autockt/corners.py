@@ -1,0 +1,87 @@
+"""
+# Sizing a PVT circuit at a corner set: which sets a circuit has, and a design checked at each corner
+
+A circuit simulated at PVT corners takes the corner set as an option field of its input
+(`corner_set`, e.g. `ppaas_tsa`'s `ppaas` or `tt`) and answers each corner's metrics and their
+worst case, which is what its optimizers size for (`CircuitOptimization.metrics_field`). The sets a
+circuit offers are its input type's own choices, so a client refuses an unknown one (naming
+`corner_set`) before anything is simulated, and refuses any set for a nominal circuit, which
+simulates at one condition. A sized design is then reported at every corner of its set: its
+metrics there and each spec met or short, so that a designer sees where it falls short.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from autockt_shared import CircuitOptimization
+
+from .specs import InputError
+
+CORNER_SET_FIELD = "corner_set"
+CORNERS_FIELD = "corners"
+"""The field of a PVT circuit's answer holding each corner's metrics, by corner name."""
+
+
+def corner_set_names(optimization: CircuitOptimization[Any, Any]) -> tuple[str, ...]:
+    """The corner sets `optimization`'s input accepts, its default first; () for a nominal circuit."""
+    field = optimization.input_type.__pydantic_fields__.get(CORNER_SET_FIELD)
+    if field is None:
+        return ()
+    names = tuple(str(name) for name in typing.get_args(field.annotation))
+    return (field.default, *(name for name in names if name != field.default))
+
+
+def checked_corner_set(optimization: CircuitOptimization[Any, Any], corner_set: str | None) -> str | None:
+    """The corner set a sizing simulates at: `corner_set`, else the circuit's default; None for a nominal
+    circuit. `InputError` at `corner_set` for a set the circuit does not have, or any set of a nominal one."""
+    names = corner_set_names(optimization)
+    if not names:
+        if corner_set is not None:
+            raise InputError(CORNER_SET_FIELD, f"{optimization.name} simulates at one nominal condition: it has no corner sets")
+        return None
+    if corner_set is None:
+        return names[0]
+    if corner_set not in names:
+        raise InputError(CORNER_SET_FIELD, f"{optimization.name} has no corner set {corner_set!r}; choose one of {', '.join(names)}")
+    return corner_set
+
+
+def corner_metrics(optimization: CircuitOptimization[Any, Any], output: Any) -> dict[str, dict[str, float]]:
+    """Each corner's metrics in a PVT circuit's answer, by corner name, in the set's order."""
+    corners: Mapping[str, Any] = getattr(output, CORNERS_FIELD)
+    return {name: {m.name: float(getattr(at, m.name)) for m in optimization.metrics} for name, at in corners.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class CornerFigures:
+    """A design at one corner: its metrics and, per spec, its relative error against the target (positive:
+    better than the target, whatever the spec's sense)."""
+
+    name: str
+    metrics: dict[str, float]
+    relative_errors: dict[str, float]
+
+    @property
+    def shortfalls(self) -> dict[str, float]:
+        """The specs missed at this corner, each by how much (a positive fraction of the target)."""
+        return {spec: -error for spec, error in self.relative_errors.items() if error < 0}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "metrics": self.metrics,
+            "specs": {spec: {"relative_error": error, "met": error >= 0} for spec, error in self.relative_errors.items()},
+        }
+
+
+def corner_figures(
+    optimization: CircuitOptimization[Any, Any], per_corner: Mapping[str, Mapping[str, float]], target: Mapping[str, float]
+) -> tuple[CornerFigures, ...]:
+    return tuple(
+        CornerFigures(name, dict(metrics), {m.name: m.error(metrics[m.name], target[m.name]) for m in optimization.metrics})
+        for name, metrics in per_corner.items()
+    )

@@ -1,0 +1,103 @@
+"""
+# Which circuits a design of can leave the server as SPICE, and how: one module per circuit in `exports/`
+
+A circuit is exportable once a `.control` block computes its metrics in ngspice exactly as the
+server computes them from its results (`Exportable.measurements`), and the export knows its bench at
+each corner it is evaluated at (`Exportable.corner_benches`). Each module of `autockt_ckt.exports`
+registers its circuits; `exportable()` imports them all, as `served_circuits()` does the circuits.
+Any other circuit is refused (`ExportRefused`) rather than exported with a testbench that would
+print something else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+
+from autockt_shared import circuit_optimization
+from autockt_shared.design_netlist import NOMINAL
+
+from .engine import Bench
+from .served import served_circuits
+from .settings import Settings
+
+NOMINAL_TEMPERATURE_C = 27.0
+"""ngspice's default temperature, at which every nominal bench simulates (none sets another)."""
+
+
+class ExportRefused(ValueError):
+    """The design cannot be exported faithfully; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CornerBench:
+    """The bench a corner simulates with, and the run-time values that put it at that corner."""
+
+    corner: str
+    bench: Bench
+    conditions: Mapping[str, float]
+    """Netlist parameters besides the design's (a PVT bench's supply and temperature), inlined like them."""
+    vdd: float | None
+    temperature_c: float
+
+
+CornerBenches = Callable[[Settings, str | None], Sequence[CornerBench]]
+"""Given the server's settings and a corner set (None: a nominal circuit's one condition, or a PVT circuit's
+default set), each corner's bench; `KeyError` naming the choices for a set the circuit does not have."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Exportable:
+    """How a circuit is exported: the `.control` block that prints a bench's metrics, and its benches."""
+
+    measurements: Callable[[Bench], str]
+    corner_benches: CornerBenches
+
+
+_EXPORTABLE: dict[str, Exportable] = {}
+
+
+def register(circuit: str, exportable: Exportable) -> None:
+    if circuit in _EXPORTABLE:
+        raise ValueError(f"circuit {circuit!r} is registered for export twice")
+    _EXPORTABLE[circuit] = exportable
+
+
+def exportable() -> dict[str, Exportable]:
+    """Every exportable circuit, by name, after importing each module of `autockt_ckt.exports`."""
+    from . import exports
+
+    for module in pkgutil.iter_modules(exports.__path__):
+        importlib.import_module(f"{exports.__name__}.{module.name}")
+    return dict(sorted(_EXPORTABLE.items()))
+
+
+def refuse_unexportable(circuit: str) -> Exportable:
+    """`circuit`'s export, or `ExportRefused` for one whose testbench cannot print its metrics yet."""
+    found = exportable()
+    if circuit not in found:
+        raise ExportRefused(
+            f"circuit {circuit!r} cannot be exported yet: no SPICE testbench of it computes its metrics as the server does "
+            f"(exportable: {', '.join(found)})"
+        )
+    return found[circuit]
+
+
+def default_corner_set(circuit: str) -> str:
+    """The corner set a PVT circuit's simulation Rpc simulates at when the call names none."""
+    default = circuit_optimization(circuit).input_type.__pydantic_fields__["corner_set"].default
+    return str(default)
+
+
+def nominal_benches(circuit: str) -> CornerBenches:
+    """A nominal circuit's one bench, at ngspice's default temperature."""
+
+    def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
+        if corner_set is not None:
+            raise KeyError(f"{circuit} simulates at one nominal condition and has no corner sets")
+        (bench,) = served_circuits()[circuit].benches(settings)
+        return (CornerBench(NOMINAL, bench, {}, None, NOMINAL_TEMPERATURE_C),)
+
+    return benches

@@ -1,0 +1,37 @@
+"""
+# The op-amps of the 45 nm card: their one bench prints gain, ugbw, phase margin and supply current
+
+`two_stage_opamp` and `folded_cascode` share `opamp_testbench`, so one `.control` block serves
+both.
+"""
+
+from __future__ import annotations
+
+from ..control_measurements import unity_gain_lines
+from ..engine import Bench
+from ..export_registry import Exportable, nominal_benches, register
+from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
+
+
+def opamp_measurements(bench: Bench) -> str:
+    """The `.control` block of an op-amp bench: `metrics.opamp_metrics` in ngspice's own language: the
+    supply current at the operating point, the gain at the AC sweep's first point, ugbw and phase margin as
+    `control_measurements.unity_gain_lines` computes them. It ends with `quit`: without it `ngspice -b`
+    exits 1, finding no analysis line outside the block ("no simulations run")."""
+    return f"""\
+.control
+set numdgt = 12
+op
+let ibias = -i({SUPPLY_SOURCE})
+print ibias
+{unity_gain_lines(bench, OUTPUT_NODE)}let gain = mag[0]
+print gain
+print ugbw
+print phm
+quit
+.endc
+"""
+
+
+for _circuit in ("two_stage_opamp", "folded_cascode"):
+    register(_circuit, Exportable(opamp_measurements, nominal_benches(_circuit)))

@@ -1,0 +1,151 @@
+"""
+# PPAAS's op-amps at their PDK's corners: a testbench per corner prints the six metrics
+
+A corner's testbench is the server's bench of that corner's process section
+(`ppaas_opamp_bench`), its supply inlined and its temperature an `.option temp`; its `.control`
+block is `PpaasOpamp.metrics` in ngspice's language (each printed in the plot of its analysis,
+where its vectors live), on the same analyses: ibias at the operating point, ugbw and phm from the AC
+sweep (`control_measurements`), gain and vswing from the DC sweep's slopes between adjacent points,
+t_settle from the follower's transient, each edge as `waveforms.settling_time` measures it (the last
+exit from 1 % of the step around the value at the end of the edge's window, interpolated; the window
+when the output never settles).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import hdl21.sim as hs
+
+from ..control_measurements import unity_gain_lines
+from ..engine import Bench
+from ..export_registry import CornerBench, CornerBenches, Exportable, default_corner_set, register
+from ..pdks import pdk
+from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, VIN, ppaas_opamp
+from ..settings import Settings
+
+EXPORTED = ("ppaas_tsa",)
+"""The `PpaasOpamp`s exported; each is one `Exportable` of the two functions below."""
+
+
+def corner_benches(circuit: str) -> CornerBenches:
+    """The bench of each corner of a corner set (default: the Rpc's) with its supply and temperature."""
+
+    def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
+        opamp = ppaas_opamp(circuit)
+        kit = pdk(opamp.pdk)
+        return tuple(
+            CornerBench(
+                corner.name, opamp.bench(kit, corner.process), {"supply": corner.vdd, "temp_c": corner.temp_c}, corner.vdd, corner.temp_c
+            )
+            for corner in kit.corner_set(corner_set or default_corner_set(circuit))
+        )
+
+    return benches
+
+
+def _settling_lines(name: str, edge: float, end: float) -> str:
+    """Sets `name` to the settling time of the follower's edge at `edge`, its window ending at `end`."""
+    return f"""\
+let e0 = {edge!r}
+let e1 = {end!r}
+let klast = 0
+let kfirst = -1
+let k = 0
+while k < n
+  if tt[k] <= e1
+    let klast = k
+  end
+  if (kfirst < 0) and (tt[k] > e0)
+    let kfirst = k
+  end
+  let k = k + 1
+end
+let final = vv[klast]
+let vstart = vv[kfirst - 1] + (vv[kfirst] - vv[kfirst - 1]) / (tt[kfirst] - tt[kfirst - 1]) * (e0 - tt[kfirst - 1])
+if tt[kfirst - 1] = e0
+  let vstart = vv[kfirst - 1]
+end
+let found = 0
+if abs(vstart - final) > band
+  let found = 1
+  let ta = e0
+  let va = vstart
+  let tb = tt[kfirst]
+  let vb = vv[kfirst]
+end
+let k = kfirst
+while k < klast
+  if abs(vv[k] - final) > band
+    let found = 1
+    let ta = tt[k]
+    let va = vv[k]
+    let tb = tt[k + 1]
+    let vb = vv[k + 1]
+  end
+  let k = k + 1
+end
+let {name} = 0
+if found = 1
+  let edgev = final - band
+  if va > final
+    let edgev = final + band
+  end
+  let {name} = ta + (edgev - va) / (vb - va) * (tb - ta) - e0
+end
+"""
+
+
+def measurements(circuit: str) -> Callable[[Bench], str]:
+    """The `.control` block printing the six metrics of a bench of `circuit` (module docstring)."""
+    return lambda bench: _measurements(bench, ppaas_opamp(circuit).step)
+
+
+def _measurements(bench: Bench, step: float) -> str:
+    dc = next(an for an in bench.run_order if isinstance(an, hs.Dc))
+    tran = next(an for an in bench.run_order if isinstance(an, hs.Tran))
+    sweep = dc.sweep
+    assert isinstance(sweep, hs.LinearSweep)
+    return f"""\
+.control
+set numdgt = 12
+op
+let ibias = -i({SUPPLY_OL})
+print ibias
+{unity_gain_lines(bench, OUT_OL)}print ugbw
+print phm
+dc {VIN} {float(sweep.start)!r} {float(sweep.stop)!r} {float(sweep.step)!r}
+let vout = v({OUT_OL})
+let sw = v({OUT_OL.rsplit(".", 1)[0]}.vd)
+let n = length(vout)
+let slopes = abs((vout[1, n - 1] - vout[0, n - 2]) / (sw[1, n - 1] - sw[0, n - 2]))
+let gain = vecmax(slopes)
+let steep = gain / {math.sqrt(2)!r}
+let hi = -1e30
+let lo = 1e30
+let k = 0
+while k < n - 1
+  if slopes[k] >= steep
+    let hi = max(hi, max(vout[k], vout[k + 1]))
+    let lo = min(lo, min(vout[k], vout[k + 1]))
+  end
+  let k = k + 1
+end
+let vswing = hi - lo
+print gain
+print vswing
+tran {float(tran.tstep)!r} {float(tran.tstop)!r} 0 {float(tran.tstep)!r}
+let tt = time
+let vv = v({OUT_FB})
+let n = length(tt)
+let band = {SETTLE_FRACTION * 2 * step!r}
+{_settling_lines("rise", EDGE_S, EDGE_S + HOLD_S)}{_settling_lines("fall", EDGE_S + HOLD_S, float(tran.tstop))}let t_settle = max(rise, fall)
+print t_settle
+quit
+.endc
+"""
+
+
+for _circuit in EXPORTED:
+    register(_circuit, Exportable(measurements(_circuit), corner_benches(_circuit)))
