@@ -142,8 +142,8 @@ def test_the_5v_devices_are_the_registry_s_and_their_bins_cover_the_parameter_bo
 
 @pytest.mark.parametrize("env_type", [AutoCktGym, AutoCktGoalEnv])
 def test_the_environments_build_and_step_in_process(env_type: type[AutoCktGym] | type[AutoCktGoalEnv]) -> None:
-    """A target the initial point misses at TT (its phase margins are below 60 deg): with
-    skip-on-fail each step simulates the typical corner alone."""
+    """Every training target asks for 60 deg of phase margin, which the reset point misses at
+    TT: with skip-on-fail (the environments' default) a step costs the typical corner alone."""
     config = EnvConfig(circuit=PPAAS_LDO.name, horizon=1, simulator=SimulatorConfig(in_process=True))
     env = env_type(config) if env_type is AutoCktGym else env_type(config, continuous_actions=True)  # type: ignore[call-arg]
     try:

@@ -102,6 +102,7 @@ ppaas_ldo_sim = Rpc(
     parallel over the server's workers); returns the metrics at each corner simulated and their
     worst case. Needs a server started with --pdk sky130.""",
     deterministic=True,  # libngspice and ngspice -b agree to the last bit; the cache's namespace is the PDK's model files
+    usage_field="simulations",  # a caller's usage counts the corners simulated: 9, or 1 when skip-on-fail stopped at typical
 )
 
 _DB = "dB"
