@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ import discovery_client as dc
 from autockt import InputError, SimulatorConfig, SizingConfig, size
 from autockt.sizing import TargetOutsideRange, check_request
 from autockt_ckt.settings import SHIPPED_MODEL_PATH
-from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from autockt_shared import TWO_STAGE_OPAMP, circuit_optimization
 from autockt_shared.design_netlist import DesignNetlist, DesignNetlistQuery, design_netlist
 from discovery_server import ServerProcess, free_port
 from discovery_shared import WireValidationError
@@ -67,7 +68,7 @@ def test_size_meets_a_reachable_target_through_a_server_and_its_testbench_reprod
     proc, out = run_size(tmp_path, REACHABLE, budget=3000, simulator=["--server-url", served_circuits.url])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "target reached" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["design.json", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
+    assert sorted(p.name for p in out.iterdir()) == ["design.json", "report.html", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
     design = json.loads((out / "design.json").read_text())
     assert design["reached"] and design["circuit"] == "two_stage_opamp" and design["pdk"] == "ptm45"
     assert design["target"] == {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
@@ -192,13 +193,19 @@ def test_a_server_that_does_not_answer_ends_the_sizing_in_one_line(tmp_path: Pat
 
 
 @needs_ngspice
-def test_the_folded_cascode_exports_a_testbench_that_reproduces_it(tmp_path: Path) -> None:
-    values = FOLDED_CASCODE.initial_values()
-    exported = design_netlist(DesignNetlistQuery(circuit=FOLDED_CASCODE.name, design=values))  # in-process: the handler
-    assert isinstance(exported, DesignNetlist) and [f.name for f in exported.files] == ["folded_cascode.sp", "folded_cascode_tb.sp"]
+@pytest.mark.parametrize(
+    ("circuit", "seed"),
+    [("folded_cascode", None), ("ngm_ota", 3), ("ngm_ota", 1)],  # seed 1: a latched OTA, whose metrics are 0
+    ids=["folded_cascode", "ngm_ota", "ngm_ota_latched"],
+)
+def test_a_nominal_circuit_exports_a_testbench_that_reproduces_it(tmp_path: Path, circuit: str, seed: int | None) -> None:
+    optimization = circuit_optimization(circuit)
+    values = optimization.initial_values() if seed is None else optimization.sample_values(random.Random(seed))
+    exported = design_netlist(DesignNetlistQuery(circuit=circuit, design=values))  # in-process: the handler
+    assert isinstance(exported, DesignNetlist) and [f.name for f in exported.files] == [f"{circuit}.sp", f"{circuit}_tb.sp"]
     for file in exported.files:
         (tmp_path / file.name).write_text(file.text)
-    assert_reproduces(printed_metrics(tmp_path / "folded_cascode_tb.sp"), FOLDED_CASCODE.simulate(values))
+    assert_reproduces(printed_metrics(tmp_path / f"{circuit}_tb.sp"), optimization.simulate(values))
 
 
 def test_a_circuit_whose_metrics_no_testbench_prints_is_refused_naming_the_circuit() -> None:

@@ -14,20 +14,21 @@ from .engine import Bench
 from .export_registry import ExportRefused
 
 
-def unity_gain_lines(bench: Bench, node: str) -> str:
-    """Runs the bench's AC sweep and sets `ugbw` and `phm` of `v(node)` as `metrics.unity_gain_crossing` does:
+def unity_gain_lines(bench: Bench, out: str) -> str:
+    """Runs the bench's AC sweep and sets `ugbw` and `phm` of the output `out` (an expression of the AC plot's
+    vectors, e.g. `v(xtop.out)`) as `metrics.unity_gain_crossing` does:
     where |v| first falls through 1, interpolated linearly in log|v| over log f, and the continuous phase at the
     same fraction of the step; the sweep's last point when it never falls through 1 (0, 0 when it starts below
-    1), and a margin of 0 above 180 degrees. Leaves `mag` (|v|) in the AC plot."""
+    1), and a margin of 0 above 180 degrees. Leaves `hout` (the output) and `mag` (|hout|) in the AC plot."""
     ac = next(an for an in bench.run_order if isinstance(an, hs.Ac))
     sweep = ac.sweep
     if not isinstance(sweep, hs.LogSweep):
         raise ExportRefused(f"bench {bench.name!r}: its AC sweep is a {type(sweep).__name__}, not a logarithmic one")
-    out = f"v({node})"
     return f"""\
 ac dec {int(sweep.npts)} {float(sweep.start)!r} {float(sweep.stop)!r}
-let mag = mag({out})
-let phase = cph({out}) * 180 / pi
+let hout = {out}
+let mag = mag(hout)
+let phase = cph(hout) * 180 / pi
 let logf = log10(real(frequency))
 let n = length(mag)
 let ugbw = 0

@@ -24,7 +24,7 @@ set numdgt = 12
 op
 let ibias = -i({SUPPLY_SOURCE})
 print ibias
-{unity_gain_lines(bench, OUTPUT_NODE)}let gain = mag[0]
+{unity_gain_lines(bench, f"v({OUTPUT_NODE})")}let gain = mag[0]
 print gain
 print ugbw
 print phm

@@ -113,7 +113,7 @@ set numdgt = 12
 op
 let ibias = -i({SUPPLY_OL})
 print ibias
-{unity_gain_lines(bench, OUT_OL)}print ugbw
+{unity_gain_lines(bench, f"v({OUT_OL})")}print ugbw
 print phm
 dc {VIN} {float(sweep.start)!r} {float(sweep.stop)!r} {float(sweep.step)!r}
 let vout = v({OUT_OL})
