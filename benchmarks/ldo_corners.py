@@ -5,7 +5,7 @@
 For random designs within 20 % of PPAAS's initial point (regulating loops, as an optimizer's
 designs are), CPU and wall time of the libngspice engine (a worker's) evaluating a design at
 the corner it has just simulated (`alterparam` + `reset`: the floor), and per corner of the
-whole `ppaas` set evaluated in turn in one process (`evaluate_corner_set`: five process
+whole `ppaas` set evaluated in turn in one process (`CornerCircuit.evaluate_corner_set`: five process
 sections, so five model reloads per design). Machines are noisy and shared: say how loaded
 this one was beside the figures.
 """
@@ -22,9 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autockt_ckt.circuits.ppaas_ldo import corner_set, evaluate_at, evaluate_corner_set
+from autockt_ckt.circuits.ppaas_ldo import LDO
 from autockt_ckt.libngspice_engine import LibngspiceEngine
-from autockt_ckt.pdks import pdk
 from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO
 
 
@@ -39,20 +38,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1] if __doc__ else None)
     parser.add_argument("--designs", type=int, default=3, help="random designs (default 3)")
     designs = parser.parse_args().designs
-    kit = pdk("sky130")
-    corners = corner_set(kit, "ppaas")
+    corners = LDO.corners("ppaas")
     rng = random.Random(0)
     points = [{p.name: p.value_at(p.index_of(p.initial * rng.uniform(0.8, 1.2))) for p in PPAAS_LDO.params} for _ in range(designs)]
     engine = LibngspiceEngine(run_dir=Path(tempfile.mkdtemp(prefix="ldo-corners-")), timeout_s=None)
-    evaluate_corner_set(engine, kit, corners, PPAAS_LDO.initial_values())  # every section netlisted once
+    LDO.evaluate_corner_set(engine, corners, PPAAS_LDO.initial_values())  # every section netlisted once
     floor: list[tuple[float, float]] = []
     in_turn: list[tuple[float, float]] = []
     for point in points:
-        cpu, wall = _timed(functools.partial(evaluate_corner_set, engine, kit, corners, point))
+        cpu, wall = _timed(functools.partial(LDO.evaluate_corner_set, engine, corners, point))
         in_turn.append((cpu / len(corners), wall / len(corners)))
         for corner in corners:
-            evaluate_at(engine, kit, corner, point)
-            floor.append(_timed(functools.partial(evaluate_at, engine, kit, corner, {**point, "cfb": point["cfb"] * 1.01})))
+            LDO.evaluate_at(engine, corner, point)
+            floor.append(_timed(functools.partial(LDO.evaluate_at, engine, corner, {**point, "cfb": point["cfb"] * 1.01})))
     load = os.getloadavg()[0]
     print(
         f"PPAAS LDO on sky130, {len(corners)} corners x {designs} designs (median per corner; load average {load:.1f} on {os.cpu_count()} cores):"

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 import random
 from pathlib import Path
 
 import pytest
 
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
-from autockt_ckt.circuits.ppaas_ldo import INITIAL, SENSES, corner_set, evaluate_at, evaluate_corner_set, ldo_bench, ldo_metrics
+from autockt_ckt.circuits.ppaas_ldo import INITIAL, LDO, ldo_bench, ldo_metrics
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import Corner, MosSize, pdk
 from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO
@@ -75,7 +76,7 @@ def hand_netlist(corner: Corner, d: dict[str, float]) -> str:
 
 
 def _corner(name: str) -> Corner:
-    return next(c for c in corner_set(KIT, "ppaas") if c.name == name)
+    return next(c for c in LDO.corners("ppaas") if c.name == name)
 
 
 def _designs() -> list[dict[str, float]]:
@@ -93,8 +94,8 @@ def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libn
     run_order = ldo_bench(KIT, corner.process).run_order
     designs = _designs() if corner_name == CORNERS[0] else _designs()[1:]  # the extremes: the regulating design
     for i, design in enumerate(designs):
-        served = evaluate_at(libngspice, KIT, corner, design)
-        by_hand = ldo_metrics(run_by_hand(hand_netlist(corner, design), tmp_path, run_order, name=f"ldo{i}"), corner.vdd)
+        served = LDO.evaluate_at(libngspice, corner, design)
+        by_hand = ldo_metrics(run_by_hand(hand_netlist(corner, design), tmp_path, run_order, name=f"ldo{i}"), corner)
         assert_outputs_agree(served, by_hand, (corner.name, design))
 
 
@@ -103,7 +104,7 @@ def test_the_initial_point_at_tt_is_ppaas_s_where_the_definitions_agree(libngspi
     and full-load above 1 MHz 0.26 dB, the same definitions where the band's named point does not
     decide; the phase margins (PPAAS 59.7 / 58.6 deg, the smallest phase before the crossing) are
     lower at the crossing itself, and the spec of 60 deg is missed either way."""
-    metrics = evaluate_at(libngspice, KIT, corner_set(KIT, "tt")[0], INITIAL)
+    metrics = LDO.evaluate_at(libngspice, LDO.corners("tt")[0], INITIAL)
     assert metrics.vdrop == pytest.approx(0.2052, abs=1e-4)
     assert (metrics.psrr_light_10khz, metrics.psrr_light_1mhz, metrics.psrr_light_above_1mhz) == pytest.approx((30.6, 23.5, 26.5), abs=0.1)
     assert metrics.psrr_full_above_1mhz == pytest.approx(0.26, abs=0.01)
@@ -113,15 +114,17 @@ def test_the_initial_point_at_tt_is_ppaas_s_where_the_definitions_agree(libngspi
 def test_skip_on_fail_runs_the_typical_corner_alone_on_a_missed_target(libngspice: LibngspiceEngine) -> None:
     """Over the typical and the two extreme corners (the `ppaas` set's composition is `test_registry`'s)."""
     corners = [_corner(name) for name in CORNERS]
-    tt = dataclasses.asdict(evaluate_at(libngspice, KIT, corners[0], INITIAL))
-    met = {name: value - 0.01 * abs(value) if SENSES[name] is Sense.AT_LEAST else value + 0.01 * abs(value) for name, value in tt.items()}
+    tt = dataclasses.asdict(LDO.evaluate_at(libngspice, corners[0], INITIAL))
+    met = {
+        name: value - 0.01 * abs(value) if LDO.senses[name] is Sense.AT_LEAST else value + 0.01 * abs(value) for name, value in tt.items()
+    }
 
-    missed = evaluate_corner_set(libngspice, KIT, corners, INITIAL, {**met, "phm_full": 60.0})
+    missed = LDO.evaluate_corner_set(libngspice, corners, INITIAL, {**met, "phm_full": 60.0})
     assert missed.skipped and missed.simulations == 1 and missed.per_corner == {corners[0].name: tt}
 
-    full = evaluate_corner_set(libngspice, KIT, corners, INITIAL, met)
+    full = LDO.evaluate_corner_set(libngspice, corners, INITIAL, met)
     assert not full.skipped and list(full.per_corner) == [c.name for c in corners] and full.per_corner[corners[0].name] == tt
-    for spec, sense in SENSES.items():
+    for spec, sense in LDO.senses.items():
         values = [metrics[spec] for metrics in full.per_corner.values()]
         assert full.worst[spec] == (min(values) if sense is Sense.AT_LEAST else max(values))
     assert len({metrics["phm_light"] for metrics in full.per_corner.values()}) == len(corners)  # each corner its own conditions
@@ -133,11 +136,16 @@ def test_the_5v_devices_are_the_registry_s_and_their_bins_cover_the_parameter_bo
     assert names == {"nmos_5v": "sky130_fd_pr__nfet_g5v0d10v5", "pmos_5v": "sky130_fd_pr__pfet_g5v0d10v5"}
     with pytest.raises(KeyError, match="nmos_5v"):
         pdk("gf180mcu").device("nmos_5v")
-    tt = corner_set(KIT, "tt")[0]
+    tt = LDO.corners("tt")[0]
     for end in ("lo", "hi"):  # every size at its range's end: each device in a model bin, or ngspice would fail
         design = {p.name: getattr(p.range, end) for p in PPAAS_LDO.params}
-        metrics = dataclasses.asdict(evaluate_at(libngspice, KIT, tt, design))
+        metrics = dataclasses.asdict(LDO.evaluate_at(libngspice, tt, design))
         assert all(math.isfinite(value) for value in metrics.values()), (end, metrics)
+
+
+def test_the_circuit_travels_into_a_pool_worker_by_name() -> None:
+    """A corner's job pickles the circuit as its name (`corner_serving`): a worker finds its own."""
+    assert pickle.loads(pickle.dumps(LDO)) is LDO and len(pickle.dumps(LDO)) < 200
 
 
 @pytest.mark.parametrize("env_type", [AutoCktGym, AutoCktGoalEnv])

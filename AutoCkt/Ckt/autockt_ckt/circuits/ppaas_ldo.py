@@ -4,9 +4,8 @@
 PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over sky130's 9 corners at 2.0 V
 (`pdks/corner_sets/sky130_ppaas.py`); its wire types, Rpc `ppaas_ldo_sim` and spec ranges are
 `autockt_shared.circuits.ppaas_ldo`'s. Served only by a server of sky130 (404 `not_found`
-elsewhere, naming the flag). A call is a pool job per corner (`at_corner`), all of a design's
-corners awaited together so that they spread over the workers; with a target, skip-on-fail
-(`corner_evaluation`).
+elsewhere, naming the flag), as a `CornerCircuit` (`corner_serving`): a pool job per corner,
+all of a design's corners awaited together; with a target, skip-on-fail.
 
 The topology, devices and ranges are PPAAS's: an NMOS differential pair m1 (gate at the output:
 unity feedback) / m2 (gate at the 1.8 V reference) on the tail m5 (gate at `vb`), a PMOS mirror
@@ -66,23 +65,18 @@ phm >= 60. The full-load above-1 MHz range, 0-0.01 dB, asks only that no supply 
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import hdl21 as h
 import hdl21.sim as hs
 import numpy as np
 
-from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO, LdoInput, LdoMetrics, LdoOutput
+from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO, LdoMetrics
 
-from ..corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
-from ..engine import Bench, Engine, SimResult
-from ..pdks import Corner, MosSize, Pdk, ProcessCorner, pdk
-from ..served import JobRunner, ServedCircuit
-from ..settings import Settings
-from ..simulator import Simulator
+from ..corner_serving import CornerCircuit
+from ..engine import Bench, SimResult
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from .ldo import loop_metrics
 
 PDK = "sky130"
@@ -97,7 +91,6 @@ F_START, F_STOP, POINTS_PER_DECADE = 1.0, 10e9, 10
 PARAMS = tuple(param.name for param in PPAAS_LDO.params)
 INITIAL: Mapping[str, float] = PPAAS_LDO.initial_values()
 """PPAAS's initial point: µm, copies, V, ohm, pF."""
-SENSES = {spec.name: spec.sense for spec in PPAAS_LDO.metrics}
 
 
 def _size(w: str, l: str, m: str | int = 1) -> MosSize:  # noqa: E741  (the devices' parameter name)
@@ -180,11 +173,11 @@ def _rejection_db(h_supply: np.ndarray, freq: np.ndarray, band: tuple[float, flo
     return float(-20 * np.log10(max(float(np.abs(h_supply[inside]).max()), np.finfo(float).tiny)))
 
 
-def ldo_metrics(result: SimResult, supply: float) -> LdoMetrics:
-    """`LdoMetrics` of an LDO bench's results at `supply`, as the module docstring defines them."""
+def ldo_metrics(result: SimResult, corner: Corner) -> LdoMetrics:
+    """`LdoMetrics` of an LDO bench's results at `corner`, as the module docstring defines them."""
     ac = result.ac("ac")
     vreg = result.op("op")[f"v(xtop.{_node('out', 'full')})"]
-    values: dict[str, float] = {"vdrop": supply - VREF + abs(VREF - vreg)}
+    values: dict[str, float] = {"vdrop": corner.vdd - VREF + abs(VREF - vreg)}
     for load in LOADS:
         h_supply = ac.values[f"v(xtop.{_node('out', load)})"]
         for band_name, band in BANDS.items():
@@ -195,57 +188,8 @@ def ldo_metrics(result: SimResult, supply: float) -> LdoMetrics:
     return LdoMetrics(**values)
 
 
-def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, float]) -> LdoMetrics:
-    """The LDO's metrics at `corner` for the design `values`."""
-    result = engine.run(ldo_bench(pdk, corner.process), {**values, "supply": corner.vdd, "temp_c": corner.temp_c})
-    return ldo_metrics(result, corner.vdd)
+LDO: CornerCircuit[LdoMetrics] = CornerCircuit(
+    optimization=PPAAS_LDO, metrics_type=LdoMetrics, bench=ldo_bench, metrics=ldo_metrics, pdk=PDK, vdd=SUPPLY
+)
 
-
-def corner_set(pdk: Pdk, name: str) -> tuple[Corner, ...]:
-    """The corners of set `name` at the LDO's 2.0 V supply."""
-    return pdk.corner_set(name, vdd=SUPPLY)
-
-
-def evaluate_corner_set(
-    engine: Engine, pdk: Pdk, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
-) -> CornerEvaluation:
-    """The design `values` at each of `corners` in turn, in this process, and its worst case per
-    spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
-
-    async def at(corner: Corner) -> dict[str, float]:
-        return dataclasses.asdict(evaluate_at(engine, pdk, corner, values))
-
-    return asyncio.run(evaluate_corners(at, corners, SENSES, target))
-
-
-def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> dict[str, float]:
-    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
-    return dataclasses.asdict(evaluate_at(sim.engine, pdk(PDK), corner, values))
-
-
-async def serve(run: JobRunner, inp: LdoInput) -> LdoOutput:
-    """A call: each corner its own job, so that a design's corners, and those of every call at
-    once, spread over the pool's workers; the corner set is resolved here, where the PDK is."""
-    values = {name: getattr(inp, name) for name in PARAMS}
-    target = None if inp.target is None else dataclasses.asdict(inp.target)
-
-    async def at(corner: Corner) -> dict[str, float]:
-        return await run(at_corner, values, corner)
-
-    result = await evaluate_corners(at, corner_set(pdk(PDK), inp.corner_set), SENSES, target)
-    CORNER_SIMULATIONS.labels(PPAAS_LDO.name).inc(result.simulations)
-    return LdoOutput(
-        corners={name: LdoMetrics(**metrics) for name, metrics in result.per_corner.items()},
-        worst=LdoMetrics(**result.worst),
-        skipped=result.skipped,
-        simulations=result.simulations,
-    )
-
-
-def benches(settings: Settings) -> list[Bench]:
-    """One bench per process section: each corner's job finds its section's loaded."""
-    kit = pdk(PDK)
-    return [ldo_bench(kit, process) for process in kit.processes]
-
-
-SERVED = ServedCircuit(optimization=PPAAS_LDO, benches=benches, serve=serve, pdk=PDK)
+SERVED = LDO.served()

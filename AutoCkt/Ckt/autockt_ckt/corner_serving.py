@@ -1,0 +1,129 @@
+"""
+# A circuit served at its PDK's corner sets: a job per corner, skip-on-fail, the worst case
+
+A circuit sized for its worst case over PVT corners (PPAAS's) is, to the server, a bench per
+process section and the metrics of one corner's results. Everything else is the same for every
+such circuit, so it is here once: the design at one corner, at a whole corner set in this
+process (tests, benchmarks), a served call as one pool job per corner awaited together (so that
+the corners of one call, and of every call at once, spread over the workers; skip-on-fail and
+the worst case are `corner_evaluation`'s), the count of simulations, and the benches a worker
+loads. A circuit's module builds a `CornerCircuit` and serves it (`served()`).
+
+Constructing a `CornerCircuit` registers it by its optimization's name, and it pickles as that
+name: a corner's job (`at_corner`) carries it into a worker, whose import of every circuit
+module (`served.served_circuits`) registered it there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from autockt_shared.optimization import CircuitOptimization, Sense
+
+from .corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
+from .engine import Bench, Engine, SimResult
+from .pdks import Corner, Pdk, ProcessCorner, pdk
+from .served import JobRunner, ServedCircuit
+from .settings import Settings
+from .simulator import Simulator
+
+M = TypeVar("M")
+
+_CIRCUITS: dict[str, CornerCircuit[Any]] = {}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CornerCircuit(Generic[M]):
+    """A circuit evaluated per corner: `bench(kit, process)` is the netlist of one process section,
+    its params the optimization's, `supply` and `temp_c` (so that every corner of a section is the
+    same netlist, no reload); `metrics(result, corner)` its `metrics_type` at that corner. The
+    optimization's input has options `corner_set` and `target`, its output fields `corners`,
+    `worst`, `skipped` and `simulations` (`autockt_shared.circuits.ppaas_tsa`'s pattern). `vdd`:
+    the supply the corner sets are built at (None: the PDK's nominal)."""
+
+    optimization: CircuitOptimization[Any, Any]
+    metrics_type: Callable[..., M]
+    bench: Callable[[Pdk, ProcessCorner], Bench]
+    metrics: Callable[[SimResult, Corner], M]
+    pdk: str
+    vdd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.name in _CIRCUITS:
+            raise ValueError(f"a circuit served at corners named {self.name!r} already exists")
+        _CIRCUITS[self.name] = self
+
+    def __reduce__(self) -> tuple[Callable[[str], CornerCircuit[Any]], tuple[str]]:
+        return corner_circuit, (self.name,)
+
+    @property
+    def name(self) -> str:
+        return self.optimization.name
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(param.name for param in self.optimization.params)
+
+    @property
+    def senses(self) -> dict[str, Sense]:
+        return {spec.name: spec.sense for spec in self.optimization.metrics}
+
+    def corners(self, name: str) -> tuple[Corner, ...]:
+        """The PDK's corner set `name` at the circuit's supply."""
+        return pdk(self.pdk).corner_set(name, self.vdd)
+
+    def evaluate_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> M:
+        """The metrics at `corner` of the design `values` (the optimization's units)."""
+        conditions = {"supply": corner.vdd, "temp_c": corner.temp_c}
+        return self.metrics(engine.run(self.bench(pdk(self.pdk), corner.process), {**values, **conditions}), corner)
+
+    def evaluate_corner_set(
+        self, engine: Engine, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
+    ) -> CornerEvaluation:
+        """The design `values` at each of `corners` in turn, in this process, and its worst case
+        per spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
+
+        async def at(corner: Corner) -> dict[str, float]:
+            return dataclasses.asdict(self.evaluate_at(engine, corner, values))  # type: ignore[call-overload]
+
+        return asyncio.run(evaluate_corners(at, corners, self.senses, target))
+
+    async def serve(self, run: JobRunner, inp: Any) -> Any:
+        """A call: each corner its own job (`at_corner`), awaited together; the corner set is
+        resolved here, where the PDK is."""
+        values = {name: getattr(inp, name) for name in self.params}
+        target = None if inp.target is None else dataclasses.asdict(inp.target)
+
+        async def at(corner: Corner) -> dict[str, float]:
+            return await run(at_corner, self, values, corner)
+
+        result = await evaluate_corners(at, self.corners(inp.corner_set), self.senses, target)
+        CORNER_SIMULATIONS.labels(self.name).inc(result.simulations)
+        return self.optimization.output_type(
+            corners={name: self.metrics_type(**metrics) for name, metrics in result.per_corner.items()},
+            worst=self.metrics_type(**result.worst),
+            skipped=result.skipped,
+            simulations=result.simulations,
+        )
+
+    def benches(self, settings: Settings) -> list[Bench]:
+        """One bench per process section: each corner's job finds its section's loaded."""
+        kit = pdk(self.pdk)
+        return [self.bench(kit, process) for process in kit.processes]
+
+    def served(self) -> ServedCircuit[Any, Any]:
+        """The circuit as the server knows it (constructing it registers it)."""
+        return ServedCircuit(optimization=self.optimization, benches=self.benches, serve=self.serve, pdk=self.pdk)
+
+
+def corner_circuit(name: str) -> CornerCircuit[Any]:
+    """The `CornerCircuit` named `name` (how one unpickles in a worker)."""
+    return _CIRCUITS[name]
+
+
+def at_corner(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], corner: Corner) -> dict[str, float]:
+    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
+    return dataclasses.asdict(circuit.evaluate_at(sim.engine, corner, values))
