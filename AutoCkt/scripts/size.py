@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     testbench = files.testbenches[0]
     more = f" and {len(files.testbenches) - 1} more testbenches, one per corner" if len(files.testbenches) > 1 else ""
     print(f"wrote {files.design}, {files.subcircuit}, {testbench}{more} (run: cd {testbench.parent} && ngspice -b {testbench.name})")
+    print(f"wrote {files.report} (open it in a browser: the metrics at each corner, the waveforms, the sizing's trajectory)")
     return 0 if design.reached else NOT_REACHED
 
 

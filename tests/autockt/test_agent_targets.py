@@ -129,7 +129,7 @@ def test_size_py_sizes_with_a_trained_agent_and_records_it(trained: Trained, tmp
     assert design["values"] != TWO_STAGE_OPAMP.initial_values()
     assert TWO_STAGE_OPAMP.simulate(design["values"]) == pytest.approx(design["metrics"], rel=1e-9)
     assert TWO_STAGE_OPAMP.reached(design["metrics"], NEAR_RESET)
-    assert sorted(p.name for p in out.iterdir()) == ["design.json", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
+    assert sorted(p.name for p in out.iterdir()) == ["design.json", "report.html", "two_stage_opamp.sp", "two_stage_opamp_tb.sp"]
 
 
 def test_an_optimizer_continues_from_the_agent_s_design_within_the_budget_left(trained: Trained) -> None:

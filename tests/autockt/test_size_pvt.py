@@ -52,7 +52,7 @@ def test_size_meets_a_reachable_target_at_the_ppaas_corners_and_writes_every_fil
     assert code == 0
     corners = [corner.name for corner in pdk("gf180mcu").corner_set("ppaas")]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [".spiceinit", "design.json", "ppaas_tsa.sp", *(f"ppaas_tsa_tb_{name}.sp" for name in corners)]
+        [".spiceinit", "design.json", "ppaas_tsa.sp", "report.html", *(f"ppaas_tsa_tb_{name}.sp" for name in corners)]
     )
     design = json.loads((out / "design.json").read_text())
     assert design["reached"] and design["reached_at"] == 1 == design["simulations"]

@@ -9,6 +9,8 @@ circuit or `NAME_tb_<corner>.sp` for each corner of a PVT one (plus a `.spiceini
 models need ngspice's compatibility mode). They are asked of the server that simulated, through the
 same `SimulatorConfig` (in-process: the handler, in this process), so that each testbench names
 the model file the metrics came from, and this package needs no circuit package of its own.
+Beside them, `report.html` (`report.py`): the designer's page of the design, its waveforms asked
+of the same server.
 
 `check_exportable` asks for the reset point's files before a sizing spends anything, so that a
 circuit whose testbench cannot print its metrics, or a corner set the server does not render, is
@@ -28,6 +30,7 @@ from autockt_shared.design_netlist import NOMINAL, DesignNetlist, DesignNetlistQ
 from discovery_shared import FieldError
 
 from .corners import CornerFigures
+from .report import REPORT_FILE, write_report
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .sizing import SizedDesign
 from .specs import InputError
@@ -41,6 +44,7 @@ class DesignFiles:
     subcircuit: Path
     testbenches: tuple[Path, ...]
     """One per corner, in the corner set's order."""
+    report: Path
 
 
 def rendered(circuit: str, values: dict[str, float], corner_set: str | None, simulator: SimulatorConfig) -> DesignNetlist:
@@ -73,8 +77,10 @@ def write_design(design: SizedDesign, out_dir: Path, simulator: SimulatorConfig)
         design=out_dir / DESIGN_FILE,
         subcircuit=out_dir / netlist.subcircuit_file,
         testbenches=tuple(out_dir / corner.testbench for corner in netlist.corners),
+        report=out_dir / REPORT_FILE,
     )
     files.design.write_text(json.dumps(_report(design, netlist), indent=1) + "\n")
+    write_report(design, files.report, simulator)
     return files
 
 

@@ -58,16 +58,17 @@ def write_report(design: SizedDesign, path: Path, simulator: SimulatorConfig) ->
     waveforms: DesignWaveforms | None = None
     missing: str | None = None
     try:
-        waveforms = fetch_waveforms(design.circuit, design.values, simulator)
+        waveforms = fetch_waveforms(design.circuit, design.values, design.corner_set, simulator)
     except Exception as err:  # whatever the waveforms' fate, the sized design gets its report, the reason in it
         missing = f"{type(err).__name__}: {err}"
     path.write_text(render(design, waveforms, missing))
     return path
 
 
-def fetch_waveforms(circuit: str, values: Mapping[str, float], simulator: SimulatorConfig) -> DesignWaveforms:
-    """The design's waveforms at each of its circuit's corners, from `simulator`'s server or this process."""
-    inp = WaveformsInput(circuit=circuit, design=dict(values))
+def fetch_waveforms(circuit: str, values: Mapping[str, float], corner_set: str | None, simulator: SimulatorConfig) -> DesignWaveforms:
+    """The design's waveforms at each corner of `corner_set` (None: a nominal circuit's one), from
+    `simulator`'s server or this process."""
+    inp = WaveformsInput(circuit=circuit, design=dict(values), corner_set=corner_set)
     if simulator.in_process:
         importlib.import_module(IN_PROCESS_HANDLERS)
         return design_waveforms(inp)
@@ -109,14 +110,13 @@ def render(design: SizedDesign, waveforms: DesignWaveforms | None, missing: str 
 
 
 def corner_metrics(design: SizedDesign, waveforms: DesignWaveforms | None) -> dict[str, Mapping[str, float]]:
-    """The metrics at each corner: each corner's own run where its waveforms carry them, the sized
-    design's (its worst case) for the rest; with several corners, that worst case as a last row."""
+    """The metrics at each corner: a PVT design's as its sizing evaluated them, then their worst case;
+    a nominal design's from the run of its waveforms where that run gives them, else as sized."""
+    if design.corners:
+        return {**{corner.name: corner.metrics for corner in design.corners}, f"worst case over {design.corner_set}": design.metrics}
     if waveforms is None:
         return {"as sized": design.metrics}
-    rows: dict[str, Mapping[str, float]] = {name: waves.metrics or design.metrics for name, waves in waveforms.corners.items()}
-    if len(rows) > 1:
-        rows["worst case (as sized)"] = design.metrics
-    return rows
+    return {name: waves.metrics or design.metrics for name, waves in waveforms.corners.items()}
 
 
 def _metrics_table(optimization: CircuitOptimization[Any, Any], design: SizedDesign, waveforms: DesignWaveforms | None) -> str:
