@@ -1,6 +1,7 @@
 """How hard a circuit's target ranges are: how many targets some design reaches, and whether one design reaches them all.
 
     python benchmarks/target_difficulty.py [--circuit folded_cascode] [--random 20000] [--searches 60]
+    python benchmarks/target_difficulty.py --circuit ppaas_tsa [--corners ppaas] --random 200 --searches 2 --search-budget 60
 
 An RL sizing benchmark is only as good as its targets. If one design meets every target the
 ranges can produce, the policy need not read the target at all: it learns one walk from the
@@ -16,11 +17,20 @@ most targets are out of reach, no agent can score. This script measures both, in
    (AutoCkt's rule, reward >= -0.02) by some archive design, a lower bound on what an
    optimizer can reach; the largest fraction met by one single design; and the fraction met
    by the reset point.
+
+A circuit simulated at PVT corners (its input has a `corner_set` field: `ppaas_tsa`,
+`two_stage_opamp_sky130`) is surveyed at `--corners` (default: the circuit's own default set),
+every design at every corner of the set, and its metrics are the worst case over them (the
+circuit's `metrics_field`), which is what a target asks of it. That costs a simulation per
+corner per design (no skip-on-fail: the archive needs every design's worst case), so the
+script prints what one design cost; keep `--random` in the hundreds and `--search-budget`
+small for such a circuit.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import random
 import time
@@ -35,14 +45,32 @@ from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_opt
 Design = tuple[int, ...]
 Metrics = dict[str, float]
 SEARCH_MOVES = (-8, -3, -1, 1, 3, 8)
-SEARCH_BUDGET = 1500
 
 
-def simulate(circuit: str, design: Design) -> Metrics | None:
-    """The metrics of a grid design, or None when its simulation fails."""
+CORNER_SET_FIELD = "corner_set"
+"""The input field of a circuit simulated at PVT corners that names the set."""
+
+
+def default_corner_set(opt: CircuitOptimization[Any, Any]) -> str | None:
+    """The circuit's own corner set (its input's default), or None for a circuit with no corners."""
+    field = opt.input_type.__pydantic_fields__.get(CORNER_SET_FIELD)
+    return None if field is None else str(field.default)
+
+
+def simulate(circuit: str, corners: str | None, design: Design) -> Metrics | None:
+    """The metrics of a grid design (at corner set `corners`: the worst case over it), or None
+    when its simulation fails."""
+    return simulate_values(circuit, corners, grid_values(circuit_optimization(circuit).params, design))
+
+
+def simulate_values(circuit: str, corners: str | None, values: Metrics) -> Metrics | None:
+    """As `simulate`, for parameter values."""
     opt = circuit_optimization(circuit)
     try:
-        return opt.simulate(grid_values(opt.params, design))
+        inp = opt.make_input(values)
+        if corners is not None:
+            inp = dataclasses.replace(inp, **{CORNER_SET_FIELD: corners})
+        return opt.metric_values(opt.sim(inp))
     except Exception:  # a failed design is simply not in the archive
         return None
 
@@ -58,16 +86,28 @@ def ambitious_target(opt: CircuitOptimization[Any, Any], rng: random.Random) -> 
     return target
 
 
-def search(job: tuple[str, int, Metrics, list[tuple[Design, Metrics]]]) -> list[Metrics]:
-    """Coordinate ascent on the reward toward `target` from the best of `starts` (already
+@dataclasses.dataclass(frozen=True)
+class SearchJob:
+    """One coordinate search: toward `target`, from the best of `starts`, at most `budget` designs."""
+
+    circuit: str
+    corners: str | None
+    seed: int
+    target: Metrics
+    starts: list[tuple[Design, Metrics]]
+    budget: int
+
+
+def search(job: SearchJob) -> list[Metrics]:
+    """Coordinate ascent on the reward toward `job.target` from the best of `job.starts` (already
     simulated random designs); the metrics of every design it simulates."""
-    circuit, seed, target, starts = job
+    circuit, seed, target, starts = job.circuit, job.seed, job.target, job.starts
     opt = circuit_optimization(circuit)
     rng = random.Random(seed)
     visited: list[Metrics] = []
 
     def score(design: Design) -> float:
-        metrics = simulate(circuit, design)
+        metrics = simulate(circuit, job.corners, design)
         if metrics is None:
             return -float(len(opt.metrics))
         visited.append(metrics)
@@ -75,7 +115,7 @@ def search(job: tuple[str, int, Metrics, list[tuple[Design, Metrics]]]) -> list[
 
     best, design = max((opt.score(metrics, target), d) for d, metrics in starts)
     improved = True
-    while improved and best < 0 and len(visited) < SEARCH_BUDGET:
+    while improved and best < 0 and len(visited) < job.budget:
         improved = False
         for k in rng.sample(range(len(opt.params)), len(opt.params)):
             for move in SEARCH_MOVES:
@@ -106,28 +146,48 @@ def main() -> None:
     parser.add_argument("--random", type=int, default=20000, help="uniform random designs")
     parser.add_argument("--searches", type=int, default=60, help="coordinate searches toward ambitious targets")
     parser.add_argument("--targets", type=int, default=1000, help="targets drawn from the ranges")
+    parser.add_argument("--search-budget", type=int, default=1500, help="most designs one search simulates")
+    parser.add_argument("--corners", help="corner set of a circuit simulated at PVT corners (default: the circuit's own)")
+    parser.add_argument("--workers", type=int, default=None, help="simulating processes (default: one per core)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     opt = circuit_optimization(args.circuit)
+    corners = default_corner_set(opt)
+    if args.corners is not None:
+        if corners is None:
+            parser.error(f"--corners: circuit {opt.name!r} is not simulated at corners (its input has no {CORNER_SET_FIELD!r})")
+        corners = args.corners
+    reset = simulate_values(opt.name, corners, opt.initial_values())
+    if reset is None:
+        parser.error(f"the reset point of {opt.name!r} does not simulate" + ("" if corners is None else f" at --corners {corners}"))
     rng = random.Random(args.seed)
     start = time.perf_counter()
 
     randoms = [tuple(rng.randrange(p.grid_size) for p in opt.params) for _ in range(args.random)]
+    workers = args.workers or multiprocessing.cpu_count()
     # spawn, not fork: a forked libngspice shares its parent's simulator state and hangs
-    with multiprocessing.get_context("spawn").Pool() as pool:
-        random_metrics = pool.starmap(simulate, [(args.circuit, d) for d in randoms], chunksize=200)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        random_metrics = pool.starmap(
+            simulate, [(opt.name, corners, d) for d in randoms], chunksize=max(1, min(200, args.random // (4 * workers)))
+        )
+        per_design = (time.perf_counter() - start) * workers / max(1, args.random)  # each worker's first designs load its benches
         simulated = [(d, m) for d, m in zip(randoms, random_metrics, strict=True) if m is not None]
-        jobs = [(args.circuit, i, ambitious_target(opt, rng), rng.sample(simulated, 40)) for i in range(args.searches)]
+        jobs = [
+            SearchJob(opt.name, corners, i, ambitious_target(opt, rng), rng.sample(simulated, min(40, len(simulated))), args.search_budget)
+            for i in range(args.searches)
+        ]
         searched = [m for visited in pool.map(search, jobs, chunksize=1) for m in visited]
     archive = [m for _, m in simulated] + searched
     front = pareto_front(opt, archive)
 
     targets = [opt.sample_target(rng) for _ in range(args.targets)]
     met = np.array([[opt.reached(design, t) for t in targets] for design in front])
-    reset = opt.simulate(opt.initial_values())
     failed = len(randoms) - len(simulated)
+    elapsed = time.perf_counter() - start
+    at = "" if corners is None else f" at corner set {corners!r} (worst case per design)"
     print(
-        f"{opt.name}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {time.perf_counter() - start:.0f} s"
+        f"{opt.name}{at}: {len(archive)} designs simulated ({failed} random ones failed), Pareto front of {len(front)}, {elapsed:.0f} s"
+        f"; a random design cost {per_design:.2f} s of one worker ({workers} workers, benches' first loads included)"
     )
     print("ranges: " + ", ".join(f"{m.name} {m.sense.value.replace('_', ' ')} [{m.range.lo:.3g}, {m.range.hi:.3g}]" for m in opt.metrics))
     print(f"targets met by some design (reachable, lower bound): {met.any(axis=0).mean():.1%}")

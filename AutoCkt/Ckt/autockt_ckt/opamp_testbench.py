@@ -4,6 +4,8 @@
 VDD = 1.2 V; each bias input fed 30 uA from VDD; input common mode 0.6 V with a 1 V
 differential AC stimulus (+0.5 on inp.p, -0.5 on inp.n); optional load capacitor on `out`.
 Analyses: operating point `op`, AC sweep `ac` from 1 Hz to 10 GHz at 10 points per decade.
+An op-amp of an open PDK runs the same bench at each corner's supply (a run-time parameter),
+its input common mode at half of it, with the corner's models (`opamp_sim`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from .simulator import Simulator
 
 VDD = 1.2
-VICM = 0.6
 IBIAS = 30e-6
 
 OUTPUT_NODE = "xtop.out"
@@ -48,14 +49,22 @@ def opamp_bench(
     `params` are the netlist parameters the DUT's sizes refer to, with placeholder values
     (every run sets them all).
     """
+    return opamp_analyses(name, opamp_testbench(name, dut, bias_ports, load_cap), params, settings, ac_start=1.0)
+
+
+def opamp_testbench(name: str, dut: h.Module, bias_ports: Sequence[str], load_cap: float | None, *, supply: float | str = VDD) -> h.Module:
+    """The testbench module `{name}_tb` around `dut` (ports as `opamp_bench`'s): the supply
+    `supply`, in volts or as a netlist expression (a run-time parameter's name), and the input
+    common mode at half of it."""
     tb = h.Module(name=f"{name}_tb")
     tb.VSS = h.Port()
     tb.VDD = h.Signal()
     tb.inp = h.Diff()
     tb.out = h.Signal()
-    tb.vdd = h.Vdc(dc=VDD)(p=tb.VDD, n=tb.VSS)
-    tb.vinp = h.Vdc(dc=VICM, ac=0.5)(p=tb.inp.p, n=tb.VSS)
-    tb.vinn = h.Vdc(dc=VICM, ac=-0.5)(p=tb.inp.n, n=tb.VSS)
+    vdd, vicm = (supply, supply / 2) if isinstance(supply, float) else (h.Literal(supply), h.Literal(f"({supply})/2"))
+    tb.vdd = h.Vdc(dc=vdd)(p=tb.VDD, n=tb.VSS)
+    tb.vinp = h.Vdc(dc=vicm, ac=0.5)(p=tb.inp.p, n=tb.VSS)
+    tb.vinn = h.Vdc(dc=vicm, ac=-0.5)(p=tb.inp.n, n=tb.VSS)
     conns = dict(VDD=tb.VDD, VSS=tb.VSS, inp=tb.inp, out=tb.out)
     for port in bias_ports:
         node = tb.add(h.Signal(name=port))
@@ -64,25 +73,30 @@ def opamp_bench(
     if load_cap is not None:
         tb.cl = h.Cap(c=load_cap)(p=tb.out, n=tb.VSS)
     tb.dut = dut(**conns)
-
-    return opamp_analyses(name, tb, params, settings, ac_start=1.0)
+    return tb
 
 
 def opamp_analyses(name: str, tb: h.Module, params: Mapping[str, float], settings: Settings, *, ac_start: float) -> Bench:
     """The op-amps' `Bench` of testbench `tb`: the model card, one ngspice thread, `params` as
     netlist parameters, an operating point `op` and an AC sweep `ac` from `ac_start` to 10 GHz
     at 10 points per decade."""
-    sim = hs.Sim(
+    return Bench(name=name, sim=opamp_sim(tb, [hs.Include(settings.model_path)], params, ac_start=ac_start), params=tuple(params))
+
+
+def opamp_sim(tb: h.Module, models: Sequence[hs.SimAttr], params: Mapping[str, float], *, ac_start: float) -> hs.Sim:
+    """The op-amps' simulation of testbench `tb`: `models`, one ngspice thread, `params` as
+    netlist parameters, an operating point `op` and an AC sweep `ac` from `ac_start` to 10 GHz
+    at 10 points per decade."""
+    return hs.Sim(
         tb=tb,
         attrs=[
-            hs.Include(settings.model_path),
+            *models,
             hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
             *(hs.Param(name=p, val=v) for p, v in params.items()),
             hs.Op(name="op"),
             hs.Ac(name="ac", sweep=hs.LogSweep(ac_start, 10e9, 10)),
         ],
     )
-    return Bench(name=name, sim=sim, params=tuple(params))
 
 
 def evaluate_opamp(sim: Simulator, bench: str, inp: Any) -> OpAmpOutput:

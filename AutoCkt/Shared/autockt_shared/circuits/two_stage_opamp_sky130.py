@@ -1,0 +1,97 @@
+"""
+# The AutoCkt two-stage op-amp on sky130 at PVT corners: wire types, Rpc, optimization
+
+The benchmark's circuit (`two_stage_opamp`: topology, testbench, metric definitions) moved to
+a real process: sky130's 1.8 V devices, sized for the worst case over PPAAS's 9 corners of
+sky130 (TT; FF, SS, FS, SF at -40 and 125 C) at 1.8 V, so that its targets ask what a designer
+asks of a real op-amp. Parameters are physical: widths in µm on a 0.5 µm grid (0.5-50 µm, the
+nominal benchmark's 1-100 multipliers of its 0.5 µm device), three lengths in µm on a 0.05 µm
+grid (0.15-2 µm: sky130's minimum to a long analog device) and the Miller capacitor in pF on a
+0.1 pF grid (0.1-10 pF), so that the environment's moves of a grid step or two stay meaningful.
+
+A call carries the design, the corner set (`ppaas`, the 9, by default; `tt` alone for a fast
+start) and optionally a target: with one, skip-on-fail (the typical corner first, the others
+only if it meets every spec of the target). The answer holds the metrics at each corner
+simulated, their worst case per spec (what an optimizer sizes for: `metrics_field`), whether
+the other corners were skipped, and how many simulations ran. Only a server started for sky130
+(`start_server.py --pdk sky130`) simulates it.
+
+The spec ranges are the nominal benchmark's until the survey of this circuit's worst case sets them.
+"""
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from discovery_shared import Rpc
+
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from .two_stage_opamp import OpAmpOutput
+
+_WIDTH: dict[str, Any] = dict(lo=0.5, hi=50.0, step=0.5, unit="um")
+_LENGTH: dict[str, Any] = dict(lo=0.15, hi=2.0, step=0.05, unit="um")
+
+CornerSetName = Literal["ppaas", "tt"]
+"""sky130's corner sets (the server's `autockt_ckt.pdks` registry): PPAAS's 9, or the typical one."""
+
+
+@dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
+class OpAmpSky130Input:
+    """The op-amp's sizes on sky130 and which corners to simulate them at.
+
+    Devices that mirror one another share a length, so that the mirrors' ratios are their
+    widths' ratios. Each size's `initial` is a hand design: the reset point.
+    """
+
+    wp1: float = grid_field(4.0, **_WIDTH, description="PMOS load mirror mp1/mp2 width")
+    wn1: float = grid_field(10.0, **_WIDTH, description="NMOS input pair mn1/mn2 width")
+    wp3: float = grid_field(20.0, **_WIDTH, description="PMOS second stage mp3 width")
+    wn3: float = grid_field(4.0, **_WIDTH, description="NMOS tail current source mn3 width")
+    wn4: float = grid_field(2.0, **_WIDTH, description="NMOS bias diode mn4 width")
+    wn5: float = grid_field(10.0, **_WIDTH, description="NMOS second-stage current source mn5 width")
+    lpair: float = grid_field(0.5, **_LENGTH, description="NMOS input pair mn1/mn2 length")
+    lload: float = grid_field(0.5, **_LENGTH, description="PMOS length: mirror mp1/mp2 and second stage mp3")
+    lbias: float = grid_field(1.0, **_LENGTH, description="NMOS current-mirror length: mn3, mn4, mn5")
+    cc: float = grid_field(3.0, 0.1, 10.0, 0.1, unit="pF", description="Miller capacitor")
+    corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (9) or `tt` (1)")
+    target: OpAmpOutput | None = option_field(
+        None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
+    )
+
+
+@dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
+class OpAmpCornersOutput:
+    """A design at a corner set. `corners` holds only the corners simulated, in the set's order."""
+
+    corners: dict[str, OpAmpOutput] = Field(description="metrics by corner name (e.g. `ss_1.8V_125C`)")
+    worst: OpAmpOutput = Field(
+        description="each spec's worst value over `corners`: the lowest of an at-least spec, the highest of an at-most one"
+    )
+    skipped: bool = Field(description="the typical corner missed the target, so no other corner was simulated")
+    simulations: int = Field(description="simulations this evaluation ran (one per corner in `corners`)")
+
+
+two_stage_opamp_sky130_sim = Rpc(
+    name="two_stage_opamp_sky130_sim",
+    input_type=OpAmpSky130Input,
+    return_type=OpAmpCornersOutput,
+    docstring="""Simulate the AutoCkt two-stage Miller op-amp on sky130 (1.8 V devices) at a corner
+    set (operating point and AC sweep 1 Hz - 10 GHz per corner, in parallel over the server's
+    workers); returns gain, unity-gain bandwidth, phase margin and supply current at each corner
+    simulated and their worst case. Needs a server started with --pdk sky130.""",
+    deterministic=True,
+)
+
+TWO_STAGE_OPAMP_SKY130: CircuitOptimization[OpAmpSky130Input, OpAmpCornersOutput] = CircuitOptimization(
+    name="two_stage_opamp_sky130",
+    sim=two_stage_opamp_sky130_sim,
+    metrics=(
+        MetricSpec("gain", Range(200.0, 400.0), normalizer=350.0, sense=Sense.AT_LEAST, unit="V/V"),
+        MetricSpec("ugbw", Range(1.0e6, 2.5e7), normalizer=9.5e5, sense=Sense.AT_LEAST, unit="Hz"),
+        MetricSpec("phm", Range(60.0, 60.0000001), normalizer=60.0, sense=Sense.AT_LEAST, unit="deg"),
+        MetricSpec("ibias", Range(1e-4, 1e-2), normalizer=1e-3, sense=Sense.AT_MOST, unit="A"),
+    ),
+    description="AutoCkt's two-stage op-amp on sky130, sized for its worst case over PPAAS's 9 PVT corners at 1.8 V",
+    metrics_field="worst",
+)
