@@ -26,6 +26,7 @@ from autockt import InputError, SimulatorConfig, SizingConfig, size
 from autockt.sizing import TargetOutsideRange, check_request
 from autockt_ckt.settings import SHIPPED_MODEL_PATH
 from autockt_shared import TWO_STAGE_OPAMP, circuit_optimization
+from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
 from autockt_shared.design_netlist import DesignNetlist, DesignNetlistQuery, design_netlist
 from discovery_server import ServerProcess, free_port
 from discovery_shared import WireValidationError
@@ -234,3 +235,9 @@ def test_design_netlist_over_http_refuses_a_bad_request_with_a_422_naming_the_fi
     with dc.Client(dc.Config(server_url=served_circuits.url)) as client, pytest.raises(dc.ValidationError) as refused:
         client.call(design_netlist, DesignNetlistQuery(**query))  # type: ignore[arg-type]
     assert refused.value.status_code == 422 and [e.loc for e in refused.value.errors] == [loc]
+
+
+def test_design_netlist_of_a_circuit_of_another_pdk_is_not_found_on_the_server(served_circuits: ServerProcess) -> None:
+    query = DesignNetlistQuery(circuit="ppaas_tsa", design=PPAAS_TSA.initial_values(), corner_set="tt")
+    with dc.Client(dc.Config(server_url=served_circuits.url)) as client, pytest.raises(dc.NotFoundError, match="gf180mcu"):
+        client.call(design_netlist, query)

@@ -7,10 +7,16 @@ request is checked before anything is rendered, each refusal a 422 naming its fi
 (unknown, or not exportable), `corner_set` (unknown for the circuit, or given for a nominal one),
 `design.<param>` (not a parameter, missing, out of range). A circuit of another PDK than the
 pool's answers 404 `not_found`, as its simulation does: this server never simulated it.
+
+Rendering a PVT design's 17 testbenches takes a few tenths of a second of Hdl21 and netlisting,
+so it runs on a thread, not on the server's event loop, one rendering at a time (Hdl21 elaborates
+a bench once per process, which two threads must not race through).
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pydantic
@@ -60,12 +66,20 @@ def render(query: DesignNetlistQuery, settings: Settings) -> DesignNetlist:
         raise _refuse(("corner_set",), str(err.args[0]), "unknown_corner_set") from None
 
 
+_rendering = threading.Lock()
+
+
+def _render_alone(query: DesignNetlistQuery, settings: Settings) -> DesignNetlist:
+    with _rendering:
+        return render(query, settings)
+
+
 @design_netlist.impl
 async def design_netlist_impl(query: DesignNetlistQuery) -> DesignNetlist:
     """A design's files, rendered with the pool's settings (this process's without one)."""
     pool = current_pool()
     if pool is None:
-        return render(query, Settings.from_env())
+        return await asyncio.to_thread(_render_alone, query, Settings.from_env())
     circuit: Any = served_circuits().get(query.circuit)
     if circuit is not None and not circuit.simulates_on(pool.settings.pdk):
         raise ApiError(
@@ -73,4 +87,4 @@ async def design_netlist_impl(query: DesignNetlistQuery) -> DesignNetlist:
             f"{query.circuit} is simulated on {circuit.pdk}, and this server runs {pool.settings.pdk}: ask a server of {circuit.pdk}",
             {"pdk": pool.settings.pdk, "circuit_pdk": circuit.pdk},
         )
-    return render(query, pool.settings)
+    return await asyncio.to_thread(_render_alone, query, pool.settings)
