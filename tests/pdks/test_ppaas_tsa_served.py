@@ -154,14 +154,15 @@ def test_a_server_of_another_pdk_answers_a_typed_error_naming_the_flag(
 
 
 def test_the_environment_steps_on_the_worst_case(client: dc.Client, server: ds.BackgroundServer) -> None:
-    env = AutoCktGym(EnvConfig(circuit=PPAAS_TSA.name, horizon=1, simulator=SimulatorConfig(server_url=server.url)))
+    config = EnvConfig(circuit=PPAAS_TSA.name, horizon=1, skip_on_fail=False, simulator=SimulatorConfig(server_url=server.url))
+    env = AutoCktGym(config)  # every design at every corner (tests/pdks/test_skip_on_fail.py: with skip-on-fail)
     try:
         env.action_space.seed(5)
         env.reset(seed=5)
         assert env.metrics == PPAAS_TSA.metric_values(_call(client, PPAAS_TSA.initial_values()))
         design = env.begin_step(env.action_space.sample())  # the halves of step, to see the design the move chose
         assert design is not None and design != PPAAS_TSA.initial_values()
-        obs, _, _, truncated, info = env.end_step(BatchItem.success(env.simulator.metrics(design)))
+        obs, _, _, truncated, info = env.end_step(BatchItem.success(env.simulator.evaluate(design)))
         assert env.observation_space.contains(obs) and info["sim_failed"] is False and truncated != info["reached"]
         assert info["metrics"] == dataclasses.asdict(_call(client, design).worst)
     finally:

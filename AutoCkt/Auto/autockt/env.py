@@ -7,7 +7,7 @@ simulates the new design through the circuit's Rpc and pays the optimization's r
 episode ends with the reached bonus when the target is met (`terminated`), or at the
 horizon (`truncated`).
 
-The observation is five blocks, all in [-1, 1] and declared so (`check_env` passes, unlike
+The observation is five blocks (six with skip-on-fail, below), all in [-1, 1] and declared so (`check_env` passes, unlike
 the public AutoCkt whose declared bounds did not contain its observations):
 
 | block | size | what |
@@ -17,6 +17,7 @@ the public AutoCkt whose declared bounds did not contain its observations):
 | params | one per parameter | grid position, scaled to [-1, 1] |
 | errors | one per metric | `tanh(4 * e)` of each metric's signed relative error `e` against its target (positive: met) |
 | time | 1 | steps left until the horizon, scaled to [-1, 1] |
+| corners | 1 if skip-on-fail, else 0 | whether the metrics are the worst case over every corner (1) or the typical corner's alone (-1) |
 
 The target is scaled to its range, not by the normalizer, and the errors are stretched
 around 0, because the decisive differences are small there: a gain target of 380 against
@@ -26,6 +27,28 @@ makes the episode Markov despite the horizon (the value of a state depends on it
 
 A simulation that fails (server gone, simulator error) never raises out of the environment,
 where it would kill an RLlib env runner: the step pays `failure_penalty` and ends the episode.
+
+Skip-on-fail. A circuit simulated at several PVT corners whose input takes an optional target
+(`CircuitOptimization.skips_on_fail`, e.g. `ppaas_tsa`) is sent the episode's target with every
+design (`EnvConfig.skip_on_fail`, on by default), as the loosest bounds with which the design
+could still count as reached (`autockt_shared.optimization.skip_bounds`): a design that misses
+them at the typical corner costs one simulation instead of the whole corner set. What the agent
+sees of such a skipped design:
+
+* reached: never. Its worst case over every corner is no better than its typical corner, which
+  already rules the target out, so this is what the full corner set would have said too.
+* reward: the typical corner's score less `len(metrics)`, PPAAS's choice in AutoCkt's scale. The
+  typical corner's score alone would flatter the design (the other corners can only be worse)
+  and teach the agent to stay just short of the target at typical conditions, where its corners
+  go unseen; below `-len(metrics)`, every skipped design pays less than any design simulated at
+  every corner, and the typical corner's shortfall still ranks skipped designs among themselves.
+  A step's reward is then at least `-2 len(metrics)`, and the default failure penalty follows.
+* observation: the metrics block holds the typical corner's metrics (the only ones measured),
+  and a sixth block, `corners` (one entry, only for such a circuit), says whose they are: 1 the
+  worst case over every corner, -1 the typical corner alone (skipped), 0 none yet.
+
+`info["skipped"]` and `info["simulations"]` (simulations the step ran: 1 when skipped, the set's
+size otherwise, 0 when none ran) let training and validation count what skip-on-fail saved.
 """
 
 from __future__ import annotations
@@ -40,6 +63,7 @@ import gymnasium as gym
 import numpy as np
 
 from autockt_shared import REACHED_BONUS, circuit_optimization
+from autockt_shared.optimization import Evaluation
 from discovery_shared import BatchItem
 
 from .params import DEFAULT_MOVES, ParamGrid
@@ -63,9 +87,11 @@ class EnvConfig:
 
     `targets` empty means the default training set: 350 targets generated with seed 0.
     `failure_penalty` `None` means the worst reward of every step left until the horizon
-    (`-len(metrics)` each, the floor of the AutoCkt reward), so ending an episode by breaking
-    the simulator is never better than playing it out. `continuous_actions` swaps the discrete
-    moves for a `Box(-1, 1)` per parameter scaled to the largest move (params.py).
+    (`-len(metrics)` each, the floor of the AutoCkt reward; twice that with skip-on-fail), so
+    ending an episode by breaking the simulator is never better than playing it out.
+    `continuous_actions` swaps the discrete moves for a `Box(-1, 1)` per parameter scaled to
+    the largest move (params.py). `skip_on_fail` sends the episode's target with each design
+    to a circuit that can skip its other corners on it (module docstring); others ignore it.
     """
 
     circuit: str = "two_stage_opamp"
@@ -75,6 +101,7 @@ class EnvConfig:
     simulator: SimulatorConfig = dataclasses.field(default_factory=SimulatorConfig)
     failure_penalty: float | None = None
     continuous_actions: bool = False
+    skip_on_fail: bool = True
 
     def for_rllib(self) -> dict[str, EnvConfig]:
         """The `env_config` dict RLlib passes to the environment creator in every env runner."""
@@ -108,12 +135,15 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self.targets = self.config.targets or TargetSet.training(self.optimization, DEFAULT_TRAINING_TARGETS, 0).targets
         self._owns_simulator = simulator is None
         self.simulator = simulator or Simulator(self.optimization, self.config.simulator)
+        self.skips_on_fail = self.config.skip_on_fail and self.optimization.skips_on_fail
         n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
         self.action_space = self.grid.action_space
-        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(3 * n_metrics + n_params + 1,), dtype=np.float32)
+        n_obs = 3 * n_metrics + n_params + 1 + int(self.skips_on_fail)
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(n_obs,), dtype=np.float32)
         self._indices = self.grid.initial()
         self._target: Target = self.targets[0]
         self._metrics: Metrics | None = None
+        self._skipped = False
         self._steps = 0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
@@ -134,12 +164,15 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self._indices = self.grid.initial()
         self._steps = 0
         self._metrics = None
+        self._skipped = False
         return self.grid.values(self._indices)
 
     def end_reset(self, outcome: Outcome) -> tuple[np.ndarray, dict[str, Any]]:
         """The second half of `reset`, given the simulation of the design `begin_reset` returned."""
-        self._metrics = self._metrics_of(outcome)
-        return self._observation(), {"sim_failed": not outcome.ok}
+        evaluation = self._evaluation_of(outcome)
+        self._metrics = None if evaluation is None else evaluation.metrics
+        self._skipped = evaluation is not None and evaluation.skipped
+        return self._observation(), {"sim_failed": evaluation is None, **_counts(evaluation)}
 
     def begin_step(self, action: np.ndarray) -> Design | None:
         """The first half of `step`: apply the move; returns the design to simulate, or `None` when
@@ -154,15 +187,19 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         """The second half of `step`, given the simulation of the design `begin_step` returned (`None` if none)."""
         if outcome is None:
             return self._fail("the simulation at reset failed")
-        metrics = self._metrics_of(outcome)
-        if metrics is None:
+        evaluation = self._evaluation_of(outcome)
+        if evaluation is None:
             return self._fail(str(outcome.error))
-        self._metrics = metrics
-        score = self.optimization.score(metrics, self._target)
-        reached = self.optimization.reached(metrics, self._target)
+        self._metrics, self._skipped = evaluation.metrics, evaluation.skipped
+        score = self.reward(evaluation.metrics, self._target, evaluation.skipped)
+        reached = not evaluation.skipped and self.optimization.reached(evaluation.metrics, self._target)
         truncated = not reached and self._steps >= self.config.horizon
-        info = {"reached": reached, "score": score, "sim_failed": False, "metrics": metrics}
+        info = {"reached": reached, "score": score, "sim_failed": False, "metrics": evaluation.metrics, **_counts(evaluation)}
         return self._observation(), REACHED_BONUS if reached else score, reached, truncated, info
+
+    def reward(self, metrics: Metrics, target: Target, skipped: bool) -> float:
+        """A step's score short of reaching: the circuit's own, less `len(metrics)` for a skipped design (module docstring)."""
+        return self.optimization.score(metrics, target) - (len(self.optimization.metrics) if skipped else 0.0)
 
     def close(self) -> None:
         if self._owns_simulator:
@@ -173,18 +210,23 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         return dict(self._target)
 
     @property
+    def simulation_target(self) -> Target | None:
+        """What the simulations of this episode's designs are sent: its target with skip-on-fail, else nothing."""
+        return dict(self._target) if self.skips_on_fail else None
+
+    @property
     def metrics(self) -> Metrics | None:
         """The current design's metrics; `None` before the first simulation and after a failed one at reset."""
         return None if self._metrics is None else dict(self._metrics)
 
     def _simulate(self, design: Design) -> Outcome:
         try:
-            return BatchItem.success(self.simulator.metrics(design))
+            return BatchItem.success(self.simulator.evaluate(design, self.simulation_target))
         except SimulationFailure as err:
             return BatchItem.failure(err)
 
     @staticmethod
-    def _metrics_of(outcome: Outcome) -> Metrics | None:
+    def _evaluation_of(outcome: Outcome) -> Evaluation | None:
         if outcome.error is not None:
             log.warning("%s; the episode ends with a penalty", outcome.error)
             return None
@@ -193,12 +235,13 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def _fail(self, reason: str | None) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         penalty = self.config.failure_penalty
         if penalty is None:
-            penalty = -float(len(self.optimization.metrics)) * (self.config.horizon - self._steps + 1)
-        info = {"reached": False, "score": penalty, "sim_failed": True, "failure": reason}
+            floor = -float(len(self.optimization.metrics)) * (2 if self.skips_on_fail else 1)
+            penalty = floor * (self.config.horizon - self._steps + 1)
+        info = {"reached": False, "score": penalty, "sim_failed": True, "failure": reason, **_counts(None)}
         return self._observation(), penalty, True, False, info
 
     def observation_blocks(self) -> dict[str, np.ndarray]:
-        """The five blocks of the module docstring, unclipped, in float64 (the goal environment builds its own
+        """The blocks of the module docstring, unclipped, in float64 (the goal environment builds its own
         observation from them); metrics and errors read 0 while the metrics are unknown."""
         specs = self.optimization.metrics
         target = [_place_in_range(self._target[s.name], s.range.lo, s.range.hi) for s in specs]
@@ -213,11 +256,24 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
             "params": self.grid.normalized(self._indices),
             "errors": np.array(errors, dtype=np.float64),
             "time": np.array([1.0 - 2.0 * self._steps / self.config.horizon]),
+            "corners": np.array([self._corners_seen()] if self.skips_on_fail else [], dtype=np.float64),
         }
+
+    def _corners_seen(self) -> float:
+        if self._metrics is None:
+            return 0.0
+        return -1.0 if self._skipped else 1.0
 
     def _observation(self) -> np.ndarray:
         obs = np.concatenate(list(self.observation_blocks().values())).astype(np.float32)
         return np.clip(obs, -1.0, 1.0)
+
+
+def _counts(evaluation: Evaluation | None) -> dict[str, Any]:
+    """What a reset or step tells of its simulation's cost: whether it skipped, and the simulations it ran."""
+    if evaluation is None:
+        return {"skipped": False, "simulations": 0}
+    return {"skipped": evaluation.skipped, "simulations": evaluation.simulations}
 
 
 def _place_in_range(x: float, lo: float, hi: float) -> float:

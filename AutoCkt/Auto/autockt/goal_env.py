@@ -9,7 +9,7 @@ of goals, as Gymnasium-Robotics' `GoalEnv` has them, so that Stable-Baselines3's
 
 | key | what |
 | --- | --- |
-| `observation` | the current metrics normalized by each spec's normalizer, the grid position of each parameter and the time left, all in [-1, 1] (as `AutoCktGym`'s blocks) |
+| `observation` | the current metrics normalized by each spec's normalizer, the grid position of each parameter, the time left and, with skip-on-fail, whose metrics they are, all in [-1, 1] (as `AutoCktGym`'s blocks) |
 | `achieved_goal` | the current metrics, each `(x - n) / (|x| + n)` by its spec's normalizer `n` |
 | `desired_goal` | the target, encoded the same way |
 
@@ -23,6 +23,11 @@ simulation failed keeps the penalty it was paid (in its `info`), whatever the go
 pays what `compute_reward` says of its own goals, so a relabelled reward is the reward `step`
 would have paid. `compute_terminated` is reaching the target (or a failed simulation);
 `compute_truncated` is never: the horizon truncates, in `step`, and goals do not change it.
+
+With skip-on-fail (env.py), a transition whose design was skipped (its `info["skipped"]`) holds
+the typical corner's metrics as its achieved goal: whatever goal it is relabelled with, it pays
+`AutoCktGym.reward`'s skipped score (less `len(metrics)`) and never reaches or terminates, since
+its other corners were never simulated (PPAAS's HER keeps its stored flags the same way).
 
 The episode itself (reset point, targets, moves, horizon, failures, the simulator) is an
 `AutoCktGym`'s, held inside. Actions are continuous by default (`Box(-1, 1)` per parameter,
@@ -83,7 +88,7 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         goal = gym.spaces.Box(-1.0, 1.0, shape=(n_metrics,), dtype=np.float64)
         self.observation_space = gym.spaces.Dict(
             {
-                "observation": gym.spaces.Box(-1.0, 1.0, shape=(n_metrics + n_params + 1,), dtype=np.float64),
+                "observation": gym.spaces.Box(-1.0, 1.0, shape=(n_metrics + n_params + 1 + int(self.env.skips_on_fail),), dtype=np.float64),
                 "achieved_goal": goal,
                 "desired_goal": goal,
             }
@@ -121,14 +126,15 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         """The reward `step` pays for reaching `achieved_goal` when asked for `desired_goal`; batches (one goal
         per row, `info` one dict per row, as HER passes them) give one reward per row."""
         scores, reached = self._judge(achieved_goal, desired_goal)
-        rewards = np.where(reached, REACHED_BONUS, scores)
+        skipped = self._flag(info, "skipped", scores.shape)
+        rewards = np.where(reached & ~skipped, REACHED_BONUS, scores - np.where(skipped, len(self.optimization.metrics), 0.0))
         paid = np.array([_info_score(i) for i in _rows(info, rewards.shape)], dtype=np.float64).reshape(rewards.shape)
-        return np.where(self._failed(info, rewards.shape), paid, rewards)
+        return np.where(self._flag(info, "sim_failed", rewards.shape), paid, rewards)
 
     def compute_terminated(self, achieved_goal: np.ndarray, desired_goal: np.ndarray, info: Info | Sequence[Info] | None) -> np.ndarray:
-        """Whether the episode ends: the target reached, or the simulation failed."""
+        """Whether the episode ends: the target reached (by a design not skipped), or the simulation failed."""
         _, reached = self._judge(achieved_goal, desired_goal)
-        return reached | self._failed(info, reached.shape)
+        return (reached & ~self._flag(info, "skipped", reached.shape)) | self._flag(info, "sim_failed", reached.shape)
 
     def compute_truncated(self, achieved_goal: np.ndarray, desired_goal: np.ndarray, info: Info | Sequence[Info] | None) -> np.ndarray:
         """Never for goals' sake: only the horizon truncates an episode, and `step` says when."""
@@ -142,9 +148,13 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         g = np.clip(np.asarray(goal, dtype=np.float64), -1.0, np.nextafter(1.0, 0.0))
         return self._normalizers * (1.0 + g) / (1.0 - g)
 
+    @property
+    def simulation_target(self) -> dict[str, float] | None:
+        return self.env.simulation_target
+
     def _simulate(self, design: Design) -> Outcome:
         """One design as a batch of one: a failure comes back as the outcome `end_step` turns into the penalty."""
-        return self.env.simulator.metrics_batch([design])[0]
+        return self.env.simulator.evaluate_batch([design], [self.simulation_target])[0]
 
     def _encode(self, metrics: Mapping[str, float]) -> np.ndarray:
         return np.array([m.normalize(metrics[m.name]) for m in self.optimization.metrics], dtype=np.float64)
@@ -152,7 +162,7 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
     def _observation(self) -> GoalObservation:
         blocks = self.env.observation_blocks()
         return {
-            "observation": np.clip(np.concatenate([blocks["metrics"], blocks["params"], blocks["time"]]), -1.0, 1.0),
+            "observation": np.clip(np.concatenate([blocks["metrics"], blocks["params"], blocks["time"], blocks["corners"]]), -1.0, 1.0),
             "achieved_goal": blocks["metrics"],
             "desired_goal": self._encode(self.env.target),
         }
@@ -168,8 +178,10 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         shape = achieved.shape[:-1]
         return scores.reshape(shape), reached.reshape(shape)
 
-    def _failed(self, info: Info | Sequence[Info] | None, shape: tuple[int, ...]) -> np.ndarray:
-        return np.array([bool(i.get("sim_failed", False)) for i in _rows(info, shape)], dtype=bool).reshape(shape)
+    @staticmethod
+    def _flag(info: Info | Sequence[Info] | None, key: str, shape: tuple[int, ...]) -> np.ndarray:
+        """The info's flag `key` (`sim_failed`, `skipped`) of every goal pair; False where it does not say."""
+        return np.array([bool(i.get(key, False)) for i in _rows(info, shape)], dtype=bool).reshape(shape)
 
 
 def _rows(info: Info | Sequence[Info] | None, shape: tuple[int, ...]) -> list[Info]:

@@ -25,7 +25,7 @@ from autockt_shared import circuit_optimization
 from .env import EnvConfig
 from .goal_env import AutoCktGoalEnv
 from .simulator import Simulator, SimulatorConfig
-from .vector_env import simulate_designs
+from .vector_env import simulate_designs, simulation_targets
 
 
 class AutoCktGoalVecEnv(DummyVecEnv):
@@ -44,7 +44,8 @@ class AutoCktGoalVecEnv(DummyVecEnv):
 
     def reset(self) -> VecEnvObs:
         designs = [env.begin_reset(seed=self._seeds[i], options=self._options[i] or None) for i, env in enumerate(self.goal_envs)]
-        for i, (env, outcome) in enumerate(zip(self.goal_envs, simulate_designs(self.simulator, designs), strict=True)):
+        outcomes = simulate_designs(self.simulator, designs, simulation_targets(self.goal_envs))
+        for i, (env, outcome) in enumerate(zip(self.goal_envs, outcomes, strict=True)):
             obs, self.reset_infos[i] = env.end_reset(outcome)  # type: ignore[arg-type]  # every reset simulates
             self._save_obs(i, obs)
         self._reset_seeds()
@@ -53,9 +54,11 @@ class AutoCktGoalVecEnv(DummyVecEnv):
 
     def step_wait(self) -> VecEnvStepReturn:
         designs = [env.begin_step(action) for env, action in zip(self.goal_envs, self.actions, strict=True)]
-        stepped = [env.end_step(o) for env, o in zip(self.goal_envs, simulate_designs(self.simulator, designs), strict=True)]
+        outcomes = simulate_designs(self.simulator, designs, simulation_targets(self.goal_envs))
+        stepped = [env.end_step(o) for env, o in zip(self.goal_envs, outcomes, strict=True)]
         ended = [i for i, (_, _, terminated, truncated, _) in enumerate(stepped) if terminated or truncated]
-        resets = simulate_designs(self.simulator, [self.goal_envs[i].begin_reset() for i in ended])
+        restarts = [self.goal_envs[i].begin_reset() for i in ended]
+        resets = simulate_designs(self.simulator, restarts, simulation_targets([self.goal_envs[i] for i in ended]))
         restarted: dict[int, Any] = {}
         for i, outcome in zip(ended, resets, strict=True):
             restarted[i], self.reset_infos[i] = self.goal_envs[i].end_reset(outcome)  # type: ignore[arg-type]

@@ -30,6 +30,11 @@ class SteppedEnv(Protocol):
 
     def end_step(self, outcome: Outcome | None) -> tuple[Any, float, bool, bool, dict[str, Any]]: ...
 
+    @property
+    def simulation_target(self) -> dict[str, float] | None:
+        """What the current design's simulation is sent: the episode's target with skip-on-fail, else nothing."""
+        ...
+
 
 class Policy(Protocol):
     """A trained policy as validation uses it."""

@@ -10,8 +10,9 @@ under `ray/tune/<key>` (nested keys joined by `/`):
 | --- | --- | --- |
 | `env_runners/reached_rate` | `ray/tune/env_runners/reached_rate` | fraction of the last 200 training episodes that met their target (exploring policy) |
 | `env_runners/sim_failure_rate` | `ray/tune/env_runners/sim_failure_rate` | fraction of them a failed simulation ended |
-| `env_runners/simulations` | `ray/tune/env_runners/simulations` | designs simulated this iteration, all env runners together |
-| `sims_per_env_step` | `ray/tune/sims_per_env_step` | simulations per env step this iteration (resets simulate too: a little over 1) |
+| `env_runners/designs` | `ray/tune/env_runners/designs` | designs simulated this iteration, all env runners together |
+| `env_runners/simulations` | `ray/tune/env_runners/simulations` | simulations those designs ran: one each, or one per PVT corner (17 for `ppaas_tsa`), only the typical one for a design skip-on-fail stopped there (env.py) |
+| `sims_per_env_step` | `ray/tune/sims_per_env_step` | simulations per env step this iteration (resets simulate too: a little over 1 for a circuit of one simulation per design) |
 | `server_cache_hit_rate` | `ray/tune/server_cache_hit_rate` | the servers' result-cache hits over lookups (hits and misses) this iteration, read from their `/metrics`; only when they cache |
 | `env_runner_nodes` | `ray/tune/env_runner_nodes` | Ray nodes the env runners run on |
 
@@ -40,8 +41,10 @@ ENV_STEPS_THIS_ITERATION = "num_env_steps_sampled"
 REACHED_METRIC = "reached_rate"
 """Fraction of recent training episodes that met their target (exploring policy), in `result["env_runners"]`."""
 FAILED_METRIC = "sim_failure_rate"
-SIMULATIONS_METRIC = "simulations"
+DESIGNS_METRIC = "designs"
 """Designs simulated this iteration, in `result["env_runners"]`."""
+SIMULATIONS_METRIC = "simulations"
+"""Simulations those designs ran this iteration (skip-on-fail's saving included), in `result["env_runners"]`."""
 SIMS_PER_STEP_METRIC = "sims_per_env_step"
 CACHE_HIT_RATE_METRIC = "server_cache_hit_rate"
 NODES_METRIC = "env_runner_nodes"
@@ -57,18 +60,20 @@ def log_episode(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
     metrics_logger.log_value(FAILED_METRIC, float(info.get("sim_failed", False)), window=EPISODE_WINDOW)
 
 
-_reported_calls: weakref.WeakKeyDictionary[Simulator, int] = weakref.WeakKeyDictionary()
-"""Per env runner process: how many of its simulator's calls were already logged."""
+_reported: weakref.WeakKeyDictionary[Simulator, tuple[int, int]] = weakref.WeakKeyDictionary()
+"""Per env runner process: how many of its simulator's designs and simulations were already logged."""
 
 
 def log_simulations(*, env_runner: Any, metrics_logger: Any, **_: Any) -> None:
-    """After each sample: the designs this runner simulated since the last one (RLlib sums them over runners)."""
+    """After each sample: the designs this runner simulated since the last one, and the simulations they ran
+    (RLlib sums them over runners)."""
     simulator = getattr(getattr(getattr(env_runner, "env", None), "unwrapped", None), "simulator", None)  # a runner may have no env
     if not isinstance(simulator, Simulator):
         return
-    new = simulator.calls - _reported_calls.get(simulator, 0)
-    _reported_calls[simulator] = simulator.calls
-    metrics_logger.log_value(SIMULATIONS_METRIC, new, reduce="sum")
+    designs, simulations = _reported.get(simulator, (0, 0))
+    _reported[simulator] = (simulator.calls, simulator.simulations)
+    metrics_logger.log_value(DESIGNS_METRIC, simulator.calls - designs, reduce="sum")
+    metrics_logger.log_value(SIMULATIONS_METRIC, simulator.simulations - simulations, reduce="sum")
 
 
 @dataclasses.dataclass

@@ -15,7 +15,7 @@ alike: the run's record and targets in `<storage>/<experiment>/` (default
 what Tune would: `result.json` (one result per report, shaped as Tune's, which progress.py
 and experiment.py read), TensorBoard events under the tags PPO's Tune results get where they
 mean the same (`ray/tune/env_runners/reached_rate`, `.../episode_return_mean`,
-`.../simulations`, `ray/tune/num_env_steps_sampled_lifetime`; besides SB3's own `train/...`),
+`.../simulations` (run: skip-on-fail's saving shows), `.../designs`, `ray/tune/num_env_steps_sampled_lifetime`; besides SB3's own `train/...`),
 and the checkpoints: SB3's model zip with its replay buffer beside it, so that a resumed run
 keeps learning from the transitions it had.
 
@@ -50,7 +50,15 @@ from .experiment import TRIAL_RESULTS_FILE
 from .goal_env import AutoCktGoalEnv
 from .goal_vec_env import AutoCktGoalVecEnv
 from .progress import TrainingProgress
-from .run_metrics import ENV_STEPS, ENV_STEPS_THIS_ITERATION, EPISODE_WINDOW, FAILED_METRIC, REACHED_METRIC, SIMULATIONS_METRIC
+from .run_metrics import (
+    DESIGNS_METRIC,
+    ENV_STEPS,
+    ENV_STEPS_THIS_ITERATION,
+    EPISODE_WINDOW,
+    FAILED_METRIC,
+    REACHED_METRIC,
+    SIMULATIONS_METRIC,
+)
 from .simulator import Simulator
 from .train import TrainConfig, TrainResult, failing_rate, prepare_run, should_stop, stopped_by_failures
 
@@ -178,11 +186,12 @@ class _Reports(BaseCallback):
         self.shown: TrainingProgress | None = None
         self.last: dict[str, Any] | None = None
         self._started = time.monotonic()
-        self._since: tuple[float, int, int] = (self._started, 0, 0)  # time, env steps and simulations at the last report
+        self._since: tuple[float, int, int, int] = (self._started, 0, 0, 0)  # time, env steps, designs and simulations at the last report
         self._episodes = 0
 
     def _on_training_start(self) -> None:
-        self._since = (time.monotonic(), self.num_timesteps, self.vec_env.simulator.calls)
+        simulator = self.vec_env.simulator
+        self._since = (time.monotonic(), self.num_timesteps, simulator.calls, simulator.simulations)
 
     def _on_step(self) -> bool:
         self._episodes += int(np.sum(self.locals["dones"]))
@@ -193,14 +202,15 @@ class _Reports(BaseCallback):
 
     def report(self, final: bool = False) -> dict[str, Any]:
         """This report's result (module docstring); `final` reports the steps since the last one, if any."""
-        now, steps, sims = time.monotonic(), self.num_timesteps, self.vec_env.simulator.calls
+        now, steps, designs, sims = time.monotonic(), self.num_timesteps, self.vec_env.simulator.calls, self.vec_env.simulator.simulations
         if final and self.last is not None and steps == self.last[ENV_STEPS]:
             return self.last
         episodes = list(self.model.ep_info_buffer or [])
         window = episodes[-EPISODE_WINDOW:]
         runners: dict[str, Any] = {
             ENV_STEPS_THIS_ITERATION: steps - self._since[1],
-            SIMULATIONS_METRIC: sims - self._since[2],
+            DESIGNS_METRIC: designs - self._since[2],
+            SIMULATIONS_METRIC: sims - self._since[3],
             "num_episodes_lifetime": self._episodes,
         }
         if window:
@@ -221,7 +231,7 @@ class _Reports(BaseCallback):
         self.logger.dump(steps)
         if self.shown is not None:
             self.shown.update(result)
-        self.last, self._since = result, (now, steps, sims)
+        self.last, self._since = result, (now, steps, designs, sims)
         return result
 
 

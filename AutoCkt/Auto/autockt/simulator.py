@@ -11,6 +11,14 @@ development without a server). Everything above `Simulator.metrics` is the same 
 per request). A vector environment steps all its sub-environments with it, and validation all
 its unfinished targets: one call per step instead of one per design, and the server spreads
 the designs over its simulator pool.
+
+`Simulator.evaluate` / `evaluate_batch` take each design's target too: a circuit that skips on
+fail is then sent it (`CircuitOptimization.make_input`), and answers an `Evaluation` saying
+whether it skipped its other corners and how many simulations it ran. `Simulator.calls` counts
+the designs sent, `Simulator.simulations` the simulations their answers say they ran: what
+skip-on-fail saves is the difference from every corner of every design. An answer from a
+server's result cache repeats the count of the call that ran it (the server's own
+`autockt_corner_simulations_total` and usage count only the simulations it actually ran).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 
 import discovery_client as dc
 from autockt_shared import CircuitOptimization
+from autockt_shared.optimization import Evaluation
 from discovery_shared import BatchItem, BatchResult, DiscoveryError, Rpc
 
 IN_PROCESS_HANDLERS = "autockt_ckt.handlers"
@@ -34,8 +43,8 @@ class SimulationFailure(RuntimeError):
 
 
 Metrics = dict[str, float]
-Outcome = BatchItem[Metrics]
-"""One design's simulation: its metrics, or (`outcome.error`) the `SimulationFailure` that replaced them."""
+Outcome = BatchItem[Evaluation]
+"""One design's simulation: its `Evaluation`, or (`outcome.error`) the `SimulationFailure` that replaced it."""
 
 SIMULATION_ERRORS = (DiscoveryError, RuntimeError, ValueError)
 """What a simulation may fail with (server gone, handler or simulator error, refused input). Anything
@@ -92,6 +101,7 @@ class Simulator:
         self.optimization = optimization
         self.config = config
         self.calls = 0
+        self.simulations = 0
         self._client: dc.Client | None = None
         self._call: Callable[[Rpc[Any, Any], Any], Any]
         self._call_batch: Callable[[Rpc[Any, Any], Sequence[Any]], BatchResult[Any]]
@@ -104,29 +114,41 @@ class Simulator:
             self._call = self._client.call
             self._call_batch = self._client.call_batch
 
-    def metrics(self, values: Mapping[str, float]) -> Metrics:
-        """The metrics of the design `values`. Every failure to get them (server gone, handler
-        error, simulator error, refused input) becomes a `SimulationFailure` carrying the cause."""
+    def metrics(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> Metrics:
+        """The metrics of the design `values` (`evaluate`'s)."""
+        return self.evaluate(values, target).metrics
+
+    def evaluate(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> Evaluation:
+        """The design `values` simulated, skipping on fail against `target` where the circuit can. Every failure
+        to get it (server gone, handler error, simulator error, refused input) becomes a `SimulationFailure`
+        carrying the cause."""
         self.calls += 1
         try:
-            result = self._call(self.optimization.sim, self.optimization.make_input(values))
+            result = self._call(self.optimization.sim, self.optimization.make_input(values, target))
         except SIMULATION_ERRORS as err:
             raise self._failure(err) from err
-        return self.optimization.metric_values(result)
+        return self._counted(self.optimization.evaluation(result))
+
 
     def metrics_batch(self, designs: Sequence[Mapping[str, float]]) -> BatchResult[Metrics]:
-        """The metrics of every design, in order, in one batch call. Each item fails on its own with
-        a `SimulationFailure`, as `metrics` would raise it; a call that fails as a whole (no server
-        answered within the retry deadline) fails every item."""
-        self.calls += len(designs)
-        return BatchResult(self.optimization.sim.name, self._outcomes(designs))
+        """The metrics of every design (`evaluate_batch`'s, with no target), each item failing on its own."""
+        return BatchResult(self.optimization.sim.name, [_metrics_of(item) for item in self.evaluate_batch(designs)])
 
-    def _outcomes(self, designs: Sequence[Mapping[str, float]]) -> list[Outcome]:
+    def evaluate_batch(
+        self, designs: Sequence[Mapping[str, float]], targets: Sequence[Mapping[str, float] | None] | None = None
+    ) -> BatchResult[Evaluation]:
+        """Every design, in order, in one batch call, each against its target of `targets` (none: no target).
+        Each item fails on its own with a `SimulationFailure`, as `evaluate` would raise it; a call that fails
+        as a whole (no server answered within the retry deadline) fails every item."""
+        self.calls += len(designs)
+        return BatchResult(self.optimization.sim.name, self._outcomes(designs, targets or [None] * len(designs)))
+
+    def _outcomes(self, designs: Sequence[Mapping[str, float]], targets: Sequence[Mapping[str, float] | None]) -> list[Outcome]:
         inputs: list[Any] = []
         refused: dict[int, Outcome] = {}
-        for i, values in enumerate(designs):
+        for i, (values, target) in enumerate(zip(designs, targets, strict=True)):
             try:
-                inputs.append(self.optimization.make_input(values))
+                inputs.append(self.optimization.make_input(values, target))
             except ValueError as err:
                 refused[i] = self._failed(err)
         try:
@@ -137,10 +159,14 @@ class Simulator:
 
     def _outcome(self, item: BatchItem[Any]) -> Outcome:
         if item.error is None:
-            return BatchItem.success(self.optimization.metric_values(item.value))
+            return BatchItem.success(self._counted(self.optimization.evaluation(item.value)))
         if not isinstance(item.error, SIMULATION_ERRORS):
             raise item.error
         return self._failed(item.error)
+
+    def _counted(self, evaluation: Evaluation) -> Evaluation:
+        self.simulations += evaluation.simulations
+        return evaluation
 
     def _failed(self, cause: Exception) -> Outcome:
         failure = self._failure(cause)
@@ -153,6 +179,10 @@ class Simulator:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+def _metrics_of(item: Outcome) -> BatchItem[Metrics]:
+    return BatchItem.success(item.value.metrics) if item.error is None else BatchItem.failure(item.error)
 
 
 def _import_in_process_handlers() -> None:

@@ -6,7 +6,8 @@ rolls the policy out from the reset point towards each unseen target, greedily (
 likely action each step) or, with `sample=True`, sampling its actions as AutoCkt's own
 validation did (each target's samples seeded by the run's seed and the target's index, so a
 report is reproducible however the rollouts are batched), and reports how many it reached, in
-how many steps, and at what cost in simulations. It writes every target's outcome to
+how many steps, and at what cost in simulations (those actually run: with skip-on-fail, env.py,
+a design that misses at the typical corner costs one). It writes every target's outcome to
 `results.json`, a plot of reached and missed targets in spec space to `reached.png` and the
 experiment's learning curve, this report's point included, to `learning_curve.png` (see
 plots.py), by default under `<experiment>/validation/<trial>/<checkpoint>_<greedy|sampled>_seed<seed>_n<n>/`.
@@ -54,7 +55,7 @@ from .policy import Policy
 from .progress import ValidationProgress
 from .simulator import Simulator, SimulatorConfig
 from .specs import Target, TargetSet, checked_targets
-from .vector_env import simulate_designs
+from .vector_env import simulate_designs, simulation_targets
 
 PLOT_FILE = "reached.png"
 LEARNING_CURVE_FILE = "learning_curve.png"
@@ -183,8 +184,10 @@ def roll_out(
         envs = [policy.make_env(config, simulator) for _ in targets]
         rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]
         resets = [env.begin_reset(options={"target": target}) for env, target in zip(envs, targets, strict=True)]
-        observations = [env.end_reset(o)[0] for env, o in zip(envs, simulate_designs(simulator, resets), strict=True)]  # type: ignore[arg-type]
-        simulations, steps = [1] * len(targets), [0] * len(targets)
+        reset_outcomes = simulate_designs(simulator, resets, simulation_targets(envs))
+        started = [env.end_reset(o) for env, o in zip(envs, reset_outcomes, strict=True)]  # type: ignore[arg-type]
+        observations = [obs for obs, _ in started]
+        simulations, steps = [info["simulations"] for _, info in started], [0] * len(targets)
         finals = list(resets)
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
@@ -192,10 +195,11 @@ def roll_out(
             actions = policy.act_batch([observations[i] for i in unfinished], rngs and [rngs[i] for i in unfinished])
             designs = [envs[i].begin_step(action) for i, action in zip(unfinished, actions, strict=True)]
             still = []
-            for i, design, outcome in zip(unfinished, designs, simulate_designs(simulator, designs), strict=True):
+            outcomes = simulate_designs(simulator, designs, simulation_targets([envs[i] for i in unfinished]))
+            for i, design, outcome in zip(unfinished, designs, outcomes, strict=True):
                 observations[i], _, terminated, truncated, infos[i] = envs[i].end_step(outcome)
+                simulations[i] += infos[i]["simulations"]  # with skip-on-fail, 1 for a design that missed at the typical corner
                 if design is not None:
-                    simulations[i] += 1
                     finals[i] = design
                 steps[i] += 1
                 if not (terminated or truncated):

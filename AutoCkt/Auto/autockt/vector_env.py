@@ -29,17 +29,29 @@ from gymnasium.vector.utils import batch_space
 from autockt_shared import circuit_optimization
 
 from .env import AutoCktGym, Design, EnvConfig
+from .policy import SteppedEnv
 from .simulator import Outcome, Simulator
+from .specs import Target
 
 
-def simulate_designs(simulator: Simulator, designs: Sequence[Design | None]) -> list[Outcome | None]:
-    """One batch call for every design that is not `None`; `None` (nothing to simulate) stays `None`."""
+def simulate_designs(
+    simulator: Simulator, designs: Sequence[Design | None], targets: Sequence[Target | None] | None = None
+) -> list[Outcome | None]:
+    """One batch call for every design that is not `None`, each against its environment's `simulation_target`
+    of `targets` (skip-on-fail; none: no target); `None` (nothing to simulate) stays `None`."""
     wanted = [i for i, design in enumerate(designs) if design is not None]
+    sent = targets or [None] * len(designs)
     outcomes: list[Outcome | None] = [None] * len(designs)
     if wanted:
-        for i, outcome in zip(wanted, simulator.metrics_batch([designs[i] for i in wanted]), strict=True):  # type: ignore[misc]
+        batch = simulator.evaluate_batch([designs[i] for i in wanted], [sent[i] for i in wanted])  # type: ignore[misc]
+        for i, outcome in zip(wanted, batch, strict=True):
             outcomes[i] = outcome
     return outcomes
+
+
+def simulation_targets(envs: Sequence[SteppedEnv]) -> list[Target | None]:
+    """What each environment's current design is sent (`AutoCktGym.simulation_target`), read after its `begin_*`."""
+    return [env.simulation_target for env in envs]
 
 
 class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
@@ -79,7 +91,9 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
         designs = [env.begin_reset(seed=s, options=options) for env, s in zip(self.envs, seeds, strict=True)]
         infos: dict[str, Any] = {}
         observations = []
-        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs), strict=True)):
+        for i, (env, outcome) in enumerate(
+            zip(self.envs, simulate_designs(self.simulator, designs, simulation_targets(self.envs)), strict=True)
+        ):
             obs, info = env.end_reset(outcome)  # type: ignore[arg-type]  # every reset simulates
             observations.append(obs)
             infos = self._add_info(infos, info, i)
@@ -93,7 +107,8 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
         terminations = np.zeros(self.num_envs, dtype=np.bool_)
         truncations = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
-        for i, (env, outcome) in enumerate(zip(self.envs, simulate_designs(self.simulator, designs), strict=True)):
+        outcomes = simulate_designs(self.simulator, designs, simulation_targets(self.envs))
+        for i, (env, outcome) in enumerate(zip(self.envs, outcomes, strict=True)):
             if self._autoreset[i]:
                 obs, info = env.end_reset(outcome)  # type: ignore[arg-type]
             else:

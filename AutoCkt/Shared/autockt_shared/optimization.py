@@ -13,6 +13,17 @@ about a circuit, with no circuit code in it:
 * `settaluri_reward`: the AutoCkt reward, generic over `MetricSpec`s.
 * `CircuitOptimization`: the bundle: the simulation `Rpc` (which carries the input and
   output types), the param specs, the metric specs and the reward.
+* `Evaluation`: what one simulation call answered an optimizer: the metrics, whether the
+  circuit skipped its other corners (skip-on-fail) and how many simulations it ran.
+
+Skip-on-fail: a circuit simulated at several PVT corners whose input has an optional `target`
+option simulates its typical corner first and the others only if that corner meets the target.
+An optimizer that knows its target sends one (`CircuitOptimization.make_input(values, target)`),
+so a design that misses at the typical corner costs one simulation instead of the whole set.
+What it sends is not the target itself but the loosest bound each spec must meet at the typical
+corner for the design to be able to count as reached (`skip_bounds`): the worst case over every
+corner is no better than the typical corner in any spec, so a skipped design could never have
+been reached, and one the reached rule would accept is never skipped.
 """
 
 from __future__ import annotations
@@ -33,6 +44,9 @@ Out = TypeVar("Out")
 
 REACHED_THRESHOLD = -0.02
 """A target counts as reached when the reward is at least this (the AutoCkt benchmark's rule)."""
+
+SKIP_TARGET_FIELD = "target"
+"""The option field of a circuit's input that asks for skip-on-fail (module docstring)."""
 
 REACHED_BONUS = 10.0
 """The reward AutoCkt gives on the step that reaches the target; that step also ends the episode."""
@@ -248,6 +262,30 @@ def settaluri_reward(metrics: Sequence[MetricSpec], current: Mapping[str, float]
     return sum(min(spec.error(current[spec.name], target[spec.name]), 0.0) for spec in metrics)
 
 
+def skip_bounds(metrics: Sequence[MetricSpec], target: Mapping[str, float]) -> dict[str, float]:
+    """The loosest value of each spec with which `settaluri_reward` can still reach `target`: every
+    term of the reward is at most 0, so a reached design has each spec's error at least
+    `REACHED_THRESHOLD`, i.e. (for the positive targets of spec ranges) at least `t (1 - d) / (1 + d)`
+    of an at-least spec, at most `t (1 + d) / (1 - d)` of an at-most one, with `d = -REACHED_THRESHOLD`."""
+    d = -REACHED_THRESHOLD
+    loosen = {Sense.AT_LEAST: (1.0 - d) / (1.0 + d), Sense.AT_MOST: (1.0 + d) / (1.0 - d)}
+    return {spec.name: target[spec.name] * loosen[spec.sense] for spec in metrics}
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """One design's simulation as an optimizer reads it.
+
+    `skipped`: the circuit ran its typical corner alone, as it missed the target sent (skip-on-fail),
+    so `metrics` are that corner's, not the worst case over the set, and the design missed its target.
+    `simulations`: the simulations the answer says it ran (one for a circuit of one simulation per call).
+    """
+
+    metrics: dict[str, float]
+    skipped: bool = False
+    simulations: int = 1
+
+
 _OPTIMIZATIONS: dict[str, CircuitOptimization[Any, Any]] = {}
 
 
@@ -313,19 +351,33 @@ class CircuitOptimization(Generic[In, Out]):
         """The simulation input at the reset point."""
         return self.make_input(self.initial_values())
 
-    def make_input(self, values: Mapping[str, float]) -> In:
+    @cached_property
+    def skips_on_fail(self) -> bool:
+        """Whether the input has the option field `target` (skip-on-fail; module docstring)."""
+        field = self.input_type.__pydantic_fields__.get(SKIP_TARGET_FIELD)  # type: ignore[attr-defined]
+        extra = None if field is None else field.json_schema_extra
+        return isinstance(extra, dict) and bool(extra.get("option"))
+
+    def make_input(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> In:
         """The simulation input for parameter `values`, named as `params` names them (validated:
-        out-of-range values raise); nested input types are built from their dotted names."""
-        return build_input(self.input_type, values)
+        out-of-range values raise); nested input types are built from their dotted names. With a
+        `target`, a circuit that `skips_on_fail` is sent its `skip_bounds` (others ignore it)."""
+        if target is None or not self.skips_on_fail:
+            return build_input(self.input_type, values)
+        return build_input(self.input_type, {**values, SKIP_TARGET_FIELD: skip_bounds(self.metrics, target)})  # type: ignore[dict-item]
 
     def metric_values(self, out: Out) -> dict[str, float]:
         """The metrics of a simulation result, by `MetricSpec` name (read from `metrics_field` if it is set)."""
         holder = out if self.metrics_field is None else getattr(out, self.metrics_field)
         return {m.name: float(getattr(holder, m.name)) for m in self.metrics}
 
-    def simulate(self, values: Mapping[str, float]) -> dict[str, float]:
-        """Simulate parameter `values` through the Rpc and return the metrics."""
-        return self.metric_values(self.sim(self.make_input(values)))
+    def evaluation(self, out: Out) -> Evaluation:
+        """The `Evaluation` of a simulation result: its metrics, and its `skipped` and `simulations` fields where it has them."""
+        return Evaluation(self.metric_values(out), bool(getattr(out, "skipped", False)), int(getattr(out, "simulations", 1)))
+
+    def simulate(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Simulate parameter `values` through the Rpc (skip-on-fail against `target`, if given) and return the metrics."""
+        return self.metric_values(self.sim(self.make_input(values, target)))
 
     def sample_values(self, rng: UniformSampler) -> dict[str, float]:
         """A design drawn uniformly from the parameter grid (random search, surveys, random resets)."""
