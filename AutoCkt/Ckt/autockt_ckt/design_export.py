@@ -51,7 +51,7 @@ SPICEINIT = ".spiceinit"
 
 def export_design(circuit: str, values: Mapping[str, float], settings: Settings, corner_set: str | None = None) -> DesignNetlist:
     """`circuit`'s design `values` (the Rpc's parameters by name) as `NAME.sp` and a testbench per corner of
-    `corner_set` (module docstring). `KeyError` for an unknown corner set; pydantic's `ValidationError` for values
+    `corner_set` (module docstring). `UnknownCornerSet` for a set the circuit lacks; pydantic's `ValidationError` for values
     that are not the circuit's input."""
     exportable = refuse_unexportable(circuit)
     optimization = circuit_optimization(circuit)

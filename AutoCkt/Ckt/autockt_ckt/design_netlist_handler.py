@@ -27,7 +27,7 @@ from discovery_server import ApiError
 from discovery_shared import ErrorType, FieldError, WireValidationError
 
 from .design_export import export_design
-from .export_registry import ExportRefused, refuse_unexportable
+from .export_registry import ExportRefused, UnknownCornerSet, refuse_unexportable
 from .served import served_circuits
 from .serving_pool import current_pool
 from .settings import Settings
@@ -62,8 +62,8 @@ def render(query: DesignNetlistQuery, settings: Settings) -> DesignNetlist:
         ) from None
     try:
         return export_design(query.circuit, query.design, settings, query.corner_set)
-    except KeyError as err:
-        raise _refuse(("corner_set",), str(err.args[0]), "unknown_corner_set") from None
+    except UnknownCornerSet as err:
+        raise _refuse(("corner_set",), str(err), "unknown_corner_set") from None
 
 
 _rendering = threading.Lock()

@@ -31,6 +31,10 @@ class ExportRefused(ValueError):
     """The design cannot be exported faithfully; the message says why."""
 
 
+class UnknownCornerSet(ValueError):
+    """The circuit has no such corner set (or, a nominal circuit, none at all); the message names its choices."""
+
+
 @dataclasses.dataclass(frozen=True)
 class CornerBench:
     """The bench a corner simulates with, and the run-time values that put it at that corner."""
@@ -45,7 +49,7 @@ class CornerBench:
 
 CornerBenches = Callable[[Settings, str | None], Sequence[CornerBench]]
 """Given the server's settings and a corner set (None: a nominal circuit's one condition, or a PVT circuit's
-default set), each corner's bench; `KeyError` naming the choices for a set the circuit does not have."""
+default set), each corner's bench; `UnknownCornerSet` naming the choices for a set the circuit does not have."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +100,7 @@ def nominal_benches(circuit: str) -> CornerBenches:
 
     def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
         if corner_set is not None:
-            raise KeyError(f"{circuit} simulates at one nominal condition and has no corner sets")
+            raise UnknownCornerSet(f"{circuit} simulates at one nominal condition and has no corner sets")
         (bench,) = served_circuits()[circuit].benches(settings)
         return (CornerBench(NOMINAL, bench, {}, None, NOMINAL_TEMPERATURE_C),)
 

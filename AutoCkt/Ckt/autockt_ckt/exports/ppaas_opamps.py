@@ -20,7 +20,7 @@ import hdl21.sim as hs
 
 from ..control_measurements import unity_gain_lines
 from ..engine import Bench
-from ..export_registry import CornerBench, CornerBenches, Exportable, default_corner_set, register
+from ..export_registry import CornerBench, CornerBenches, Exportable, UnknownCornerSet, default_corner_set, register
 from ..pdks import pdk
 from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, VIN, ppaas_opamp
 from ..settings import Settings
@@ -35,11 +35,15 @@ def corner_benches(circuit: str) -> CornerBenches:
     def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
         opamp = ppaas_opamp(circuit)
         kit = pdk(opamp.pdk)
+        try:
+            corners = kit.corner_set(corner_set or default_corner_set(circuit))
+        except KeyError as err:
+            raise UnknownCornerSet(err.args[0]) from None
         return tuple(
             CornerBench(
                 corner.name, opamp.bench(kit, corner.process), {"supply": corner.vdd, "temp_c": corner.temp_c}, corner.vdd, corner.temp_c
             )
-            for corner in kit.corner_set(corner_set or default_corner_set(circuit))
+            for corner in corners
         )
 
     return benches
