@@ -153,7 +153,7 @@ def test_the_environments_build_and_step_in_process(env_type: type[AutoCktGym] |
     """Every training target asks for 60 deg of phase margin, which the reset point misses at
     TT: with skip-on-fail (the environments' default) a step costs the typical corner alone."""
     config = EnvConfig(circuit=PPAAS_LDO.name, horizon=1, simulator=SimulatorConfig(in_process=True))
-    env = env_type(config) if env_type is AutoCktGym else env_type(config, continuous_actions=True)  # type: ignore[call-arg]
+    env = env_type(config)
     try:
         env.action_space.seed(3)
         obs, _ = env.reset(seed=3)
