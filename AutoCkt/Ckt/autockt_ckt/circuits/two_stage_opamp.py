@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING
 import hdl21 as h
 
 from autockt_shared import TWO_STAGE_OPAMP, OpAmpInput, OpAmpOutput
+from autockt_shared.design_waveforms import CornerWaveforms
 
 from ..engine import Bench
 from ..opamp_testbench import evaluate_opamp, opamp_bench
+from ..opamp_waveforms import opamp_waveforms
 from ..pdk import nmos, pmos, sized
 from ..served import ServedCircuit
 from ..settings import Settings
+from ..traces import at_nominal
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -83,4 +86,13 @@ def evaluate(sim: Simulator, inp: OpAmpInput) -> OpAmpOutput:
     return evaluate_opamp(sim, TWO_STAGE_OPAMP.name, inp)
 
 
-SERVED = ServedCircuit(optimization=TWO_STAGE_OPAMP, benches=lambda settings: [two_stage_bench(settings)], evaluate=evaluate)
+def waveforms(sim: Simulator, inp: OpAmpInput) -> CornerWaveforms:
+    return opamp_waveforms(sim, TWO_STAGE_OPAMP.name, inp)
+
+
+SERVED = ServedCircuit(
+    optimization=TWO_STAGE_OPAMP,
+    benches=lambda settings: [two_stage_bench(settings)],
+    evaluate=evaluate,
+    waveforms=at_nominal(waveforms),
+)
