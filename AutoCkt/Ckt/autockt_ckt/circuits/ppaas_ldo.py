@@ -33,9 +33,9 @@ Metrics (`LdoMetrics`), and where they deliberately differ from PPAAS's:
   PPAAS's is |2.0 V - Vreg| (at the 2.0 V point of a DC sweep of the supply, the same point:
   the sweep is not run), the same for an output at or below the reference, as a regulating
   design's is; but an output above it is what a loop that does not regulate gives (the pass
-  device full on: of 40 random designs at TT, 32 had an output more than 5 mV off 1.8 V,
-  nearly all above it), which PPAAS's reads as a small dropout: all 40 met even the tightest
-  target, 250 mV, where 19 do here. It is not a dropout voltage in either form (the supply is
+  device full on: of 40 random designs at TT, 32 had an output more than 5 mV above 1.8 V,
+  none more than 5 mV below), which PPAAS's reads as a small dropout: all 40 met even the
+  tightest target, 250 mV, where 19 do here. It is not a dropout voltage in either form (the supply is
   fixed).
 * PSRR: -20 log10 of the largest |vreg| over a band, each band including the frequency it is
   named for: 1 Hz-10 kHz, 1 Hz-1 MHz, 1 MHz-10 GHz (PPAAS's windows, points 0-39, 0-59 and
