@@ -61,7 +61,7 @@ def open_report(driver: webdriver.Chrome, report: Path, screenshot: Path) -> lis
     driver.get_log("browser")  # drop what an earlier page logged
     driver.get(report.as_uri())
     height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1200, min(int(height) + 100, 8000))
+    driver.set_window_size(1200, min(int(height) + 400, 8000))  # room for the browser's own frame
     assert [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")] == []
     assert driver.save_screenshot(str(screenshot)) and screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     return [

@@ -122,6 +122,6 @@ def trajectory_figure(design: SizedDesign) -> Figure:
         ax.set_xscale("log")
     ax.set(xlabel="simulations", ylabel="reward (0 = every spec met)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     fig.suptitle(f"{design.circuit}: sizing trajectory ({design.simulations} simulations)")
     return fig
