@@ -1,7 +1,7 @@
 """PPAAS's StrongARM comparator on gf180mcu (`autockt_ckt.circuits.ppaas_comp`) against a netlist
 typed here from PPAAS's table, run by `ngspice -b` with the same PDK files and measured by
 ngspice's own `.meas`: both metrics within 0.1 % at TT and at the two extreme corners, on random
-designs; skip-on-fail; the environments build and step on it."""
+designs; skip-on-fail; the reset check; served over HTTP; the environments build and step on it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ import dataclasses
 import random
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
+from fastapi import FastAPI
 
+import autockt_ckt.handlers  # noqa: F401  (attaches every circuit's handler to its Rpc)
+import discovery_client as dc
+import discovery_server as ds
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
 from autockt_ckt.circuits.ppaas_comp import (
     CLK_DELAY,
@@ -31,7 +37,7 @@ from autockt_ckt.circuits.ppaas_comp import (
 )
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import Corner, pdk
-from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompMetrics
+from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompInput, CompMetrics, ppaas_comp_sim
 
 KIT = pdk("gf180mcu")
 CORNERS = ["tt_3.3V_27C", "ss_3V_125C", "ff_3.6V_-40C"]
@@ -178,3 +184,18 @@ def test_the_environments_build_and_step_on_the_worst_case_in_process() -> None:
     finally:
         env.close()
         goal_env.close()
+
+
+def test_served_over_http_equals_the_in_process_evaluation_and_a_bad_field_is_a_422(
+    serve: Callable[[FastAPI], ds.BackgroundServer], libngspice: LibngspiceEngine
+) -> None:
+    """Over real HTTP, simulated in the server's process (no pool: a gf180mcu pool's start-up warms
+    every circuit of the PDK at 17 corners, about 40 s on a loaded machine; the pool path is the TSA's test's)."""
+    server = serve(ds.create_app(rpcs=[ppaas_comp_sim]))
+    design = PPAAS_COMP.sample_values(random.Random(2))
+    with dc.Client(dc.Config(server_url=server.url)) as client:
+        served = client.call(ppaas_comp_sim, CompInput(**design, corner_set="tt"))  # type: ignore[arg-type]
+    tt = KIT.corner_set("tt")[0]
+    assert served.simulations == 1 and not served.skipped and served.corners == {tt.name: evaluate_at(libngspice, KIT, tt, design)}
+    response = httpx.post(f"{server.url}/ppaas_comp_sim", json={**design, "wp3": 100.5})
+    assert response.status_code == 422 and [error["loc"][0] for error in response.json()["details"]["fields"]] == ["wp3"]
