@@ -20,8 +20,8 @@ so moving between the corners of one section needs no reload): 25 fF on each out
 inn at VDD/2 + and - 50 mV (DC), the clock a 0 -> VDD pulse of period 4 ns, delayed 1.6 ns,
 0.4 ns edges, 1.6 ns high; a transient to 9.6 ns, steps at most 20 ps (PPAAS's step).
 Against a 1 ps step at reltol 1e-5 both metrics were within 0.15 % (18 design-corners: the
-initial point and five random designs at TT, SS 3.0 V 125 C and FF 3.6 V -40 C). About 510
-time points: 20-35 ms of CPU per corner.
+initial point and five random designs at TT, SS 3.0 V 125 C and FF 3.6 V -40 C). About 500
+time points: 22 ms of CPU per corner (median of 102 design-corners on a loaded machine; p90 32 ms).
 
 Metrics (`CompMetrics`), and where they deliberately differ from PPAAS's:
 * The temperature is honoured at every corner: PPAAS's decks set it and then reload the circuit
@@ -33,8 +33,9 @@ Metrics (`CompMetrics`), and where they deliberately differ from PPAAS's:
   PPAAS's thresholds are an absolute 0.5 V on both, which times from the foot of the clock's
   edge to the foot of the output's fall (at TT, the initial point: 506.5 ps against 235.4).
   The second cycle, as PPAAS's: the first starts from the operating point, the second from
-  what the first left (1.3 % apart in delay at the initial point). The DC inputs give one decision, outn
-  falling; the circuit is symmetric and has no mismatch, so the other is its mirror image. A
+  what the first left (1.3 % apart in delay at the initial point). The DC inputs give one
+  decision, outn falling; the circuit is symmetric and has no mismatch, so the other is its
+  mirror image. A
   design whose outn does not fall through VDD/2 before the clock falls back through it (the
   2 ns evaluation phase) gets that window, 2 ns, as its stand-in (PPAAS: 1000 ps, its cap);
   so does one whose decision is not one: an output below 90 % of VDD as the clock starts to
@@ -56,8 +57,8 @@ Metrics (`CompMetrics`), and where they deliberately differ from PPAAS's:
 
 Spec ranges (`PPAAS_COMP`, on the worst case over the 17 corners): delay 150-300 ps, power
 0.5-1.5 mW. PPAAS's (100-200 ps, 50-150 x 10 fC) measure other things, and with its own
-definitions no design of the survey below came near them (worst case over its 9 conditions: 370 ps at
-the least, 432 ps at 146). Placed as PPAAS's are, below the initial point (415 ps, 2.40 mW) and
+definitions no design of the survey below came near them (worst case over its 9 conditions:
+370 ps at the least, 432 ps at 146). Placed as PPAAS's are, below the initial point (415 ps, 2.40 mW) and
 from the reachable to beyond the front: of 120 random designs, 12.5 % meet 300 ps, 3.3 % 1.5
 mW, 0.8 % both, none 150 ps or 0.5 mW (best: 209 ps at 2.18 mW, 239 ps at 1.34 mW; 21 % make no
 valid decision at some corner); a short local search (60 designs per trade-off, judged at SS
