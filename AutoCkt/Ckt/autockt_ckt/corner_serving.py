@@ -7,7 +7,9 @@ such circuit, so it is here once: the design at one corner, at a whole corner se
 process (tests, benchmarks), a served call as one pool job per corner awaited together (so that
 the corners of one call, and of every call at once, spread over the workers; skip-on-fail and
 the worst case are `corner_evaluation`'s), the count of simulations, and the benches a worker
-loads. A circuit's module builds a `CornerCircuit` and serves it (`served()`).
+loads. A circuit's module builds a `CornerCircuit` and serves it (`served()`). A circuit that picks
+traces from a corner's results (`traces`) has waveforms too (`design_waveforms`): a pool job per
+corner of the set, each the very run its metrics come from.
 
 Constructing a `CornerCircuit` registers it by its optimization's name, and it pickles as that
 name: a corner's job (`at_corner`) carries it into a worker, whose import of every circuit
@@ -21,6 +23,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from autockt_shared.design_waveforms import CornerWaveforms, FrequencyResponse, Transient
 from autockt_shared.optimization import CircuitOptimization, Sense
 
 from .corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
@@ -42,7 +45,8 @@ class CornerCircuit(Generic[M]):
     same netlist, no reload); `metrics(result, corner)` its `metrics_type` at that corner. The
     optimization's input has options `corner_set` and `target`, its output fields `corners`,
     `worst`, `skipped` and `simulations` (`autockt_shared.circuits.ppaas_tsa`'s pattern). `vdd`:
-    the supply the corner sets are built at (None: the PDK's nominal)."""
+    the supply the corner sets are built at (None: the PDK's nominal). `traces(result)`: the AC
+    responses and transients a designer reads in one corner's results (`traces.py`); None: no waveforms."""
 
     optimization: CircuitOptimization[Any, Any]
     metrics_type: Callable[..., M]
@@ -50,6 +54,7 @@ class CornerCircuit(Generic[M]):
     metrics: Callable[[SimResult, Corner], M]
     pdk: str
     vdd: float | None = None
+    traces: Callable[[SimResult], tuple[list[FrequencyResponse], list[Transient]]] | None = None
 
     def __post_init__(self) -> None:
         if self.name in _CIRCUITS:
@@ -75,10 +80,14 @@ class CornerCircuit(Generic[M]):
         """The PDK's corner set `name` at the circuit's supply."""
         return pdk(self.pdk).corner_set(name, self.vdd)
 
+    def run_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> SimResult:
+        """The results at `corner` of the design `values` (the optimization's units)."""
+        conditions = {"supply": corner.vdd, "temp_c": corner.temp_c}
+        return engine.run(self.bench(pdk(self.pdk), corner.process), {**values, **conditions})
+
     def evaluate_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> M:
         """The metrics at `corner` of the design `values` (the optimization's units)."""
-        conditions = {"supply": corner.vdd, "temp_c": corner.temp_c}
-        return self.metrics(engine.run(self.bench(pdk(self.pdk), corner.process), {**values, **conditions}), corner)
+        return self.metrics(self.run_at(engine, corner, values), corner)
 
     def evaluate_corner_set(
         self, engine: Engine, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
@@ -109,6 +118,13 @@ class CornerCircuit(Generic[M]):
             simulations=result.simulations,
         )
 
+    async def waveforms(self, run: JobRunner, inp: Any) -> dict[str, CornerWaveforms]:
+        """`design_waveforms`: each corner of the input's set its own job (`waveforms_at_corner`), awaited together."""
+        values = {name: getattr(inp, name) for name in self.params}
+        corners = self.corners(inp.corner_set)
+        answers = await asyncio.gather(*(run(waveforms_at_corner, self, values, corner) for corner in corners))
+        return {corner.name: answer for corner, answer in zip(corners, answers, strict=True)}
+
     def benches(self, settings: Settings) -> list[Bench]:
         """One bench per process section: each corner's job finds its section's loaded."""
         kit = pdk(self.pdk)
@@ -116,7 +132,13 @@ class CornerCircuit(Generic[M]):
 
     def served(self) -> ServedCircuit[Any, Any]:
         """The circuit as the server knows it (constructing it registers it)."""
-        return ServedCircuit(optimization=self.optimization, benches=self.benches, serve=self.serve, pdk=self.pdk)
+        return ServedCircuit(
+            optimization=self.optimization,
+            benches=self.benches,
+            serve=self.serve,
+            pdk=self.pdk,
+            waveforms=None if self.traces is None else self.waveforms,
+        )
 
 
 def corner_circuit(name: str) -> CornerCircuit[Any]:
@@ -127,3 +149,14 @@ def corner_circuit(name: str) -> CornerCircuit[Any]:
 def at_corner(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], corner: Corner) -> dict[str, float]:
     """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
     return dataclasses.asdict(circuit.evaluate_at(sim.engine, corner, values))
+
+
+def waveforms_at_corner(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], corner: Corner) -> CornerWaveforms:
+    """A pool job: the design's traces at one corner (`CornerCircuit.traces`) and the metrics of the same run."""
+    assert circuit.traces is not None  # only a circuit with traces serves waveforms (`served`)
+    result = circuit.run_at(sim.engine, corner, values)
+    ac, transients = circuit.traces(result)
+    metrics = circuit.metrics(result, corner)
+    return CornerWaveforms(
+        ac=ac, transients=transients, metrics={m.name: float(getattr(metrics, m.name)) for m in circuit.optimization.metrics}
+    )

@@ -74,10 +74,12 @@ import hdl21.sim as hs
 import numpy as np
 
 from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO, LdoMetrics
+from autockt_shared.design_waveforms import FrequencyResponse, Transient
 
 from ..corner_serving import CornerCircuit
-from ..engine import Bench, SimResult
+from ..engine import AcResult, Bench, SimResult
 from ..pdks import Corner, MosSize, Pdk, ProcessCorner
+from ..traces import bode
 from .ldo import loop_metrics
 
 PDK = "sky130"
@@ -180,17 +182,34 @@ def ldo_metrics(result: SimResult, corner: Corner) -> LdoMetrics:
     vreg = result.op("op")[f"v(xtop.{_node('out', 'full')})"]
     values: dict[str, float] = {"vdrop": corner.vdd - VREF + abs(VREF - vreg)}
     for load in LOADS:
-        h_supply = ac.values[f"v(xtop.{_node('out', load)})"]
+        h_supply = supply_transfer(ac, load)
         for band_name, band in BANDS.items():
             values[f"psrr_{load}_{band_name}"] = _rejection_db(h_supply, ac.freq, band)
-        probe = {s: (ac.values[f"v(xtop.{_node('x', load, s)})"], ac.values[f"i(v.xtop.v{_node('vinj', load, s)})"]) for s in "vi"}
-        _, _, phm = loop_metrics(ac.freq, tian_loop_gain(*probe["v"], *probe["i"]))
+        _, _, phm = loop_metrics(ac.freq, loop_gain(ac, load))
         values[f"phm_{load}"] = phm
     return LdoMetrics(**values)
 
 
+def supply_transfer(ac: AcResult, load: str) -> np.ndarray:
+    """vout / vdd of the closed loop at `load` (PSRR's, in dB below 0)."""
+    return ac.values[f"v(xtop.{_node('out', load)})"]
+
+
+def loop_gain(ac: AcResult, load: str) -> np.ndarray:
+    """The loop gain at `load`, from its voltage- and current-injected copies (`tian_loop_gain`)."""
+    probe = {s: (ac.values[f"v(xtop.{_node('x', load, s)})"], ac.values[f"i(v.xtop.v{_node('vinj', load, s)})"]) for s in "vi"}
+    return tian_loop_gain(*probe["v"], *probe["i"])
+
+
+def ldo_traces(result: SimResult) -> tuple[list[FrequencyResponse], list[Transient]]:
+    """What `design_waveforms` shows of a corner: the loop gain and the supply's transfer at each load."""
+    ac = result.ac("ac")
+    loops = [bode(f"loop gain, {load} load", ac.freq, loop_gain(ac, load)) for load in LOADS]
+    return [*loops, *(bode(f"vout / vdd, {load} load", ac.freq, supply_transfer(ac, load)) for load in LOADS)], []
+
+
 LDO: CornerCircuit[LdoMetrics] = CornerCircuit(
-    optimization=PPAAS_LDO, metrics_type=LdoMetrics, bench=ldo_bench, metrics=ldo_metrics, pdk=PDK, vdd=SUPPLY
+    optimization=PPAAS_LDO, metrics_type=LdoMetrics, bench=ldo_bench, metrics=ldo_metrics, pdk=PDK, vdd=SUPPLY, traces=ldo_traces
 )
 
 SERVED = LDO.served()
