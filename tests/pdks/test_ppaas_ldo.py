@@ -1,7 +1,7 @@
 """PPAAS's LDO on sky130's 5 V devices (`autockt_ckt.circuits.ppaas_ldo`) against a netlist typed
 here from PPAAS's table and run by `ngspice -b` with the same PDK files: every metric within
-0.1 % at TT and at the two extreme corners, on PPAAS's initial point and a random design;
-skip-on-fail over the 9 corners; the 5 V devices in the registry, their model bins at the
+0.1 % at TT and at the two extreme corners, on two random designs;
+skip-on-fail; the 5 V devices in the registry, their model bins at the
 parameter box's corners; the environments build and step on it in-process."""
 
 from __future__ import annotations
@@ -79,12 +79,12 @@ def _corner(name: str) -> Corner:
     return next(c for c in LDO.corners("ppaas") if c.name == name)
 
 
-def _designs() -> list[dict[str, float]]:
+def _designs() -> tuple[dict[str, float], dict[str, float]]:
     """A design drawn from the whole box (most do not regulate: the stand-ins' check) and one
     within 20 % of PPAAS's initial point (a regulating loop), both on the grid."""
     rng = random.Random(7)
     near = {p.name: p.value_at(p.index_of(p.initial * rng.uniform(0.8, 1.2))) for p in PPAAS_LDO.params}
-    return [PPAAS_LDO.sample_values(rng), near]
+    return PPAAS_LDO.sample_values(rng), near
 
 
 @pytest.mark.parametrize("corner_name", CORNERS)
@@ -92,11 +92,11 @@ def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libn
     corner = _corner(corner_name)
     (tmp_path / ".spiceinit").write_text("set ngbehavior=hsa\n")
     run_order = ldo_bench(KIT, corner.process).run_order
-    designs = _designs() if corner_name == CORNERS[0] else _designs()[1:]  # the extremes: the regulating design
-    for i, design in enumerate(designs):
-        served = LDO.evaluate_at(libngspice, corner, design)
-        by_hand = ldo_metrics(run_by_hand(hand_netlist(corner, design), tmp_path, run_order, name=f"ldo{i}"), corner)
-        assert_outputs_agree(served, by_hand, (corner.name, design))
+    whole_box, near = _designs()
+    design = whole_box if corner_name == "ss_2V_125C" else near  # one design per corner: the test's cost
+    served = LDO.evaluate_at(libngspice, corner, design)
+    by_hand = ldo_metrics(run_by_hand(hand_netlist(corner, design), tmp_path, run_order), corner)
+    assert_outputs_agree(served, by_hand, (corner.name, design))
 
 
 def test_the_initial_point_at_tt_is_ppaas_s_where_the_definitions_agree(libngspice: LibngspiceEngine) -> None:
