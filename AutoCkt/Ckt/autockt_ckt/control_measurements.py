@@ -8,24 +8,19 @@ values a sizing reported; a definition several circuits share is written once he
 
 from __future__ import annotations
 
-import hdl21.sim as hs
+RUN = "run"
+"""Runs the testbench's own analysis lines, as the engines run them; ngspice names their plots `ac1`, `dc1`,
+`op1`, `tran1` (one analysis of each kind), which `setplot` selects."""
 
-from .engine import Bench
-from .export_registry import ExportRefused
 
-
-def unity_gain_lines(bench: Bench, out: str) -> str:
-    """Runs the bench's AC sweep and sets `ugbw` and `phm` of the output `out` (an expression of the AC plot's
-    vectors, e.g. `v(xtop.out)`) as `metrics.unity_gain_crossing` does:
+def unity_gain_lines(out: str) -> str:
+    """Sets `ugbw` and `phm` of the output `out` (an expression of the AC plot's vectors, e.g. `v(xtop.out)`)
+    in the AC plot `ac1`, as `metrics.unity_gain_crossing` does:
     where |v| first falls through 1, interpolated linearly in log|v| over log f, and the continuous phase at the
     same fraction of the step; the sweep's last point when it never falls through 1 (0, 0 when it starts below
     1), and a margin of 0 above 180 degrees. Leaves `hout` (the output) and `mag` (|hout|) in the AC plot."""
-    ac = next(an for an in bench.run_order if isinstance(an, hs.Ac))
-    sweep = ac.sweep
-    if not isinstance(sweep, hs.LogSweep):
-        raise ExportRefused(f"bench {bench.name!r}: its AC sweep is a {type(sweep).__name__}, not a logarithmic one")
     return f"""\
-ac dec {int(sweep.npts)} {float(sweep.start)!r} {float(sweep.stop)!r}
+setplot ac1
 let hout = {out}
 let mag = mag(hout)
 let phase = cph(hout) * 180 / pi

@@ -4,15 +4,16 @@
 A design leaves the project as SPICE (`autockt_shared.design_netlist`, whose handler renders it
 here): the circuit as a standalone subcircuit with every parameter value written into its
 devices (`NAME.sp`), and the very testbench the server simulates around it at each corner
-(`NAME_tb.sp`, or `NAME_tb_<corner>.sp` for each corner of a PVT circuit), whose `.control` block
-reruns the server's analyses and prints each metric as `name = value`, computed as the server
-computes it (`export_registry`, `exports/`). Running `ngspice -b` on a testbench next to `NAME.sp`
+(`NAME_tb.sp`, or `NAME_tb_<corner>.sp` for each corner of a PVT circuit), with the server's own
+analysis lines, whose `.control` block runs them (`run`, as the engines do: a control command per
+analysis is not the same run, and an oscillating design's transient shows it) and prints each
+metric as `name = value`, computed as the server computes it (`export_registry`, `exports/`). Running `ngspice -b` on a testbench next to `NAME.sp`
 reproduces the metrics the sizing reported at that corner.
 
 Both come from the served circuit's own `Bench`es, through the netlister the engines use
 (`BenchNetlister`), so the exported circuit cannot drift from the simulated one: the bench's
 netlist parameters (the design's, and a PVT bench's supply) are replaced in its devices'
-expressions by their values, its `.param` lines and analyses dropped, its temperature written as
+expressions by their values, its `.param` lines dropped, its temperature written as
 `.option temp`, and its device-under-test's definition written to its own file. One corner
 differs from another only in its testbench: its model section, supply and temperature.
 
@@ -117,12 +118,11 @@ class _Rendered:
 
 
 def _render(at: CornerBench, params: Mapping[str, float], subcircuit_file: str, library: str | None) -> _Rendered:
-    """One corner's bench with `params` and its conditions inlined, its analyses and `.param` lines dropped,
+    """One corner's bench with `params` and its conditions inlined, its `.param` lines dropped,
     its device-under-test written apart; its model line naming `library` (and the section) when given."""
     bench = at.bench
     inp = hs.to_proto(bench.sim)
     _inline(inp.pkg, {**params, **at.conditions})
-    del inp.an[:]
     kept = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") != "param"]
     del inp.ctrls[:]
     inp.ctrls.extend(kept)

@@ -3,7 +3,7 @@
 
 A design leaves the project as netlists a designer runs in their own ngspice: the circuit as a
 standalone subcircuit (`NAME.sp`, the PDK's own device names, every size inlined) and, per
-corner the design was evaluated at, a testbench that reruns the server's analyses and prints
+corner the design was evaluated at, a testbench that runs the server's analyses and prints
 each metric as `name = value` (`NAME_tb.sp` for a nominal circuit, `NAME_tb_<corner>.sp` for
 each corner of a PVT one). Only the server knows its benches, its PDK and the model file each
 corner loads, so it renders them, and a client needs no circuit package to get them.
@@ -84,7 +84,7 @@ design_netlist = Rpc(
     input_type=DesignNetlistQuery,
     return_type=DesignNetlist,
     docstring="""A design of a circuit as SPICE files: its subcircuit, sizes inlined, and per corner of the
-    set a testbench that reruns the server's analyses with `ngspice -b` and prints each metric, naming the
+    set a testbench that runs the server's analyses with `ngspice -b` and prints each metric, naming the
     model file the server used (no model text). A circuit of another PDK than the server's answers 404.""",
     deterministic=True,
 )

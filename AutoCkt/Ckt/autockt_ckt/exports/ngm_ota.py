@@ -9,7 +9,7 @@ three 0 when the output's real part at the sweep's first point is not positive (
 from __future__ import annotations
 
 from ..circuits.ngm_ota import OUT_N, OUT_P, SUPPLY_SOURCE
-from ..control_measurements import unity_gain_lines
+from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
 from ..export_registry import Exportable, nominal_benches, register
 
@@ -19,10 +19,11 @@ def ngm_measurements(bench: Bench) -> str:
     return f"""\
 .control
 set numdgt = 12
-op
+{RUN}
+setplot op1
 let ibias = -i({SUPPLY_SOURCE})
 print ibias
-{unity_gain_lines(bench, f"v({OUT_P}) - v({OUT_N})")}let gain = mag[0]
+{unity_gain_lines(f"v({OUT_P}) - v({OUT_N})")}let gain = mag[0]
 if real(hout[0]) <= 0
   let gain = 0
   let ugbw = 0

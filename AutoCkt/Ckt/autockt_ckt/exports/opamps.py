@@ -7,7 +7,7 @@ both.
 
 from __future__ import annotations
 
-from ..control_measurements import unity_gain_lines
+from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
 from ..export_registry import Exportable, nominal_benches, register
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
@@ -21,13 +21,14 @@ def opamp_measurements(bench: Bench) -> str:
     return f"""\
 .control
 set numdgt = 12
-op
-let ibias = -i({SUPPLY_SOURCE})
-print ibias
-{unity_gain_lines(bench, f"v({OUTPUT_NODE})")}let gain = mag[0]
+{RUN}
+{unity_gain_lines(f"v({OUTPUT_NODE})")}let gain = mag[0]
 print gain
 print ugbw
 print phm
+setplot op1
+let ibias = -i({SUPPLY_SOURCE})
+print ibias
 quit
 .endc
 """

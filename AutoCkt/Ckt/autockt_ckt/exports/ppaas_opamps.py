@@ -2,13 +2,13 @@
 # PPAAS's op-amps at their PDK's corners: a testbench per corner prints the six metrics
 
 A corner's testbench is the server's bench of that corner's process section
-(`ppaas_opamp_bench`), its supply inlined and its temperature an `.option temp`; its `.control`
-block is `PpaasOpamp.metrics` in ngspice's language (each printed in the plot of its analysis,
-where its vectors live), on the same analyses: ibias at the operating point, ugbw and phm from the AC
-sweep (`control_measurements`), gain and vswing from the DC sweep's slopes between adjacent points,
-t_settle from the follower's transient, each edge as `waveforms.settling_time` measures it (the last
-exit from 1 % of the step around the value at the end of the edge's window, interpolated; the window
-when the output never settles).
+(`ppaas_opamp_bench`), with its analyses, its supply inlined and its temperature an `.option temp`;
+its `.control` block runs them and computes `PpaasOpamp.metrics` in ngspice's language, each in the
+plot of its analysis: ugbw and phm from the AC sweep (`control_measurements`), gain and vswing from
+the DC sweep's slopes between adjacent points, ibias at the operating point, t_settle from the
+follower's transient, each edge as `waveforms.settling_time` measures it (the last exit from 1 % of
+the step around the value at the end of the edge's window, interpolated; the window when the
+output never settles).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 
 import hdl21.sim as hs
 
-from ..control_measurements import unity_gain_lines
+from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
 from ..export_registry import CornerBench, CornerBenches, Exportable, UnknownCornerSet, default_corner_set, register
 from ..pdks import pdk
-from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, VIN, ppaas_opamp
+from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, ppaas_opamp
 from ..settings import Settings
 
 EXPORTED = ("ppaas_tsa",)
@@ -107,19 +107,14 @@ def measurements(circuit: str) -> Callable[[Bench], str]:
 
 
 def _measurements(bench: Bench, step: float) -> str:
-    dc = next(an for an in bench.run_order if isinstance(an, hs.Dc))
     tran = next(an for an in bench.run_order if isinstance(an, hs.Tran))
-    sweep = dc.sweep
-    assert isinstance(sweep, hs.LinearSweep)
     return f"""\
 .control
 set numdgt = 12
-op
-let ibias = -i({SUPPLY_OL})
-print ibias
-{unity_gain_lines(bench, f"v({OUT_OL})")}print ugbw
+{RUN}
+{unity_gain_lines(f"v({OUT_OL})")}print ugbw
 print phm
-dc {VIN} {float(sweep.start)!r} {float(sweep.stop)!r} {float(sweep.step)!r}
+setplot dc1
 let vout = v({OUT_OL})
 let sw = v({OUT_OL.rsplit(".", 1)[0]}.vd)
 let n = length(vout)
@@ -139,7 +134,10 @@ end
 let vswing = hi - lo
 print gain
 print vswing
-tran {float(tran.tstep)!r} {float(tran.tstop)!r} 0 {float(tran.tstep)!r}
+setplot op1
+let ibias = -i({SUPPLY_OL})
+print ibias
+setplot tran1
 let tt = time
 let vv = v({OUT_FB})
 let n = length(tt)
