@@ -19,6 +19,11 @@ the designs sent, `Simulator.simulations` the simulations their answers say they
 skip-on-fail saves is the difference from every corner of every design. An answer from a
 server's result cache repeats the count of the call that ran it (the server's own
 `autockt_corner_simulations_total` and usage count only the simulations it actually ran).
+
+A PVT circuit simulates at the corner set its input names: a `Simulator` made with `options`
+(`{"corner_set": "tt"}`) sends them with every design. `Simulator.output` answers a design's whole
+output (every corner's metrics), and `Simulator.call` any other Rpc of the same server (a sized
+design's files, `design_netlist`), its failures `SimulationFailure`s like a simulation's.
 """
 
 from __future__ import annotations
@@ -97,9 +102,13 @@ class SimulatorConfig:
 class Simulator:
     """Simulates designs of one `CircuitOptimization` and returns their metrics, or raises `SimulationFailure`."""
 
-    def __init__(self, optimization: CircuitOptimization[Any, Any], config: SimulatorConfig) -> None:
+    def __init__(
+        self, optimization: CircuitOptimization[Any, Any], config: SimulatorConfig, options: Mapping[str, Any] | None = None
+    ) -> None:
         self.optimization = optimization
         self.config = config
+        self.options = dict(options or {})
+        """Option fields sent with every design (a PVT circuit's `corner_set`), checked by the input type."""
         self.calls = 0
         self.simulations = 0
         self._client: dc.Client | None = None
@@ -124,11 +133,24 @@ class Simulator:
         carrying the cause."""
         self.calls += 1
         try:
-            result = self._call(self.optimization.sim, self.optimization.make_input(values, target))
+            result = self._call(self.optimization.sim, self.optimization.make_input({**values, **self.options}, target))
         except SIMULATION_ERRORS as err:
             raise self._failure(err) from err
         return self._counted(self.optimization.evaluation(result))
 
+    def output(self, values: Mapping[str, float]) -> Any:
+        """The simulation Rpc's whole answer for the design `values` (a PVT circuit's holds every corner's metrics)."""
+        self.calls += 1
+        result = self.call(self.optimization.sim, self.optimization.make_input({**values, **self.options}))
+        self._counted(self.optimization.evaluation(result))
+        return result
+
+    def call(self, rpc: Rpc[Any, Any], inp: Any) -> Any:
+        """Any Rpc (e.g. `design_netlist`) answered where this simulator's are; every failure a `SimulationFailure`."""
+        try:
+            return self._call(rpc, inp)
+        except SIMULATION_ERRORS as err:
+            raise self._failure(err) from err
 
     def metrics_batch(self, designs: Sequence[Mapping[str, float]]) -> BatchResult[Metrics]:
         """The metrics of every design (`evaluate_batch`'s, with no target), each item failing on its own."""
@@ -148,7 +170,7 @@ class Simulator:
         refused: dict[int, Outcome] = {}
         for i, (values, target) in enumerate(zip(designs, targets, strict=True)):
             try:
-                inputs.append(self.optimization.make_input(values, target))
+                inputs.append(self.optimization.make_input({**values, **self.options}, target))
             except ValueError as err:
                 refused[i] = self._failed(err)
         try:
