@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,6 @@ from fastapi import FastAPI
 import autockt_ckt.handlers as handlers
 import discovery_server as ds
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
-from autockt_ckt.pool import SimulatorPool
-from autockt_ckt.settings import Settings
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, ppaas_tsa_sim
 from autockt_shared.optimization import REACHED_BONUS, Sense, skip_bounds
 from discovery_shared import BatchItem
@@ -35,16 +34,9 @@ Serve = Callable[[FastAPI], ds.BackgroundServer]
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorPool]:
-    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path_factory.mktemp("skip-pool"), sim_workers=2, pdk="gf180mcu")
-    with SimulatorPool(settings) as started:
-        handlers.use_pool(started)
-        yield started
-    handlers.use_pool(None)
-
-
-@pytest.fixture(scope="module")
-def server(pool: SimulatorPool) -> Iterator[ds.BackgroundServer]:
+def server() -> Iterator[ds.BackgroundServer]:
+    """A server simulating in its own process (no pool installed: `handlers.job_runner`), over real HTTP."""
+    assert handlers.current_pool() is None
     with ds.BackgroundServer(ds.create_app(rpcs=[ppaas_tsa_sim])) as started:
         yield started
 
@@ -72,6 +64,16 @@ def targets(typical: dict[str, float]) -> tuple[dict[str, float], dict[str, floa
     return met, {**met, "gain": typical["gain"] * 1.5}
 
 
+@contextmanager
+def _env(server: ds.BackgroundServer, skip_on_fail: bool = True) -> Iterator[AutoCktGym]:
+    config = EnvConfig(circuit=PPAAS_TSA.name, horizon=5, skip_on_fail=skip_on_fail, simulator=SimulatorConfig(server_url=server.url))
+    env = AutoCktGym(config)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
 def _corners_seen(obs: np.ndarray) -> float:
     return float(obs[-1])  # the observation's last block, with skip-on-fail: 1 every corner, -1 the typical one alone
 
@@ -80,8 +82,7 @@ def test_a_step_that_misses_at_typical_costs_one_simulation_and_never_reaches(
     server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]], typical: dict[str, float]
 ) -> None:
     _, missed = targets
-    env = AutoCktGym(EnvConfig(circuit=PPAAS_TSA.name, horizon=5, simulator=SimulatorConfig(server_url=server.url)))
-    try:
+    with _env(server) as env:
         assert env.skips_on_fail and env.observation_space.shape == (3 * N_METRICS + len(PPAAS_TSA.params) + 2,)
         obs, info = env.reset(options={"target": missed})
         assert info["skipped"] and info["simulations"] == 1 and _corners_seen(obs) == -1.0
@@ -91,16 +92,13 @@ def test_a_step_that_misses_at_typical_costs_one_simulation_and_never_reaches(
         assert not info["reached"] and not terminated and not truncated and _corners_seen(obs) == -1.0
         assert reward == PPAAS_TSA.score(info["metrics"], missed) - N_METRICS  # below any design simulated at every corner
         assert reward < -N_METRICS and env.observation_space.contains(obs)
-    finally:
-        env.close()
 
 
 def test_a_step_that_meets_typical_costs_every_corner_and_is_judged_on_the_worst(
     server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]
 ) -> None:
     met, _ = targets
-    env = AutoCktGym(EnvConfig(circuit=PPAAS_TSA.name, horizon=5, simulator=SimulatorConfig(server_url=server.url)))
-    try:
+    with _env(server) as env:
         obs, info = env.reset(options={"target": met})
         assert not info["skipped"] and info["simulations"] == CORNERS and _corners_seen(obs) == 1.0
         design = env.begin_step(NUDGE)  # the halves of step, to see the design the move chose
@@ -112,22 +110,16 @@ def test_a_step_that_meets_typical_costs_every_corner_and_is_judged_on_the_worst
         reached = PPAAS_TSA.reached(info["metrics"], met)
         assert info["reached"] == reached == terminated
         assert reward == (REACHED_BONUS if reached else PPAAS_TSA.score(info["metrics"], met))
-    finally:
-        env.close()
 
 
 def test_without_skip_on_fail_a_missing_design_pays_every_corner(
     server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]
 ) -> None:
     _, missed = targets
-    config = EnvConfig(circuit=PPAAS_TSA.name, skip_on_fail=False, simulator=SimulatorConfig(server_url=server.url))
-    env = AutoCktGym(config)
-    try:
+    with _env(server, skip_on_fail=False) as env:
         obs, info = env.reset(options={"target": missed})
         assert env.simulation_target is None and not info["skipped"] and info["simulations"] == CORNERS
         assert obs.shape == (3 * N_METRICS + len(PPAAS_TSA.params) + 1,)  # no corners block
-    finally:
-        env.close()
 
 
 def test_the_bounds_sent_are_the_loosest_the_reached_rule_allows() -> None:
@@ -163,7 +155,6 @@ def usage_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_usage_counts_the_simulations_run_and_none_for_a_cached_answer(
-    pool: SimulatorPool,
     serve: Serve,
     emulated: Emulator,
     usage_db: str,

@@ -168,7 +168,7 @@ def _model(config: TrainConfig, sac: SacHerConfig, env: VecMonitor) -> SAC:
         gamma=config.gamma,
         gradient_steps=-1,  # one gradient step per env step collected, as SAC with one environment
         replay_buffer_class=HerReplayBuffer,
-        # copy_info_dict: a relabelled failed simulation keeps its penalty (goal_env.py)
+        # copy_info_dict: a relabelled failed simulation keeps its penalty, a skipped design never reaches (goal_env.py)
         replay_buffer_kwargs={"n_sampled_goal": sac.n_sampled_goal, "goal_selection_strategy": "future", "copy_info_dict": True},
         policy_kwargs={"net_arch": {"pi": list(sac.actor), "qf": list(sac.critic)}},
         stats_window_size=EPISODE_WINDOW,  # the reach rate and mean return over the last 200 episodes, as PPO's
