@@ -1,7 +1,7 @@
 """PPAAS's StrongARM comparator on gf180mcu (`autockt_ckt.circuits.ppaas_comp`) against a netlist
 typed here from PPAAS's table, run by `ngspice -b` with the same PDK files and measured by
 ngspice's own `.meas`: both metrics within 0.1 % at TT and at the two extreme corners, on random
-designs; skip-on-fail; the reset check; served over HTTP; the environments build and step on it."""
+designs; skip-on-fail; the reset check; served over HTTP, with its waveforms; the environments build and step on it."""
 
 from __future__ import annotations
 
@@ -26,19 +26,18 @@ from autockt_ckt.circuits.ppaas_comp import (
     CLK_DELAY,
     CLK_EDGE,
     CLK_HIGH,
+    COMP,
     INITIAL,
     PERIOD,
     RISE,
-    SENSES,
     TSTEP,
     TSTOP,
     WINDOW,
-    evaluate_at,
-    evaluate_corner_set,
 )
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.pdks import Corner, corner_set_names, pdk
 from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompInput, CompMetrics, CornerSetName, ppaas_comp_sim
+from autockt_shared.design_waveforms import WaveformsInput, design_waveforms
 
 KIT = pdk("gf180mcu")
 CORNERS = ["tt_3.3V_27C", "ss_3V_125C", "ff_3.6V_-40C"]
@@ -138,7 +137,7 @@ def test_the_bench_s_schedule_is_the_hand_netlist_s() -> None:
 def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libngspice: LibngspiceEngine, tmp_path: Path) -> None:
     corner = next(c for c in KIT.corner_set("ppaas") if c.name == corner_name)
     for i, design in enumerate(_designs()):
-        served = evaluate_at(libngspice, KIT, corner, design)
+        served = COMP.evaluate_at(libngspice, corner, design)
         by_hand = measured_by_hand(hand_netlist(corner, design), tmp_path, f"comp{i}")
         assert served.delay == pytest.approx(by_hand.delay, rel=1e-3), (corner.name, design)
         assert served.power == pytest.approx(by_hand.power, rel=1e-3), (corner.name, design)
@@ -146,12 +145,12 @@ def test_served_metrics_agree_with_a_hand_written_netlist(corner_name: str, libn
 
 def test_skip_on_fail_runs_the_typical_corner_alone_when_it_misses_the_target(libngspice: LibngspiceEngine) -> None:
     corners = KIT.corner_set("ppaas")
-    typical = dataclasses.asdict(evaluate_at(libngspice, KIT, corners[0], INITIAL))
-    missed = evaluate_corner_set(libngspice, KIT, corners, INITIAL, {**typical, "delay": typical["delay"] * 0.99})
+    typical = dataclasses.asdict(COMP.evaluate_at(libngspice, corners[0], INITIAL))
+    missed = COMP.evaluate_corner_set(libngspice, corners, INITIAL, {**typical, "delay": typical["delay"] * 0.99})
     assert missed.skipped and missed.simulations == 1 and missed.per_corner == {corners[0].name: typical}
-    met = evaluate_corner_set(libngspice, KIT, corners, INITIAL, {name: value * 1.01 for name, value in typical.items()})
+    met = COMP.evaluate_corner_set(libngspice, corners, INITIAL, {name: value * 1.01 for name, value in typical.items()})
     assert not met.skipped and list(met.per_corner) == [corner.name for corner in corners]
-    for spec in SENSES:  # both at most: the worst is the highest, here no single corner's copy
+    for spec in COMP.senses:  # both at most: the worst is the highest, here no single corner's copy
         values = [metrics[spec] for metrics in met.per_corner.values()]
         assert met.worst[spec] == max(values) > typical[spec] and len(set(values)) == len(values)
 
@@ -159,14 +158,14 @@ def test_skip_on_fail_runs_the_typical_corner_alone_when_it_misses_the_target(li
 def test_a_decision_from_outputs_left_unreset_is_no_decision(libngspice: LibngspiceEngine) -> None:
     by_name = {corner.name: corner for corner in KIT.corner_set("ppaas")}
     for name in ("tt_3.3V_27C", "ss_3V_125C"):
-        assert evaluate_at(libngspice, KIT, by_name[name], WEAK_RESET).delay == WINDOW, name
-        assert evaluate_at(libngspice, KIT, by_name[name], INITIAL).delay < 0.5e-9, name
+        assert COMP.evaluate_at(libngspice, by_name[name], WEAK_RESET).delay == WINDOW, name
+        assert COMP.evaluate_at(libngspice, by_name[name], INITIAL).delay < 0.5e-9, name
 
 
 def test_the_temperature_is_honoured_at_every_corner(libngspice: LibngspiceEngine) -> None:
     """PPAAS's decks lost it (its -40 and 125 C corners simulated at 27 C): here hot is slower."""
     by_name = {corner.name: corner for corner in KIT.corner_set("ppaas")}
-    cold, hot = (evaluate_at(libngspice, KIT, by_name[f"ss_3V_{t}C"], INITIAL) for t in ("-40", "125"))
+    cold, hot = (COMP.evaluate_at(libngspice, by_name[f"ss_3V_{t}C"], INITIAL) for t in ("-40", "125"))
     assert hot.delay > 1.2 * cold.delay and hot.power != cold.power
 
 
@@ -178,7 +177,7 @@ def test_the_environments_build_and_step_on_the_worst_case_in_process() -> None:
         obs, _ = env.reset(seed=3)
         assert env.observation_space.contains(obs)
         typical = PPAAS_COMP.sim(PPAAS_COMP.initial_input()).corners["tt_3.3V_27C"]
-        assert env.metrics is not None and all(env.metrics[spec] >= getattr(typical, spec) for spec in SENSES)  # a worst case
+        assert env.metrics is not None and all(env.metrics[spec] >= getattr(typical, spec) for spec in COMP.senses)  # a worst case
         obs, _, _, _, info = env.step(env.action_space.sample())
         assert env.observation_space.contains(obs) and info["sim_failed"] is False
         assert set(info["metrics"]) == {"delay", "power"}
@@ -196,11 +195,15 @@ def test_served_over_http_equals_the_in_process_evaluation_and_a_bad_field_is_a_
 ) -> None:
     """Over real HTTP, simulated in the server's process (no pool: a gf180mcu pool's start-up warms
     every circuit of the PDK at 17 corners, about 40 s on a loaded machine; the pool path is the TSA's test's)."""
-    server = serve(ds.create_app(rpcs=[ppaas_comp_sim]))
+    server = serve(ds.create_app(rpcs=[ppaas_comp_sim, design_waveforms]))
     design = PPAAS_COMP.sample_values(random.Random(2))
     with dc.Client(dc.Config(server_url=server.url)) as client:
         served = client.call(ppaas_comp_sim, CompInput(**design, corner_set="tt"))  # type: ignore[arg-type]
+        shown = client.call(design_waveforms, WaveformsInput(circuit=PPAAS_COMP.name, design=design, corner_set="tt"))
     tt = KIT.corner_set("tt")[0]
-    assert served.simulations == 1 and not served.skipped and served.corners == {tt.name: evaluate_at(libngspice, KIT, tt, design)}
+    assert served.simulations == 1 and not served.skipped and served.corners == {tt.name: COMP.evaluate_at(libngspice, tt, design)}
+    (transient,) = shown.corners[tt.name].transients
+    assert [signal.name for signal in transient.signals] == ["clk", "outp", "outn", "dp", "dn"]
+    assert shown.corners[tt.name].metrics == dataclasses.asdict(served.corners[tt.name])  # the very run the metrics come from
     response = httpx.post(f"{server.url}/ppaas_comp_sim", json={**design, "wp3": 100.5})
     assert response.status_code == 422 and [error["loc"][0] for error in response.json()["details"]["fields"]] == ["wp3"]

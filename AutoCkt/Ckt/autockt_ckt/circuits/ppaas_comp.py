@@ -4,9 +4,10 @@
 PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17 corners
 (`pdks/corner_sets/gf180mcu_ppaas.py`); its wire types, Rpc `ppaas_comp_sim` and spec ranges are
 `autockt_shared.circuits.ppaas_comp`'s. Served only by a server of gf180mcu (404 `not_found`
-elsewhere, naming the flag). A call is a pool job per corner (`at_corner`), all of a design's
-corners awaited together so that they spread over the workers; with a target, skip-on-fail
-(`corner_evaluation`). The serving glue follows the TSA's (`ppaas_tsa.py`).
+elsewhere, naming the flag). Served as a `corner_serving.CornerCircuit`: a pool job per corner,
+all of a design's corners awaited together so that they spread over the workers; with a target,
+skip-on-fail (`corner_evaluation`). Its waveforms (`design_waveforms`) are each corner's clock,
+outputs and input-pair drains.
 
 The topology, devices, ranges and stimulus are PPAAS's: a StrongARM latch, 3.3 V devices, NMOS
 L = 0.3 um, PMOS L = 0.6 um, NMOS bulks at VSS, PMOS bulks at VDD. An NMOS tail on the clock
@@ -68,22 +69,19 @@ valid decision at some corner); a short local search (60 designs per trade-off, 
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import hdl21 as h
 import hdl21.sim as hs
 
-from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompInput, CompMetrics, CompOutput
+from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompMetrics
+from autockt_shared.design_waveforms import FrequencyResponse, Transient
 
-from ..corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
-from ..engine import Bench, Engine, SimResult
-from ..pdks import Corner, MosSize, Pdk, ProcessCorner, pdk
-from ..served import JobRunner, ServedCircuit
-from ..settings import Settings
-from ..simulator import Simulator
+from ..corner_serving import CornerCircuit
+from ..engine import Bench, SimResult
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner
+from ..traces import transient
 from ..waveforms import average, first_crossing, value_at
 
 PDK = "gf180mcu"
@@ -111,7 +109,6 @@ RESET_LEVEL = 0.9
 PARAMS = tuple(param.name for param in PPAAS_COMP.params)
 INITIAL: Mapping[str, float] = PPAAS_COMP.initial_values()
 """PPAAS's initial point, µm."""
-SENSES = {spec.name: spec.sense for spec in PPAAS_COMP.metrics}
 
 CLK, OUTN, OUTP = "v(xtop.clk)", "v(xtop.outn)", "v(xtop.outp)"
 SUPPLY = "i(v.xtop.vvdd)"
@@ -178,67 +175,30 @@ def comp_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
     return Bench(name=tb.name, sim=sim, params=(*PARAMS, *conditions), ngbehavior=pdk.ngbehavior, temperature="temp_c")
 
 
-def comp_metrics(result: SimResult, vdd: float) -> CompMetrics:
-    """`CompMetrics` of a comparator bench's results at supply `vdd`, as the module docstring defines them."""
+def comp_metrics(result: SimResult, corner: Corner) -> CompMetrics:
+    """`CompMetrics` of a comparator bench's results at `corner`, as the module docstring defines them."""
     tran = result.tran("tran")
+    vdd = corner.vdd
     half = vdd / 2
     edge = first_crossing(tran.time, tran.values[CLK], half, "rise", after=RISE)
     if edge is None:
         raise ValueError(f"the clock has no rising edge after {RISE} s: the bench's schedule is broken")
     outn, outp = tran.values[OUTN], tran.values[OUTP]
     decided = first_crossing(tran.time, outn, half, "fall", after=edge)
-    valid = min(value_at(tran.time, outn, RISE), value_at(tran.time, outp, RISE)) >= RESET_LEVEL * vdd and value_at(
-        tran.time, outn, RESET
-    ) < half < value_at(tran.time, outp, RESET)
-    delay = WINDOW if decided is None or not valid else min(decided - edge, WINDOW)
+    reset = min(value_at(tran.time, outn, RISE), value_at(tran.time, outp, RISE)) >= RESET_LEVEL * vdd
+    held = value_at(tran.time, outn, RESET) < half < value_at(tran.time, outp, RESET)
+    delay = WINDOW if decided is None or not (reset and held) else min(decided - edge, WINDOW)
     return CompMetrics(delay=delay, power=-vdd * average(tran.time, tran.values[SUPPLY], RISE, TSTOP))
 
 
-def evaluate_at(engine: Engine, pdk: Pdk, corner: Corner, values: Mapping[str, float]) -> CompMetrics:
-    """The comparator's metrics at `corner` for the design `values` (µm)."""
-    result = engine.run(comp_bench(pdk, corner.process), {**values, "supply": corner.vdd, "temp_c": corner.temp_c})
-    return comp_metrics(result, corner.vdd)
+def comp_traces(result: SimResult) -> tuple[list[FrequencyResponse], list[Transient]]:
+    """What `design_waveforms` shows of a corner: the clock, the outputs and the input pair's drains."""
+    nodes = {"clk": "xtop.clk", "outp": "xtop.outp", "outn": "xtop.outn", "dp": "xtop.xdut.dp", "dn": "xtop.xdut.dn"}
+    return [], [transient("clocked decisions", result.tran("tran"), {label: f"v({node})" for label, node in nodes.items()})]
 
 
-def evaluate_corner_set(
-    engine: Engine, pdk: Pdk, corners: Sequence[Corner], values: Mapping[str, float], target: Mapping[str, float] | None = None
-) -> CornerEvaluation:
-    """The design `values` at each of `corners` in turn, in this process, and its worst case per
-    spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
+COMP: CornerCircuit[CompMetrics] = CornerCircuit(
+    optimization=PPAAS_COMP, metrics_type=CompMetrics, bench=comp_bench, metrics=comp_metrics, pdk=PDK, traces=comp_traces
+)
 
-    async def at(corner: Corner) -> dict[str, float]:
-        return dataclasses.asdict(evaluate_at(engine, pdk, corner, values))
-
-    return asyncio.run(evaluate_corners(at, corners, SENSES, target))
-
-
-def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> dict[str, float]:
-    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
-    return dataclasses.asdict(evaluate_at(sim.engine, pdk(PDK), corner, values))
-
-
-async def serve(run: JobRunner, inp: CompInput) -> CompOutput:
-    """A call: each corner its own job, so that a design's corners spread over the pool's workers."""
-    values = {name: getattr(inp, name) for name in PARAMS}
-    target = None if inp.target is None else dataclasses.asdict(inp.target)
-
-    async def at(corner: Corner) -> dict[str, float]:
-        return await run(at_corner, values, corner)
-
-    result = await evaluate_corners(at, pdk(PDK).corner_set(inp.corner_set), SENSES, target)
-    CORNER_SIMULATIONS.labels(PPAAS_COMP.name).inc(result.simulations)
-    return CompOutput(
-        corners={name: CompMetrics(**metrics) for name, metrics in result.per_corner.items()},
-        worst=CompMetrics(**result.worst),
-        skipped=result.skipped,
-        simulations=result.simulations,
-    )
-
-
-def benches(settings: Settings) -> list[Bench]:
-    """One bench per process section: each corner's job finds its section's loaded."""
-    kit = pdk(PDK)
-    return [comp_bench(kit, process) for process in kit.processes]
-
-
-SERVED = ServedCircuit(optimization=PPAAS_COMP, benches=benches, serve=serve, pdk=PDK)
+SERVED = COMP.served()
