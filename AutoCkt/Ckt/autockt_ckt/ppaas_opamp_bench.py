@@ -47,12 +47,14 @@ import hdl21 as h
 import hdl21.sim as hs
 import numpy as np
 
+from autockt_shared.design_waveforms import FrequencyResponse, Transient
 from autockt_shared.optimization import CircuitOptimization
 
 from .corner_serving import CornerCircuit
 from .engine import Bench, SimResult
 from .metrics import unity_gain_crossing
 from .pdks import Corner, Pdk, ProcessCorner
+from .traces import bode, transient
 from .waveforms import settling_time
 
 if TYPE_CHECKING:
@@ -143,10 +145,22 @@ class PpaasOpamp(Generic[M]):
         settled = settling_time(t, v, edge, float(v[-1]), SETTLE_FRACTION * 2 * self.step)
         return end - edge if settled is None else settled
 
+    @staticmethod
+    def traces(result: SimResult) -> tuple[list[FrequencyResponse], list[Transient]]:
+        """What `design_waveforms` shows of a corner: the open-loop output's Bode plot and the follower's steps."""
+        ac = result.ac("ac")
+        follower = transient("unity-gain follower steps", result.tran("tran"), {"input": "v(xtop.step)", "output": f"v({OUT_FB})"})
+        return [bode("v(out), open loop", ac.freq, ac.values[f"v({OUT_OL})"])], [follower]
+
     def corner_circuit(self) -> CornerCircuit[M]:
         """The op-amp served at its PDK's corner sets (constructing it registers it)."""
         return CornerCircuit(
-            optimization=self.optimization, metrics_type=self.metrics_type, bench=self.bench, metrics=self.metrics, pdk=self.pdk
+            optimization=self.optimization,
+            metrics_type=self.metrics_type,
+            bench=self.bench,
+            metrics=self.metrics,
+            pdk=self.pdk,
+            traces=self.traces,
         )
 
 
