@@ -22,7 +22,8 @@ inn at VDD/2 + and - 50 mV (DC), the clock a 0 -> VDD pulse of period 4 ns, dela
 0.4 ns edges, 1.6 ns high; a transient to 9.6 ns, steps at most 20 ps (PPAAS's step).
 Against a 1 ps step at reltol 1e-5 both metrics were within 0.15 % (18 design-corners: the
 initial point and five random designs at TT, SS 3.0 V 125 C and FF 3.6 V -40 C). About 500
-time points: 22 ms of CPU per corner (median of 102 design-corners on a loaded machine; p90 32 ms).
+time points: 22-29 ms of CPU per corner (medians of two runs, 102 and 136 design-corners, on a
+machine at load 9-13 on 2 cores; p90 32-41 ms), about 0.5 s for the 17.
 
 Metrics (`CompMetrics`), and where they deliberately differ from PPAAS's:
 * The temperature is honoured at every corner: PPAAS's decks set it and then reload the circuit
