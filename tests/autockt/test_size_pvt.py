@@ -9,6 +9,7 @@ the reset point (a target it meets; a budget of one design), so each costs one e
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -17,8 +18,11 @@ from typing import Any
 
 import pytest
 
+import autockt_ckt.handlers  # noqa: F401  (the handlers, for in-process calls)
 from autockt_ckt.pdks import pdk
+from autockt_shared import circuit_optimization
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
+from autockt_shared.design_netlist import DesignNetlistQuery, design_netlist
 
 from .test_size import PRINTED, load_script
 
@@ -103,3 +107,23 @@ def test_an_unreachable_target_exits_2_with_the_closest_design_and_its_shortfall
         short = ", ".join(f"{name} short by {-s['relative_error']:.2%}" for name, s in specs.items() if not s["met"])
         assert f"  at {corner['name']}: {short}\n" in stdout
     assert (tmp_path / "sized" / "ppaas_tsa_tb_tt_3.3V_27C.sp").is_file()
+
+
+@pytest.mark.parametrize("circuit", ["ppaas_cma"])
+def test_another_pvt_circuits_testbench_reproduces_its_typical_corner(tmp_path: Path, circuit: str) -> None:
+    optimization = circuit_optimization(circuit)
+    values = optimization.sample_values(random.Random(2))
+    served = optimization.sim(optimization.make_input({**values, "corner_set": "tt"}))  # type: ignore[dict-item]
+    exported = design_netlist(DesignNetlistQuery(circuit=circuit, design=values, corner_set="tt"))
+    (corner,) = exported.corners
+    for file in exported.files:
+        (tmp_path / file.name).write_text(file.text)
+    assert corner.section is not None
+    wheel = pdk(exported.pdk).wheel
+    assert wheel is not None
+    testbench = tmp_path / corner.testbench
+    testbench.write_text(testbench.read_text().replace(f'"{corner.model_file}"', f'"{wheel.section_file(corner.section)}"'))
+    proc = subprocess.run(["ngspice", "-b", testbench.name], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    printed = {name: float(value) for name, value in PRINTED.findall(proc.stdout)}
+    assert printed == pytest.approx(optimization.metric_values(served), rel=1e-3)

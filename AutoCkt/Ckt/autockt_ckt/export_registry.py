@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from autockt_shared import circuit_optimization
 from autockt_shared.design_netlist import NOMINAL
 
+from .corner_serving import corner_circuit
 from .engine import Bench
+from .pdks import pdk
 from .served import served_circuits
 from .settings import Settings
 
@@ -93,6 +95,22 @@ def default_corner_set(circuit: str) -> str:
     """The corner set a PVT circuit's simulation Rpc simulates at when the call names none."""
     default = circuit_optimization(circuit).input_type.__pydantic_fields__["corner_set"].default
     return str(default)
+
+
+def corner_circuit_benches(circuit: str) -> CornerBenches:
+    """A PVT circuit's bench at each corner of a set (default: its Rpc's), as its `CornerCircuit` runs them."""
+
+    def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
+        served_circuits()  # imports the circuit's module, which registers its CornerCircuit
+        at = corner_circuit(circuit)
+        try:
+            corners = at.corners(corner_set or default_corner_set(circuit))
+        except KeyError as err:
+            raise UnknownCornerSet(err.args[0]) from None
+        kit = pdk(at.pdk)
+        return tuple(CornerBench(c.name, at.bench(kit, c.process), {"supply": c.vdd, "temp_c": c.temp_c}, c.vdd, c.temp_c) for c in corners)
+
+    return benches
 
 
 def nominal_benches(circuit: str) -> CornerBenches:

@@ -14,39 +14,17 @@ output never settles).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import hdl21.sim as hs
 
 from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
-from ..export_registry import CornerBench, CornerBenches, Exportable, UnknownCornerSet, default_corner_set, register
-from ..pdks import pdk
+from ..export_registry import Exportable, corner_circuit_benches, register
 from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, ppaas_opamp
-from ..settings import Settings
 
-EXPORTED = ("ppaas_tsa",)
+EXPORTED = ("ppaas_tsa", "ppaas_cma")
 """The `PpaasOpamp`s exported; each is one `Exportable` of the two functions below."""
-
-
-def corner_benches(circuit: str) -> CornerBenches:
-    """The bench of each corner of a corner set (default: the Rpc's) with its supply and temperature."""
-
-    def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
-        opamp = ppaas_opamp(circuit)
-        kit = pdk(opamp.pdk)
-        try:
-            corners = kit.corner_set(corner_set or default_corner_set(circuit))
-        except KeyError as err:
-            raise UnknownCornerSet(err.args[0]) from None
-        return tuple(
-            CornerBench(
-                corner.name, opamp.bench(kit, corner.process), {"supply": corner.vdd, "temp_c": corner.temp_c}, corner.vdd, corner.temp_c
-            )
-            for corner in corners
-        )
-
-    return benches
 
 
 def _settling_lines(name: str, edge: float, end: float) -> str:
@@ -150,4 +128,4 @@ quit
 
 
 for _circuit in EXPORTED:
-    register(_circuit, Exportable(measurements(_circuit), corner_benches(_circuit)))
+    register(_circuit, Exportable(measurements(_circuit), corner_circuit_benches(_circuit)))
