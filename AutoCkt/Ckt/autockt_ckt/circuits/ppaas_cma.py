@@ -29,6 +29,21 @@ Where it deliberately differs from PPAAS's decks, besides the testbench's metric
 * The follower steps from 0.22 VDD - 0.15 V to 0.22 VDD + 0.15 V (PPAAS's levels, near the PMOS
   pair's low common mode), so t_settle's band is 1 % of the 0.3 V step: 3 mV.
 * PPAAS's initial point is rounded to the 0.01 µm / 0.01 pF grid (`INITIAL`).
+
+The spec ranges are PPAAS's, checked at TT with the multipliers honoured: each is reachable, so
+none is changed. PPAAS's initial point no longer works (gain 0.2, no unity-gain crossing, 16.4 mA:
+its widths were chosen with every x k acting as 1; `tests/pdks/test_ppaas_cma.py`). Gain, vswing,
+ugbw and phm are read in the +-1 mV sweep around the open-loop copy's zero input, as for the TSA;
+at a gain of thousands the high-gain region is under 1 mV wide, so a design's systematic offset
+decides whether they see it: 1 of 120 uniform random designs did (17 of 200 with wp6 <= 6 µm), the
+rest read a gain near 0 and draw 4-16 mA against ibias's 3-10 mA. Those that did sit around the
+ranges (of the 17: gain 400-37,000, vswing 0.03-2.8 V, ugbw 0-11 MHz, phm 0-98 degrees, ibias
+0.5-3.4 mA, t_settle 0.74-200 us), and a local random search from one reached every spec's normalizer at TT within 430
+evaluations: wn13, wn15, wn21, wp6, wp7, wp9, wp10, wp11 = 12.44, 85.12, 45.1, 0.95, 51.02, 38.39,
+42.77, 41.7 µm, c1, c2 = 0.15, 8.94 pF gives gain 8,774, vswing 2.55 V, ugbw 7.24 MHz, phm 95.3
+degrees, ibias 0.60 mA, t_settle 0.128 us. ibias counts one amplifier and its reference, as for
+the TSA (PPAAS's counts both copies and both references), which leaves the range loose for a
+working design and still refuses the collapsed ones.
 """
 
 from __future__ import annotations
