@@ -9,8 +9,9 @@ reset point to that design, and a reached rate near 100 % says nothing about the
 most targets are out of reach, no agent can score. This script measures both, in-process:
 
 1. an archive of designs the simulator reaches: `--random` uniform grid points, plus
-   `--searches` coordinate searches (moves of 1, 3 and 8 grid steps per parameter) toward
-   targets drawn beyond the ranges, so that the archive reaches out to the trade-off front;
+   `--searches` coordinate searches (moves of 1, 3 and 8 grid steps per parameter, at most
+   `--search-budget` designs each) from the best of the reset point and 40 random designs
+   toward targets drawn beyond the ranges, so that the archive reaches out to the trade-off front;
 2. its Pareto front (the reward is monotone in every metric, so a design dominated by
    another never meets a target the other misses);
 3. for `--targets` targets drawn from the ranges as training draws them: the fraction met
@@ -119,6 +120,8 @@ def search(job: SearchJob) -> list[Metrics]:
         improved = False
         for k in rng.sample(range(len(opt.params)), len(opt.params)):
             for move in SEARCH_MOVES:
+                if len(visited) >= job.budget:
+                    return visited
                 index = design[k] + move
                 if 0 <= index < opt.params[k].grid_size:
                     candidate = design[:k] + (index,) + design[k + 1 :]
@@ -160,6 +163,7 @@ def main() -> None:
     reset = simulate_values(opt.name, corners, opt.initial_values())
     if reset is None:
         parser.error(f"the reset point of {opt.name!r} does not simulate" + ("" if corners is None else f" at --corners {corners}"))
+    reset_start = (tuple(p.index_of(p.initial) for p in opt.params), reset)  # the reset point's grid point: every search may start there
     rng = random.Random(args.seed)
     start = time.perf_counter()
 
@@ -173,7 +177,14 @@ def main() -> None:
         per_design = (time.perf_counter() - start) * workers / max(1, args.random)  # each worker's first designs load its benches
         simulated = [(d, m) for d, m in zip(randoms, random_metrics, strict=True) if m is not None]
         jobs = [
-            SearchJob(opt.name, corners, i, ambitious_target(opt, rng), rng.sample(simulated, min(40, len(simulated))), args.search_budget)
+            SearchJob(
+                opt.name,
+                corners,
+                i,
+                ambitious_target(opt, rng),
+                [reset_start, *rng.sample(simulated, min(40, len(simulated)))],
+                args.search_budget,
+            )
             for i in range(args.searches)
         ]
         searched = [m for visited in pool.map(search, jobs, chunksize=1) for m in visited]

@@ -8,48 +8,37 @@ AC stimulus) and metrics (`metrics.opamp_metrics`: gain, ugbw, phm, ibias), with
 `ppaas` corners at 1.8 V (`pdks/corner_sets/sky130_ppaas.py`). Served only by a server of
 sky130 (404 `not_found` elsewhere, naming the flag).
 
-A call is a pool job per corner (`at_corner`), all of a design's corners awaited together so
-that they spread over the workers; with a target, skip-on-fail (`corner_evaluation`). One bench
-per process section (its models); the supply (`supply`) and the temperature (`temp_c`) are
-run-time values, so moving between the corners of one section needs no reload.
+Served as a `CornerCircuit` (`corner_serving`): a pool job per corner, all of a design's
+corners awaited together so that they spread over the workers; with a target, skip-on-fail.
+One bench per process section (its models); the supply (`supply`) and the temperature
+(`temp_c`) are run-time values, so moving between the corners of one section needs no reload.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
 
 import hdl21 as h
 
 from autockt_shared import OpAmpOutput
-from autockt_shared.circuits.two_stage_opamp_sky130 import TWO_STAGE_OPAMP_SKY130, OpAmpCornersOutput, OpAmpSky130Input
+from autockt_shared.circuits.two_stage_opamp_sky130 import TWO_STAGE_OPAMP_SKY130
 
-from ..corner_evaluation import CORNER_SIMULATIONS, evaluate_corners
-from ..engine import Bench, Engine
+from ..corner_serving import CornerCircuit
+from ..engine import Bench, SimResult
 from ..metrics import opamp_metrics
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE, opamp_sim, opamp_testbench
-from ..pdks import Corner, MosSize, Pdk, ProcessCorner, pdk
-from ..served import JobRunner, ServedCircuit
-from ..settings import Settings
-from ..simulator import Simulator
+from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from .two_stage_opamp import LOAD_CAP, two_stage_amplifier
 
 PDK = "sky130"
 SUPPLY = 1.8
 """The supply every corner runs at: sky130's 1.8 V devices at their nominal supply."""
 
-PARAMS = tuple(param.name for param in TWO_STAGE_OPAMP_SKY130.params)
 INITIAL: Mapping[str, float] = TWO_STAGE_OPAMP_SKY130.initial_values()
-SENSES = {spec.name: spec.sense for spec in TWO_STAGE_OPAMP_SKY130.metrics}
 
 _LENGTH_OF = {"mp1": "lload", "mp3": "lload", "mn1": "lpair", "mn3": "lbias", "mn4": "lbias", "mn5": "lbias"}
 """Each device's length parameter; its width parameter is its key with a `w` for the `m` (mp1: wp1)."""
-
-
-def corners(name: str) -> tuple[Corner, ...]:
-    """The corners of sky130's set `name` at `SUPPLY`."""
-    return pdk(PDK).corner_set(name, SUPPLY)
 
 
 @functools.cache
@@ -73,39 +62,13 @@ def sky130_bench(kit: Pdk, process: ProcessCorner) -> Bench:
     return Bench(name=name, sim=sim, params=tuple(params), ngbehavior=kit.ngbehavior, temperature="temp_c")
 
 
-def evaluate_at(engine: Engine, corner: Corner, values: Mapping[str, float]) -> OpAmpOutput:
-    """The op-amp's metrics at `corner` for the design `values` (µm, pF)."""
-    run = {**values, "supply": corner.vdd, "temp_c": corner.temp_c}
-    return opamp_metrics(engine.run(sky130_bench(pdk(PDK), corner.process), run), OUTPUT_NODE, SUPPLY_SOURCE)
+def sky130_metrics(result: SimResult, corner: Corner) -> OpAmpOutput:
+    """The benchmark's metrics of one corner's results (the same at every corner)."""
+    return opamp_metrics(result, OUTPUT_NODE, SUPPLY_SOURCE)
 
 
-def at_corner(sim: Simulator, values: Mapping[str, float], corner: Corner) -> dict[str, float]:
-    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
-    return dataclasses.asdict(evaluate_at(sim.engine, corner, values))
+OPAMP: CornerCircuit[OpAmpOutput] = CornerCircuit(
+    optimization=TWO_STAGE_OPAMP_SKY130, metrics_type=OpAmpOutput, bench=sky130_bench, metrics=sky130_metrics, pdk=PDK, vdd=SUPPLY
+)
 
-
-async def serve(run: JobRunner, inp: OpAmpSky130Input) -> OpAmpCornersOutput:
-    """A call: each corner its own job, so that a design's corners spread over the pool's workers."""
-    values = {name: getattr(inp, name) for name in PARAMS}
-    target = None if inp.target is None else dataclasses.asdict(inp.target)
-
-    async def one(corner: Corner) -> dict[str, float]:
-        return await run(at_corner, values, corner)
-
-    result = await evaluate_corners(one, corners(inp.corner_set), SENSES, target)
-    CORNER_SIMULATIONS.labels(TWO_STAGE_OPAMP_SKY130.name).inc(result.simulations)
-    return OpAmpCornersOutput(
-        corners={name: OpAmpOutput(**metrics) for name, metrics in result.per_corner.items()},
-        worst=OpAmpOutput(**result.worst),
-        skipped=result.skipped,
-        simulations=result.simulations,
-    )
-
-
-def benches(settings: Settings) -> list[Bench]:
-    """One bench per process section: each corner's job finds its section's loaded."""
-    kit = pdk(PDK)
-    return [sky130_bench(kit, process) for process in kit.processes]
-
-
-SERVED = ServedCircuit(optimization=TWO_STAGE_OPAMP_SKY130, benches=benches, serve=serve, pdk=PDK)
+SERVED = OPAMP.served()

@@ -44,16 +44,16 @@ class OpAmpSky130Input:
     widths' ratios. Each size's `initial` is a hand design: the reset point.
     """
 
-    wp1: float = grid_field(4.0, **_WIDTH, description="PMOS load mirror mp1/mp2 width")
-    wn1: float = grid_field(10.0, **_WIDTH, description="NMOS input pair mn1/mn2 width")
-    wp3: float = grid_field(20.0, **_WIDTH, description="PMOS second stage mp3 width")
+    wp1: float = grid_field(5.0, **_WIDTH, description="PMOS load mirror mp1/mp2 width")
+    wn1: float = grid_field(20.0, **_WIDTH, description="NMOS input pair mn1/mn2 width")
+    wp3: float = grid_field(25.0, **_WIDTH, description="PMOS second stage mp3 width")
     wn3: float = grid_field(4.0, **_WIDTH, description="NMOS tail current source mn3 width")
     wn4: float = grid_field(2.0, **_WIDTH, description="NMOS bias diode mn4 width")
     wn5: float = grid_field(10.0, **_WIDTH, description="NMOS second-stage current source mn5 width")
     lpair: float = grid_field(0.5, **_LENGTH, description="NMOS input pair mn1/mn2 length")
     lload: float = grid_field(0.5, **_LENGTH, description="PMOS length: mirror mp1/mp2 and second stage mp3")
     lbias: float = grid_field(1.0, **_LENGTH, description="NMOS current-mirror length: mn3, mn4, mn5")
-    cc: float = grid_field(3.0, 0.1, 10.0, 0.1, unit="pF", description="Miller capacitor")
+    cc: float = grid_field(2.0, 0.1, 10.0, 0.1, unit="pF", description="Miller capacitor")
     corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (9) or `tt` (1)")
     target: OpAmpOutput | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
@@ -87,10 +87,10 @@ TWO_STAGE_OPAMP_SKY130: CircuitOptimization[OpAmpSky130Input, OpAmpCornersOutput
     name="two_stage_opamp_sky130",
     sim=two_stage_opamp_sky130_sim,
     metrics=(
-        MetricSpec("gain", Range(200.0, 400.0), normalizer=350.0, sense=Sense.AT_LEAST, unit="V/V"),
-        MetricSpec("ugbw", Range(1.0e6, 2.5e7), normalizer=9.5e5, sense=Sense.AT_LEAST, unit="Hz"),
+        MetricSpec("gain", Range(20.0, 100.0), normalizer=60.0, sense=Sense.AT_LEAST, unit="V/V"),
+        MetricSpec("ugbw", Range(1.0e6, 1.0e7), normalizer=5.0e6, sense=Sense.AT_LEAST, unit="Hz"),
         MetricSpec("phm", Range(60.0, 60.0000001), normalizer=60.0, sense=Sense.AT_LEAST, unit="deg"),
-        MetricSpec("ibias", Range(1e-4, 1e-2), normalizer=1e-3, sense=Sense.AT_MOST, unit="A"),
+        MetricSpec("ibias", Range(1e-4, 5e-4), normalizer=3e-4, sense=Sense.AT_MOST, unit="A"),
     ),
     description="AutoCkt's two-stage op-amp on sky130, sized for its worst case over PPAAS's 9 PVT corners at 1.8 V",
     metrics_field="worst",
