@@ -1,15 +1,15 @@
 """
-# The op-amps of the 45 nm card: their one bench prints gain, ugbw, phase margin and supply current
+# The AutoCkt op-amps: their bench prints gain, ugbw, phase margin and supply current
 
-`two_stage_opamp` and `folded_cascode` share `opamp_testbench`, so one `.control` block serves
-both.
+`two_stage_opamp` and `folded_cascode` share `opamp_testbench`, and so does the two-stage op-amp
+on sky130 at its corners (`two_stage_opamp_sky130`), so one `.control` block serves all three.
 """
 
 from __future__ import annotations
 
 from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
-from ..export_registry import Exportable, nominal_benches, register
+from ..export_registry import Exportable, corner_circuit_benches, nominal_benches, register
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
 
 
@@ -36,3 +36,4 @@ quit
 
 for _circuit in ("two_stage_opamp", "folded_cascode"):
     register(_circuit, Exportable(opamp_measurements, nominal_benches(_circuit)))
+register("two_stage_opamp_sky130", Exportable(opamp_measurements, corner_circuit_benches("two_stage_opamp_sky130")))
