@@ -17,7 +17,8 @@ from fastapi import FastAPI
 
 import autockt_ckt.handlers as handlers
 import discovery_server as ds
-from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
+from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, Simulator, SimulatorConfig
+from autockt.optimizers import TargetSearch
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, ppaas_tsa_sim
 from autockt_shared.optimization import REACHED_BONUS, Sense, skip_bounds
 from discovery_shared import BatchItem
@@ -120,6 +121,21 @@ def test_without_skip_on_fail_a_missing_design_pays_every_corner(
         obs, info = env.reset(options={"target": missed})
         assert env.simulation_target is None and not info["skipped"] and info["simulations"] == CORNERS
         assert obs.shape == (3 * N_METRICS + len(PPAAS_TSA.params) + 1,)  # no corners block
+
+
+def test_an_optimizer_sends_its_target_and_ranks_a_skipped_design_below_every_full_one(
+    server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]
+) -> None:
+    _, missed = targets
+    simulator = Simulator(PPAAS_TSA, SimulatorConfig(server_url=server.url))
+    try:
+        search = TargetSearch(PPAAS_TSA, missed, simulator, budget=2)
+        losses = search.evaluate([search.initial(), search.initial() + 1])
+        result = search.result("probe")
+    finally:
+        simulator.close()
+    assert simulator.simulations == 2 and result.simulations == 2 and not result.reached  # the typical corner alone, twice
+    assert result.best_score == -min(losses) < -N_METRICS and search.failure_score == -2 * N_METRICS
 
 
 def test_the_bounds_sent_are_the_loosest_the_reached_rule_allows() -> None:

@@ -37,12 +37,11 @@ sees of such a skipped design:
 
 * reached: never. Its worst case over every corner is no better than its typical corner, which
   already rules the target out, so this is what the full corner set would have said too.
-* reward: the typical corner's score less `len(metrics)`, PPAAS's choice in AutoCkt's scale. The
-  typical corner's score alone would flatter the design (the other corners can only be worse)
-  and teach the agent to stay just short of the target at typical conditions, where its corners
-  go unseen; below `-len(metrics)`, every skipped design pays less than any design simulated at
-  every corner, and the typical corner's shortfall still ranks skipped designs among themselves.
-  A step's reward is then at least `-2 len(metrics)`, and the default failure penalty follows.
+* reward: the typical corner's score less `len(metrics)` (`CircuitOptimization.evaluated_score`;
+  `autockt_shared.optimization` says why), PPAAS's choice in AutoCkt's scale: every skipped design pays less than
+  any design simulated at every corner, and the typical corner's shortfall still ranks skipped
+  designs among themselves. A step's reward is then at least `-2 len(metrics)`, and the default
+  failure penalty follows.
 * observation: the metrics block holds the typical corner's metrics (the only ones measured),
   and a sixth block, `corners` (one entry, only for such a circuit), says whose they are: 1 the
   worst case over every corner, -1 the typical corner alone (skipped), 0 none yet.
@@ -191,15 +190,11 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         if evaluation is None:
             return self._fail(str(outcome.error))
         self._metrics, self._skipped = evaluation.metrics, evaluation.skipped
-        score = self.reward(evaluation.metrics, self._target, evaluation.skipped)
-        reached = not evaluation.skipped and self.optimization.reached(evaluation.metrics, self._target)
+        score = self.optimization.evaluated_score(evaluation, self._target)
+        reached = self.optimization.evaluated_reached(evaluation, self._target)
         truncated = not reached and self._steps >= self.config.horizon
         info = {"reached": reached, "score": score, "sim_failed": False, "metrics": evaluation.metrics, **_counts(evaluation)}
         return self._observation(), REACHED_BONUS if reached else score, reached, truncated, info
-
-    def reward(self, metrics: Metrics, target: Target, skipped: bool) -> float:
-        """A step's score short of reaching: the circuit's own, less `len(metrics)` for a skipped design (module docstring)."""
-        return self.optimization.score(metrics, target) - (len(self.optimization.metrics) if skipped else 0.0)
 
     def close(self) -> None:
         if self._owns_simulator:
@@ -235,8 +230,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def _fail(self, reason: str | None) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         penalty = self.config.failure_penalty
         if penalty is None:
-            floor = -float(len(self.optimization.metrics)) * (2 if self.skips_on_fail else 1)
-            penalty = floor * (self.config.horizon - self._steps + 1)
+            penalty = self.optimization.lowest_score(self.skips_on_fail) * (self.config.horizon - self._steps + 1)
         info = {"reached": False, "score": penalty, "sim_failed": True, "failure": reason, **_counts(None)}
         return self._observation(), penalty, True, False, info
 

@@ -26,7 +26,7 @@ would have paid. `compute_terminated` is reaching the target (or a failed simula
 
 With skip-on-fail (env.py), a transition whose design was skipped (its `info["skipped"]`) holds
 the typical corner's metrics as its achieved goal: whatever goal it is relabelled with, it pays
-`AutoCktGym.reward`'s skipped score (less `len(metrics)`) and never reaches or terminates, since
+the skipped score (`CircuitOptimization.evaluated_score`: less `skipped_penalty`) and never reaches or terminates, since
 its other corners were never simulated (PPAAS's HER keeps its stored flags the same way).
 
 The episode itself (reset point, targets, moves, horizon, failures, the simulator) is an
@@ -127,7 +127,7 @@ class AutoCktGoalEnv(gym.Env[GoalObservation, np.ndarray]):
         per row, `info` one dict per row, as HER passes them) give one reward per row."""
         scores, reached = self._judge(achieved_goal, desired_goal)
         skipped = self._flag(info, "skipped", scores.shape)
-        rewards = np.where(reached & ~skipped, REACHED_BONUS, scores - np.where(skipped, len(self.optimization.metrics), 0.0))
+        rewards = np.where(reached & ~skipped, REACHED_BONUS, scores - np.where(skipped, self.optimization.skipped_penalty, 0.0))
         paid = np.array([_info_score(i) for i in _rows(info, rewards.shape)], dtype=np.float64).reshape(rewards.shape)
         return np.where(self._flag(info, "sim_failed", rewards.shape), paid, rewards)
 

@@ -23,7 +23,13 @@ so a design that misses at the typical corner costs one simulation instead of th
 What it sends is not the target itself but the loosest bound each spec must meet at the typical
 corner for the design to be able to count as reached (`skip_bounds`): the worst case over every
 corner is no better than the typical corner in any spec, so a skipped design could never have
-been reached, and one the reached rule would accept is never skipped.
+been reached, and one the reached rule would accept is never skipped. A skipped design's score
+(`evaluated_score`) is its typical corner's less `skipped_penalty`: the typical corner alone
+would flatter it (the other corners can only be worse), so an optimizer would prefer designs
+just short of the target at typical conditions, whose corners it never sees; below the floor
+of a fully simulated design's score, every skipped design ranks under every design that passed
+the typical corner, and the typical corner's shortfall still ranks skipped designs among
+themselves (PPAAS's choice, in AutoCkt's scale).
 """
 
 from __future__ import annotations
@@ -390,6 +396,24 @@ class CircuitOptimization(Generic[In, Out]):
     def score(self, current: Mapping[str, float], target: Mapping[str, float]) -> float:
         """This circuit's reward for `current` metrics against `target`."""
         return self.reward(self.metrics, current, target)
+
+    @property
+    def skipped_penalty(self) -> float:
+        """What a skipped design's score loses (module docstring): `len(metrics)`, the depth of the reward's range."""
+        return float(len(self.metrics))
+
+    def lowest_score(self, skipping: bool) -> float:
+        """The floor of `evaluated_score`: `-len(metrics)` (the AutoCkt reward's), less `skipped_penalty` when
+        designs may be skipped; what a failed simulation scores, so that failing is never better than simulating."""
+        return -float(len(self.metrics)) - (self.skipped_penalty if skipping and self.skips_on_fail else 0.0)
+
+    def evaluated_score(self, evaluation: Evaluation, target: Mapping[str, float]) -> float:
+        """The score of a simulated design: its metrics' `score`, less `skipped_penalty` if skip-on-fail stopped at its typical corner."""
+        return self.score(evaluation.metrics, target) - (self.skipped_penalty if evaluation.skipped else 0.0)
+
+    def evaluated_reached(self, evaluation: Evaluation, target: Mapping[str, float]) -> bool:
+        """Whether a simulated design meets `target`: never a skipped one, whose other corners were never simulated."""
+        return not evaluation.skipped and self.reached(evaluation.metrics, target)
 
     def reached(self, current: Mapping[str, float], target: Mapping[str, float]) -> bool:
         """Whether `current` meets `target` by the AutoCkt rule: reward >= `REACHED_THRESHOLD`."""

@@ -3,16 +3,20 @@
 
 Every method proposes designs as grid indices (one per parameter, the agents' own grid) and
 hands them to `TargetSearch.evaluate` a batch at a time. The search simulates the batch in
-one `Simulator.metrics_batch` call (through a server or in-process, as the agents do), counts
+one `Simulator.evaluate_batch` call (through a server or in-process, as the agents do), counts
 each design as one simulation (failed ones too), scores it with the optimization's own reward
-against the target, and keeps the best design. It decides when the method stops, so that no
+against the target, and keeps the best design. Each design is sent the target: a PVT circuit
+then skips the other corners of a design that misses at the typical one, which scores below
+every design simulated at all its corners and never meets the target
+(`CircuitOptimization.evaluated_score`); the corner simulations run are the simulator's. It decides when the method stops, so that no
 method can stop differently: at the end of the batch in which a design first meets the target
 (`CircuitOptimization.reached`, the environment's own rule), or when the budget is spent. A
 batch that would overrun the budget simulates only its first designs.
 
 Methods minimize a loss: the negative reward (0 when every spec is met; the target counts as
-reached from `-REACHED_THRESHOLD` down). A failed simulation scores the reward's floor, one
-per metric, like the environment's penalty for failing.
+reached from `-REACHED_THRESHOLD` down). A failed simulation scores the floor
+(`CircuitOptimization.lowest_score`: one per metric, twice that for a PVT circuit, whose
+skipped designs score down to it), like the environment's penalty for failing.
 
 A method's designs do not depend on its budget, which only cuts them short: `reached_at`
 (the design that first met the target, counted in order) therefore says whether a run with
@@ -84,7 +88,7 @@ class TargetSearch:
         self.budget = budget
         self.tops = np.array([p.grid_size - 1 for p in optimization.params], dtype=np.int64)
         """The largest grid index of each parameter (indices run from 0)."""
-        self.failure_score = -float(len(optimization.metrics))
+        self.failure_score = optimization.lowest_score(skipping=True)
         self.simulations = 0
         self.failed = 0
         self.reached_at: int | None = None
@@ -125,15 +129,16 @@ class TargetSearch:
         simulated = designs[: self.remaining]
         values = [grid_values(self.optimization.params, row) for row in simulated]
         losses = np.full(len(designs), np.inf)
-        for i, (row, outcome) in enumerate(zip(simulated, self.simulator.metrics_batch(values), strict=True)):
+        outcomes = self.simulator.evaluate_batch(values, [self.target] * len(values))
+        for i, (row, outcome) in enumerate(zip(simulated, outcomes, strict=True)):
             self.simulations += 1
             score = self.failure_score
             if outcome.ok:
-                metrics = outcome.value
-                score = self.optimization.score(metrics, self.target)
+                evaluation = outcome.value
+                score = self.optimization.evaluated_score(evaluation, self.target)
                 if score > self.best_score or self.best_metrics is None:
-                    self.best_score, self.best_indices, self.best_metrics = score, row.copy(), metrics
-                if self.reached_at is None and self.optimization.reached(metrics, self.target):
+                    self.best_score, self.best_indices, self.best_metrics = score, row.copy(), evaluation.metrics
+                if self.reached_at is None and self.optimization.evaluated_reached(evaluation, self.target):
                     self.reached_at = self.simulations
             else:
                 self.failed += 1
