@@ -10,7 +10,7 @@ typical one, listed first by every corner set, is drawn on top in black.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 
 from matplotlib import colormaps
 from matplotlib.axes import Axes
@@ -45,9 +45,17 @@ def _style(corners: Sequence[str]) -> dict[str, dict[str, object]]:
     return styles
 
 
-def _legend(ax: Axes, corners: Sequence[str]) -> None:
-    if len(corners) > 1:
-        ax.legend(loc="best", fontsize="x-small", ncol=1 + len(corners) // 9)
+def _legend_width(corners: Sized) -> float:
+    """Inches beside a figure for the legend of many corners."""
+    return 1.8 if len(corners) > MANY_CORNERS else 0.0
+
+
+def _legend(fig: Figure, ax: Axes, corners: Sequence[str]) -> None:
+    """The corners' legend: in the axes for a few, beside the figure for many (where it hides no curve)."""
+    if len(corners) > MANY_CORNERS:
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize="x-small", title="corner")
+    elif len(corners) > 1:
+        ax.legend(loc="best", fontsize="x-small")
 
 
 def bode_figure(circuit: str, corners: Mapping[str, CornerWaveforms]) -> Figure | None:
@@ -55,7 +63,7 @@ def bode_figure(circuit: str, corners: Mapping[str, CornerWaveforms]) -> Figure 
     names = list(dict.fromkeys(response.name for waves in corners.values() for response in waves.ac))
     if not names:
         return None
-    fig = Figure(figsize=(5.2 * len(names), 6.0), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(5.2 * len(names) + _legend_width(corners), 6.0), dpi=DPI, layout="constrained")
     axes = fig.subplots(2, len(names), squeeze=False, sharex="col")
     styles = _style(list(corners))
     for column, name in enumerate(names):
@@ -70,7 +78,7 @@ def bode_figure(circuit: str, corners: Mapping[str, CornerWaveforms]) -> Figure 
         phase.set(xlabel="frequency (Hz)", ylabel="phase (deg)")
         for ax in (magnitude, phase):
             ax.grid(alpha=0.3, which="both")
-        _legend(magnitude, list(corners))
+    _legend(fig, axes[0][0], list(corners))
     fig.suptitle(f"{circuit}: frequency response" + (f" at {len(corners)} corners" if len(corners) > 1 else ""))
     return fig
 
@@ -83,7 +91,7 @@ def transient_figures(circuit: str, corners: Mapping[str, CornerWaveforms]) -> l
     for name in names:
         runs = {corner: t for corner, waves in corners.items() for t in waves.transients if t.name == name}
         signals = list(dict.fromkeys(signal.name for run in runs.values() for signal in run.signals))
-        fig = Figure(figsize=(9.0, 1.2 + 1.3 * len(signals)), dpi=DPI, layout="constrained")
+        fig = Figure(figsize=(9.0 + _legend_width(corners), 1.2 + 1.3 * len(signals)), dpi=DPI, layout="constrained")
         axes = fig.subplots(len(signals), 1, squeeze=False, sharex=True)[:, 0]
         scale, unit = _time_unit(max(run.time[-1] for run in runs.values()))
         for ax, signal in zip(axes, signals, strict=True):
@@ -94,7 +102,7 @@ def transient_figures(circuit: str, corners: Mapping[str, CornerWaveforms]) -> l
             ax.set_ylabel(f"{signal} (V)", fontsize="small")
             ax.grid(alpha=0.3)
         axes[-1].set_xlabel(f"time ({unit})")
-        _legend(axes[0], list(corners))
+        _legend(fig, axes[0], list(corners))
         fig.suptitle(f"{circuit}: {name}")
         figures.append(fig)
     return figures
@@ -120,8 +128,10 @@ def trajectory_figure(design: SizedDesign) -> Figure:
         ax.axvline(design.reached_at, color="tab:green", linewidth=0.8, label=f"reached at simulation {design.reached_at}")
     if len(simulations) > 1 and simulations[-1] / max(simulations[0], 1) >= 100:
         ax.set_xscale("log")
+    else:
+        ax.set_xlim(0, simulations[-1] + 1)
     ax.set(xlabel="simulations", ylabel="reward (0 = every spec met)")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    fig.suptitle(f"{design.circuit}: sizing trajectory ({design.simulations} simulations)")
+    fig.suptitle(f"{design.circuit}: sizing trajectory ({design.simulations} simulation{'s' if design.simulations != 1 else ''})")
     return fig
