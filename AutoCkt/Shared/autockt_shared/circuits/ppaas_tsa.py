@@ -26,6 +26,7 @@ from pydantic.dataclasses import dataclass
 from discovery_shared import Rpc
 
 from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from ._ppaas_opamp import OpampMetrics
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
 
@@ -34,15 +35,8 @@ CornerSetName = Literal["ppaas", "tt"]
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
-class TsaMetrics:
+class TsaMetrics(OpampMetrics):
     """The TSA's six metrics at one corner, or their worst case over several, or a target."""
-
-    gain: float = Field(description="largest |dVout/dVin| over the +-1 mV DC sweep (V/V)")
-    vswing: float = Field(description="output range over the sweep's intervals of slope >= gain/sqrt(2) (V)")
-    ugbw: float = Field(description="first unity-gain frequency (Hz); 0.0 when the gain never reaches 1")
-    phm: float = Field(description="phase margin at ugbw (deg); 0.0 when there is no ugbw")
-    ibias: float = Field(description="the open-loop amplifier's supply current at the operating point, its 30 uA reference included (A)")
-    t_settle: float = Field(description="unity-gain follower's settling time to 1 % of its 0.4 V step, the slower edge (s)")
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
