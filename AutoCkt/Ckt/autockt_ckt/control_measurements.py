@@ -46,3 +46,66 @@ if phm > 180
   let phm = 0
 end
 """
+
+
+def value_at_lines(name: str, time: str, values: str, t: str) -> str:
+    """Sets `name` to `values` at time `t` (inside the span), interpolated linearly as `waveforms.value_at`
+    (`np.interp`) does; `time` and `values` are vectors of the current plot, `n` their length."""
+    return f"""\
+let j = 0
+let k = 0
+while k < n - 1
+  if {time}[k + 1] <= {t}
+    let j = k + 1
+  end
+  let k = k + 1
+end
+let {name} = {values}[n - 1]
+if j < n - 1
+  let {name} = {values}[j] + ({t} - {time}[j]) * ({values}[j + 1] - {values}[j]) / ({time}[j + 1] - {time}[j])
+end
+"""
+
+
+def first_crossing_lines(name: str, time: str, values: str, level: str, falling: bool, after: str) -> str:
+    """Sets `name` to the first time at or after `after` that `values` crosses `level` (falling: from above to
+    at or below; else from below to at or above), interpolated as `waveforms.first_crossing`; -1 if none."""
+    crossed = (
+        f"({values}[k] > {level}) and ({values}[k + 1] <= {level})"
+        if falling
+        else f"({values}[k] < {level}) and ({values}[k + 1] >= {level})"
+    )
+    return f"""\
+let {name} = -1
+let k = 0
+while k < n - 1
+  if {crossed}
+    let tc = {time}[k] + ({level} - {values}[k]) / ({values}[k + 1] - {values}[k]) * ({time}[k + 1] - {time}[k])
+    if (tc >= {after}) and ({name} < 0)
+      let {name} = tc
+    end
+  end
+  let k = k + 1
+end
+"""
+
+
+def average_lines(name: str, time: str, values: str, start: str, stop: str) -> str:
+    """Sets `name` to the mean of `values` over [start, stop] by the trapezoidal rule, the window's edges
+    interpolated, as `waveforms.average` does (`stop` no later than the last time point)."""
+    return f"""\
+{value_at_lines("avstart", time, values, start)}{value_at_lines("avstop", time, values, stop)}let acc = 0
+let tp = {start}
+let vp = avstart
+let k = 0
+while k < n
+  if ({time}[k] > {start}) and ({time}[k] < {stop})
+    let acc = acc + ({time}[k] - tp) * (vp + {values}[k]) / 2
+    let tp = {time}[k]
+    let vp = {values}[k]
+  end
+  let k = k + 1
+end
+let acc = acc + ({stop} - tp) * (vp + avstop) / 2
+let {name} = acc / ({stop} - {start})
+"""

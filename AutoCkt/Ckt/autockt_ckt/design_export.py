@@ -69,7 +69,7 @@ def export_design(circuit: str, values: Mapping[str, float], settings: Settings,
         rendered = _render(at, params, filename, _library_name(circuit))
         subcircuit, name = rendered.subcircuit, rendered.subcircuit_name
         testbench = f"{circuit}_tb.sp" if single else f"{circuit}_tb_{at.corner}.sp"
-        measurements = exportable.measurements(at.bench)
+        measurements = exportable.measurements(at)
         testbenches.append(NetlistFile(testbench, f"{rendered.testbench}\n\n{measurements}\n.end\n"))
         described.append(
             CornerTestbench(

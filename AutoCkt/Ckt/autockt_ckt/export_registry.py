@@ -56,9 +56,10 @@ default set), each corner's bench; `UnknownCornerSet` naming the choices for a s
 
 @dataclasses.dataclass(frozen=True)
 class Exportable:
-    """How a circuit is exported: the `.control` block that prints a bench's metrics, and its benches."""
+    """How a circuit is exported: the `.control` block that prints a corner's metrics, and its benches."""
 
-    measurements: Callable[[Bench], str]
+    measurements: Callable[[CornerBench], str]
+    """The block for one corner's bench (its supply and temperature at hand, for metrics defined by them)."""
     corner_benches: CornerBenches
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from ..circuits.ngm_ota import OUT_N, OUT_P, SUPPLY_SOURCE
 from ..control_measurements import RUN, unity_gain_lines
-from ..engine import Bench
-from ..export_registry import Exportable, nominal_benches, register
+from ..export_registry import CornerBench, Exportable, nominal_benches, register
 
 
-def ngm_measurements(bench: Bench) -> str:
+def ngm_measurements(at: CornerBench) -> str:
     """The `.control` block printing the OTA's metrics (module docstring); it ends with `quit`."""
     return f"""\
 .control

@@ -8,12 +8,11 @@ on sky130 at its corners (`two_stage_opamp_sky130`), so one `.control` block ser
 from __future__ import annotations
 
 from ..control_measurements import RUN, unity_gain_lines
-from ..engine import Bench
-from ..export_registry import Exportable, corner_circuit_benches, nominal_benches, register
+from ..export_registry import CornerBench, Exportable, corner_circuit_benches, nominal_benches, register
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
 
 
-def opamp_measurements(bench: Bench) -> str:
+def opamp_measurements(at: CornerBench) -> str:
     """The `.control` block of an op-amp bench: `metrics.opamp_metrics` in ngspice's own language: the
     supply current at the operating point, the gain at the AC sweep's first point, ugbw and phase margin as
     `control_measurements.unity_gain_lines` computes them. It ends with `quit`: without it `ngspice -b`

@@ -20,7 +20,7 @@ import hdl21.sim as hs
 
 from ..control_measurements import RUN, unity_gain_lines
 from ..engine import Bench
-from ..export_registry import Exportable, corner_circuit_benches, register
+from ..export_registry import CornerBench, Exportable, corner_circuit_benches, register
 from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, ppaas_opamp
 
 EXPORTED = ("ppaas_tsa", "ppaas_cma")
@@ -79,9 +79,9 @@ end
 """
 
 
-def measurements(circuit: str) -> Callable[[Bench], str]:
+def measurements(circuit: str) -> Callable[[CornerBench], str]:
     """The `.control` block printing the six metrics of a bench of `circuit` (module docstring)."""
-    return lambda bench: _measurements(bench, ppaas_opamp(circuit).step)
+    return lambda at: _measurements(at.bench, ppaas_opamp(circuit).step)
 
 
 def _measurements(bench: Bench, step: float) -> str:
