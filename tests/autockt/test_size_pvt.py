@@ -109,7 +109,7 @@ def test_an_unreachable_target_exits_2_with_the_closest_design_and_its_shortfall
     assert (tmp_path / "sized" / "ppaas_tsa_tb_tt_3.3V_27C.sp").is_file()
 
 
-@pytest.mark.parametrize("circuit", ["ppaas_cma", "two_stage_opamp_sky130", "ppaas_comp"])
+@pytest.mark.parametrize("circuit", ["ppaas_cma", "two_stage_opamp_sky130", "ppaas_comp", "ppaas_ldo"])
 def test_another_pvt_circuits_testbench_reproduces_its_typical_corner(tmp_path: Path, circuit: str) -> None:
     optimization = circuit_optimization(circuit)
     values = optimization.sample_values(random.Random(2))
