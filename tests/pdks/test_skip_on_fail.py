@@ -192,4 +192,5 @@ def test_usage_counts_the_simulations_run_and_none_for_a_cached_answer(
     finally:
         store.close()
     assert (usage.uid, usage.rpc, usage.calls, usage.errors, usage.units) == (tokens.uid, "ppaas_tsa_sim", 5, 1, 1 + CORNERS)
-    assert ppaas_tsa_sim.usage_unit == "simulations"
+    (shown,) = httpx.get(f"{server.url}/account/usage", headers=headers).json()["rpcs"]  # what the account page lists
+    assert (shown["calls"], shown["work"], shown["unit"]) == (5, 1 + CORNERS, "simulations")
