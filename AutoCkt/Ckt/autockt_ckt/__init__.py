@@ -16,7 +16,10 @@ or before `discovery_server.start_server()`, with `handlers.use_pool(SimulatorPo
 | `opamp_testbench` | the op-amp testbench shared by both circuits |
 | `metrics` | gain, ugbw, phase margin, supply current from a `SimResult` |
 | `waveforms` | measurements on transients: crossings, window averages, extrema, settling time |
-| `served` | `ServedCircuit`: a circuit's optimization problem, benches and evaluation; the registry |
+| `served` | `ServedCircuit`: a circuit's optimization problem, benches and evaluation (and waveforms); the registry |
+| `traces` | simulation results as `design_waveforms`' bounded traces: Bode plots, uniformly resampled transients |
+| `opamp_waveforms` | the op-amp testbench's waveforms: the output's Bode plot beside the same run's metrics |
+| `design_waveforms` | `design_waveforms`' answer: the circuit's input checks (422 naming `design.<param>`), its own waveform jobs |
 | `design_export`, `design_netlist_handler` | a sized design as SPICE (Rpc `design_netlist`): the served circuit's subcircuit, parameter values inlined, and per corner its testbench printing the metrics |
 | `export_registry`, `exports`, `control_measurements` | which circuits export, one module per circuit family: their benches per corner and the `.control` block computing their metrics as the server does |
 | `circuits` | one module per circuit: its Hdl21 generator, testbench and evaluation, registered |
