@@ -31,18 +31,21 @@ Where it deliberately differs from PPAAS's decks, besides the testbench's metric
 * PPAAS's initial point is rounded to the 0.01 µm / 0.01 pF grid (`INITIAL`).
 
 The spec ranges are PPAAS's, checked at TT with the multipliers honoured: each is reachable, so
-none is changed. PPAAS's initial point no longer works (gain 0.2, no unity-gain crossing, 16.4 mA:
-its widths were chosen with every x k acting as 1; `tests/pdks/test_ppaas_cma.py`). Gain, vswing,
-ugbw and phm are read in the +-1 mV sweep around the open-loop copy's zero input, as for the TSA;
-at a gain of thousands the high-gain region is under 1 mV wide, so a design's systematic offset
-decides whether they see it: 1 of 120 uniform random designs did (17 of 200 with wp6 <= 6 µm), the
-rest read a gain near 0 and draw 4-16 mA against ibias's 3-10 mA. Those that did sit around the
-ranges (of the 17: gain 400-37,000, vswing 0.03-2.8 V, ugbw 0-11 MHz, phm 0-98 degrees, ibias
-0.5-3.4 mA, t_settle 0.74-200 us), and a local random search from one reached every spec's normalizer at TT within 430
-evaluations: `REACHING` gives gain 8,774, vswing 2.55 V, ugbw 7.24 MHz, phm 95.3 degrees, ibias
-0.60 mA, t_settle 0.128 us. ibias counts one amplifier and its reference, as for
-the TSA (PPAAS's counts both copies and both references), which leaves the range loose for a
-working design and still refuses the collapsed ones.
+none is changed. PPAAS's initial point no longer works (gain 0.2, no unity-gain crossing, 16.4
+mA: its widths were chosen with every x k acting as 1; `tests/pdks/test_ppaas_cma.py`). Gain,
+vswing, ugbw and phm are read in the +-1 mV sweep around the open-loop copy's zero input, as for
+the TSA; at a gain of thousands the high-gain region is under 1 mV wide, so a design's
+systematic offset decides whether they see it: 1 of 120 uniform random designs did (17 of 200
+with wp6 <= 6 µm); the rest read a gain near 0 (ten of them drew 3.8-14 mA against ibias's 3-10
+mA). The 17 that did sit around the ranges (gain 400-37,000, vswing 0.03-2.8 V, ugbw 0-11 MHz,
+phm 0-98 degrees, ibias 0.5-3.4 mA, t_settle 0.74-200 us), and a local random search from one
+met every spec's normalizer at TT within 430 evaluations: `REACHING` gives gain 8,774, vswing
+2.55 V, ugbw 7.24 MHz, phm 95.3 degrees, ibias 0.60 mA, t_settle 0.128 us. Over the 17 corners
+it settles within 0.2 us everywhere, but the offset moves the high-gain region out of the sweep
+at four hot corners (ss at 125 C, fs and sf at 3.0 V 125 C: worst gain 0.8) and off the zero
+input of the AC analysis at ss 3.0 V -40 C (no unity-gain crossing). ibias counts one amplifier and its reference, as for the TSA (PPAAS's counts both
+copies and both references), which leaves the range loose for a working design and still
+refuses most collapsed ones.
 """
 
 from __future__ import annotations
