@@ -28,6 +28,7 @@ from ..corner_serving import CornerCircuit
 from ..engine import Bench, SimResult
 from ..metrics import opamp_metrics
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE, opamp_sim, opamp_testbench
+from ..opamp_waveforms import opamp_traces
 from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from .two_stage_opamp import LOAD_CAP, two_stage_amplifier
 
@@ -68,7 +69,13 @@ def sky130_metrics(result: SimResult, corner: Corner) -> OpAmpOutput:
 
 
 OPAMP: CornerCircuit[OpAmpOutput] = CornerCircuit(
-    optimization=TWO_STAGE_OPAMP_SKY130, metrics_type=OpAmpOutput, bench=sky130_bench, metrics=sky130_metrics, pdk=PDK, vdd=SUPPLY
+    optimization=TWO_STAGE_OPAMP_SKY130,
+    metrics_type=OpAmpOutput,
+    bench=sky130_bench,
+    metrics=sky130_metrics,
+    pdk=PDK,
+    vdd=SUPPLY,
+    traces=opamp_traces,
 )
 
 SERVED = OPAMP.served()
