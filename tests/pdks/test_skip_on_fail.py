@@ -138,6 +138,12 @@ def test_an_optimizer_sends_its_target_and_ranks_a_skipped_design_below_every_fu
     assert result.best_score == -min(losses) < -N_METRICS and search.failure_score == -2 * N_METRICS
 
 
+def test_a_set_of_one_corner_is_never_skipped(server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]) -> None:
+    _, missed = targets
+    answer = httpx.post(f"{server.url}/ppaas_tsa_sim", json={**START, "corner_set": "tt", "target": missed}, timeout=60).json()
+    assert answer["simulations"] == 1 and not answer["skipped"]  # its one corner is the whole set: nothing left out
+
+
 def test_the_bounds_sent_are_the_loosest_the_reached_rule_allows() -> None:
     target = {spec.name: spec.range.lo for spec in PPAAS_TSA.metrics}
     bounds = skip_bounds(PPAAS_TSA.metrics, target)

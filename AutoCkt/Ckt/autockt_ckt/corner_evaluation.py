@@ -39,7 +39,7 @@ class CornerEvaluation:
     worst: Mapping[str, float]
     """The worst value of each spec over the corners simulated."""
     skipped: bool
-    """True if the first corner missed the target and the others were not simulated."""
+    """True if the first corner missed the target and the others were not simulated (never for a set of one corner)."""
 
     @property
     def simulations(self) -> int:
@@ -69,11 +69,13 @@ async def evaluate_corners(
     target: Mapping[str, float] | None = None,
 ) -> CornerEvaluation:
     """`evaluate` at each of `corners`, awaited together; with a `target`, skip-on-fail: the
-    first alone, then the others together only if it meets the target."""
+    first alone, then the others together only if it meets the target. A set of one corner has
+    nothing to skip: its result is complete, so it is never `skipped` (an optimizer then judges
+    the design on it as on any full set)."""
     if not corners:
         raise ValueError("a corner set has at least one corner")
     done: list[Mapping[str, float]] = []
-    if target is not None:
+    if target is not None and len(corners) > 1:
         done.append(await evaluate(corners[0]))
         if not meets(done[0], target, senses):
             return CornerEvaluation(per_corner={corners[0].name: dict(done[0])}, worst=worst_case(done, senses), skipped=True)
