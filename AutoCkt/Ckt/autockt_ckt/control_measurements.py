@@ -8,9 +8,12 @@ values a sizing reported; a definition several circuits share is written once he
 
 from __future__ import annotations
 
-RUN = "run"
-"""Runs the testbench's own analysis lines, as the engines run them; ngspice names their plots `ac1`, `dc1`,
-`op1`, `tran1` (one analysis of each kind), which `setplot` selects."""
+
+def control_block(body: str) -> str:
+    """A testbench's `.control` block: 12 digits printed, the testbench's own analysis lines run (`run`, as the
+    engines run them; ngspice names their plots `ac1`, `dc1`, `op1`, `tran1`, one analysis of each kind, which
+    `body` selects with `setplot`), `body`, then `quit`: without it `ngspice -b` exits 1 after the block."""
+    return f".control\nset numdgt = 12\nrun\n{body}quit\n.endc\n"
 
 
 def unity_gain_lines(out: str) -> str:

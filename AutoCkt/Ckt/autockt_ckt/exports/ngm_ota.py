@@ -9,16 +9,14 @@ three 0 when the output's real part at the sweep's first point is not positive (
 from __future__ import annotations
 
 from ..circuits.ngm_ota import OUT_N, OUT_P, SUPPLY_SOURCE
-from ..control_measurements import RUN, unity_gain_lines
+from ..control_measurements import control_block, unity_gain_lines
 from ..export_registry import CornerBench, Exportable, nominal_benches, register
 
 
 def ngm_measurements(at: CornerBench) -> str:
-    """The `.control` block printing the OTA's metrics (module docstring); it ends with `quit`."""
-    return f"""\
-.control
-set numdgt = 12
-{RUN}
+    """The `.control` block printing the OTA's metrics (module docstring)."""
+    return control_block(
+        f"""\
 setplot op1
 let ibias = -i({SUPPLY_SOURCE})
 print ibias
@@ -31,9 +29,8 @@ end
 print gain
 print ugbw
 print phm
-quit
-.endc
 """
+    )
 
 
 register("ngm_ota", Exportable(ngm_measurements, nominal_benches("ngm_ota")))

@@ -7,7 +7,7 @@ on sky130 at its corners (`two_stage_opamp_sky130`), so one `.control` block ser
 
 from __future__ import annotations
 
-from ..control_measurements import RUN, unity_gain_lines
+from ..control_measurements import control_block, unity_gain_lines
 from ..export_registry import CornerBench, Exportable, corner_circuit_benches, nominal_benches, register
 from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
 
@@ -15,12 +15,9 @@ from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE
 def opamp_measurements(at: CornerBench) -> str:
     """The `.control` block of an op-amp bench: `metrics.opamp_metrics` in ngspice's own language: the
     supply current at the operating point, the gain at the AC sweep's first point, ugbw and phase margin as
-    `control_measurements.unity_gain_lines` computes them. It ends with `quit`: without it `ngspice -b`
-    exits 1, finding no analysis line outside the block ("no simulations run")."""
-    return f"""\
-.control
-set numdgt = 12
-{RUN}
+    `control_measurements.unity_gain_lines` computes them."""
+    return control_block(
+        f"""\
 {unity_gain_lines(f"v({OUTPUT_NODE})")}let gain = mag[0]
 print gain
 print ugbw
@@ -28,9 +25,8 @@ print phm
 setplot op1
 let ibias = -i({SUPPLY_SOURCE})
 print ibias
-quit
-.endc
 """
+    )
 
 
 for _circuit in ("two_stage_opamp", "folded_cascode"):

@@ -11,7 +11,7 @@ falls), and VDD times the supply's average current over the measured clock perio
 from __future__ import annotations
 
 from ..circuits.ppaas_comp import CLK, OUTN, OUTP, RESET, RESET_LEVEL, RISE, SUPPLY, TSTOP, WINDOW
-from ..control_measurements import RUN, average_lines, first_crossing_lines, value_at_lines
+from ..control_measurements import average_lines, control_block, first_crossing_lines, value_at_lines
 from ..export_registry import CornerBench, Exportable, corner_circuit_benches, register
 
 
@@ -20,10 +20,8 @@ def comp_measurements(at: CornerBench) -> str:
     vdd = at.vdd
     assert vdd is not None
     half = f"{vdd / 2!r}"
-    return f"""\
-.control
-set numdgt = 12
-{RUN}
+    return control_block(
+        f"""\
 setplot tran1
 let tt = time
 let clk = {CLK}
@@ -42,9 +40,8 @@ let stop = min({TSTOP!r}, tt[n - 1])
 {average_lines("isupply", "tt", "isup", f"{RISE!r}", "stop")}let power = -{vdd!r} * isupply
 print delay
 print power
-quit
-.endc
 """
+    )
 
 
 register("ppaas_comp", Exportable(comp_measurements, corner_circuit_benches("ppaas_comp")))

@@ -12,7 +12,7 @@ positive).
 from __future__ import annotations
 
 from ..circuits.ppaas_ldo import BANDS, LOADS, VREF, _node
-from ..control_measurements import RUN, unity_gain_lines
+from ..control_measurements import control_block, unity_gain_lines
 from ..export_registry import CornerBench, Exportable, corner_circuit_benches, register
 
 
@@ -50,16 +50,13 @@ print phm_{load}
 
 def ldo_measurements(at: CornerBench) -> str:
     """The `.control` block printing the LDO's metrics at `at`'s supply (module docstring)."""
-    return f"""\
-.control
-set numdgt = 12
-{RUN}
+    return control_block(
+        f"""\
 setplot op1
 let vdrop = {at.vdd!r} - {VREF!r} + abs({VREF!r} - v(xtop.{_node("out", "full")}))
 print vdrop
-{"".join(_load_lines(load) for load in LOADS)}quit
-.endc
-"""
+{"".join(_load_lines(load) for load in LOADS)}"""
+    )
 
 
 register("ppaas_ldo", Exportable(ldo_measurements, corner_circuit_benches("ppaas_ldo")))

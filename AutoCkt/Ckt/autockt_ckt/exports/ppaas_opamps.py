@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import hdl21.sim as hs
 
-from ..control_measurements import RUN, unity_gain_lines
+from ..control_measurements import control_block, unity_gain_lines
 from ..engine import Bench
 from ..export_registry import CornerBench, Exportable, corner_circuit_benches, register
 from ..ppaas_opamp_bench import EDGE_S, HOLD_S, OUT_FB, OUT_OL, SETTLE_FRACTION, SUPPLY_OL, ppaas_opamp
@@ -86,10 +86,8 @@ def measurements(circuit: str) -> Callable[[CornerBench], str]:
 
 def _measurements(bench: Bench, step: float) -> str:
     tran = next(an for an in bench.run_order if isinstance(an, hs.Tran))
-    return f"""\
-.control
-set numdgt = 12
-{RUN}
+    return control_block(
+        f"""\
 {unity_gain_lines(f"v({OUT_OL})")}print ugbw
 print phm
 setplot dc1
@@ -122,9 +120,8 @@ let n = length(tt)
 let band = {SETTLE_FRACTION * 2 * step!r}
 {_settling_lines("rise", EDGE_S, EDGE_S + HOLD_S)}{_settling_lines("fall", EDGE_S + HOLD_S, float(tran.tstop))}let t_settle = max(rise, fall)
 print t_settle
-quit
-.endc
 """
+    )
 
 
 for _circuit in EXPORTED:
