@@ -85,6 +85,7 @@ ppaas_comp_sim = Rpc(
     2.4 clock periods per corner, in parallel over the server's workers); returns the metrics at
     each corner simulated and their worst case. Needs a server started with --pdk gf180mcu.""",
     deterministic=True,  # libngspice and ngspice -b agree to the last bit; the cache's namespace is the PDK's model files
+    usage_field="simulations",  # a caller's usage counts the corners simulated: 17, or 1 when skip-on-fail stopped at typical
 )
 
 PPAAS_COMP: CircuitOptimization[CompInput, CompOutput] = CircuitOptimization(
