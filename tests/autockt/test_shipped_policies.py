@@ -23,7 +23,7 @@ from autockt.checkpoints import TrainedPolicy
 from autockt.command_line import validate_from_command_line
 from autockt.fingerprint import OBSERVATION_BLOCKS, schema_fingerprint
 from autockt.policy_export import export_checkpoint
-from autockt.shipped_policy import PolicyCard, ShippedPolicy, StalePolicy, card_path
+from autockt.shipped_policy import POLICIES_DIR, PolicyCard, ShippedPolicy, StalePolicy, card_path, shipped_circuits
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 
 from .conftest import Trained
@@ -100,3 +100,37 @@ def test_the_fingerprint_follows_what_the_policy_sees_of_its_circuit() -> None:
         name=TWO_STAGE_OPAMP.name, params=TWO_STAGE_OPAMP.params, metrics=tuple(metrics), input_type=TWO_STAGE_OPAMP.input_type
     )
     assert schema_fingerprint(changed) != prints[TWO_STAGE_OPAMP.name]  # type: ignore[arg-type]
+
+
+def test_every_committed_policy_is_small_and_fresh() -> None:
+    circuits = shipped_circuits()
+    assert TWO_STAGE_OPAMP.name in circuits
+    for circuit in circuits:
+        weights = POLICIES_DIR / f"{circuit}.npz"
+        assert weights.stat().st_size + card_path(weights).stat().st_size < MAX_BYTES
+        card = ShippedPolicy.load(weights).card  # refused if its circuit changed: rebuild it (the error says how)
+        assert card.validation["greedy"]["targets"] == 1000 and card.training["env_steps"] > 0
+
+
+def test_size_starts_from_the_shipped_policy_unless_told_not_to() -> None:
+    shipped = size(SizingConfig(TWO_STAGE_OPAMP.name, REACHABLE, budget=40, simulator=IN_PROCESS))
+    agent = shipped.method["agent"]
+    assert agent["shipped"] and agent["checkpoint"] == str(POLICIES_DIR / "two_stage_opamp.npz") and agent["episodes"] == 1
+    assert (
+        shipped.method["optimizer"] == "cma_es"
+        and shipped.simulations == 1 + agent["simulations"] + shipped.method["optimizer_simulations"]
+    )
+    alone = size(SizingConfig(TWO_STAGE_OPAMP.name, REACHABLE, budget=40, simulator=IN_PROCESS, shipped_agent=False))
+    assert "agent" not in alone.method
+
+
+def test_validate_py_takes_the_shipped_policy_of_a_circuit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    validate_from_command_line(
+        ["--shipped", "two_stage_opamp", "--n-specs", "2", "--traj-len", "2", "--in-process", "--output-dir", str(tmp_path)]
+    )
+    assert "unseen targets" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "results.json").read_text())["summary"]
+    assert summary["checkpoint"] == str(POLICIES_DIR / "two_stage_opamp.npz") and summary["n_targets"] == 2
+    with pytest.raises(SystemExit) as exited:
+        validate_from_command_line(["--shipped", "no_such_circuit", "--in-process"])
+    assert exited.value.code == 2 and capsys.readouterr().err.startswith("validate.py: refused: shipped: no shipped policy")
