@@ -4,7 +4,7 @@
 A PPO policy answers an observation with one logit per move of each parameter (a `MultiDiscrete`
 action). A checkpoint's RLlib module (checkpoints.py) and a shipped policy's plain network
 (shipped_policy.py) must turn them into the same moves, greedy or sampled, or a policy's figures
-would change with its packaging: both act through `choose_moves`.
+would change with its packaging: both are `DiscretePolicy`s, which act through `choose_moves`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+
+from .env import AutoCktGym, EnvConfig
+from .simulator import Simulator
 
 
 def choose_moves(
@@ -35,3 +38,32 @@ def choose_moves(
         return torch.stack([part.argmax(dim=1) for part in parts], dim=1).numpy().astype(np.int64)
     probabilities = [torch.softmax(part, dim=1).numpy() for part in parts]
     return np.array([[rng.choice(len(p[i]), p=p[i] / p[i].sum()) for p in probabilities] for i, rng in enumerate(rngs)], dtype=np.int64)
+
+
+class DiscretePolicy:
+    """A policy over `AutoCktGym`'s discrete moves, as validation and sizing use it (policy.py), given `logits`
+    and the action's sub-space sizes `nvec`.
+
+    `act(obs)` takes the most likely move (greedy); `act(obs, rng)` samples from the policy's
+    distribution, as training's exploring env runners do and as AutoCkt's validation did
+    (Ray 0.6's `compute_action` always sampled). Sampling lets a rollout leave a design where
+    the greedy moves cycle (up one step, down the next) without ever meeting the target.
+    `act_batch` does the same for many observations.
+    """
+
+    def __init__(self, nvec: Sequence[int]) -> None:
+        self.nvec = [int(n) for n in nvec]
+
+    def logits(self, observation: torch.Tensor) -> torch.Tensor:
+        """The `(1, sum(nvec))` logits of a `(1, obs)` float32 observation."""
+        raise NotImplementedError
+
+    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGym:
+        return AutoCktGym(config, simulator=simulator)
+
+    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        return self.act_batch([observation], None if rng is None else [rng])[0]
+
+    def act_batch(self, observations: Sequence[np.ndarray], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
+        """`act` for each row of `observations`; row `i` samples with `rngs[i]`."""
+        return choose_moves(self.logits, observations, self.nvec, rngs)

@@ -14,22 +14,20 @@ with the environment it was trained in, which is what validation and sizing need
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
 
-from .action_choice import choose_moves
-from .env import AutoCktGym, EnvConfig
+from .action_choice import DiscretePolicy
+from .env import EnvConfig
 from .experiment import ExperimentDir, RunRecord, checkpoint_env_steps
 from .noise import quiet_ray
 from .policy import Policy
 from .sac_her import CHECKPOINT_PREFIX, SacHerPolicy
 from .shipped_policy import PolicyCard, ShippedPolicy, card_path, is_shipped_policy
-from .simulator import Simulator, SimulatorConfig
+from .simulator import SimulatorConfig
 from .specs import TargetSet
 
 RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
@@ -91,19 +89,12 @@ def _is_sac_her(path: Path) -> bool:
     return path.is_file() and path.name.startswith(CHECKPOINT_PREFIX) and path.suffix == ".zip"
 
 
-class TrainedPolicy:
-    """A checkpoint's policy choosing a move for each sub-space of a MultiDiscrete action.
-
-    `act(obs)` takes the most likely move (greedy); `act(obs, rng)` samples from the policy's
-    distribution, as training's exploring env runners do and as AutoCkt's validation did
-    (Ray 0.6's `compute_action` always sampled). Sampling lets a rollout leave a design where
-    the greedy moves cycle (up one step, down the next) without ever meeting the target.
-    `act_batch` does the same for many observations.
-    """
+class TrainedPolicy(DiscretePolicy):
+    """A checkpoint's policy choosing a move for each sub-space of a MultiDiscrete action (action_choice.py)."""
 
     def __init__(self, module: RLModule) -> None:
+        super().__init__(module.action_space.nvec)  # type: ignore[union-attr]
         self.module = module
-        self._nvec = [int(n) for n in module.action_space.nvec]  # type: ignore[union-attr]
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Path) -> TrainedPolicy:
@@ -112,16 +103,6 @@ class TrainedPolicy:
             module = RLModule.from_checkpoint(str(module_dir))
         module.eval()  # type: ignore[attr-defined]  # a TorchRLModule, so a torch.nn.Module
         return cls(module)
-
-    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGym:
-        return AutoCktGym(config, simulator=simulator)
-
-    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.act_batch([observation], None if rng is None else [rng])[0]
-
-    def act_batch(self, observations: Sequence[np.ndarray], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
-        """`act` for each row of `observations`; row `i` samples with `rngs[i]` (action_choice.py)."""
-        return choose_moves(self.logits, observations, self._nvec, rngs)
 
     def logits(self, observation: torch.Tensor) -> torch.Tensor:
         return self.module.forward_inference({Columns.OBS: observation})[Columns.ACTION_DIST_INPUTS]

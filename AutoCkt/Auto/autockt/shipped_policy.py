@@ -30,11 +30,9 @@ import torch
 
 from autockt_shared import circuit_optimization
 
-from .action_choice import choose_moves
-from .env import AutoCktGym, EnvConfig
+from .action_choice import DiscretePolicy
 from .experiment import RunRecord
 from .fingerprint import schema_fingerprint
-from .simulator import Simulator
 from .specs import InputError, TargetSet
 
 POLICIES_DIR = Path(__file__).resolve().parent / "policies"
@@ -144,11 +142,12 @@ def required_shipped_policy(circuit: str, field: str = "shipped") -> Path:
     return path
 
 
-class ShippedPolicy:
+class ShippedPolicy(DiscretePolicy):
     """A shipped policy acting as validation and sizing ask a policy to (policy.py), greedy or sampled as
-    checkpoints.TrainedPolicy does."""
+    checkpoints.TrainedPolicy does (action_choice.py)."""
 
     def __init__(self, card: PolicyCard, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+        super().__init__(card.action_space["nvec"])
         self.card = card
         self.layers = [(np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32)) for w, b in layers]
         modules: list[torch.nn.Module] = []
@@ -160,7 +159,6 @@ class ShippedPolicy:
             if i < len(self.layers) - 1:
                 modules.append(ACTIVATIONS[card.network["hidden_activation"]]())
         self.network = torch.nn.Sequential(*modules).eval()
-        self._nvec = [int(n) for n in card.action_space["nvec"]]
 
     @classmethod
     def load(cls, path: Path) -> ShippedPolicy:
@@ -185,12 +183,3 @@ class ShippedPolicy:
 
     def logits(self, observation: torch.Tensor) -> torch.Tensor:
         return self.network(observation)
-
-    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGym:
-        return AutoCktGym(config, simulator=simulator)
-
-    def act(self, observation: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.act_batch([observation], None if rng is None else [rng])[0]
-
-    def act_batch(self, observations: Sequence[np.ndarray], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
-        return choose_moves(self.logits, observations, self._nvec, rngs)
