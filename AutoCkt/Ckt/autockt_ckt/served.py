@@ -77,6 +77,8 @@ class ServedCircuit(Generic[In, Out]):
     serve: Callable[[JobRunner, In], Awaitable[Out]] | None = None
     pdk: str | None = None
     waveforms: Callable[[JobRunner, In], Awaitable[dict[str, CornerWaveforms]]] | None = None
+    warm_up: Callable[[Simulator], None] | None = None
+    """What a starting worker runs so that no caller pays a first run (`warm`); None: one call at the reset point."""
 
     def __post_init__(self) -> None:
         if (self.evaluate is None) == (self.serve is None):
@@ -137,8 +139,13 @@ def served_simulator(settings: Settings, run_dir: Path, *, timeout_s: float | No
 def warm(simulator: Simulator) -> None:
     """Netlist and load every bench and evaluate each circuit once at its reset point, so that no caller
     pays for the first run (Hdl21 elaboration and netlisting, ngspice parsing the model card: about half a
-    second; a circuit at a corner set loads each process section's models)."""
+    second). A circuit at corner sets gives its own `warm_up`: one corner per process section loads
+    every section's models, where a call at its 17 corners would simulate each section 2-4 times over."""
     pdk = simulator.settings.pdk
     for circuit in served_circuits().values():
-        if circuit.simulates_on(pdk):
+        if not circuit.simulates_on(pdk):
+            continue
+        if circuit.warm_up is not None:
+            circuit.warm_up(simulator)
+        else:
             asyncio.run(circuit.answer(in_process(simulator), circuit.optimization.initial_input()))
