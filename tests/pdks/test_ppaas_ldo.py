@@ -42,7 +42,7 @@ def hand_netlist(corner: Corner, d: dict[str, float]) -> str:
     lines = [
         "* PPAAS LDO, typed by hand",
         f'.lib "{KIT.wheel.section_file(section)}" {section}',
-        f".option temp={corner.temp_c!r}",
+        f".option temp={corner.temp_c!r} num_threads=1",  # ngspice's OpenMP threads spin on a busy machine
         ".subckt ldo vdd vss vref vb vreg fb",
         _mos("xm1", "a", "fb", "t", "vss", "nfet", d["w_m1"], d["l_m1"]),
         _mos("xm2", "gate", "vref", "t", "vss", "nfet", d["w_m1"], d["l_m1"]),

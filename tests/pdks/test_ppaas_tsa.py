@@ -39,7 +39,7 @@ def hand_netlist(corner: Corner, design: dict[str, float]) -> str:
         [
             "* PPAAS TSA, typed by hand",
             f'.lib "{kit.wheel.section_file(section)}" {section}',
-            f".option temp={corner.temp_c!r}",
+            f".option temp={corner.temp_c!r} num_threads=1",  # ngspice's OpenMP threads spin on a busy machine
             ".subckt tsa vdd vss inp inn out nb",
             _mos("xmp1", "d1", "d1", "vdd", "vdd", p, design["wp1"]),
             _mos("xmp2", "o1", "d1", "vdd", "vdd", p, design["wp1"]),
