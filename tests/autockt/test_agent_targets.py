@@ -163,7 +163,7 @@ def load_size_script() -> ModuleType:
     [
         (["--optimizer", "cma_es", "--agent", "CHECKPOINT"], "optimizer"),
         (["--then-optimizer", "cma_es"], "then_optimizer"),
-        (["--agent-budget", "10"], "agent_budget"),
+        (["--agent-budget", "10", "--no-agent"], "agent_budget"),  # without --no-agent the shipped policy is the agent
         (["--agent", "CHECKPOINT", "--agent-budget", "0"], "agent_budget"),
         (["--agent", "CHECKPOINT", "--then-optimizer", "annealing"], "optimizer"),
         (["--agent", "/no/such/run"], "agent"),
