@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
-from autockt import AutoCktGym, EnvConfig, InputError, SimulatorConfig, SizingConfig, size, validate
+from autockt import AutoCktGym, EnvConfig, InputError, Simulator, SimulatorConfig, SizingConfig, size, validate
 from autockt.checkpoints import TrainedPolicy
 from autockt.command_line import validate_from_command_line
 from autockt.fingerprint import OBSERVATION_BLOCKS, schema_fingerprint
@@ -76,7 +76,9 @@ def test_a_shipped_policy_validates_as_its_checkpoint(trained: Trained, exported
     assert runs[1].checkpoint == exported and runs[1].env_steps == 120 and runs[1].learning_curve_file is None
 
 
-def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(stale: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(
+    stale: Path, exported: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rebuild = "python AutoCkt/scripts/build_policies.py --circuit two_stage_opamp"
     with pytest.raises(StalePolicy, match=rebuild):
         ShippedPolicy.load(stale)
@@ -87,6 +89,14 @@ def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(stale: Pa
         validate_from_command_line([str(stale), "--in-process"])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and err.startswith("validate.py: refused: agent") and rebuild in err
+    policy = ShippedPolicy.load(exported)
+    other_shape = policy.with_card(dataclasses.replace(policy.card, observation_space={**policy.card.observation_space, "shape": [99]}))
+    simulator = Simulator(TWO_STAGE_OPAMP, IN_PROCESS)
+    try:
+        with pytest.raises(StalePolicy, match=rebuild):
+            other_shape.make_env(EnvConfig(TWO_STAGE_OPAMP.name, simulator=IN_PROCESS), simulator)
+    finally:
+        simulator.close()
 
 
 def test_the_fingerprint_follows_what_the_policy_sees_of_its_circuit() -> None:

@@ -31,8 +31,10 @@ import torch
 from autockt_shared import circuit_optimization
 
 from .action_choice import DiscretePolicy
+from .env import AutoCktGym, EnvConfig
 from .experiment import RunRecord
 from .fingerprint import schema_fingerprint
+from .simulator import Simulator
 from .specs import InputError, TargetSet
 
 POLICIES_DIR = Path(__file__).resolve().parent / "policies"
@@ -183,3 +185,15 @@ class ShippedPolicy(DiscretePolicy):
 
     def logits(self, observation: torch.Tensor) -> torch.Tensor:
         return self.network(observation)
+
+    def make_env(self, config: EnvConfig, simulator: Simulator) -> AutoCktGym:
+        """The environment, refused (`StalePolicy`) if its observations are not the size the network takes: a change
+        to env.py's observation that the fingerprint's `OBSERVATION_VERSION` missed."""
+        env = super().make_env(config, simulator)
+        if list(env.observation_space.shape or ()) != self.card.observation_space["shape"]:
+            raise StalePolicy(
+                "agent",
+                f"the shipped policy for {self.card.circuit} takes observations of shape {self.card.observation_space['shape']}, "
+                f"the environment now gives {list(env.observation_space.shape or ())}; retrain it with: {rebuild_command(self.card.circuit)}",
+            )
+        return env
