@@ -21,10 +21,11 @@ import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-proce
 from autockt import AutoCktGym, EnvConfig, InputError, Simulator, SimulatorConfig, SizingConfig, size, validate
 from autockt.checkpoints import TrainedPolicy
 from autockt.command_line import validate_from_command_line
-from autockt.fingerprint import OBSERVATION_BLOCKS, schema_fingerprint
+from autockt.fingerprint import OBSERVATION_BLOCKS, observation_blocks, schema_fingerprint
 from autockt.policy_export import export_checkpoint
 from autockt.shipped_policy import POLICIES_DIR, PolicyCard, ShippedPolicy, StalePolicy, card_path, shipped_circuits
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
+from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
 
 from .conftest import Trained
 
@@ -102,12 +103,18 @@ def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(
 def test_the_fingerprint_follows_what_the_policy_sees_of_its_circuit() -> None:
     env = AutoCktGym(EnvConfig(TWO_STAGE_OPAMP.name, simulator=IN_PROCESS))
     assert tuple(k for k, block in env.observation_blocks().items() if block.size) == OBSERVATION_BLOCKS
+    tsa = AutoCktGym(EnvConfig(PPAAS_TSA.name, simulator=IN_PROCESS))
+    assert [k for k, block in tsa.observation_blocks().items() if block.size] == observation_blocks(PPAAS_TSA)
     prints = {name: schema_fingerprint(c) for name, c in all_circuits().items()}
     assert len(set(prints.values())) == len(prints)
     metrics = list(TWO_STAGE_OPAMP.metrics)
     metrics[0] = dataclasses.replace(metrics[0], normalizer=metrics[0].normalizer * 2)
     changed = SimpleNamespace(
-        name=TWO_STAGE_OPAMP.name, params=TWO_STAGE_OPAMP.params, metrics=tuple(metrics), input_type=TWO_STAGE_OPAMP.input_type
+        name=TWO_STAGE_OPAMP.name,
+        params=TWO_STAGE_OPAMP.params,
+        metrics=tuple(metrics),
+        input_type=TWO_STAGE_OPAMP.input_type,
+        skips_on_fail=False,
     )
     assert schema_fingerprint(changed) != prints[TWO_STAGE_OPAMP.name]  # type: ignore[arg-type]
 

@@ -27,6 +27,8 @@ from .env import ERROR_STRETCH
 
 OBSERVATION_BLOCKS = ("metrics", "target", "params", "errors", "time")
 """`AutoCktGym.observation_blocks()`'s blocks, in the order the observation concatenates them."""
+CORNERS_BLOCK = "corners"
+"""The block after those, only for a circuit that skips corners on a target (env.py's skip-on-fail)."""
 OBSERVATION_VERSION = 1
 """Bumped whenever env.py changes how an observation block is computed from the circuit's specs."""
 CORNER_SET_FIELD = "corner_set"
@@ -39,6 +41,12 @@ def corner_set(optimization: CircuitOptimization[Any, Any]) -> str | None:
     return None if field is None else str(field.default)
 
 
+def observation_blocks(optimization: CircuitOptimization[Any, Any]) -> list[str]:
+    """The blocks of its environment's observation: `OBSERVATION_BLOCKS`, and `CORNERS_BLOCK` for a
+    circuit that skips its other corners on a target (what its metrics block holds depends on it)."""
+    return [*OBSERVATION_BLOCKS, *([CORNERS_BLOCK] if optimization.skips_on_fail else [])]
+
+
 def circuit_schema(optimization: CircuitOptimization[Any, Any]) -> dict[str, Any]:
     """Everything about `optimization` a trained policy's observations and actions depend on, as plain JSON data."""
     return {
@@ -46,7 +54,7 @@ def circuit_schema(optimization: CircuitOptimization[Any, Any]) -> dict[str, Any
         "corner_set": corner_set(optimization),
         "params": [_without_unit(dataclasses.asdict(p)) for p in optimization.params],
         "metrics": [_without_unit({**dataclasses.asdict(m), "sense": m.sense.value}) for m in optimization.metrics],
-        "observation": {"blocks": list(OBSERVATION_BLOCKS), "version": OBSERVATION_VERSION, "error_stretch": ERROR_STRETCH},
+        "observation": {"blocks": observation_blocks(optimization), "version": OBSERVATION_VERSION, "error_stretch": ERROR_STRETCH},
     }
 
 
