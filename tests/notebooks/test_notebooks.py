@@ -16,10 +16,11 @@ from .conftest import NOTEBOOKS, ROOT, execute_notebook, outputs
 EXAMPLE_QUICK_START = ROOT / "Example/notebooks/quick_start.ipynb"
 AUTOCKT_QUICK_START = ROOT / "AutoCkt/notebooks/quick_start.ipynb"
 TRAINING_RESULTS = ROOT / "AutoCkt/notebooks/training_results.ipynb"
+SIZE_A_CIRCUIT = ROOT / "AutoCkt/notebooks/size_a_circuit.ipynb"
 
 
 def test_every_notebook_is_tested_here() -> None:
-    assert set(NOTEBOOKS) == {EXAMPLE_QUICK_START, AUTOCKT_QUICK_START, TRAINING_RESULTS}
+    assert set(NOTEBOOKS) == {EXAMPLE_QUICK_START, AUTOCKT_QUICK_START, TRAINING_RESULTS, SIZE_A_CIRCUIT}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -68,3 +69,16 @@ def test_training_results_of_a_tiny_run(tiny_experiment: Path, autockt_server: S
     assert ("reached after" in text) or ("missed after 30 steps" in text)
     # learning curve, reached/missed targets, steps to reach, the trajectory's metrics
     assert len(outputs(notebook, "image/png")) == 4
+
+
+def test_size_a_circuit_with_the_shipped_agent_writes_the_files_and_shows_the_report(autockt_server: ServerProcess, tmp_path: Path) -> None:
+    notebook = execute_notebook(
+        SIZE_A_CIRCUIT, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "OUT_DIR": str(tmp_path / "out")}
+    )
+
+    text = "\n".join(outputs(notebook, "text/plain"))
+    assert "two_stage_opamp: reached after" in text and "the shipped agent:" in text
+    assert all(f"wrote {name}" in text for name in ("design.json", "two_stage_opamp.sp", "two_stage_opamp_tb.sp", "report.html"))
+    assert json.loads((tmp_path / "out" / "design.json").read_text())["reached"] is True
+    (report,) = outputs(notebook, "text/html")
+    assert report.count("data:image/png;base64,") >= 2  # its Bode plot and trajectory, inline
