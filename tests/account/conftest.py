@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -79,7 +79,8 @@ class Page:
 
     def wait(self, condition: Callable[[], object], what: str = "the page") -> None:
         try:
-            WebDriverWait(self.driver, WAIT_S).until(lambda _: condition())
+            # the page re-renders its tables as answers arrive: an element found a moment ago may be gone, so look again
+            WebDriverWait(self.driver, WAIT_S, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: condition())
         except TimeoutException:
             raise AssertionError(f"waited {WAIT_S} s for {what}; notice: {self.text('notice')!r}") from None
 

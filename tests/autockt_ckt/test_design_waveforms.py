@@ -92,8 +92,8 @@ def test_a_missing_parameter_is_named(client: dc.Client) -> None:
     assert [".".join(error.loc) for error in refused.value.errors] == ["design.cc"]
 
 
-def test_a_circuit_without_waveforms_is_a_404_naming_it(client: dc.Client) -> None:
-    with pytest.raises(dc.NotFoundError) as missing:
+def test_an_unknown_circuit_is_a_422_naming_it(client: dc.Client) -> None:
+    with pytest.raises(dc.ValidationError) as refused:
         ask(client, "no_such_circuit", {})
-    assert missing.value.status_code == 404
-    assert "'no_such_circuit' is no circuit of this server" in str(missing.value) and "latch" in str(missing.value)
+    assert [".".join(error.loc) for error in refused.value.errors] == ["circuit"]
+    assert "'no_such_circuit' is no circuit of this server" in str(refused.value) and "latch" in str(refused.value)

@@ -16,9 +16,10 @@ its cost. The AutoCkt server takes batches of at most `MAX_BATCH` items, so that
 cases (an array of `maxItems` valid inputs, simulated) stay cheap; the contract is the same at
 any limit. A fixed seed makes a run reproducible; its failures print with a `curl` line each.
 
-One allowance, in `schemathesis.toml`: `simulate_on_the_server` may refuse a schema-valid input
-with 422, as no JSON schema can say which bytes are a circuit; `schemathesis_hooks.py` adds the
-check that such a refusal names nothing but the protobuf's content.
+One allowance, in `schemathesis.toml`: `simulate_on_the_server`, `design_netlist` and
+`design_waveforms` may refuse a schema-valid input with 422, as no JSON schema can say which bytes
+are a circuit, or which names and parameters a server's circuits have; `schemathesis_hooks.py`
+adds the check that such a refusal names nothing but those fields.
 
 The command line rather than schemathesis's pytest plugin: the plugin's `from_fixture` does not
 run under pytest 9, and the coverage phase is an engine phase, not a Hypothesis strategy.

@@ -5,7 +5,9 @@ Each circuit says which waveforms it has, from its own module (`ServedCircuit.wa
 that a new circuit brings its waveforms with it and nothing here lists circuits. The design is
 checked as the circuit's metrics Rpc checks it, by building the circuit's input type from it:
 every refusal is a 422 naming `design.<parameter>` (or `corner_set`), before anything is
-simulated. The jobs run where the metrics' do (`handlers.job_runner`: the server's pool, or
+simulated; so is a circuit the server does not know or that has no waveforms (naming `circuit`),
+as `design_netlist` refuses one: the caller's field, not a missing route. A circuit of another
+PDK answers 404 `not_found`, as its metrics Rpc does there. The jobs run where the metrics' do (`handlers.job_runner`: the server's pool, or
 this process), so a waveform call costs what one metrics call of the design costs.
 """
 
@@ -18,8 +20,7 @@ import pydantic
 
 from autockt_shared import CircuitOptimization
 from autockt_shared.design_waveforms import DesignWaveforms, WaveformsInput
-from discovery_server import ApiError
-from discovery_shared import ErrorType, FieldError, WireValidationError
+from discovery_shared import FieldError, WireValidationError
 
 from .served import JobRunner, ServedCircuit, served_circuits
 
@@ -34,11 +35,8 @@ async def answer_waveforms(inp: WaveformsInput, job_runner: Callable[[ServedCirc
     if circuit is None or circuit.waveforms is None:
         having = sorted(name for name, served in circuits.items() if served.waveforms is not None)
         known = "has no waveforms" if circuit is not None else "is no circuit of this server"
-        raise ApiError(
-            ErrorType.NOT_FOUND,
-            f"circuit {inp.circuit!r} {known}; the circuits with waveforms: {', '.join(having)}",
-            {"circuit": inp.circuit, "circuits": having},
-        )
+        message = f"circuit {inp.circuit!r} {known}; the circuits with waveforms: {', '.join(having)}"
+        raise WireValidationError(WaveformsInput, [FieldError(loc=("circuit",), msg=message, type="design_waveforms.unknown_circuit")])
     design = circuit_input(circuit.optimization, inp)
     corners = await circuit.waveforms(job_runner(circuit), design)
     return DesignWaveforms(circuit=inp.circuit, corners=corners)

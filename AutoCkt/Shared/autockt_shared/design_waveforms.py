@@ -9,8 +9,9 @@ through the same benches and the same simulator pool as the metrics.
 A call names the circuit, its design (parameter values named as `CircuitOptimization.params`
 names them, `l1.w1` for a nested one, checked as the circuit's own input type checks them: a
 bad one is a 422 naming `design.<parameter>`) and, for a circuit simulated at a corner set,
-the set (None: the circuit's default; a nominal circuit takes none). A circuit that has no
-waveforms, or that this server does not simulate, answers 404 `not_found` naming it.
+the set (None: the circuit's default; a nominal circuit takes none). A circuit the server does
+not know, or one without waveforms, is a 422 naming `circuit`; a circuit of another PDK than the
+server's answers 404 `not_found`, as its metrics Rpc does there.
 
 Every trace is bounded (`MAX_POINTS` points): an AC sweep is thinned to evenly spaced
 points of its own, a transient resampled onto a uniform time grid (its resolution is the
@@ -110,6 +111,6 @@ design_waveforms = Rpc(
     return_type=DesignWaveforms,
     docstring="""A design's waveforms at each corner: the AC responses (frequency, magnitude, phase) of an
     amplifier or a loop and the node voltages of its transients, each trace at most 400 points, from the
-    benches that give its metrics. 404 for a circuit without waveforms; 422 naming a bad parameter.""",
+    benches that give its metrics. 422 naming `circuit` for a circuit without waveforms, `design.<param>` for a bad parameter.""",
     deterministic=True,  # the same benches as the metrics Rpcs, which are deterministic
 )
