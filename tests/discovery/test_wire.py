@@ -57,6 +57,7 @@ def raw_server() -> Iterator[Callable[[Callable[[socket.socket, list[bytes]], No
         return f"127.0.0.1:{listener.getsockname()[1]}", first_reads
 
     yield start
+    listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting for a connection that will not come (close alone does not)
     listener.close()
     for thread in threads:
         thread.join(10)
