@@ -52,7 +52,9 @@ class Trained:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
     """A tiny PPO run through a real server, shared by the tests of a trained agent (validation on given
-    targets, sizing with it, deploying it beside the optimizers): training is most of their time."""
+    targets, sizing with it, deploying it beside the optimizers, resuming it): training is most of their time.
+    Learning rate 0: one batch of 120 steps teaches nothing anyway, and a run resumed from it keeps its
+    weights exactly, which is how the resume test tells they were loaded."""
     with BackgroundServer(create_app()) as server:
-        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs")))
+        result = train(tiny_training(server.url, tmp_path_factory.mktemp("runs"), lr=0.0))
         yield Trained(server.url, result.checkpoint, ExperimentDir.containing(result.checkpoint))

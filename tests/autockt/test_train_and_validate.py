@@ -30,6 +30,7 @@ from autockt.validate import roll_out
 from discovery_server import BackgroundServer, Config, create_app
 
 from ..tiny_training import tiny_training
+from .conftest import Trained
 
 TINY_BATCH = 120
 
@@ -133,15 +134,14 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
     }
 
 
-def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, tmp_path: Path) -> None:
-    # lr 0: no update moves the weights, so the resumed run, seeded otherwise, must end with
-    # exactly the first run's weights (its own seed's fresh ones would differ).
-    base = tiny_training(circuit_server.url, tmp_path, lr=0.0)
-    first = train(replace(base, experiment="first", seed=1))
-    resumed = train(replace(base, experiment="resumed", seed=2, resume_from=first.checkpoint, max_env_steps=2 * TINY_BATCH))
+def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: BackgroundServer, trained: Trained, tmp_path: Path) -> None:
+    # The session's tiny run trained at lr 0, which resuming carries on: the resumed run, seeded
+    # otherwise (its own fresh weights would differ), must end with exactly the weights it resumed from.
+    config = tiny_training(circuit_server.url, tmp_path, lr=0.0, experiment="resumed", seed=2)
+    resumed = train(replace(config, resume_from=trained.checkpoint, max_env_steps=2 * TINY_BATCH))
 
     def weights(checkpoint: Path) -> list[torch.Tensor]:
         return list(TrainedPolicy.from_checkpoint(checkpoint).module.state_dict().values())
 
     assert (resumed.env_steps, resumed.iterations) == (2 * TINY_BATCH, 2)  # counters carry on from the checkpoint
-    assert all(torch.equal(a, b) for a, b in zip(weights(first.checkpoint), weights(resumed.checkpoint), strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(weights(trained.checkpoint), weights(resumed.checkpoint), strict=True))
