@@ -120,7 +120,8 @@ def _regulator(pdk: Pdk) -> h.Module:
     return ldo
 
 
-def _node(kind: str, load: str, stimulus: str = "") -> str:
+def node_name(kind: str, load: str, stimulus: str = "") -> str:
+    """A copy's node or instance name in the bench (`out_full`, `x_light_v`): the exported testbench reads them too."""
     return "_".join(part for part in (kind, load, stimulus) if part)
 
 
@@ -139,17 +140,17 @@ def ldo_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
     tb.vb_src = h.Vdc(dc=h.Literal("vb"))(p=tb.vb, n=tb.VSS)
     tb.stim_src = h.Vdc(dc=0, ac=1)(p=tb.stim, n=tb.VSS)  # 1 V AC that a 1 S transconductance turns into 1 A
     for load, current in LOADS.items():
-        out = tb.add(h.Signal(name=_node("out", load)))
-        tb.add(ldo(VDD=tb.VDD_AC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=out), name=_node("psrr", load))
-        tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=_node("iload", load))
+        out = tb.add(h.Signal(name=node_name("out", load)))
+        tb.add(ldo(VDD=tb.VDD_AC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=out), name=node_name("psrr", load))
+        tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=node_name("iload", load))
         for stimulus in ("v", "i"):
-            out, fb, x = (tb.add(h.Signal(name=_node(kind, load, stimulus))) for kind in ("out", "fb", "x"))
-            tb.add(ldo(VDD=tb.VDD_DC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=fb), name=_node("loop", load, stimulus))
-            tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=_node("iload", load, stimulus))
-            tb.add(h.Vdc(dc=0)(p=x, n=fb), name=_node("vfb", load, stimulus))
-            tb.add(h.Vdc(dc=0, ac=1 if stimulus == "v" else 0)(p=x, n=out), name=_node("vinj", load, stimulus))
+            out, fb, x = (tb.add(h.Signal(name=node_name(kind, load, stimulus))) for kind in ("out", "fb", "x"))
+            tb.add(ldo(VDD=tb.VDD_DC, VSS=tb.VSS, vref=tb.vref, vb=tb.vb, out=out, fb=fb), name=node_name("loop", load, stimulus))
+            tb.add(h.Idc(dc=current)(p=out, n=tb.VSS), name=node_name("iload", load, stimulus))
+            tb.add(h.Vdc(dc=0)(p=x, n=fb), name=node_name("vfb", load, stimulus))
+            tb.add(h.Vdc(dc=0, ac=1 if stimulus == "v" else 0)(p=x, n=out), name=node_name("vinj", load, stimulus))
             if stimulus == "i":  # from ground into x
-                tb.add(h.Vccs(gain=1)(p=tb.VSS, n=x, cp=tb.stim, cn=tb.VSS), name=_node("iinj", load))
+                tb.add(h.Vccs(gain=1)(p=tb.VSS, n=x, cp=tb.stim, cn=tb.VSS), name=node_name("iinj", load))
     conditions = {"supply": SUPPLY, "temp_c": 27.0}
     sim = hs.Sim(
         tb=tb,
@@ -179,7 +180,7 @@ def _rejection_db(h_supply: np.ndarray, freq: np.ndarray, band: tuple[float, flo
 def ldo_metrics(result: SimResult, corner: Corner) -> LdoMetrics:
     """`LdoMetrics` of an LDO bench's results at `corner`, as the module docstring defines them."""
     ac = result.ac("ac")
-    vreg = result.op("op")[f"v(xtop.{_node('out', 'full')})"]
+    vreg = result.op("op")[f"v(xtop.{node_name('out', 'full')})"]
     values: dict[str, float] = {"vdrop": corner.vdd - VREF + abs(VREF - vreg)}
     for load in LOADS:
         h_supply = supply_transfer(ac, load)
@@ -192,12 +193,12 @@ def ldo_metrics(result: SimResult, corner: Corner) -> LdoMetrics:
 
 def supply_transfer(ac: AcResult, load: str) -> np.ndarray:
     """vout / vdd of the closed loop at `load` (PSRR's, in dB below 0)."""
-    return ac.values[f"v(xtop.{_node('out', load)})"]
+    return ac.values[f"v(xtop.{node_name('out', load)})"]
 
 
 def loop_gain(ac: AcResult, load: str) -> np.ndarray:
     """The loop gain at `load`, from its voltage- and current-injected copies (`tian_loop_gain`)."""
-    probe = {s: (ac.values[f"v(xtop.{_node('x', load, s)})"], ac.values[f"i(v.xtop.v{_node('vinj', load, s)})"]) for s in "vi"}
+    probe = {s: (ac.values[f"v(xtop.{node_name('x', load, s)})"], ac.values[f"i(v.xtop.v{node_name('vinj', load, s)})"]) for s in "vi"}
     return tian_loop_gain(*probe["v"], *probe["i"])
 
 

@@ -11,14 +11,14 @@ positive).
 
 from __future__ import annotations
 
-from ..circuits.ppaas_ldo import BANDS, LOADS, VREF, _node
+from ..circuits.ppaas_ldo import BANDS, LOADS, VREF, node_name
 from ..control_measurements import control_block, unity_gain_lines
 from ..export_registry import CornerBench, Exportable, corner_circuit_benches, register
 
 
 def _load_lines(load: str) -> str:
     """PSRR per band and the loop's phase margin at `load`, printed (in the AC plot)."""
-    probe = {s: (f"v(xtop.{_node('x', load, s)})", f"i(v.xtop.v{_node('vinj', load, s)})") for s in "vi"}
+    probe = {s: (f"v(xtop.{node_name('x', load, s)})", f"i(v.xtop.v{node_name('vinj', load, s)})") for s in "vi"}
     (v_v, i_v), (v_i, i_i) = probe["v"], probe["i"]
     bands = "".join(
         f"""\
@@ -37,7 +37,7 @@ print psrr_{load}_{band}
     )
     return f"""\
 setplot ac1
-let hs = mag(v(xtop.{_node("out", load)}))
+let hs = mag(v(xtop.{node_name("out", load)}))
 {bands}let d = 2 * ({i_v} * {v_i} - {v_v} * {i_i}) + {v_v} + {i_i}
 let loop_{load} = d / (1 - d)
 {unity_gain_lines(f"loop_{load}")}if real(hout[0]) <= 0
@@ -53,7 +53,7 @@ def ldo_measurements(at: CornerBench) -> str:
     return control_block(
         f"""\
 setplot op1
-let vdrop = {at.vdd!r} - {VREF!r} + abs({VREF!r} - v(xtop.{_node("out", "full")}))
+let vdrop = {at.vdd!r} - {VREF!r} + abs({VREF!r} - v(xtop.{node_name("out", "full")}))
 print vdrop
 {"".join(_load_lines(load) for load in LOADS)}"""
     )
