@@ -8,6 +8,7 @@ from gymnasium.utils.env_checker import check_env
 
 from autockt import AutoCktGym, EnvConfig, ParamGrid, SimulatorConfig
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
+from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO
 
 IN_PROCESS = SimulatorConfig(in_process=True)
 
@@ -64,3 +65,19 @@ def test_moves_are_grid_steps_clipped_at_the_bounds() -> None:
     top = np.array([p.grid_size - 1 for p in grid.params])
     assert (grid.apply(top, np.full(len(start), 2)) == top).all()
     assert grid.normalized(bottom).min() == -1.0 and grid.normalized(top).max() == 1.0
+
+
+def test_moves_on_fine_grids_are_strides_of_about_a_hundredth_of_the_range() -> None:
+    """PPAAS's 0.01 µm grids (9,900 steps for the LDO's widths) are crossed in 100 strides, as AutoCkt's
+    100-point grids are; the designs stay on the fine grid, and continuous moves use its resolution."""
+    grid = ParamGrid(PPAAS_LDO.params, moves=(-1, 0, 2))
+    by_name = {p.name: s for p, s in zip(grid.params, grid.strides, strict=True)}
+    assert by_name["w_m1"] == 99 and by_name["l_m1"] == 2 and by_name["l_pass"] == 1 and by_name["cl"] == 6
+    start = grid.initial()
+    up = grid.values(grid.apply(start, np.full(len(start), 2)))
+    assert up["w_m1"] == pytest.approx(PPAAS_LDO.initial_values()["w_m1"] + 1.98)
+    top = np.array([p.grid_size - 1 for p in grid.params])
+    assert (grid.apply(top - 1, np.full(len(start), 2)) == top).all()
+    continuous = ParamGrid(PPAAS_LDO.params, moves=(-1, 0, 2), continuous=True)
+    fine = continuous.apply(start, np.full(len(start), 0.3))
+    assert fine[0] - start[0] == 59  # 0.3 x 2 strides of 99 grid steps: 0.59 µm, not rounded to a stride

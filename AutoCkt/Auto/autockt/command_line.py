@@ -101,7 +101,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         nargs="+",
         default=list(defaults.moves),
         metavar="STEPS",
-        help="grid steps a parameter may move per action (default: %(default)s, AutoCkt's)",
+        help="strides a parameter may move per action: grid steps on grids of up to 100 points, about a hundredth of the range on finer ones (default: %(default)s, AutoCkt's)",
     )
     parser.add_argument("--resume", type=Path, help="start from this checkpoint (for sac_her: its sac_her_<steps>_steps.zip)")
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")

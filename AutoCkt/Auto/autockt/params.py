@@ -6,10 +6,18 @@ it moves each parameter by a few grid steps, and sees each parameter as its grid
 scaled to [-1, 1]. Working in indices keeps values on the grid with no float drift, and makes
 every parameter look alike to the policy whatever its unit.
 
+A move is counted in the parameter's *stride*, not in raw grid steps: one grid step on grids of
+up to `ENV_INTERVALS` intervals (every 45 nm circuit's), and on finer grids as many steps as make
+about `ENV_INTERVALS` strides across the range. PPAAS's widths sit on a 0.01 µm grid from 0.5 to
+100 µm (9,950 steps): a move of two grid steps would need thousands of steps to cross it, where a
+stride of 1 µm crosses it in 50 moves of two, as AutoCkt's 100-point grids are crossed. Designs
+stay on the fine grid (the reset point need not be a multiple of the stride), and the optimizers
+search the fine grid itself.
+
 Moves are discrete (one of `moves` per parameter: PPO's `MultiDiscrete`), or, with
 `continuous=True`, a `Box(-1, 1)` per parameter for continuous-control algorithms (SAC, TD3):
-`a` moves a parameter by `a` times the largest move, rounded to whole grid steps, so both
-kinds reach the same span of the grid in one step.
+`a` moves a parameter by `a` times the largest move, rounded to whole grid steps (finer than a
+stride), so both kinds reach the same span of the grid in one step.
 """
 
 from __future__ import annotations
@@ -22,7 +30,14 @@ import numpy as np
 from autockt_shared import ParamSpec, grid_values
 
 DEFAULT_MOVES: tuple[int, ...] = (-1, 0, 2)
-"""AutoCkt's action per parameter: one grid step down, stay, or two up."""
+"""AutoCkt's action per parameter: one stride down, stay, or two up."""
+ENV_INTERVALS = 100
+"""About how many strides span a parameter's range (module docstring); AutoCkt's grids had 100 points."""
+
+
+def stride(grid_size: int) -> int:
+    """Grid steps per unit move on a grid of `grid_size` points: 1 up to `ENV_INTERVALS` intervals."""
+    return max(1, -(-(grid_size - 1) // ENV_INTERVALS))
 
 
 class ParamGrid:
@@ -36,6 +51,7 @@ class ParamGrid:
         self.continuous = continuous
         self._reach = int(np.abs(self.moves).max())
         self._top = np.array([p.grid_size - 1 for p in self.params], dtype=np.int64)
+        self.strides = np.array([stride(p.grid_size) for p in self.params], dtype=np.int64)
 
     @property
     def action_space(self) -> gym.spaces.MultiDiscrete | gym.spaces.Box:
@@ -50,9 +66,9 @@ class ParamGrid:
     def apply(self, indices: np.ndarray, action: np.ndarray) -> np.ndarray:
         """The design after moving each parameter by its chosen move, clipped at the grid's ends."""
         if self.continuous:
-            steps = np.rint(np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0) * self._reach).astype(np.int64)
+            steps = np.rint(np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0) * self._reach * self.strides).astype(np.int64)
         else:
-            steps = self.moves[np.asarray(action, dtype=np.int64)]
+            steps = self.moves[np.asarray(action, dtype=np.int64)] * self.strides
         return np.clip(indices + steps, 0, self._top)
 
     def values(self, indices: np.ndarray) -> dict[str, float]:
