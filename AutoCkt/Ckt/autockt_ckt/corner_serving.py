@@ -14,6 +14,11 @@ corner of the set, each the very run its metrics come from.
 Constructing a `CornerCircuit` registers it by its optimization's name, and it pickles as that
 name: a corner's job (`at_corner`) carries it into a worker, whose import of every circuit
 module (`served.served_circuits`) registered it there too.
+
+A circuit's bench of one process section is `section_bench`'s: the section's models and the
+PDK's parsing mode, the design's parameters, and the corner's conditions as the run-time
+parameters `supply` (volts) and `temp_c` (degrees C, ngspice's `temp` at every run), which
+`run_at` sets; the testbench refers to `supply` in its sources' expressions.
 """
 
 from __future__ import annotations
@@ -23,9 +28,13 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+import hdl21 as h
+import hdl21.sim as hs
+
 from autockt_shared.design_waveforms import CornerWaveforms, FrequencyResponse, Transient
 from autockt_shared.optimization import CircuitOptimization, Sense
 
+from .bench_simulation import bench_sim
 from .corner_evaluation import CORNER_SIMULATIONS, CornerEvaluation, evaluate_corners
 from .engine import Bench, Engine, SimResult
 from .pdks import Corner, Pdk, ProcessCorner, pdk
@@ -34,6 +43,11 @@ from .settings import Settings
 from .simulator import Simulator
 
 M = TypeVar("M")
+
+SUPPLY, TEMPERATURE = "supply", "temp_c"
+"""The run-time parameters of a section's bench that a corner sets (`section_bench`)."""
+NOMINAL_TEMP_C = 27.0
+"""The temperature a section's bench declares until a run sets its corner's."""
 
 _CIRCUITS: dict[str, CornerCircuit[Any]] = {}
 
@@ -82,7 +96,7 @@ class CornerCircuit(Generic[M]):
 
     def run_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> SimResult:
         """The results at `corner` of the design `values` (the optimization's units)."""
-        conditions = {"supply": corner.vdd, "temp_c": corner.temp_c}
+        conditions = {SUPPLY: corner.vdd, TEMPERATURE: corner.temp_c}
         return engine.run(self.bench(pdk(self.pdk), corner.process), {**values, **conditions})
 
     def evaluate_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> M:
@@ -150,6 +164,18 @@ class CornerCircuit(Generic[M]):
             waveforms=None if self.traces is None else self.waveforms,
             warm_up=self.warm_up,
         )
+
+
+def section_bench(
+    name: str, tb: h.Module, kit: Pdk, process: ProcessCorner, design: Mapping[str, float], supply: float, analyses: Sequence[hs.SimAttr]
+) -> Bench:
+    """The bench `name` of testbench `tb` at every corner of `process`: its models, the design's
+    parameters (`design`, with their placeholder values), `supply` and `temp_c` (placeholders:
+    the circuit's supply and 27 C; `run_at` sets each corner's), then `analyses`; parsed in the
+    PDK's mode. One netlist for all of a section's corners: moving between them needs no reload."""
+    params = {**design, SUPPLY: supply, TEMPERATURE: NOMINAL_TEMP_C}
+    sim = bench_sim(tb, kit.models(process), params, analyses)
+    return Bench(name=name, sim=sim, params=tuple(params), ngbehavior=kit.ngbehavior, temperature=TEMPERATURE)
 
 
 def corner_circuit(name: str) -> CornerCircuit[Any]:

@@ -5,7 +5,7 @@ VDD = 1.2 V; each bias input fed 30 uA from VDD; input common mode 0.6 V with a 
 differential AC stimulus (+0.5 on inp.p, -0.5 on inp.n); optional load capacitor on `out`.
 Analyses: operating point `op`, AC sweep `ac` from 1 Hz to 10 GHz at 10 points per decade.
 An op-amp of an open PDK runs the same bench at each corner's supply (a run-time parameter),
-its input common mode at half of it, with the corner's models (`opamp_sim`).
+its input common mode at half of it, with the corner's models (`corner_serving.section_bench`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hdl21.sim as hs
 
 from autockt_shared import OpAmpOutput
 
+from .bench_simulation import bench_sim
 from .engine import Bench
 from .metrics import opamp_metrics
 from .settings import Settings
@@ -77,26 +78,16 @@ def opamp_testbench(name: str, dut: h.Module, bias_ports: Sequence[str], load_ca
 
 
 def opamp_analyses(name: str, tb: h.Module, params: Mapping[str, float], settings: Settings, *, ac_start: float) -> Bench:
-    """The op-amps' `Bench` of testbench `tb`: the model card, one ngspice thread, `params` as
-    netlist parameters, an operating point `op` and an AC sweep `ac` from `ac_start` to 10 GHz
-    at 10 points per decade."""
-    return Bench(name=name, sim=opamp_sim(tb, [hs.Include(settings.model_path)], params, ac_start=ac_start), params=tuple(params))
+    """The op-amps' `Bench` of testbench `tb`: the model card, `params` as netlist parameters and
+    the op-amps' analyses (`opamp_sweeps`)."""
+    sim = bench_sim(tb, [hs.Include(settings.model_path)], params, opamp_sweeps(ac_start))
+    return Bench(name=name, sim=sim, params=tuple(params))
 
 
-def opamp_sim(tb: h.Module, models: Sequence[hs.SimAttr], params: Mapping[str, float], *, ac_start: float) -> hs.Sim:
-    """The op-amps' simulation of testbench `tb`: `models`, one ngspice thread, `params` as
-    netlist parameters, an operating point `op` and an AC sweep `ac` from `ac_start` to 10 GHz
-    at 10 points per decade."""
-    return hs.Sim(
-        tb=tb,
-        attrs=[
-            *models,
-            hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
-            *(hs.Param(name=p, val=v) for p, v in params.items()),
-            hs.Op(name="op"),
-            hs.Ac(name="ac", sweep=hs.LogSweep(ac_start, 10e9, 10)),
-        ],
-    )
+def opamp_sweeps(ac_start: float) -> list[hs.SimAttr]:
+    """The op-amps' analyses: an operating point `op` and an AC sweep `ac` from `ac_start` to
+    10 GHz at 10 points per decade."""
+    return [hs.Op(name="op"), hs.Ac(name="ac", sweep=hs.LogSweep(ac_start, 10e9, 10))]
 
 
 def evaluate_opamp(sim: Simulator, bench: str, inp: Any) -> OpAmpOutput:

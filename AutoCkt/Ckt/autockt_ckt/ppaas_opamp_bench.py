@@ -50,7 +50,7 @@ import numpy as np
 from autockt_shared.design_waveforms import FrequencyResponse, Transient
 from autockt_shared.optimization import CircuitOptimization
 
-from .corner_serving import CornerCircuit
+from .corner_serving import CornerCircuit, section_bench
 from .engine import Bench, SimResult
 from .metrics import unity_gain_crossing
 from .pdks import Corner, Pdk, ProcessCorner
@@ -202,26 +202,13 @@ def _bench(opamp: PpaasOpamp[Any], kit: Pdk, process: ProcessCorner) -> Bench:
     tb.iref_fb = _reference(opamp, tb.VDD_FB, tb.bias_fb, tb.VSS)
     tb.fb = amp(VDD=tb.VDD_FB, VSS=tb.VSS, inp=tb.step, inn=tb.out_fb, out=tb.out_fb, bias=tb.bias_fb)
     tb.cl_fb = h.Cap(c=FOLLOWER_CAP)(p=tb.out_fb, n=tb.VSS)
-    conditions = {"supply": kit.nominal_vdd, "temp_c": 27.0}
-    sim = hs.Sim(
-        tb=tb,
-        attrs=[
-            *kit.models(process),
-            hs.Options(name="num_threads", value=1),
-            *(hs.Param(name=p, val=v) for p, v in {**opamp.optimization.initial_values(), **conditions}.items()),
-            hs.Op(name="op"),
-            hs.Ac(name="ac", sweep=hs.LogSweep(1.0, 10e9, 10)),
-            hs.Dc(name="dc", var=VIN, sweep=hs.LinearSweep(-SWEEP_V, SWEEP_V, SWEEP_STEP_V)),
-            hs.Tran(name="tran", tstop=TSTOP_S, tstep=TSTEP_S),
-        ],
-    )
-    return Bench(
-        name=tb.name,
-        sim=sim,
-        params=(*(param.name for param in opamp.optimization.params), *conditions),
-        ngbehavior=kit.ngbehavior,
-        temperature="temp_c",
-    )
+    analyses: list[hs.SimAttr] = [
+        hs.Op(name="op"),
+        hs.Ac(name="ac", sweep=hs.LogSweep(1.0, 10e9, 10)),
+        hs.Dc(name="dc", var=VIN, sweep=hs.LinearSweep(-SWEEP_V, SWEEP_V, SWEEP_STEP_V)),
+        hs.Tran(name="tran", tstop=TSTOP_S, tstep=TSTEP_S),
+    ]
+    return section_bench(tb.name, tb, kit, process, opamp.optimization.initial_values(), kit.nominal_vdd, analyses)
 
 
 def _reference(opamp: PpaasOpamp[Any], vdd: h.Signal, bias: h.Signal, vss: h.Signal) -> h.Instance:

@@ -85,6 +85,7 @@ from autockt_shared.circuits.ldo import LDO, LdoInput, LdoOutput
 from autockt_shared.design_waveforms import CornerWaveforms
 
 from .. import waveforms
+from ..bench_simulation import bench_sim
 from ..engine import Bench, SimResult
 from ..metrics import unity_gain_crossing
 from ..pdk import nmos, pmos, sized
@@ -160,17 +161,10 @@ class Ldo:
 _LDO: h.Module = Ldo  # an Hdl21 module (the decorator made it one), called to instantiate it
 
 
-def _sim(tb: h.Module, settings: Settings, regulators: list[tuple[str, bool]], analyses: list[object]) -> hs.Sim:
-    return hs.Sim(
-        tb=tb,
-        attrs=[
-            hs.Include(settings.model_path),
-            hs.Options(name="num_threads", value=1),  # ngspice's 2 BSIM4 threads slow parallel workers 4-25x
-            *(hs.Param(name=p, val=v) for p, v in LDO.initial_values().items()),
-            *(_nodeset(suffix, fb_break) for suffix, fb_break in regulators),
-            *analyses,
-        ],
-    )
+def _sim(tb: h.Module, settings: Settings, regulators: list[tuple[str, bool]], analyses: list[hs.SimAttr]) -> hs.Sim:
+    """The 45 nm card, the design's parameters, each regulator's `.nodeset`, then `analyses`."""
+    nodesets = [_nodeset(suffix, fb_break) for suffix, fb_break in regulators]
+    return bench_sim(tb, [hs.Include(settings.model_path)], LDO.initial_values(), [*nodesets, *analyses])
 
 
 def _nodeset(suffix: str, fb_break: bool) -> hs.Literal:
@@ -224,7 +218,7 @@ def large_signal_bench(settings: Settings) -> Bench:
         period=10 * T_WINDOW,
     )(p=tb.ctl, n=tb.VSS)
     tb.iload = h.Vccs(gain=LOAD_GAIN)(p=out, n=tb.VSS, cp=tb.ctl, cn=tb.VSS)
-    analyses = [
+    analyses: list[hs.SimAttr] = [
         hs.Dc(var="v.xtop.vvdd", sweep=hs.LinearSweep(LINE_START, LINE_STOP, LINE_STEP), name="line"),
         hs.Tran(tstop=T_DELAY + 2 * (T_EDGE + T_WINDOW), tstep=T_STEP, name="step"),
     ]
@@ -248,7 +242,7 @@ def ac_bench(settings: Settings) -> Bench:
     tb.vdd_psrr = h.Vdc(dc=VDD, ac=1.0)(p=tb.VDD_psrr, n=tb.VSS)
     out, _, _ = _regulator(tb, "_psrr", tb.VDD_psrr, fb_break=False)
     tb.iload_psrr = h.Idc(dc=I_MAX)(p=out, n=tb.VSS)
-    analyses = [hs.Op(name="op"), hs.Ac(name="ac", sweep=hs.LogSweep(F_START, F_STOP, AC_POINTS_PER_DECADE))]
+    analyses: list[hs.SimAttr] = [hs.Op(name="op"), hs.Ac(name="ac", sweep=hs.LogSweep(F_START, F_STOP, AC_POINTS_PER_DECADE))]
     return Bench(
         name=AC_BENCH,
         sim=_sim(tb, settings, [("_light", True), ("_full", True), ("_psrr", False)], analyses),

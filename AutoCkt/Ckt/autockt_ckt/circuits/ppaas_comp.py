@@ -79,7 +79,7 @@ import hdl21.sim as hs
 from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompMetrics
 from autockt_shared.design_waveforms import FrequencyResponse, Transient
 
-from ..corner_serving import CornerCircuit
+from ..corner_serving import CornerCircuit, section_bench
 from ..engine import Bench, SimResult
 from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from ..traces import transient
@@ -107,7 +107,6 @@ RESET = RISE + WINDOW - CLK_EDGE / 2
 RESET_LEVEL = 0.9
 """Each output is reset if it is at least this fraction of VDD when the clock starts to rise."""
 
-PARAMS = tuple(param.name for param in PPAAS_COMP.params)
 INITIAL: Mapping[str, float] = PPAAS_COMP.initial_values()
 """PPAAS's initial point, µm."""
 
@@ -163,17 +162,7 @@ def comp_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
     tb.dut = comp(VDD=tb.VDD, VSS=tb.VSS, clk=tb.clk, inp=tb.inp, inn=tb.inn, outp=tb.outp, outn=tb.outn)
     tb.clp = h.Cap(c=LOAD_CAP)(p=tb.outp, n=tb.VSS)
     tb.cln = h.Cap(c=LOAD_CAP)(p=tb.outn, n=tb.VSS)
-    conditions = {"supply": pdk.nominal_vdd, "temp_c": 27.0}
-    sim = hs.Sim(
-        tb=tb,
-        attrs=[
-            *pdk.models(process),
-            hs.Options(name="num_threads", value=1),
-            *(hs.Param(name=p, val=v) for p, v in {**INITIAL, **conditions}.items()),
-            hs.Tran(name="tran", tstop=TSTOP, tstep=TSTEP),
-        ],
-    )
-    return Bench(name=tb.name, sim=sim, params=(*PARAMS, *conditions), ngbehavior=pdk.ngbehavior, temperature="temp_c")
+    return section_bench(tb.name, tb, pdk, process, INITIAL, pdk.nominal_vdd, [hs.Tran(name="tran", tstop=TSTOP, tstep=TSTEP)])
 
 
 def comp_metrics(result: SimResult, corner: Corner) -> CompMetrics:

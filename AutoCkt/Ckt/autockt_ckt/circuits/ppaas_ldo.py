@@ -76,7 +76,7 @@ import numpy as np
 from autockt_shared.circuits.ppaas_ldo import PPAAS_LDO, LdoMetrics
 from autockt_shared.design_waveforms import FrequencyResponse, Transient
 
-from ..corner_serving import CornerCircuit
+from ..corner_serving import CornerCircuit, section_bench
 from ..engine import AcResult, Bench, SimResult
 from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from ..traces import bode
@@ -91,7 +91,6 @@ BANDS = {"10khz": (1.0, 1e4), "1mhz": (1.0, 1e6), "above_1mhz": (1e6, 10e9)}
 """PSRR bands (Hz, both ends included) by the name the metrics carry."""
 F_START, F_STOP, POINTS_PER_DECADE = 1.0, 10e9, 10
 
-PARAMS = tuple(param.name for param in PPAAS_LDO.params)
 INITIAL: Mapping[str, float] = PPAAS_LDO.initial_values()
 """PPAAS's initial point: µm, copies, V, ohm, pF."""
 
@@ -151,18 +150,8 @@ def ldo_bench(pdk: Pdk, process: ProcessCorner) -> Bench:
             tb.add(h.Vdc(dc=0, ac=1 if stimulus == "v" else 0)(p=x, n=out), name=node_name("vinj", load, stimulus))
             if stimulus == "i":  # from ground into x
                 tb.add(h.Vccs(gain=1)(p=tb.VSS, n=x, cp=tb.stim, cn=tb.VSS), name=node_name("iinj", load))
-    conditions = {"supply": SUPPLY, "temp_c": 27.0}
-    sim = hs.Sim(
-        tb=tb,
-        attrs=[
-            *pdk.models(process),
-            hs.Options(name="num_threads", value=1),
-            *(hs.Param(name=p, val=v) for p, v in {**INITIAL, **conditions}.items()),
-            hs.Op(name="op"),
-            hs.Ac(name="ac", sweep=hs.LogSweep(F_START, F_STOP, POINTS_PER_DECADE)),
-        ],
-    )
-    return Bench(name=tb.name, sim=sim, params=(*PARAMS, *conditions), ngbehavior=pdk.ngbehavior, temperature="temp_c")
+    analyses: list[hs.SimAttr] = [hs.Op(name="op"), hs.Ac(name="ac", sweep=hs.LogSweep(F_START, F_STOP, POINTS_PER_DECADE))]
+    return section_bench(tb.name, tb, pdk, process, INITIAL, SUPPLY, analyses)
 
 
 def tian_loop_gain(v_v: np.ndarray, i_v: np.ndarray, v_i: np.ndarray, i_i: np.ndarray) -> np.ndarray:

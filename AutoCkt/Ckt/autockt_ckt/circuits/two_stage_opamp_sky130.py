@@ -24,10 +24,10 @@ import hdl21 as h
 from autockt_shared import OpAmpOutput
 from autockt_shared.circuits.two_stage_opamp_sky130 import TWO_STAGE_OPAMP_SKY130
 
-from ..corner_serving import CornerCircuit
+from ..corner_serving import CornerCircuit, section_bench
 from ..engine import Bench, SimResult
 from ..metrics import opamp_metrics
-from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE, opamp_sim, opamp_testbench
+from ..opamp_testbench import OUTPUT_NODE, SUPPLY_SOURCE, opamp_sweeps, opamp_testbench
 from ..opamp_waveforms import opamp_traces
 from ..pdks import Corner, MosSize, Pdk, ProcessCorner
 from .two_stage_opamp import LOAD_CAP, two_stage_amplifier
@@ -58,9 +58,7 @@ def sky130_bench(kit: Pdk, process: ProcessCorner) -> Bench:
     """The benchmark's testbench with `process`'s models; the supply and the temperature are run-time values."""
     name = f"{TWO_STAGE_OPAMP_SKY130.name}_{process.section}"
     tb = opamp_testbench(name, _amplifier(kit), ["ibias"], LOAD_CAP, supply="supply")
-    params = {**INITIAL, "supply": SUPPLY, "temp_c": 27.0}
-    sim = opamp_sim(tb, kit.models(process), params, ac_start=1.0)
-    return Bench(name=name, sim=sim, params=tuple(params), ngbehavior=kit.ngbehavior, temperature="temp_c")
+    return section_bench(name, tb, kit, process, INITIAL, SUPPLY, opamp_sweeps(ac_start=1.0))
 
 
 def sky130_metrics(result: SimResult, corner: Corner) -> OpAmpOutput:
