@@ -4,7 +4,9 @@
 `kits/` holds one module per PDK (`ptm45`, the project's shipped 45 nm card and the default;
 `gf180mcu`; `sky130`), `corner_sets/` one module per named corner set beyond every PDK's
 `tt`. `pdk(name)` imports them all and returns the one asked for; `pdk.py` defines what a PDK
-and a corner are, `wheel.py` where the open PDKs' files come from, `install.py` installs them.
+and a corner are, `primitive_mos.py` the open PDKs' transistors (their Hdl21 packages'
+primitives, sized in micrometres), `wheel.py` where the open PDKs' files come from,
+`install.py` installs them.
 """
 
 from __future__ import annotations

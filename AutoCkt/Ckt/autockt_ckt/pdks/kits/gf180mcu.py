@@ -24,9 +24,9 @@ Measured process directions (NMOS, PMOS drain current against `typical`, strong 
 from __future__ import annotations
 
 import gf180_hdl21  # type: ignore[import-untyped]  # no type information
-import hdl21 as h
 
-from ..pdk import MosSize, Pdk, ProcessCorner, Speed
+from ..pdk import Pdk, ProcessCorner, Speed
+from ..primitive_mos import PrimitiveMos
 from ..wheel import WheelData
 
 _T, _F, _S = Speed.TYPICAL, Speed.FAST, Speed.SLOW
@@ -63,22 +63,8 @@ PROCESSES = (
 )
 
 
-def _metres(value: float | str) -> h.Literal:
-    """Micrometres (a number or a netlist expression) as the metres the devices take."""
-    return h.Literal(f"{value!r}e-6" if isinstance(value, int | float) else f"({value})*1e-6")
-
-
-def _params(size: MosSize) -> gf180_hdl21.MosParams:
-    m = size.m if isinstance(size.m, int) else h.Literal(size.m)
-    return gf180_hdl21.MosParams(w=_metres(size.w), l=_metres(size.l), nf=size.nf, m=m)
-
-
-def nmos(size: MosSize) -> h.Instantiable:
-    return gf180_hdl21.primitives.NFET_3p3V(_params(size))
-
-
-def pmos(size: MosSize) -> h.Instantiable:
-    return gf180_hdl21.primitives.PFET_3p3V(_params(size))
+nmos = PrimitiveMos(gf180_hdl21.primitives.NFET_3p3V, in_metres=True)
+pmos = PrimitiveMos(gf180_hdl21.primitives.PFET_3p3V, in_metres=True)
 
 
 PDK = Pdk(

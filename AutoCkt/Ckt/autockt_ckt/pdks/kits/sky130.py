@@ -24,10 +24,10 @@ sections the other way round from their names: section `sf` is fast NMOS / slow 
 
 from __future__ import annotations
 
-import hdl21 as h
 import sky130_hdl21  # type: ignore[import-untyped]  # no type information
 
-from ..pdk import MosSize, Pdk, ProcessCorner, Speed
+from ..pdk import Pdk, ProcessCorner, Speed
+from ..primitive_mos import PrimitiveMos
 from ..wheel import WheelData
 
 _T, _F, _S = Speed.TYPICAL, Speed.FAST, Speed.SLOW
@@ -49,29 +49,10 @@ PROCESSES = (
 )
 
 
-def _micrometres(value: float | str) -> h.Literal:
-    return h.Literal(repr(value) if isinstance(value, int | float) else f"({value})")
-
-
-def _params(size: MosSize) -> sky130_hdl21.MosParams:
-    m = size.m if isinstance(size.m, int) else h.Literal(size.m)
-    return sky130_hdl21.MosParams(w=_micrometres(size.w), l=_micrometres(size.l), nf=size.nf, m=m)
-
-
-def nmos(size: MosSize) -> h.Instantiable:
-    return sky130_hdl21.primitives.NMOS_1p8V_STD(_params(size))
-
-
-def pmos(size: MosSize) -> h.Instantiable:
-    return sky130_hdl21.primitives.PMOS_1p8V_STD(_params(size))
-
-
-def nmos_5v(size: MosSize) -> h.Instantiable:
-    return sky130_hdl21.primitives.NMOS_5p5V_D10_STD(_params(size))
-
-
-def pmos_5v(size: MosSize) -> h.Instantiable:
-    return sky130_hdl21.primitives.PMOS_5p5V_D10_STD(_params(size))
+nmos = PrimitiveMos(sky130_hdl21.primitives.NMOS_1p8V_STD, in_metres=False)
+pmos = PrimitiveMos(sky130_hdl21.primitives.PMOS_1p8V_STD, in_metres=False)
+nmos_5v = PrimitiveMos(sky130_hdl21.primitives.NMOS_5p5V_D10_STD, in_metres=False)
+pmos_5v = PrimitiveMos(sky130_hdl21.primitives.PMOS_5p5V_D10_STD, in_metres=False)
 
 
 PDK = Pdk(
