@@ -26,7 +26,7 @@ from autockt_shared.circuits.ppaas_cma import PPAAS_CMA, CmaInput, CmaOutput, pp
 from autockt_shared.optimization import Sense
 
 from ..autockt_ckt.hand_netlist import assert_outputs_agree, run_by_hand
-from .test_ppaas_tsa import _mos
+from .test_ppaas_tsa import ANALYSES_BY_HAND, _mos
 
 KIT = pdk("gf180mcu")
 CORNERS = ["tt_3.3V_27C", "ss_3V_125C", "ff_3.6V_-40C"]
@@ -98,13 +98,7 @@ def hand_netlist(corner: Corner, design: dict[str, float]) -> str:
             "xfb vddfb step out_fb out_fb pbfb cma",
             "ccl_fb out_fb vss 500e-12",
             ".ends",
-            "xtop 0 tb",
-            ".op",
-            ".ac dec 10 1 10e9",
-            ".dc v.xtop.vvin -1e-3 1e-3 10e-6",
-            ".tran 1e-6 401e-6 0 1e-6",
-            ".end",
-            "",
+            *ANALYSES_BY_HAND,
         ]
     )
 

@@ -19,6 +19,9 @@ from ..autockt_ckt.hand_netlist import assert_outputs_agree, run_by_hand
 CORNERS = ["tt_3.3V_27C", "ss_3V_125C", "ff_3.6V_-40C"]
 """Typical, slowest and fastest."""
 
+ANALYSES_BY_HAND = ["xtop 0 tb", ".op", ".ac dec 10 1 10e9", ".dc v.xtop.vvin -1e-3 1e-3 10e-6", ".tran 1e-6 401e-6 0 1e-6", ".end", ""]
+"""The PPAAS op-amps' bench (the TSA's and the CMA's: one bench) from its instance on: its analyses, typed by hand."""
+
 
 def _mos(name: str, d: str, g: str, s: str, b: str, model: str, w_um: float) -> str:
     """A 3.3 V device as gf180-hdl21 sizes it (nf = 1: drain and source 0.18 um long)."""
@@ -66,13 +69,7 @@ def hand_netlist(corner: Corner, design: dict[str, float]) -> str:
             "xfb vddfb vss step out_fb out_fb nbfb tsa",
             "ccl_fb out_fb vss 500e-12",
             ".ends",
-            "xtop 0 tb",
-            ".op",
-            ".ac dec 10 1 10e9",
-            ".dc v.xtop.vvin -1e-3 1e-3 10e-6",
-            ".tran 1e-6 401e-6 0 1e-6",
-            ".end",
-            "",
+            *ANALYSES_BY_HAND,
         ]
     )
 
