@@ -132,7 +132,6 @@ def load_script() -> ModuleType:
         (["--circuit", "two_stage_opamp", "--target", "gain", "ugbw=1e7", "phm=60", "ibias=1e-3"], "target"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--optimizer", "annealing"], "optimizer"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--budget", "0"], "budget"),
-        (["--circuit", "latch", "--target", "output_delay=1e-10", "power=1e-5", "setup_time=1e-11"], "latch"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--out", str(Path(__file__) / "sized")], "out"),
         (["--circuit", "two_stage_opamp", "--target", *REACHABLE, "--corners", "ppaas"], "corner_set"),
         (["--circuit", "ppaas_tsa", "--target", *PPAAS_TARGET, "--corners", "sf_only"], "corner_set"),

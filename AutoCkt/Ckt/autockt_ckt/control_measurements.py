@@ -8,6 +8,8 @@ values a sizing reported; a definition several circuits share is written once he
 
 from __future__ import annotations
 
+from .waveforms import Direction
+
 
 def control_block(body: str) -> str:
     """A testbench's `.control` block: 12 digits printed, the testbench's own analysis lines run (`run`, as the
@@ -70,14 +72,13 @@ end
 """
 
 
-def first_crossing_lines(name: str, time: str, values: str, level: str, falling: bool, after: str) -> str:
-    """Sets `name` to the first time at or after `after` that `values` crosses `level` (falling: from above to
-    at or below; else from below to at or above), interpolated as `waveforms.first_crossing`; -1 if none."""
-    crossed = (
-        f"({values}[k] > {level}) and ({values}[k + 1] <= {level})"
-        if falling
-        else f"({values}[k] < {level}) and ({values}[k + 1] >= {level})"
-    )
+def first_crossing_lines(name: str, time: str, values: str, level: str, direction: Direction, after: str) -> str:
+    """Sets `name` to the first time at or after `after` that `values` crosses `level` in `direction` (a fall:
+    from above to at or below; a rise: from below to at or above), interpolated as `waveforms.first_crossing`;
+    -1 if none."""
+    rise = f"({values}[k] < {level}) and ({values}[k + 1] >= {level})"
+    fall = f"({values}[k] > {level}) and ({values}[k + 1] <= {level})"
+    crossed = {"rise": rise, "fall": fall, "either": f"({rise}) or ({fall})"}[direction]
     return f"""\
 let {name} = -1
 let k = 0

@@ -13,8 +13,9 @@ reproduces the metrics the sizing reported at that corner.
 Both come from the served circuit's own `Bench`es, through the netlister the engines use
 (`BenchNetlister`), so the exported circuit cannot drift from the simulated one: the bench's
 netlist parameters (the design's, and a PVT bench's supply) are replaced in its devices'
-expressions by their values, its `.param` lines dropped, its temperature written as
-`.option temp`, and its device-under-test's definition written to its own file. One corner
+expressions by their values, their `.param` lines dropped (a clocked circuit's schedule stays a
+`.param`: its probes `alterparam` it, `control_timing`), its temperature written as
+`.option temp`, and its device-under-test's definition (and its subcircuits') written to its own file. One corner
 differs from another only in its testbench: its model section, supply and temperature.
 
 The models are named, never sent: the shipped card by the `.include` of the file the server
@@ -27,6 +28,7 @@ a `.spiceinit` setting it, which `ngspice -b` reads from the directory it runs i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import posixpath
 import re
@@ -56,8 +58,9 @@ def export_design(circuit: str, values: Mapping[str, float], settings: Settings,
     that are not the circuit's input."""
     exportable = refuse_unexportable(circuit)
     optimization = circuit_optimization(circuit)
-    checked = dataclasses.asdict(optimization.make_input(values))  # validated, as the server receives them
-    params = {p.name: checked[p.name] for p in optimization.params}
+    checked = optimization.make_input(values)  # validated, as the server receives them
+    params = {p.name: functools.reduce(getattr, p.name.split("."), checked) for p in optimization.params}
+    netlisted = params if exportable.netlist_values is None else exportable.netlist_values(checked)
     corners = exportable.corner_benches(settings, corner_set)
     single = len(corners) == 1 and corners[0].corner == NOMINAL
     filename = f"{circuit}.sp"
@@ -66,7 +69,7 @@ def export_design(circuit: str, values: Mapping[str, float], settings: Settings,
     subcircuit = name = ""
     spiceinit: str | None = None
     for at in corners:
-        rendered = _render(at, params, filename, _library_name(circuit))
+        rendered = _render(at, netlisted, filename, _library_name(circuit))
         subcircuit, name = rendered.subcircuit, rendered.subcircuit_name
         testbench = f"{circuit}_tb.sp" if single else f"{circuit}_tb_{at.corner}.sp"
         measurements = exportable.measurements(at)
@@ -122,8 +125,9 @@ def _render(at: CornerBench, params: Mapping[str, float], subcircuit_file: str, 
     its device-under-test written apart; its model line naming `library` (and the section) when given."""
     bench = at.bench
     inp = hs.to_proto(bench.sim)
-    _inline(inp.pkg, {**params, **at.conditions})
-    kept = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") != "param"]
+    inlined = {**params, **at.conditions}
+    _inline(inp.pkg, inlined)
+    kept = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") != "param" or ctrl.param.name not in inlined]
     del inp.ctrls[:]
     inp.ctrls.extend(kept)
     models = [ctrl for ctrl in inp.ctrls if ctrl.WhichOneof("ctrl") in ("include", "lib")]
@@ -146,7 +150,7 @@ def _render(at: CornerBench, params: Mapping[str, float], subcircuit_file: str, 
         inp.opts.add(name="temp").value.double_value = at.temperature_c
     dut = _dut_module(inp)
     subcircuit, testbench = io.StringIO(), io.StringIO()
-    netlister = _DesignNetlister(testbench, dut.name, subcircuit)
+    netlister = _DesignNetlister(testbench, dut.name, _used_by(inp.pkg, dut.name), subcircuit)
     netlister.write_sim_input(inp)
     corner = f"* corner {at.corner}: " + (f"supply {at.vdd:g} V, " if at.vdd is not None else "") + f"{at.temperature_c:g} C\n"
     return _Rendered(
@@ -181,23 +185,40 @@ def _dut_module(inp: vsp_pb.SimInput) -> vckt.Module:
     return modules[duts.pop()]
 
 
+def _used_by(pkg: vckt.Package, top: str) -> frozenset[str]:
+    """`top` and every module it instantiates, however deep (a flip-flop's latches)."""
+    modules = {module.name: module for module in pkg.modules}
+    found = {top}
+    pending = [top]
+    while pending:
+        for instance in modules[pending.pop()].instances:
+            child = instance.module.local
+            if child in modules and child not in found:
+                found.add(child)
+                pending.append(child)
+    return frozenset(found)
+
+
 class _DesignNetlister(BenchNetlister):
-    """The bench's netlister, writing the device-under-test's definition to its own destination."""
+    """The bench's netlister, writing the device-under-test's definition, and those of the
+    subcircuits it instantiates, to their own destination."""
 
     dest: IO[str]
 
-    def __init__(self, dest: IO[str], dut: str, dut_dest: IO[str]) -> None:
+    def __init__(self, dest: IO[str], dut: str, dut_modules: frozenset[str], dut_dest: IO[str]) -> None:
         super().__init__(dest=dest)
         self.dut = dut
+        self.dut_modules = dut_modules
         self.dut_dest = dut_dest
         self.dut_netlisted_as = ""
         """The subcircuit's name in the netlist, once written."""
 
     def write_module_definition(self, module: vckt.Module) -> None:
-        if module.name != self.dut:
+        if module.name not in self.dut_modules:
             super().write_module_definition(module)
             return
-        self.dut_netlisted_as = str(self.get_module_name(module))
+        if module.name == self.dut:
+            self.dut_netlisted_as = str(self.get_module_name(module))
         dest, self.dest = self.dest, self.dut_dest
         try:
             super().write_module_definition(module)

@@ -15,6 +15,7 @@ import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from autockt_shared import circuit_optimization
 from autockt_shared.design_netlist import NOMINAL
@@ -61,6 +62,9 @@ class Exportable:
     measurements: Callable[[CornerBench], str]
     """The block for one corner's bench (its supply and temperature at hand, for metrics defined by them)."""
     corner_benches: CornerBenches
+    netlist_values: Callable[[Any], Mapping[str, float]] | None = None
+    """The bench's netlist parameters of a design (the Rpc's validated input), where they are not the
+    Rpc's parameters by name (a flip-flop's two latches, `l1.w1` netlisted as `l1_w1`)."""
 
 
 _EXPORTABLE: dict[str, Exportable] = {}

@@ -83,35 +83,37 @@ if TYPE_CHECKING:
 
 BENCH = "flip_flop"
 
-_T_START = 50e-12
-T_EDGE = _T_START + WINDOW
-_T_DATA = _T_START + 50e-12
-_T_END = T_EDGE + 1.2 * WINDOW
-_MAX_LEAD = T_EDGE - _T_DATA
+T_START = 50e-12
+T_EDGE = T_START + WINDOW
+_T_DATA = T_START + 50e-12
+T_END = T_EDGE + 1.2 * WINDOW
+MAX_LEAD = T_EDGE - _T_DATA
 """The timing run's data-to-clock offset (1.45 ns), where the delays are relaxed by definition."""
-_SETUP_LO = 0.3
-"""The setup search's bracket: [0.3 x the master's larger relaxed D-to-QM delay, `_MAX_LEAD`]."""
-_SETUP_GUESS = 1.15
+SETUP_LO = 0.3
+"""The setup search's bracket: [0.3 x the master's larger relaxed D-to-QM delay, `MAX_LEAD`]."""
+SETUP_GUESS = 1.15
 """The setup search's first probe, in units of the master's delay: setup times of surveyed flip-flops lie at 1.0-1.3 x it."""
-_SETUP_STEPS = 4
+SETUP_STEPS = 4
 """Probes of the setup search (secant steps: see `_timing.py`)."""
-_HOLD_BRACKET = (-1.0, 0.3)
+HOLD_BRACKET = (-1.0, 0.3)
 """The hold search's bracket, in units of the master's delay."""
-_HOLD_STEPS = 3
+HOLD_STEPS = 3
 """Probes of the hold search: hold_time is reported, not a spec, so it is resolved more coarsely than setup_time."""
 _CLOCK = Pulse(delay=T_EDGE)
 """One rising edge, the measured one; no falling edge after it (the master reopening would cost a sixth of the points for nothing measured)."""
 _INITIAL_STATE = f".ic {node('qr')}=0 {node('qf')}={VDD!r}"
 """The slaves' state at t = 0 (CLK low: opaque, bistable), set where D will not: each Q opposite its copy's new data."""
-_TIMING = dict(data_delay=_T_DATA, data_width=FOREVER)
+TIMING = dict(data_delay=_T_DATA, data_width=FOREVER)
 
 
-def _setup(s: float) -> dict[str, float]:
+def setup_schedule(s: float) -> dict[str, float]:
+    """A setup probe's schedule at offset `s`; public, as the exported testbench probes alike (`exports/flip_flop.py`)."""
     return dict(data_delay=T_EDGE - s, data_width=FOREVER)
 
 
-def _hold(h: float) -> dict[str, float]:
-    return dict(data_delay=_T_DATA, data_width=_MAX_LEAD + h - EDGE)
+def hold_schedule(h: float) -> dict[str, float]:
+    """A hold probe's schedule at offset `h` (as `setup_schedule`)."""
+    return dict(data_delay=_T_DATA, data_width=MAX_LEAD + h - EDGE)
 
 
 @functools.cache
@@ -144,9 +146,9 @@ def flip_flop_benches(settings: Settings) -> list[Bench]:
             clk_starts_high=False,
             data=Pulse(delay="{data_delay}", width="{data_width}"),
             observed=("QM",),
-            tstop=_T_END,
-            tstep=_T_END / 50,
-            params={**ff_sizes(FLIP_FLOP.initial_input()), **_TIMING},
+            tstop=T_END,
+            tstep=T_END / 50,
+            params={**ff_sizes(FLIP_FLOP.initial_input()), **TIMING},
             extra=(hs.Literal(_INITIAL_STATE),),
             settings=settings,
         )
@@ -160,16 +162,16 @@ def evaluate_flip_flop(sim: Simulator, inp: FlipFlopInput) -> FlipFlopOutput:
 def measure_flip_flop(run: Run, sizes: Mapping[str, float]) -> FlipFlopOutput:
     """The metrics of the flip-flop of `sizes`, simulated by `run` (the bench's transient for
     given parameter values: the served engine, or a reference netlist in the tests)."""
-    tran = run({**sizes, **_TIMING})
+    tran = run({**sizes, **TIMING})
     master = max(
         delay(tran, "dr", "qmr", "rise", after=0.0, until=T_EDGE),
         delay(tran, "df", "qmf", "fall", after=0.0, until=T_EDGE),
     )
     relaxed = {
-        "r": delay(tran, "clk", "qr", "rise", after=T_EDGE, until=_T_END),
-        "f": delay(tran, "clk", "qf", "fall", after=T_EDGE, until=_T_END),
+        "r": delay(tran, "clk", "qr", "rise", after=T_EDGE, until=T_END),
+        "f": delay(tran, "clk", "qf", "fall", after=T_EDGE, until=T_END),
     }
-    power = VDD * -average(tran.time, tran.values[SUPPLY], _T_START, _T_START + 2 * WINDOW) / 2
+    power = VDD * -average(tran.time, tran.values[SUPPLY], T_START, T_START + 2 * WINDOW) / 2
     clock_to_q = max(relaxed.values())
     if master >= WINDOW or clock_to_q >= WINDOW:
         return FlipFlopOutput(power=power, output_delay=clock_to_q, setup_time=WINDOW, hold_time=WINDOW)
@@ -178,15 +180,17 @@ def measure_flip_flop(run: Run, sizes: Mapping[str, float]) -> FlipFlopOutput:
     def probe(schedule: dict[str, float]) -> float | None:
         return worst_ratio(run({**sizes, **schedule}), clock, after=T_EDGE, relaxed=relaxed)
 
-    setup = smallest_passing(lambda s: probe(_setup(s)), min(_SETUP_LO * master, _MAX_LEAD), _MAX_LEAD, _SETUP_STEPS, _SETUP_GUESS * master)
-    hold_lo, hold_hi = (k * master for k in _HOLD_BRACKET)
-    hold = smallest_passing(lambda h: probe(_hold(h)), max(hold_lo, EDGE - _MAX_LEAD + 1e-12), hold_hi, _HOLD_STEPS)
+    setup = smallest_passing(
+        lambda s: probe(setup_schedule(s)), min(SETUP_LO * master, MAX_LEAD), MAX_LEAD, SETUP_STEPS, SETUP_GUESS * master
+    )
+    hold_lo, hold_hi = (k * master for k in HOLD_BRACKET)
+    hold = smallest_passing(lambda h: probe(hold_schedule(h)), max(hold_lo, EDGE - MAX_LEAD + 1e-12), hold_hi, HOLD_STEPS)
     return FlipFlopOutput(power=power, output_delay=clock_to_q, setup_time=setup, hold_time=hold)
 
 
 def flip_flop_waveforms(sim: Simulator, inp: FlipFlopInput) -> CornerWaveforms:
     """The timing run's waveforms, the master's output too (`design_waveforms`); its metrics need the probes too."""
-    tran = sim.run(BENCH, {**ff_sizes(inp), **_TIMING}).tran("tran")
+    tran = sim.run(BENCH, {**ff_sizes(inp), **TIMING}).tran("tran")
     return CornerWaveforms(ac=[], transients=[timing_transient(tran, ("QM", "Q"))], metrics=None)
 
 

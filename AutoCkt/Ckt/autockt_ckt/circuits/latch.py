@@ -72,17 +72,18 @@ BENCH = "latch"
 SIZES = tuple(f"w{i}" for i in range(1, 11))
 
 _T_DATA = 50e-12
-_T_CLOSE = _T_DATA + WINDOW
-_T_DATA_BACK = _T_CLOSE + WINDOW / 2
-_T_OPEN = _T_CLOSE + WINDOW
-_T_END = _T_OPEN + WINDOW
-_SETUP_BRACKET = (0.3, 1.1)
+T_CLOSE = _T_DATA + WINDOW
+_T_DATA_BACK = T_CLOSE + WINDOW / 2
+T_OPEN = T_CLOSE + WINDOW
+T_END = T_OPEN + WINDOW
+SETUP_BRACKET = (0.3, 1.1)
 """The setup search's bracket, in units of the larger relaxed D-to-Q delay."""
-_TIMING = dict(clk_delay=_T_CLOSE, clk_width=WINDOW - EDGE, data_delay=_T_DATA, data_width=_T_DATA_BACK - _T_DATA - EDGE)
-"""The schedule of the timing run; a setup probe's: `_setup(s)`."""
+TIMING = dict(clk_delay=T_CLOSE, clk_width=WINDOW - EDGE, data_delay=_T_DATA, data_width=_T_DATA_BACK - _T_DATA - EDGE)
+"""The schedule of the timing run; a setup probe's: `setup_schedule(s)`."""
 
 
-def _setup(s: float) -> dict[str, float]:
+def setup_schedule(s: float) -> dict[str, float]:
+    """A setup probe's schedule at offset `s`; public, as the exported testbench probes alike (`exports/latch.py`)."""
     return dict(clk_delay=_T_DATA + s, clk_width=FOREVER, data_delay=_T_DATA, data_width=FOREVER)
 
 
@@ -132,9 +133,9 @@ def latch_benches(settings: Settings) -> list[Bench]:
             clk_starts_high=True,
             data=Pulse(delay="{data_delay}", width="{data_width}"),
             observed=(),
-            tstop=_T_END,
-            tstep=_T_END / 50,
-            params={**latch_sizes(LATCH.initial_input()), **_TIMING},
+            tstop=T_END,
+            tstep=T_END / 50,
+            params={**latch_sizes(LATCH.initial_input()), **TIMING},
             settings=settings,
         )
     ]
@@ -147,30 +148,30 @@ def evaluate_latch(sim: Simulator, inp: LatchInput) -> LatchOutput:
 def measure_latch(run: Run, sizes: Mapping[str, float]) -> LatchOutput:
     """The metrics of the latch of `sizes`, simulated by `run` (the bench's transient for
     given parameter values: the served engine, or a reference netlist in the tests)."""
-    tran = run({**sizes, **_TIMING})
+    tran = run({**sizes, **TIMING})
     relaxed = {
-        "r": delay(tran, "dr", "qr", "rise", after=0.0, until=_T_CLOSE),
-        "f": delay(tran, "df", "qf", "fall", after=0.0, until=_T_CLOSE),
+        "r": delay(tran, "dr", "qr", "rise", after=0.0, until=T_CLOSE),
+        "f": delay(tran, "df", "qf", "fall", after=0.0, until=T_CLOSE),
     }
     clock_to_q = max(
-        delay(tran, "clk", "qf", "rise", after=_T_OPEN, until=_T_END),
-        delay(tran, "clk", "qr", "fall", after=_T_OPEN, until=_T_END),
+        delay(tran, "clk", "qf", "rise", after=T_OPEN, until=T_END),
+        delay(tran, "clk", "qr", "fall", after=T_OPEN, until=T_END),
     )
-    power = VDD * -average(tran.time, tran.values[SUPPLY], _T_CLOSE, _T_END) / 2
+    power = VDD * -average(tran.time, tran.values[SUPPLY], T_CLOSE, T_END) / 2
 
     def probe(s: float) -> float | None:
-        probe_tran = run({**sizes, **_setup(s)})
+        probe_tran = run({**sizes, **setup_schedule(s)})
         return worst_ratio(probe_tran, {"r": "dr", "f": "df"}, after=0.0, relaxed=relaxed)
 
     slowest = max(relaxed.values())
-    lo, hi = (k * slowest for k in _SETUP_BRACKET)
+    lo, hi = (k * slowest for k in SETUP_BRACKET)
     setup = WINDOW if slowest >= WINDOW else smallest_passing(probe, lo, hi)
     return LatchOutput(power=power, output_delay=clock_to_q, setup_time=setup)
 
 
 def latch_waveforms(sim: Simulator, inp: LatchInput) -> CornerWaveforms:
     """The timing run's waveforms (`design_waveforms`); its metrics need the setup probes too."""
-    tran = sim.run(BENCH, {**latch_sizes(inp), **_TIMING}).tran("tran")
+    tran = sim.run(BENCH, {**latch_sizes(inp), **TIMING}).tran("tran")
     return CornerWaveforms(ac=[], transients=[timing_transient(tran, ("Q",))], metrics=None)
 
 

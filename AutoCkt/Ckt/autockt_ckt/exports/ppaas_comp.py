@@ -29,7 +29,7 @@ let outn = {OUTN}
 let outp = {OUTP}
 let isup = {SUPPLY}
 let n = length(tt)
-{first_crossing_lines("edge", "tt", "clk", half, False, f"{RISE!r}")}{first_crossing_lines("decided", "tt", "outn", half, True, "edge")}\
+{first_crossing_lines("edge", "tt", "clk", half, "rise", f"{RISE!r}")}{first_crossing_lines("decided", "tt", "outn", half, "fall", "edge")}\
 {value_at_lines("n_rise", "tt", "outn", f"{RISE!r}")}{value_at_lines("p_rise", "tt", "outp", f"{RISE!r}")}\
 {value_at_lines("n_reset", "tt", "outn", f"{RESET!r}")}{value_at_lines("p_reset", "tt", "outp", f"{RESET!r}")}\
 let delay = {WINDOW!r}
