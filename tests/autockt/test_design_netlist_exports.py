@@ -1,14 +1,16 @@
-"""`design_netlist` of the clocked circuits: testbenches whose `.control` block reruns the server's searches.
+"""`design_netlist` of the latch, the flip-flop and the 45 nm LDO: testbenches that print every output field.
 
 The latch's and the flip-flop's setup (and hold) times come from a search of probes, each a transient
 of the same bench at another schedule; the exported testbench runs the same probes (`alterparam`,
-`reset`, `run`) and computes each next offset and the result as the server does. Every simulation is
-real: the served Rpc in-process (libngspice), the exported files in `ngspice -b` with the shipped card.
+`reset`, `run`) and computes each next offset and the result as the server does. The LDO's metrics
+come from two benches; its testbench sources the second. Every simulation is real: the served Rpc
+in-process (libngspice), the exported files in `ngspice -b` with the shipped card.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,8 @@ import pytest
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process calls)
 from autockt_ckt.circuits._timing import WINDOW
-from autockt_shared import circuit_optimization
+from autockt_ckt.export_registry import exportable
+from autockt_shared import all_circuits, circuit_optimization
 from autockt_shared.design_netlist import DesignNetlist, DesignNetlistQuery, design_netlist
 
 from .test_size import printed_metrics
@@ -76,3 +79,17 @@ def test_a_flip_flop_testbench_prints_its_delay_power_and_searched_setup_and_hol
     assert_prints_the_served_output(served, printed)
     subcircuit = (tmp_path / "flip_flop.sp").read_text()
     assert subcircuit.count(".SUBCKT") == 3 and ".SUBCKT latch" not in (tmp_path / "flip_flop_tb.sp").read_text()  # its latches go with it
+
+
+@pytest.mark.parametrize("seed", [None, 1, 4], ids=["reset", "random1", "random4"])
+def test_an_ldo_testbench_sources_its_ac_bench_and_prints_every_output_field(tmp_path: Path, seed: int | None) -> None:
+    optimization = circuit_optimization("ldo")
+    values = optimization.initial_values() if seed is None else optimization.sample_values(random.Random(seed))
+    served, printed = served_and_printed("ldo", values, tmp_path)
+    assert_prints_the_served_output(served, printed)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".sp") == ["ldo.sp", "ldo_ac_tb.sp", "ldo_tb.sp"]
+    assert ".control" not in (tmp_path / "ldo_ac_tb.sp").read_text()  # run by ldo_tb.sp's block only
+
+
+def test_every_served_circuit_can_be_exported() -> None:
+    assert sorted(exportable()) == sorted(all_circuits())

@@ -29,7 +29,6 @@ from autockt_shared import TWO_STAGE_OPAMP, circuit_optimization
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
 from autockt_shared.design_netlist import DesignNetlist, DesignNetlistQuery, design_netlist
 from discovery_server import ServerProcess, free_port
-from discovery_shared import WireValidationError
 
 SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "size.py"
 REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
@@ -206,12 +205,6 @@ def test_a_nominal_circuit_exports_a_testbench_that_reproduces_it(tmp_path: Path
     for file in exported.files:
         (tmp_path / file.name).write_text(file.text)
     assert_reproduces(printed_metrics(tmp_path / f"{circuit}_tb.sp"), optimization.simulate(values))
-
-
-def test_a_circuit_whose_metrics_no_testbench_prints_is_refused_naming_the_circuit() -> None:
-    with pytest.raises(WireValidationError, match="'ldo' cannot be exported yet") as refused:
-        design_netlist(DesignNetlistQuery(circuit="ldo", design={}))
-    assert [e.loc for e in refused.value.errors] == [("circuit",)]
 
 
 @pytest.mark.parametrize(

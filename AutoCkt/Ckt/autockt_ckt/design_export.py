@@ -4,7 +4,8 @@
 A design leaves the project as SPICE (`autockt_shared.design_netlist`, whose handler renders it
 here): the circuit as a standalone subcircuit with every parameter value written into its
 devices (`NAME.sp`), and the very testbench the server simulates around it at each corner
-(`NAME_tb.sp`, or `NAME_tb_<corner>.sp` for each corner of a PVT circuit), with the server's own
+(`NAME_tb.sp`, or `NAME_tb_<corner>.sp` for each corner of a PVT circuit; a circuit of several
+benches, the first, whose block `source`s and runs the others' files), with the server's own
 analysis lines, whose `.control` block runs them (`run`, as the engines do: a control command per
 analysis is not the same run, and an oscillating design's transient shows it) and prints each
 metric as `name = value`, computed as the server computes it (`export_registry`, `exports/`). Running `ngspice -b` on a testbench next to `NAME.sp`
@@ -43,7 +44,7 @@ from autockt_shared import circuit_optimization
 from autockt_shared.design_netlist import NOMINAL, CornerTestbench, DesignNetlist, NetlistFile
 
 from .engine import BenchNetlister, netlist_value
-from .export_registry import CornerBench, ExportRefused, default_corner_set, refuse_unexportable
+from .export_registry import CornerBench, ExportRefused, default_corner_set, refuse_unexportable, sourced_file
 from .pdks import pdk
 from .served import served_circuits
 from .settings import Settings
@@ -74,6 +75,9 @@ def export_design(circuit: str, values: Mapping[str, float], settings: Settings,
         testbench = f"{circuit}_tb.sp" if single else f"{circuit}_tb_{at.corner}.sp"
         measurements = exportable.measurements(at)
         testbenches.append(NetlistFile(testbench, f"{rendered.testbench}\n\n{measurements}\n.end\n"))
+        for bench in at.sourced:
+            netlist = _render(dataclasses.replace(at, bench=bench), netlisted, filename, _library_name(circuit)).testbench
+            testbenches.append(NetlistFile(sourced_file(bench, at), f"* sourced by {testbench}, which runs it\n{netlist}\n.end\n"))
         described.append(
             CornerTestbench(
                 corner=at.corner,

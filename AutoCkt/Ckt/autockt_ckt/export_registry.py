@@ -48,6 +48,15 @@ class CornerBench:
     """Netlist parameters besides the design's (a PVT bench's supply and temperature), inlined like them."""
     vdd: float | None
     temperature_c: float
+    sourced: Sequence[Bench] = ()
+    """The circuit's other benches at this corner, for metrics computed from several netlists (the LDO's
+    large-signal and AC benches): each written without a `.control` block to its `sourced_file`, which the
+    testbench's block loads (`source`) and runs after its own bench."""
+
+
+def sourced_file(bench: Bench, at: CornerBench) -> str:
+    """The file of a bench the testbench of `at` sources (`CornerBench.sourced`)."""
+    return f"{bench.name}_tb.sp" if at.corner == NOMINAL else f"{bench.name}_tb_{at.corner}.sp"
 
 
 CornerBenches = Callable[[Settings, str | None], Sequence[CornerBench]]
@@ -119,12 +128,12 @@ def corner_circuit_benches(circuit: str) -> CornerBenches:
 
 
 def nominal_benches(circuit: str) -> CornerBenches:
-    """A nominal circuit's one bench, at ngspice's default temperature."""
+    """A nominal circuit's bench, at ngspice's default temperature: its first, any others sourced by its testbench."""
 
     def benches(settings: Settings, corner_set: str | None) -> Sequence[CornerBench]:
         if corner_set is not None:
             raise UnknownCornerSet(f"{circuit} simulates at one nominal condition and has no corner sets")
-        (bench,) = served_circuits()[circuit].benches(settings)
-        return (CornerBench(NOMINAL, bench, {}, None, NOMINAL_TEMPERATURE_C),)
+        bench, *others = served_circuits()[circuit].benches(settings)
+        return (CornerBench(NOMINAL, bench, {}, None, NOMINAL_TEMPERATURE_C, tuple(others)),)
 
     return benches
