@@ -68,8 +68,8 @@ class Agent:
     def policy(self) -> Policy:
         return ShippedPolicy.load(self.path) if self.card is not None else load_policy(self.path)
 
-    def env_config(self, simulator: SimulatorConfig, horizon: int | None = None) -> EnvConfig:
-        return self.record.env_config(self.training, simulator, horizon=horizon)
+    def env_config(self, simulator: SimulatorConfig, horizon: int | None = None, corner_set: str | None = None) -> EnvConfig:
+        return self.record.env_config(self.training, simulator, horizon=horizon, corner_set=corner_set)
 
 
 def open_agent(path: Path) -> Agent:

@@ -103,6 +103,11 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         metavar="STEPS",
         help="strides a parameter may move per action: grid steps on grids of up to 100 points, about a hundredth of the range on finer ones (default: %(default)s, AutoCkt's)",
     )
+    parser.add_argument(
+        "--corners",
+        metavar="SET",
+        help="a PVT circuit's corner set to train at (e.g. tt, the typical corner alone, for a fast start; default: the circuit's own)",
+    )
     parser.add_argument("--resume", type=Path, help="start from this checkpoint (for sac_her: its sac_her_<steps>_steps.zip)")
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
     parser.add_argument(
@@ -138,11 +143,15 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         max_env_steps=args.max_env_steps,
         stop_reached_rate=args.stop_reached_rate,
         resume_from=args.resume,
+        corner_set=args.corners,
     )
     try:
         result = TRAINERS[args.algo](config, progress=True, verbose=args.verbose)
     except TrainingStopped as stopped:
         raise SystemExit(f"error: {stopped}") from None
+    except InputError as err:  # refused before anything is simulated
+        print(f"{parser.prog}: refused: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     reports = [
         validate(result.checkpoint, n_specs=args.validate, simulator=config.simulator, sample=actions == "sampled", progress=True)
         for actions in VALIDATION_ACTIONS[args.validate_actions]
@@ -191,6 +200,11 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
         '"targets"), instead of unseen ones; a bad entry is refused before any simulation',
     )
     parser.add_argument("--traj-len", type=int, default=30, help="steps per rollout (default: %(default)s)")
+    parser.add_argument(
+        "--corners",
+        metavar="SET",
+        help="a PVT circuit's corner set to validate at (e.g. ppaas, every corner, for a policy trained at tt; default: the one it trained at)",
+    )
     parser.add_argument("--seed", type=int, help="target seed (default: the run's, reproducing its saved validation targets)")
     parser.add_argument(
         "--sample",
@@ -213,6 +227,7 @@ def validate_from_command_line(argv: list[str] | None = None) -> None:
             sample=args.sample,
             progress=True,
             targets=None if args.targets is None else read_targets(args.targets),
+            corner_set=args.corners,
         )
     except InputError as err:
         print(f"validate.py: refused: {err}", file=sys.stderr)

@@ -3,11 +3,13 @@
 
 A circuit simulated at PVT corners takes the corner set as an option field of its input
 (`corner_set`, e.g. `ppaas_tsa`'s `ppaas` or `tt`) and answers each corner's metrics and their
-worst case, which is what its optimizers size for (`CircuitOptimization.metrics_field`). The sets a
-circuit offers are its input type's own choices, so a client refuses an unknown one (naming
+worst case, which is what its optimizers size for and its environments observe
+(`CircuitOptimization.metrics_field`). The sets a circuit offers are its input type's own choices,
+so a client (sizing, an environment, training, validation) refuses an unknown one (naming
 `corner_set`) before anything is simulated, and refuses any set for a nominal circuit, which
-simulates at one condition. A sized design is then reported at every corner of its set: its
-metrics there and each spec met or short, so that a designer sees where it falls short.
+simulates at one condition; a `Simulator` made with `corner_options` sends the set with every
+design. A sized design is then reported at every corner of its set: its metrics there and each
+spec met or short, so that a designer sees where it falls short.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def corner_set_names(optimization: CircuitOptimization[Any, Any]) -> tuple[str, 
 
 
 def checked_corner_set(optimization: CircuitOptimization[Any, Any], corner_set: str | None) -> str | None:
-    """The corner set a sizing simulates at: `corner_set`, else the circuit's default; None for a nominal
+    """The corner set a client simulates at: `corner_set`, else the circuit's default; None for a nominal
     circuit. `InputError` at `corner_set` for a set the circuit does not have, or any set of a nominal one."""
     names = corner_set_names(optimization)
     if not names:
@@ -48,6 +50,20 @@ def checked_corner_set(optimization: CircuitOptimization[Any, Any], corner_set: 
     if corner_set not in names:
         raise InputError(CORNER_SET_FIELD, f"{optimization.name} has no corner set {corner_set!r}; choose one of {', '.join(names)}")
     return corner_set
+
+
+def recorded_corner_set(optimization: CircuitOptimization[Any, Any], corner_set: str | None) -> str | None:
+    """`corner_set` checked as `checked_corner_set` does, as a training run records it: None for the circuit's
+    default set, so that naming the default is the same run as not naming it, or as a run recorded before
+    environments could choose."""
+    checked = checked_corner_set(optimization, corner_set)
+    return None if checked == checked_corner_set(optimization, None) else checked
+
+
+def corner_options(corner_set: str | None) -> dict[str, str]:
+    """The option fields a `Simulator` sends with every design to simulate at a checked `corner_set`; none for a
+    nominal circuit."""
+    return {} if corner_set is None else {CORNER_SET_FIELD: corner_set}
 
 
 def corner_metrics(optimization: CircuitOptimization[Any, Any], output: Any) -> dict[str, dict[str, float]]:

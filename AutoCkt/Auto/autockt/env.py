@@ -48,6 +48,14 @@ sees of such a skipped design:
 
 `info["skipped"]` and `info["simulations"]` (simulations the step ran: 1 when skipped, the set's
 size otherwise, 0 when none ran) let training and validation count what skip-on-fail saved.
+
+Corner set. A PVT circuit's environment simulates at the set `EnvConfig.corner_set` names (e.g.
+`tt`, the typical corner alone: one simulation a step where `ppaas` runs 9 or 17), by default the
+circuit's own; an unknown set, or any set for a nominal circuit, is refused with an `InputError` at
+`corner_set` (corners.py). The observation is the same shape at every set, so that a policy trained
+fast at `tt` can be validated at the full set: a set of one corner has nothing to skip, its metrics
+are always the worst case over the whole set, and the `corners` block reads 1 once simulated (the
+failure penalty stays the skip-on-fail one, so rewards are in the same range at every set).
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ from autockt_shared import REACHED_BONUS, circuit_optimization
 from autockt_shared.optimization import Evaluation
 from discovery_shared import BatchItem
 
+from .corners import CORNER_SET_FIELD, checked_corner_set, corner_options
 from .params import DEFAULT_MOVES, ParamGrid
 from .simulator import Metrics, Outcome, SimulationFailure, Simulator, SimulatorConfig
 from .specs import Target, TargetSet
@@ -91,6 +100,7 @@ class EnvConfig:
     `continuous_actions` swaps the discrete moves for a `Box(-1, 1)` per parameter scaled to
     the largest move (params.py). `skip_on_fail` sends the episode's target with each design
     to a circuit that can skip its other corners on it (module docstring); others ignore it.
+    `corner_set` names the PVT corners a circuit simulates at (module docstring), `None` its default set.
     """
 
     circuit: str = "two_stage_opamp"
@@ -101,6 +111,7 @@ class EnvConfig:
     failure_penalty: float | None = None
     continuous_actions: bool = False
     skip_on_fail: bool = True
+    corner_set: str | None = None
 
     def for_rllib(self) -> dict[str, EnvConfig]:
         """The `env_config` dict RLlib passes to the environment creator in every env runner."""
@@ -132,8 +143,12 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self.optimization = circuit_optimization(self.config.circuit)
         self.grid = ParamGrid(self.optimization.params, self.config.moves, continuous=self.config.continuous_actions)
         self.targets = self.config.targets or TargetSet.training(self.optimization, DEFAULT_TRAINING_TARGETS, 0).targets
+        self.corner_set = checked_corner_set(self.optimization, self.config.corner_set)
+        shared_at = None if simulator is None else checked_corner_set(self.optimization, simulator.options.get(CORNER_SET_FIELD))
+        if simulator is not None and shared_at != self.corner_set:
+            raise ValueError(f"the simulator given simulates at the corner set {shared_at}, the environment at {self.corner_set}")
         self._owns_simulator = simulator is None
-        self.simulator = simulator or Simulator(self.optimization, self.config.simulator)
+        self.simulator = simulator or open_simulator(self.config)
         self.skips_on_fail = self.config.skip_on_fail and self.optimization.skips_on_fail
         n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
         self.action_space = self.grid.action_space
@@ -261,6 +276,14 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def _observation(self) -> np.ndarray:
         obs = np.concatenate(list(self.observation_blocks().values())).astype(np.float32)
         return np.clip(obs, -1.0, 1.0)
+
+
+def open_simulator(config: EnvConfig, simulator: SimulatorConfig | None = None) -> Simulator:
+    """A simulator for environments of `config` to share: at its corner set (checked: an `InputError` at
+    `corner_set`), answered as `simulator` says (default: `config.simulator`)."""
+    optimization = circuit_optimization(config.circuit)
+    options = corner_options(checked_corner_set(optimization, config.corner_set))
+    return Simulator(optimization, simulator or config.simulator, options)
 
 
 def _counts(evaluation: Evaluation | None) -> dict[str, Any]:

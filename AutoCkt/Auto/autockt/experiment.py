@@ -6,7 +6,7 @@ TensorBoard events), the three files that make a checkpoint usable on its own:
 
 | file | what |
 | --- | --- |
-| `autockt_run.json` | the environment's definition: circuit, moves, horizon, failure penalty, seed |
+| `autockt_run.json` | the environment's definition: circuit, moves, horizon, failure penalty, seed, corner set |
 | `training_targets.json` | the targets trained on |
 | `validation_targets.json` | the unseen targets for validation, disjoint from the training ones |
 
@@ -48,15 +48,22 @@ VALIDATION_RESULTS_FILE = "results.json"
 
 @dataclasses.dataclass(frozen=True)
 class RunRecord:
-    """The environment a policy was trained in, minus the simulator (validation may use another server)."""
+    """The environment a policy was trained in, minus the simulator (validation may use another server).
+
+    `corner_set` is the PVT corners it simulated at, `None` the circuit's default set (corners.py's
+    `recorded_corner_set`; a record written before environments could choose has none)."""
 
     circuit: str
     moves: tuple[int, ...]
     horizon: int
     failure_penalty: float | None
     seed: int
+    corner_set: str | None = None
 
-    def env_config(self, targets: TargetSet, simulator: SimulatorConfig, horizon: int | None = None) -> EnvConfig:
+    def env_config(
+        self, targets: TargetSet, simulator: SimulatorConfig, horizon: int | None = None, corner_set: str | None = None
+    ) -> EnvConfig:
+        """The environment it was trained in, simulated by `simulator`; `horizon` and `corner_set` given replace its own."""
         return EnvConfig(
             circuit=self.circuit,
             targets=targets.targets,
@@ -64,6 +71,7 @@ class RunRecord:
             horizon=horizon or self.horizon,
             simulator=simulator,
             failure_penalty=self.failure_penalty,
+            corner_set=corner_set or self.corner_set,
         )
 
 

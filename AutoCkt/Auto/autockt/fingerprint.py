@@ -7,7 +7,8 @@ sense, each parameter's grid position and the reset point it starts from, in the
 order (env.py). Change any of them (a wider range, a finer grid, a metric added) and the same weights
 act on different numbers, without any error, only worse. So a shipped policy records the fingerprint
 of the circuit it was trained on, and loading it compares that with the circuit's fingerprint now:
-one hash of everything above, defined here only.
+one hash of everything above, defined here only. It includes the corner set a PVT circuit's policy
+was trained at (its metrics are the worst case over that set: env.py).
 
 `OBSERVATION_BLOCKS` and `OBSERVATION_VERSION` stand for env.py's observation code, which a hash of
 the circuit cannot see: a change to how a block is computed bumps the version (the tests check that
@@ -23,6 +24,7 @@ from typing import Any
 
 from autockt_shared import CircuitOptimization
 
+from .corners import checked_corner_set
 from .env import ERROR_STRETCH
 
 OBSERVATION_BLOCKS = ("metrics", "target", "params", "errors", "time")
@@ -31,14 +33,6 @@ CORNERS_BLOCK = "corners"
 """The block after those, only for a circuit that skips corners on a target (env.py's skip-on-fail)."""
 OBSERVATION_VERSION = 1
 """Bumped whenever env.py changes how an observation block is computed from the circuit's specs."""
-CORNER_SET_FIELD = "corner_set"
-"""The input option naming the corners a circuit simulates at (ppaas_tsa); circuits without it are nominal."""
-
-
-def corner_set(optimization: CircuitOptimization[Any, Any]) -> str | None:
-    """The corner set the circuit's designs simulate at by default (what an environment simulates), `None` for nominal."""
-    field = optimization.input_type.__pydantic_fields__.get(CORNER_SET_FIELD)
-    return None if field is None else str(field.default)
 
 
 def observation_blocks(optimization: CircuitOptimization[Any, Any]) -> list[str]:
@@ -47,20 +41,21 @@ def observation_blocks(optimization: CircuitOptimization[Any, Any]) -> list[str]
     return [*OBSERVATION_BLOCKS, *([CORNERS_BLOCK] if optimization.skips_on_fail else [])]
 
 
-def circuit_schema(optimization: CircuitOptimization[Any, Any]) -> dict[str, Any]:
-    """Everything about `optimization` a trained policy's observations and actions depend on, as plain JSON data."""
+def circuit_schema(optimization: CircuitOptimization[Any, Any], corner_set: str | None = None) -> dict[str, Any]:
+    """Everything about `optimization` a trained policy's observations and actions depend on, as plain JSON data,
+    for a policy trained at `corner_set` (`None`: the circuit's default set; checked, corners.py)."""
     return {
         "circuit": optimization.name,
-        "corner_set": corner_set(optimization),
+        "corner_set": checked_corner_set(optimization, corner_set),
         "params": [_without_unit(dataclasses.asdict(p)) for p in optimization.params],
         "metrics": [_without_unit({**dataclasses.asdict(m), "sense": m.sense.value}) for m in optimization.metrics],
         "observation": {"blocks": observation_blocks(optimization), "version": OBSERVATION_VERSION, "error_stretch": ERROR_STRETCH},
     }
 
 
-def schema_fingerprint(optimization: CircuitOptimization[Any, Any]) -> str:
+def schema_fingerprint(optimization: CircuitOptimization[Any, Any], corner_set: str | None = None) -> str:
     """The first 16 hex digits of the SHA-256 of `circuit_schema`, serialized canonically."""
-    canonical = json.dumps(circuit_schema(optimization), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(circuit_schema(optimization, corner_set), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -20,11 +20,9 @@ from typing import Any
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
-from autockt_shared import circuit_optimization
-
-from .env import EnvConfig
+from .env import EnvConfig, open_simulator
 from .goal_env import AutoCktGoalEnv
-from .simulator import Simulator, SimulatorConfig
+from .simulator import SimulatorConfig
 from .vector_env import simulate_designs, simulation_targets
 
 
@@ -37,7 +35,7 @@ class AutoCktGoalVecEnv(DummyVecEnv):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         config = config or EnvConfig()
-        self.simulator = Simulator(circuit_optimization(config.circuit), simulator or config.simulator)
+        self.simulator = open_simulator(config, simulator)
         goal_envs = [AutoCktGoalEnv(config, simulator=self.simulator, continuous_actions=continuous_actions) for _ in range(num_envs)]
         super().__init__([lambda env=env: env for env in goal_envs])  # type: ignore[misc]  # each function returns its own env
         self.goal_envs = goal_envs

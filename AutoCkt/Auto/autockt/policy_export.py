@@ -20,9 +20,10 @@ import torch
 from autockt_shared import circuit_optimization
 
 from .checkpoints import TrainedPolicy, resolve_checkpoint
+from .corners import checked_corner_set
 from .deployment import training_simulations
 from .experiment import ExperimentDir, checkpoint_env_steps
-from .fingerprint import OBSERVATION_BLOCKS, corner_set, schema_fingerprint
+from .fingerprint import OBSERVATION_BLOCKS, schema_fingerprint
 from .shipped_policy import ACTIVATIONS, PolicyCard, ShippedPolicy
 from .specs import TargetSet
 
@@ -70,9 +71,9 @@ def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
     sizes = (n_metrics, n_metrics, n_params, n_metrics, 1)
     card = PolicyCard(
         circuit=record.circuit,
-        corner_set=corner_set(optimization),
+        corner_set=checked_corner_set(optimization, record.corner_set),
         algorithm="ppo",
-        schema_fingerprint=schema_fingerprint(optimization),
+        schema_fingerprint=schema_fingerprint(optimization, record.corner_set),
         observation_space={"shape": [sum(sizes)], "low": -1.0, "high": 1.0, "blocks": dict(zip(OBSERVATION_BLOCKS, sizes, strict=True))},
         action_space={"nvec": [int(n) for n in module.action_space.nvec], "moves": list(record.moves)},  # type: ignore[union-attr]
         network={"hidden_activation": activation, "layers": [list(w.shape[::-1]) for w, _ in layers]},

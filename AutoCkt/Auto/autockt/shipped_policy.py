@@ -89,7 +89,7 @@ class PolicyCard:
 
     def run_record(self) -> RunRecord:
         env = self.environment
-        return RunRecord(self.circuit, tuple(env["moves"]), int(env["horizon"]), env["failure_penalty"], int(env["seed"]))
+        return RunRecord(self.circuit, tuple(env["moves"]), int(env["horizon"]), env["failure_penalty"], int(env["seed"]), self.corner_set)
 
     def training_targets(self) -> TargetSet:
         """The targets it trained on, regenerated as training generated them."""
@@ -103,7 +103,13 @@ class PolicyCard:
             optimization = circuit_optimization(self.circuit)
         except KeyError:
             raise StalePolicy("agent", f"{source} acts on {self.circuit!r}, a circuit this installation does not have") from None
-        now = schema_fingerprint(optimization)
+        try:
+            now = schema_fingerprint(optimization, self.corner_set)
+        except InputError as err:
+            raise StalePolicy(
+                "agent",
+                f"{source} was trained at corners {self.circuit} no longer has ({err}); retrain it with: {rebuild_command(self.circuit)}",
+            ) from None
         if now != self.schema_fingerprint:
             raise StalePolicy(
                 "agent",

@@ -30,6 +30,8 @@ A PVT circuit is sized at a corner set (`corner_set`, default its Rpc's; refused
 for a set it does not have, or for a nominal circuit: `corners.py`) for the worst case over it,
 which is what its answers' metrics are. The design found is then evaluated once more, so that the
 result holds its metrics and each spec's margin at every corner of the set (`SizedDesign.corners`).
+An agent sizes at the set it was trained at (its run's `corner_set`, env.py); another set is refused,
+naming the field.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import torch
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
 
 from .checkpoints import Agent, open_agent
-from .corners import CORNER_SET_FIELD, CornerFigures, checked_corner_set, corner_figures, corner_metrics
+from .corners import CornerFigures, checked_corner_set, corner_figures, corner_metrics, corner_options
 from .deployment import Deployment, deploy
 from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
 from .shipped_policy import PolicyCard, card_path, is_shipped_policy, shipped_policy_path
@@ -193,8 +195,6 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
     if config.optimizer is None and config.agent is None:
         raise InputError("optimizer", "nothing to size with: give an optimizer, an agent or both")
     corner_set = checked_corner_set(optimization, config.corner_set)
-    if config.agent is not None and corner_set != checked_corner_set(optimization, None):
-        raise InputError("corner_set", f"an agent sizes at the corner set it was trained at ({checked_corner_set(optimization, None)})")
     if config.optimizer is not None and config.optimizer not in OPTIMIZERS:
         raise UnknownOptimizer("optimizer", f"no optimizer named {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     for field, value in (
@@ -207,7 +207,9 @@ def check_request(config: SizingConfig) -> tuple[str, ...]:
     if config.agent_budget is not None and config.agent is None:
         raise InputError("agent_budget", "an agent's share of the budget, but no agent is given")
     if config.agent is not None:
-        sizing_agent(config.agent, config.circuit)
+        trained_at = checked_corner_set(optimization, sizing_agent(config.agent, config.circuit).record.corner_set)
+        if corner_set != trained_at:
+            raise InputError("corner_set", f"an agent sizes at the corner set it was trained at ({trained_at}), not {corner_set}")
     return tuple(
         f"target.{m.name} = {target[m.name]:g} lies outside {config.circuit}'s range of {m.name} targets "
         f"[{m.range.lo:g}, {m.range.hi:g}] {m.unit}".rstrip()
@@ -234,7 +236,7 @@ def size(config: SizingConfig) -> SizedDesign:
     values = optimization.initial_values()
     checkpoint = agent = search = None
     corner_set = checked_corner_set(optimization, config.corner_set)
-    simulator = Simulator(optimization, config.simulator, None if corner_set is None else {CORNER_SET_FIELD: corner_set})
+    simulator = Simulator(optimization, config.simulator, corner_options(corner_set))
     corners: tuple[CornerFigures, ...] = ()
     try:
         start = _simulate_start(simulator, values)

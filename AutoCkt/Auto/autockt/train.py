@@ -44,7 +44,8 @@ from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
 from autockt_shared import circuit_optimization
 
-from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, EnvConfig
+from .corners import recorded_corner_set
+from .env import DEFAULT_HORIZON, DEFAULT_TRAINING_TARGETS, EnvConfig, open_simulator
 from .experiment import ExperimentDir, RunRecord
 from .noise import quiet_ray
 from .params import DEFAULT_MOVES
@@ -59,7 +60,7 @@ from .run_metrics import (
     log_episode,
     log_simulations,
 )
-from .simulator import SimulationFailure, Simulator, SimulatorConfig
+from .simulator import SimulationFailure, SimulatorConfig
 from .specs import TargetSet
 from .vector_env import AutoCktVectorEnv
 
@@ -89,7 +90,8 @@ class TrainConfig:
     `num_env_runners` `None` sizes the runners to this machine (one per core). `ray_address`
     joins an existing Ray cluster instead of starting a local one; size the runners yourself then.
     `resume_from` continues from a checkpoint: weights, optimizer state, iteration and env-step
-    counters (so `max_env_steps` includes the steps before the checkpoint).
+    counters (so `max_env_steps` includes the steps before the checkpoint). `corner_set` names the
+    PVT corners the environments simulate at (env.py; `tt` for a fast start), `None` the circuit's own.
     """
 
     circuit: str = "two_stage_opamp"
@@ -102,6 +104,7 @@ class TrainConfig:
     moves: tuple[int, ...] = DEFAULT_MOVES
     horizon: int = DEFAULT_HORIZON
     failure_penalty: float | None = None
+    corner_set: str | None = None
     # PPO
     # 600: twice the policy updates per env step for the same SGD work (10 epochs of 128-step minibatches
     # either way); with 2 x 8 envs, 175.2k steps through a server: 978 / 959 unseen greedy (seeds 0 / 1),
@@ -200,14 +203,17 @@ def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbos
 
 def prepare_run(config: TrainConfig) -> EnvConfig:
     """What every algorithm's run starts with: a simulator that answers, the run's targets and record saved
-    beside its results (experiment.py), and the training environment they define."""
+    beside its results (experiment.py), and the training environment they define. A corner set the circuit
+    does not have is refused first (`InputError` at `corner_set`), before anything is simulated."""
     optimization = circuit_optimization(config.circuit)
-    _check_simulator(config)
+    corner_set = recorded_corner_set(optimization, config.corner_set)
     training = TargetSet.training(optimization, config.n_training_targets, config.seed)
+    record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed, corner_set)
+    env = record.env_config(training, config.simulator)
+    _check_simulator(env)
     validation = TargetSet.validation(training, config.n_validation_targets, config.seed)
-    record = RunRecord(config.circuit, config.moves, config.horizon, config.failure_penalty, config.seed)
     config.experiment_dir.save(record, training, validation)
-    return record.env_config(training, config.simulator)
+    return env
 
 
 def stopped_by_failures(result: Mapping[str, Any], checkpoint: Path) -> TrainingStopped:
@@ -347,12 +353,11 @@ def make_env(context: Mapping[str, Any]) -> AutoCktVectorEnv:
     return AutoCktVectorEnv(context, num_envs=int(context["num_envs"]))
 
 
-def _check_simulator(config: TrainConfig) -> None:
+def _check_simulator(env: EnvConfig) -> None:
     """Fail in seconds with a useful message, not after Ray started and every episode failed."""
-    optimization = circuit_optimization(config.circuit)
-    simulator = Simulator(optimization, config.simulator)
+    simulator = open_simulator(env)
     try:
-        simulator.metrics(optimization.initial_values())
+        simulator.metrics(simulator.optimization.initial_values())
     except SimulationFailure as err:
         raise RuntimeError(
             f"{err}\nStart the circuit server (python AutoCkt/scripts/start_server.py), point THE_SERVER_URL "

@@ -23,6 +23,11 @@ exactly those instead, checked against the circuit's specs before anything is si
 (`specs.checked_targets`, the checks `size` makes of its target), and its report directory
 ends `_given<digest>_n<n>`, the digest of those targets, so that two files never share one.
 
+A PVT circuit's policy is validated at the corner set it was trained at (its run's `corner_set`,
+env.py), or at another one given (`corner_set`, `--corners`; refused naming the field if the circuit
+has no such set): a policy trained fast at `tt` is checked at every corner of `ppaas`. Its report
+says the set, and its directory's name ends `_at<set>` when the set is not the trained one.
+
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
 designs) simulates all their moves, which the server spreads over its simulator pool. Each
@@ -48,12 +53,13 @@ import torch
 from autockt_shared import circuit_optimization
 
 from .checkpoints import Agent, open_agent
-from .env import EnvConfig
+from .corners import checked_corner_set
+from .env import EnvConfig, open_simulator
 from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE
 from .plots import plot_learning_curve, plot_reached
 from .policy import Policy
 from .progress import ValidationProgress
-from .simulator import Simulator, SimulatorConfig
+from .simulator import SimulatorConfig
 from .specs import Target, TargetSet, checked_targets
 from .vector_env import simulate_designs, simulation_targets
 
@@ -77,6 +83,8 @@ class ValidationReport:
     learning_curve_file: Path | None  # None for a shipped policy (no training run to plot)
     env_steps: int | None  # what the checkpoint was trained for (None: its trial's results are gone)
     targets: str = "unseen"  # "unseen" (drawn apart from the training targets) or "given"
+    corner_set: str | None = None  # the PVT corners the rollouts simulated at (None: a nominal circuit)
+    trained_corner_set: str | None = None  # the corners the policy was trained at
 
     @property
     def reached_fraction(self) -> float:
@@ -84,7 +92,8 @@ class ValidationReport:
 
     def summary(self) -> str:
         return (
-            f"{self.actions} policy reached {self.n_reached}/{self.n_targets} {self.targets} targets ({100 * self.reached_fraction:.1f} %), "
+            f"{self.actions} policy reached {self.n_reached}/{self.n_targets} {self.targets} targets ({100 * self.reached_fraction:.1f} %)"
+            f"{self.corners_text()}, "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
             f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: "
             + ", ".join(str(p) for p in (self.plot_file, self.learning_curve_file) if p is not None)
@@ -92,7 +101,14 @@ class ValidationReport:
 
     def reached_text(self) -> str:
         """`961/1000 greedy (96.1 %)`"""
-        return f"{self.n_reached}/{self.n_targets} {self.actions} ({100 * self.reached_fraction:.1f} %)"
+        return f"{self.n_reached}/{self.n_targets} {self.actions} ({100 * self.reached_fraction:.1f} %){self.corners_text()}"
+
+    def corners_text(self) -> str:
+        """` at the ppaas corners (trained at tt)`: where a PVT circuit's rollouts simulated, empty for a nominal one."""
+        if self.corner_set is None:
+            return ""
+        trained = "" if self.trained_corner_set == self.corner_set else f" (trained at {self.trained_corner_set})"
+        return f" at the {self.corner_set} corners{trained}"
 
 
 def validate(
@@ -105,22 +121,27 @@ def validate(
     sample: bool = False,
     progress: bool = False,
     targets: Sequence[Mapping[str, object]] | None = None,
+    corner_set: str | None = None,
 ) -> ValidationReport:
     """Rollouts of `checkpoint`'s policy on `n_specs` targets disjoint from its training targets, or on `targets`.
 
     `checkpoint` may also be an experiment directory (its latest checkpoint is used) or a shipped policy. `seed`
     `None` uses the run's own seed, which reproduces the validation targets saved with it.
     `progress` shows the targets done of the total while the rollouts run (progress.py). `targets` that do
-    not fit the circuit's specs raise `specs.InputError` naming the first problem (`targets[2].gain`).
+    not fit the circuit's specs raise `specs.InputError` naming the first problem (`targets[2].gain`). `corner_set`
+    `None` validates at the corners the policy was trained at; a set the circuit does not have is an `InputError`.
     """
     agent = open_agent(Path(checkpoint))
     record = agent.record
+    optimization = circuit_optimization(record.circuit)
+    trained_at = checked_corner_set(optimization, record.corner_set)
+    validated_at = checked_corner_set(optimization, corner_set or trained_at)
     seed = record.seed if seed is None else seed
     if targets is None:
         chosen, kind = TargetSet.validation(agent.training, n_specs, seed).targets, "unseen"
     else:
-        chosen, kind = checked_targets(circuit_optimization(record.circuit), targets), "given"
-    env_config = agent.env_config(simulator, horizon=traj_len)
+        chosen, kind = checked_targets(optimization, targets), "given"
+    env_config = agent.env_config(simulator, horizon=traj_len, corner_set=validated_at)
     torch.set_num_threads(1)
     policy = agent.policy()
     mode = "sampled" if sample else "greedy"
@@ -128,7 +149,8 @@ def validate(
         outcomes = roll_out(policy, env_config, chosen, sample_seed=seed if sample else None, on_step=shown.update if shown else None)
 
     given = "" if kind == "unseen" else "_given" + hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:8]
-    out = output_dir or _report_dir(agent, f"{mode}_seed{seed}{given}_n{len(chosen)}")
+    elsewhere = "" if validated_at == trained_at else f"_at{validated_at}"
+    out = output_dir or _report_dir(agent, f"{mode}_seed{seed}{given}_n{len(chosen)}{elsewhere}")
     out.mkdir(parents=True, exist_ok=True)
     steps = [o["steps"] for o in outcomes if o["reached"]]
     report = ValidationReport(
@@ -144,11 +166,13 @@ def validate(
         learning_curve_file=None if agent.experiment is None else out / LEARNING_CURVE_FILE,
         env_steps=agent.env_steps,
         targets=kind,
+        corner_set=validated_at,
+        trained_corner_set=trained_at,
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
     report.results_file.write_text(json.dumps({"summary": summary, "targets": outcomes}, indent=1))
-    plot_reached(circuit_optimization(record.circuit), outcomes, report.plot_file)
+    plot_reached(optimization, outcomes, report.plot_file)
     if agent.experiment is not None and report.learning_curve_file is not None:
         plot_learning_curve(agent.experiment, report.learning_curve_file)
     return report
@@ -179,7 +203,7 @@ def roll_out(
     `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
     `on_step(done, step)` is told after each step how many targets are done.
     """
-    simulator = Simulator(circuit_optimization(config.circuit), config.simulator)
+    simulator = open_simulator(config)
     try:
         envs = [policy.make_env(config, simulator) for _ in targets]
         rngs = None if sample_seed is None else [np.random.default_rng([sample_seed, i]) for i in range(len(targets))]

@@ -26,9 +26,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
-from autockt_shared import circuit_optimization
-
-from .env import AutoCktGym, Design, EnvConfig
+from .env import AutoCktGym, Design, EnvConfig, open_simulator
 from .policy import SteppedEnv
 from .simulator import Outcome, Simulator
 from .specs import Target
@@ -60,11 +58,12 @@ class AutoCktVectorEnv(gym.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray])
     metadata: dict[str, Any] = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
 
     def __init__(self, config: EnvConfig | Mapping[str, Any] | None, num_envs: int) -> None:
+        self.closed = True  # nothing opened yet: VectorEnv.__del__ must not close a simulator if this raises
         if num_envs < 1:
-            self.closed = True  # nothing opened: VectorEnv.__del__ must not close a simulator
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         self.config = EnvConfig.of(config)
-        self.simulator = Simulator(circuit_optimization(self.config.circuit), self.config.simulator)
+        self.simulator = open_simulator(self.config)  # an unknown corner set raises here
+        self.closed = False
         self.envs = tuple(AutoCktGym(self.config, simulator=self.simulator) for _ in range(num_envs))
         self.num_envs = num_envs
         self.single_observation_space = self.envs[0].observation_space
