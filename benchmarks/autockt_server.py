@@ -15,8 +15,9 @@ from discovery_server import ServerProcess, free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def autockt_server(*flags: str, env: dict[str, str] | None = None) -> ServerProcess:
-    """`AutoCkt/scripts/start_server.py` on a free loopback port, no auth, with `flags` added (not started)."""
+def autockt_server(*flags: str, env: dict[str, str] | None = None, startup_timeout: float = 120.0) -> ServerProcess:
+    """`AutoCkt/scripts/start_server.py` on a free loopback port, no auth, with `flags` added (not started).
+    `startup_timeout`: seconds until it answers, its workers warm (an open PDK's circuits take longer)."""
     port = free_port()
     argv = [
         sys.executable,
@@ -29,7 +30,7 @@ def autockt_server(*flags: str, env: dict[str, str] | None = None) -> ServerProc
         "none",
         *flags,
     ]
-    return ServerProcess(argv, port=port, env={**os.environ, **(env or {})}, startup_timeout=120)
+    return ServerProcess(argv, port=port, env={**os.environ, **(env or {})}, startup_timeout=startup_timeout)
 
 
 def random_points(n: int, rng: random.Random) -> list[OpAmpInput]:

@@ -17,7 +17,8 @@ evaluations, as counted by the answers' `simulations`), the circuits taking turn
 after each of `--windows` windows, every process's RSS (the API process, the pool's fork
 server and resource tracker, the workers), and at the end each one's growth from the first window
 to the last: the first window takes up what the first designs of every circuit allocate once, so
-what grows after it is a leak.
+what grows after it is a leak. Its rate per evaluation extrapolates a short run. The workers' CPU
+per evaluation tells what the run takes on idle cores, whatever else the machine runs meanwhile.
 
 The pool recycles a worker whose peak memory grew 64 MiB (a new pid takes its place): that means
 growth happened, so a replaced worker is reported, with the pool's reasons from `/metrics`
@@ -29,6 +30,7 @@ for minutes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import random
 import sys
@@ -36,6 +38,7 @@ import time
 from typing import Any
 
 import httpx
+import psutil
 from autockt_server import autockt_server
 from prometheus_client.parser import text_string_to_metric_families
 from serving import rss_mb, server_processes
@@ -51,12 +54,14 @@ REPLACED = "autockt_sim_workers_replaced"
 
 @dataclasses.dataclass(frozen=True)
 class Reading:
-    """The server's processes after `evals` corner evaluations, `seconds` into the run."""
+    """The server's processes after `evals` corner evaluations, `seconds` into the run, and the CPU
+    seconds its workers have spent (to tell what the run would take on idle cores)."""
 
     evals: int
     seconds: float
     rss_mb: dict[int, float]
     names: dict[int, str]
+    worker_cpu_s: float
 
     @property
     def workers(self) -> set[int]:
@@ -66,7 +71,12 @@ class Reading:
 def read(api_pid: int, evals: int, started: float) -> Reading:
     names = server_processes(api_pid)
     rss = {pid: mb for pid in names if (mb := rss_mb(pid)) is not None}
-    return Reading(evals, time.perf_counter() - started, rss, {pid: names[pid] for pid in rss})
+    cpu = 0.0
+    for pid in rss:
+        if names[pid] == PROCESS_NAME:
+            with contextlib.suppress(psutil.NoSuchProcess):  # a worker being replaced (reported by pid)
+                cpu += sum(psutil.Process(pid).cpu_times()[:2])
+    return Reading(evals, time.perf_counter() - started, rss, {pid: names[pid] for pid in rss}, cpu)
 
 
 def pdk_circuits(pdk: str) -> list[CircuitOptimization[Any, Any]]:
@@ -130,10 +140,14 @@ def soak(url: str, api_pid: int, circuits: list[CircuitOptimization[Any, Any]], 
 def report(pdk: str, url: str, readings: list[Reading], max_growth_mb: float) -> bool:
     """Print each process's memory at warm, first and last window and its growth; whether the run passes."""
     warm, first, last = readings[0], readings[1], readings[-1]
-    evals = last.evals - warm.evals
+    evals, seconds = last.evals - warm.evals, last.seconds - warm.seconds
+    cpu_ms = 1e3 * (last.worker_cpu_s - warm.worker_cpu_s) / evals
     print(
-        f"{pdk}: {evals} corner evaluations in {last.seconds - warm.seconds:.0f} s "
-        f"({evals / (last.seconds - warm.seconds):.1f}/s); RSS (MB) with every circuit loaded, "
+        f"{pdk}: {evals} corner evaluations in {seconds:.0f} s ({evals / seconds:.1f}/s); the workers' CPU: "
+        f"{cpu_ms:.0f} ms per evaluation, so {cpu_ms / len(warm.workers):.0f} s per 1,000 on {len(warm.workers)} idle cores"
+    )
+    print(
+        "  RSS (MB) with every circuit loaded, "
         f"after the first window ({first.evals}) and the last, growth from the first (and its rate, to extrapolate a short run):"
     )
     passed = True
@@ -173,7 +187,7 @@ def main() -> int:
         circuits = pdk_circuits(pdk)
         print(f"{pdk}: {args.workers} workers, circuits {', '.join(c.name for c in circuits)}", flush=True)
         flags = ("--pdk", pdk, "--sim-workers", str(args.workers), "--result-cache-size", "0")
-        with autockt_server(*flags) as server:
+        with autockt_server(*flags, startup_timeout=600) as server:
             readings = soak(server.url, server.pid, circuits, args)
             passed &= report(pdk, server.url, readings, args.max_growth_mb)
     return 0 if passed else 1
