@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,9 +19,11 @@ from autockt.command_line import train_from_command_line, validate_from_command_
 from autockt.experiment import ExperimentDir
 from autockt.fingerprint import circuit_schema, schema_fingerprint
 from autockt.goal_vec_env import AutoCktGoalVecEnv
+from autockt.plots import validation_series
 from autockt.shipped_policy import PolicyCard, StalePolicy, card_path, shipped_policy_path
 from autockt.sizing import SizingConfig, check_request
 from autockt.specs import InputError
+from autockt.validate import validate
 from autockt_shared import TWO_STAGE_OPAMP
 from autockt_shared.circuits.ppaas_comp import PPAAS_COMP
 
@@ -136,12 +139,12 @@ def test_train_general_s_corners_reach_the_run_its_record_and_its_simulations(tr
     assert last["simulations"] == last["designs"] > 0  # one corner per design
 
 
-def _validate(argv: list[str], targets: Path) -> dict[str, object]:
+def _validate(argv: list[str], targets: Path) -> dict[str, Any]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         validate_from_command_line([*argv, "--targets", str(targets), "--traj-len", "1", "--in-process"])
     (line,) = [line for line in out.getvalue().splitlines() if line.startswith("per-target results: ")]
-    results: dict[str, object] = json.loads(Path(line.removeprefix("per-target results: ")).read_text())
+    results: dict[str, Any] = json.loads(Path(line.removeprefix("per-target results: ")).read_text())
     return results
 
 
@@ -150,10 +153,10 @@ def test_validate_s_corners_check_a_policy_trained_at_tt_at_every_corner(trained
     targets.write_text(json.dumps([EASY]))
     at_tt = _validate([str(trained_at_tt)], targets)
     at_ppaas = _validate([str(trained_at_tt), "--corners", "ppaas"], targets)
-    assert at_tt["summary"]["corner_set"] == "tt" == at_ppaas["summary"]["trained_corner_set"]  # type: ignore[index]
-    assert at_ppaas["summary"]["corner_set"] == "ppaas"  # type: ignore[index]
+    assert at_tt["summary"]["corner_set"] == "tt" == at_ppaas["summary"]["trained_corner_set"]
+    assert at_ppaas["summary"]["corner_set"] == "ppaas"
     # the reset point and one step, each met at every corner: one simulation each at tt, every corner at ppaas
-    (tt_outcome,), (ppaas_outcome,) = at_tt["targets"], at_ppaas["targets"]  # type: ignore[misc]
+    (tt_outcome,), (ppaas_outcome,) = at_tt["targets"], at_ppaas["targets"]
     assert tt_outcome["reached"] and ppaas_outcome["reached"]
     assert (tt_outcome["simulations"], ppaas_outcome["simulations"]) == (2, 2 * PPAAS_CORNERS)
 
@@ -172,3 +175,12 @@ def test_an_agent_sizes_at_the_set_it_was_trained_at(trained_at_tt: Path) -> Non
         check_request(config)
     assert refused.value.field == "corner_set"
     check_request(SizingConfig(circuit=PPAAS_COMP.name, target=EASY, optimizer=None, agent=checkpoint, corner_set="tt"))
+
+
+def test_reports_at_another_set_are_a_series_and_a_directory_of_their_own(trained_at_tt: Path) -> None:
+    at_tt = validate(trained_at_tt, n_specs=1, traj_len=1, simulator=IN_PROCESS)
+    at_ppaas = validate(trained_at_tt, n_specs=1, traj_len=1, simulator=IN_PROCESS, corner_set="ppaas")
+    assert at_ppaas.results_file.parent.name == at_tt.results_file.parent.name + "_atppaas"
+    assert "at the ppaas corners (trained at tt)" in at_ppaas.summary() and "at the tt corners," in at_tt.summary()
+    series = validation_series(ExperimentDir(trained_at_tt))
+    assert [key for key in series if key[0] == "greedy"] == [("greedy", ""), ("greedy", " at ppaas")]

@@ -9,7 +9,8 @@ library must not do to a notebook or a GUI that imports it.
   missed, one panel per pair of metrics whose targets vary.
 - `learning_curve.png` (beside it): the training reach rate against env steps, a line per
   trial, and the unseen-target reach rate of every validation report of the experiment at
-  the env steps of its checkpoint, greedy and sampled.
+  the env steps of its checkpoint, greedy and sampled; a PVT policy's reports at a corner set
+  other than the one it trained at (validate.py) are series of their own, labelled with the set.
 """
 
 from __future__ import annotations
@@ -64,6 +65,19 @@ def _axis(ax: Axes, metric: MetricSpec, which: str) -> None:
         getattr(ax, f"set_{which}scale")("log")
 
 
+def validation_series(experiment: ExperimentDir) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The summaries of the experiment's reports on unseen targets (a file's given targets measure no
+    generalization), one series per (actions, ` at <set>` for a corner set other than the one trained at, else
+    empty), each in order of env steps."""
+    series: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for summary in experiment.validation_reports():
+        if summary.get("env_steps") is not None and summary.get("targets", "unseen") == "unseen":
+            validated_at = summary.get("corner_set")
+            elsewhere = f" at {validated_at}" if validated_at != summary.get("trained_corner_set") else ""
+            series.setdefault((summary["actions"], elsewhere), []).append(summary)
+    return {key: sorted(summaries, key=lambda s: s["env_steps"]) for key, summaries in sorted(series.items())}
+
+
 def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
     """The experiment's learning curve (module docstring); an experiment with no result yet gives empty axes."""
     fig = Figure(figsize=(7.5, 4.2), dpi=DPI, layout="tight")
@@ -72,17 +86,11 @@ def plot_learning_curve(experiment: ExperimentDir, path: Path) -> None:
     for trial in trials:
         label = "training (exploring)" + (", trial of " + " ".join(trial.trial.split("_")[-2:]) if len(trials) > 1 else "")
         ax.plot(trial.env_steps, trial.reached_rate, ".-", markersize=3, linewidth=1.2, label=label)
-    by_actions: dict[str, list[dict[str, Any]]] = {}
-    for summary in experiment.validation_reports():
-        # a file's given targets measure no generalization: only unseen ones make the curve
-        if summary.get("env_steps") is not None and summary.get("targets", "unseen") == "unseen":
-            by_actions.setdefault(summary["actions"], []).append(summary)
-    for actions, unordered in sorted(by_actions.items()):
-        summaries = sorted(unordered, key=lambda s: s["env_steps"])
+    for (actions, elsewhere), summaries in validation_series(experiment).items():
         steps = [s["env_steps"] for s in summaries]
         rates = [s["reached_fraction"] for s in summaries]
         sizes = sorted({s["n_targets"] for s in summaries})
-        label = f"unseen targets, {actions} (n={'/'.join(map(str, sizes))})"
+        label = f"unseen targets, {actions}{elsewhere} (n={'/'.join(map(str, sizes))})"
         ax.plot(
             steps,
             rates,
