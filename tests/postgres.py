@@ -1,5 +1,5 @@
 """A real PostgreSQL, started once per test session in a temporary directory, and a fresh database
-per test (fixtures `postgres` and `postgres_url`; tests/store and tests/account import them).
+per test (fixtures `postgres` and `postgres_url`, registered by tests/conftest.py for tests/store and tests/account).
 
 The cluster is Debian's `postgresql` (installed by scripts/install_dev.sh): `initdb` and `pg_ctl`
 from PATH, else from /usr/lib/postgresql/<version>/bin, where the package puts them. It listens on

@@ -33,7 +33,7 @@ from autockt_shared import auto_ckt_sim_hdl21
 from discovery_server.account import AccountConfig, RegistrationPolicy
 from tests.auth.rpcs import whoami
 from tests.firebase_emulator import API_KEY, PASSWORD, PROJECT, Emulator
-from tests.postgres import Postgres, postgres  # noqa: F401  (fixture: the session's PostgreSQL)
+from tests.postgres import Postgres
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -1,6 +1,6 @@
 """A trained agent on targets it is given: `validate.py --targets FILE`, and `size.py --agent`.
 
-One tiny PPO run through a real server (conftest's `trained`) is shared by these tests (training is most of their
+One tiny PPO run through a real server (tests/tiny_training.py's `trained`) is shared by these tests (training is most of their
 time); every simulation is real, through that server over HTTP.
 """
 
@@ -23,7 +23,7 @@ from autockt_ckt.settings import SHIPPED_MODEL_PATH
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 from discovery_server import free_port
 
-from .conftest import Trained
+from ..tiny_training import Trained
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts"
 DESIGNER = {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
@@ -85,11 +85,15 @@ def test_a_bad_targets_file_is_refused_before_any_simulation_naming_the_entry_an
     assert not (tmp_path / "report").exists()
 
 
-def test_validate_py_refuses_a_missing_targets_file_in_one_line_with_exit_2(trained: Trained, tmp_path: Path) -> None:
-    argv = [sys.executable, str(SCRIPTS / "validate.py"), str(trained.checkpoint), "--targets", str(tmp_path / "absent.json")]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.strip() == f"validate.py: refused: targets: cannot read {tmp_path / 'absent.json'}: No such file or directory"
+def test_validate_py_refuses_a_missing_targets_file_in_one_line_with_exit_2(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # validate.py's main, in this process (the script itself runs in the first test of this module)
+    with pytest.raises(SystemExit) as refused:
+        validate_from_command_line([str(trained.checkpoint), "--targets", str(tmp_path / "absent.json")])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"validate.py: refused: targets: cannot read {tmp_path / 'absent.json'}: No such file or directory"
 
 
 def test_deploy_answers_with_the_design_its_episodes_ended_on(trained: Trained) -> None:

@@ -1,7 +1,7 @@
 """Shipped policies: a checkpoint's policy exported without Ray acts exactly as the RLlib module, validates and sizes
 like a checkpoint, is what `size` uses by default, and is refused, naming its rebuild command, once its circuit changes.
 
-Everything runs for real: the session's tiny PPO training (conftest's `trained`), its server, and the policies
+Everything runs for real: the session's tiny PPO training (tests/tiny_training.py's `trained`), its server, and the policies
 committed in the package, simulated in-process with ngspice.
 """
 
@@ -27,7 +27,7 @@ from autockt.shipped_policy import POLICIES_DIR, PolicyCard, ShippedPolicy, Stal
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
 
-from .conftest import Trained
+from ..tiny_training import Trained
 
 MAX_BYTES = 1_000_000
 REACHABLE = {"gain": 250.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
@@ -57,7 +57,7 @@ def test_an_exported_policy_is_the_checkpoints_policy_without_ray(trained: Train
     assert card.schema_fingerprint == schema_fingerprint(TWO_STAGE_OPAMP)
     assert card.observation_space["shape"] == list(module.module.observation_space.shape)  # type: ignore[union-attr]
     assert card.action_space["nvec"] == list(module.module.action_space.nvec)  # type: ignore[union-attr]
-    assert card.training["env_steps"] == 120 and card.environment["training_targets"] == 10
+    assert card.training["env_steps"] == 240 and card.environment["training_targets"] == 30
     rng = np.random.default_rng(0)
     observations = list(rng.uniform(-1, 1, size=(12, card.observation_space["shape"][0])).astype(np.float32))
     with torch.no_grad():
@@ -74,7 +74,7 @@ def test_a_shipped_policy_validates_as_its_checkpoint(trained: Trained, exported
     runs = [validate(p, n_specs=3, traj_len=3, simulator=simulator, output_dir=tmp_path / p.name) for p in (trained.checkpoint, exported)]
     outcomes = [json.loads(r.results_file.read_text())["targets"] for r in runs]
     assert outcomes[0] == outcomes[1]
-    assert runs[1].checkpoint == exported and runs[1].env_steps == 120 and runs[1].learning_curve_file is None
+    assert runs[1].checkpoint == exported and runs[1].env_steps == 240 and runs[1].learning_curve_file is None
 
 
 def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(

@@ -1,4 +1,5 @@
-"""A tiny PPO run through a real server over HTTP, then validation of its checkpoint without Ray.
+"""The session's tiny PPO run (tests/tiny_training.py's `trained`) through a real server over HTTP: what it
+leaves, then validation of its checkpoint without Ray; and a run resumed from its checkpoint.
 
 Ray env runners are separate processes: every simulation they ask for goes through
 discovery_client and HTTP to the server in this test process, which runs ngspice.
@@ -6,11 +7,8 @@ discovery_client and HTTP to the server in this test process, which runs ngspice
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,6 @@ from typing import Any
 import numpy as np
 import ray
 import torch
-from fastapi import FastAPI
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainedPolicy, train, validate
@@ -27,37 +24,18 @@ from autockt.experiment import ExperimentDir
 from autockt.noise import is_noise
 from autockt.specs import Target
 from autockt.validate import roll_out
-from discovery_server import BackgroundServer, Config, create_app
+from discovery_server import BackgroundServer
 
-from ..tiny_training import tiny_training
-from .conftest import Trained
-
-TINY_BATCH = 120
+from ..tiny_training import TINY_BATCH, Trained, tiny_training
 
 
-def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_without_ray(
-    serve: Callable[[FastAPI], BackgroundServer], tmp_path: Path
-) -> None:
-    circuit_server = serve(create_app(Config(result_cache_size=10_000)))  # a result cache: its hit rate goes to TensorBoard
-    server = SimulatorConfig(server_url=circuit_server.url)
-    config = tiny_training(
-        circuit_server.url,
-        tmp_path,
-        experiment="tiny",
-        n_training_targets=30,
-        n_validation_targets=20,
-        num_epochs=2,
-        max_env_steps=2 * TINY_BATCH,
-        checkpoint_every=1,
-    )
-    out, err = io.StringIO(), io.StringIO()  # (not capsys: Ray's log forwarding and capsys's streams do not get along)
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        result = train(config, progress=True)
+def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_without_ray(trained: Trained) -> None:
+    result, server = trained.result, SimulatorConfig(server_url=trained.server_url)
 
     # Off a terminal: a line for the first and the last iteration, and none of Ray's known chatter.
-    assert re.search(r"^iteration 1: .*\n^iteration 2: [\d,]+/240 env steps \(100%\) \| reach [\d.]+ \| return ", out.getvalue(), re.M)
-    assert not [line for line in (out.getvalue() + err.getvalue()).splitlines() if is_noise(line)]
-    assert result.experiment_dir == tmp_path / "tiny"
+    assert re.search(r"^iteration 1: .*\n^iteration 2: [\d,]+/240 env steps \(100%\) \| reach [\d.]+ \| return ", trained.stdout, re.M)
+    assert not [line for line in (trained.stdout + trained.stderr).splitlines() if is_noise(line)]
+    assert result.experiment_dir.name == "tiny"
     assert result.env_steps >= 2 * TINY_BATCH and result.iterations == 2
     assert (result.checkpoint / RL_MODULE_PATH).is_dir()
     (events,) = result.experiment_dir.glob("*/events.out.tfevents.*")
@@ -65,15 +43,15 @@ def test_tiny_training_leaves_checkpoint_events_and_targets_and_validates_withou
     scalars.Reload()
     tags = set(scalars.Tags()["scalars"])
     assert {"ray/tune/env_runners/reached_rate", "ray/tune/env_runners/simulations", "ray/tune/sims_per_env_step"} <= tags
-    # Every env step simulates once; resets simulate too (30-step episodes, and one per sub-environment to start).
+    # Every env step simulates once; resets simulate too (30-step episodes, and one to start).
     assert all(1.0 <= s.value <= 1.2 for s in scalars.Scalars("ray/tune/sims_per_env_step"))
-    # The share of the server's lookups its cache answered: the 8 sub-environments start at the same design.
+    # The share of the server's lookups its cache answered: every episode starts at the same design.
     hit_rates = scalars.Scalars("ray/tune/server_cache_hit_rate")
     assert [s.step for s in hit_rates] == [1, 2] and 0.0 < hit_rates[0].value <= 1.0
     experiment = ExperimentDir(result.experiment_dir)
     training, validation = experiment.training_targets(), experiment.validation_targets()
     assert (len(training), len(validation)) == (30, 20) and training.isdisjoint(validation)
-    assert not ray.is_initialized()  # train() shut down the Ray it started
+    assert trained.ray_shut_down  # train() shut down the Ray it started
 
     report = validate(result.experiment_dir, n_specs=6, traj_len=4, simulator=server)
 
@@ -138,10 +116,10 @@ def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: Background
     # The session's tiny run trained at lr 0, which resuming carries on: the resumed run, seeded
     # otherwise (its own fresh weights would differ), must end with exactly the weights it resumed from.
     config = tiny_training(circuit_server.url, tmp_path, lr=0.0, experiment="resumed", seed=2)
-    resumed = train(replace(config, resume_from=trained.checkpoint, max_env_steps=2 * TINY_BATCH))
+    resumed = train(replace(config, resume_from=trained.checkpoint, max_env_steps=3 * TINY_BATCH))
 
     def weights(checkpoint: Path) -> list[torch.Tensor]:
         return list(TrainedPolicy.from_checkpoint(checkpoint).module.state_dict().values())
 
-    assert (resumed.env_steps, resumed.iterations) == (2 * TINY_BATCH, 2)  # counters carry on from the checkpoint
+    assert (resumed.env_steps, resumed.iterations) == (3 * TINY_BATCH, 3)  # counters carry on from the checkpoint
     assert all(torch.equal(a, b) for a, b in zip(weights(trained.checkpoint), weights(resumed.checkpoint), strict=True))

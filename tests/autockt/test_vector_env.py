@@ -20,7 +20,7 @@ from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig, Ta
 from autockt_shared import TWO_STAGE_OPAMP
 from discovery_server import ServerProcess, free_port
 
-from .conftest import start_server_argv
+from ..served_circuits import start_server_argv
 
 N_ENVS = 3
 N_METRICS = 4

@@ -1,5 +1,6 @@
-"""What the notebooks run against: the apps' own start_server.py scripts on free loopback ports,
-an experiment directory left by a tiny real training run, and a way to execute a notebook
+"""What the notebooks run against: the apps' own start_server.py scripts on free loopback ports (the
+AutoCkt one is the session's `served_circuits`, tests/served_circuits.py),
+the experiment directory of the session's tiny real training run, and a way to execute a notebook
 end to end in a real Jupyter kernel (nbclient) with its parameters set.
 
 Parameters are set as papermill does it, by a cell inserted after the cell tagged `parameters`;
@@ -9,6 +10,7 @@ papermill itself would add a dependency tree for these three lines.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,10 +19,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autockt import train
+from autockt.experiment import VALIDATION_DIR
 from discovery_server import ServerProcess, free_port
 
-from ..tiny_training import tiny_training
+from ..tiny_training import Trained
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p for p in ROOT.glob("*/notebooks/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -67,26 +69,10 @@ def example_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         yield server
 
 
-@pytest.fixture(scope="session")
-def autockt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with _serve("AutoCkt/scripts/start_server.py", tmp_path_factory.mktemp("autockt-server"), "--sim-workers", "1") as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def tiny_experiment(autockt_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An experiment directory as `train` leaves it: two PPO iterations of 120 env steps, a checkpoint each."""
-    result = train(
-        tiny_training(
-            autockt_server.url,
-            tmp_path_factory.mktemp("ray_results"),
-            experiment="tiny",
-            n_training_targets=30,
-            n_validation_targets=20,
-            num_epochs=2,
-            num_envs_per_env_runner=1,  # whole 30-step episodes within 240 steps, so progress.csv has reach rates
-            max_env_steps=240,
-            checkpoint_every=1,
-        )
-    )
-    return result.experiment_dir
+@pytest.fixture
+def tiny_experiment(trained: Trained, tmp_path: Path) -> Path:
+    """The session's tiny training run (tests/tiny_training.py: two PPO iterations of 120 env steps, a checkpoint
+    each) as `train` left it: copied without the validation reports other tests wrote into it."""
+    copy = tmp_path / trained.result.experiment_dir.name
+    shutil.copytree(trained.result.experiment_dir, copy, ignore=shutil.ignore_patterns(VALIDATION_DIR))
+    return copy

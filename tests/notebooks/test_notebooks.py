@@ -45,9 +45,9 @@ def test_example_quick_start_finds_its_server_in_dot_env(example_server: ServerP
     assert "num:" in text  # the refused input names its field
 
 
-def test_autockt_quick_start_sweeps_a_parameter_on_the_server(autockt_server: ServerProcess, tmp_path: Path) -> None:
+def test_autockt_quick_start_sweeps_a_parameter_on_the_server(served_circuits: ServerProcess, tmp_path: Path) -> None:
     notebook = execute_notebook(
-        AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "SWEEP": "cc", "POINTS": 5}
+        AUTOCKT_QUICK_START, cwd=tmp_path, parameters={"SERVER_URL": served_circuits.url, "SWEEP": "cc", "POINTS": 5}
     )
 
     text = "\n".join(outputs(notebook, "text/plain"))
@@ -56,8 +56,8 @@ def test_autockt_quick_start_sweeps_a_parameter_on_the_server(autockt_server: Se
     assert len(outputs(notebook, "image/png")) == 1  # the sweep's metrics
 
 
-def test_training_results_of_a_tiny_run(tiny_experiment: Path, autockt_server: ServerProcess, tmp_path: Path) -> None:
-    parameters = {"EXPERIMENT_DIR": str(tiny_experiment), "SERVER_URL": autockt_server.url, "N_VALIDATION": 6, "TARGET": 2}
+def test_training_results_of_a_tiny_run(tiny_experiment: Path, served_circuits: ServerProcess, tmp_path: Path) -> None:
+    parameters = {"EXPERIMENT_DIR": str(tiny_experiment), "SERVER_URL": served_circuits.url, "N_VALIDATION": 6, "TARGET": 2}
 
     notebook = execute_notebook(TRAINING_RESULTS, cwd=tmp_path, parameters=parameters)
 
@@ -71,9 +71,11 @@ def test_training_results_of_a_tiny_run(tiny_experiment: Path, autockt_server: S
     assert len(outputs(notebook, "image/png")) == 4
 
 
-def test_size_a_circuit_with_the_shipped_agent_writes_the_files_and_shows_the_report(autockt_server: ServerProcess, tmp_path: Path) -> None:
+def test_size_a_circuit_with_the_shipped_agent_writes_the_files_and_shows_the_report(
+    served_circuits: ServerProcess, tmp_path: Path
+) -> None:
     notebook = execute_notebook(
-        SIZE_A_CIRCUIT, cwd=tmp_path, parameters={"SERVER_URL": autockt_server.url, "OUT_DIR": str(tmp_path / "out")}
+        SIZE_A_CIRCUIT, cwd=tmp_path, parameters={"SERVER_URL": served_circuits.url, "OUT_DIR": str(tmp_path / "out")}
     )
 
     text = "\n".join(outputs(notebook, "text/plain"))

@@ -23,7 +23,7 @@ from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, ppaas_tsa_sim
 from autockt_shared.optimization import REACHED_BONUS, Sense, skip_bounds
 from discovery_shared import BatchItem
 from tests.firebase_emulator import PROJECT, Emulator
-from tests.postgres import Postgres, postgres  # noqa: F401  (fixture: the session's PostgreSQL)
+from tests.postgres import Postgres
 
 CORNERS = 17
 N_METRICS = len(PPAAS_TSA.metrics)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import discovery_server as ds
-from tests.postgres import Postgres, postgres, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres import Postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
