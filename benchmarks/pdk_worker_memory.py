@@ -23,8 +23,9 @@ per evaluation tells what the run takes on idle cores, whatever else the machine
 The pool recycles a worker whose peak memory grew 64 MiB (a new pid takes its place): that means
 growth happened, so a replaced worker is reported, with the pool's reasons from `/metrics`
 (`autockt_sim_workers_replaced_total`), and fails the run. Exits 1 if a worker grew more than
-`--max-growth-mb` (5 MB, as `serving.py`) or was replaced. Not part of the test suite: it runs
-for minutes.
+`--max-growth-mb` (5 MB, as `serving.py`) or was replaced. Not part of the test suite: 20,000
+evaluations run for a quarter of an hour to an hour per PDK on two idle cores (sky130's LDO is
+the slowest circuit), longer on a busy machine; the server may take minutes to warm there.
 """
 
 from __future__ import annotations
