@@ -4,8 +4,8 @@
 
 A worker of a server started for an open PDK holds libngspice with every PVT circuit's bench
 of every process section, and is asked for corner after corner of them, each a fresh design and
-often another circuit or section than its last job. The issue's target for that memory: its size
-with every circuit loaded, and over 20,000 evaluations, flat. For each `--pdk`, a server as an
+often another circuit or section than its last job. The target for that memory: its size with
+every circuit loaded, and over 20,000 evaluations, flat. For each `--pdk`, a server as an
 operator starts it (`start_server.py --pdk P`, `--workers` workers, default one per core, the
 result cache off so that every call simulates). Its PVT circuits, the served circuits that name
 the PDK (gf180mcu: ppaas_tsa, ppaas_cma, ppaas_comp; sky130: ppaas_ldo, two_stage_opamp_sky130),
@@ -25,7 +25,8 @@ growth happened, so a replaced worker is reported, with the pool's reasons from 
 (`autockt_sim_workers_replaced_total`), and fails the run. Exits 1 if a worker grew more than
 `--max-growth-mb` (5 MB, as `serving.py`) or was replaced. Not part of the test suite: 20,000
 evaluations run for a quarter of an hour to an hour per PDK on two idle cores (sky130's LDO is
-the slowest circuit), longer on a busy machine; the server may take minutes to warm there.
+the slowest circuit), longer on a busy machine, where the server may not start at all (its pool
+waits 120 s for its workers to warm: run it niced beside work of a higher priority and it may not).
 """
 
 from __future__ import annotations
