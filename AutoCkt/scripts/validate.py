@@ -7,6 +7,9 @@ circuit server (THE_SERVER_URL in .env, or --server-url) unless --in-process. Sh
 it rolls out; writes results.json, reached.png and the experiment's learning_curve.png (this report's point
 included) to the report directory it prints. `--help` lists every flag.
 
+A PVT circuit's policy is validated at the corner set it trained at, or at `--corners SET` (`ppaas` checks a policy
+trained at `tt` at every corner; an unknown set is refused naming `corner_set`, exit code 2).
+
 `--targets FILE` validates on the targets in FILE instead, a JSON list of {spec name: value} (the format of
 the run's training_targets.json "targets"): an unknown or missing spec or a value that is not a finite
 number is refused before anything is simulated, in one line naming it (`targets[2].gain`), with exit code 2.

@@ -16,10 +16,10 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts"
     [
         (
             "train_general.py",
-            ["--circuit", "--max-env-steps", "--server-url", "--resume", "--moves", "--envs-per-runner", "--retry-deadline"],
+            ["--circuit", "--max-env-steps", "--server-url", "--resume", "--moves", "--envs-per-runner", "--retry-deadline", "--corners"],
         ),
         ("train_opamp.py", ["--max-env-steps", "--server-url"]),
-        ("validate.py", ["--n-specs", "--traj-len", "--seed", "--server-url"]),
+        ("validate.py", ["--n-specs", "--traj-len", "--seed", "--server-url", "--corners"]),
     ],
 )
 def test_help(script: str, expected: list[str]) -> None:

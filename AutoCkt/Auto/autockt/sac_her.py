@@ -5,8 +5,8 @@ PPAAS's agent beside RLlib's PPO (train.py): SAC on `AutoCktGoalEnv`s (continuou
 target as a goal) with SB3's `HerReplayBuffer`, which relabels missed episodes with the metrics
 they did reach. Its hyper-parameters (`SacHerConfig`) are PPAAS's: actor 4 x 256, critics
 256-256-128, learning rate 3e-3, tau 0.005, batch 256, 120 steps before learning, HER
-`future` with one relabelled goal per transition; gamma, the horizon (30) and the targets are
-the run's (`TrainConfig`), as for PPO. `AutoCktGoalVecEnv` steps `num_envs` episodes together,
+`future` with one relabelled goal per transition; gamma, the horizon (30), the targets and a PVT
+circuit's corner set are the run's (`TrainConfig`), as for PPO. `AutoCktGoalVecEnv` steps `num_envs` episodes together,
 one batch call per step.
 
 A run is laid out as PPO's, so that validation, `--resume` and the learning curve treat both
