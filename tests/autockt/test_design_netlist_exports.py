@@ -41,6 +41,11 @@ def flip_flop(master: str, slave: str) -> dict[str, float]:
     return {f"{stage}.{name}": value for stage, latch in (("l1", master), ("l2", slave)) for name, value in LATCHES[latch].items()}
 
 
+NGSPICE_TIMEOUT_S = 300
+"""A flip-flop's testbench (eight transients and its searches' arithmetic) takes about 1 s of CPU, but over 60 s
+of wall time has been seen at `nice -n 15` on the loaded 2-core machine."""
+
+
 def served_and_printed(circuit: str, values: dict[str, float], tmp_path: Path) -> tuple[dict[str, float], dict[str, float]]:
     """The served Rpc's every output field, and what the exported testbench prints in `ngspice -b`."""
     optimization = circuit_optimization(circuit)
@@ -50,7 +55,7 @@ def served_and_printed(circuit: str, values: dict[str, float], tmp_path: Path) -
     for file in exported.files:
         (tmp_path / file.name).write_text(file.text)
     (corner,) = exported.corners
-    return served, printed_metrics(tmp_path / corner.testbench)
+    return served, printed_metrics(tmp_path / corner.testbench, timeout_s=NGSPICE_TIMEOUT_S)
 
 
 def assert_prints_the_served_output(served: dict[str, float], printed: dict[str, float]) -> None:

@@ -48,9 +48,9 @@ def run_size(tmp_path: Path, target: list[str], budget: int, simulator: list[str
     return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600), out
 
 
-def printed_metrics(testbench: Path) -> dict[str, float]:
+def printed_metrics(testbench: Path, timeout_s: float = 60) -> dict[str, float]:
     """What `ngspice -b` prints running `testbench` from its own directory, as a designer runs it."""
-    proc = subprocess.run(["ngspice", "-b", testbench.name], capture_output=True, text=True, cwd=testbench.parent, timeout=60)
+    proc = subprocess.run(["ngspice", "-b", testbench.name], capture_output=True, text=True, cwd=testbench.parent, timeout=timeout_s)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {name: float(value) for name, value in PRINTED.findall(proc.stdout)}
 

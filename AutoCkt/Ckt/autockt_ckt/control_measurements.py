@@ -75,7 +75,7 @@ end
 def first_crossing_lines(name: str, time: str, values: str, level: str, direction: Direction, after: str) -> str:
     """Sets `name` to the first time at or after `after` that `values` crosses `level` in `direction` (a fall:
     from above to at or below; a rise: from below to at or above), interpolated as `waveforms.first_crossing`;
-    -1 if none."""
+    -1 if none. The crossings come in time order, so the scan stops at the first one found."""
     rise = f"({values}[k] < {level}) and ({values}[k + 1] >= {level})"
     fall = f"({values}[k] > {level}) and ({values}[k + 1] <= {level})"
     crossed = {"rise": rise, "fall": fall, "either": f"({rise}) or ({fall})"}[direction]
@@ -85,8 +85,9 @@ let k = 0
 while k < n - 1
   if {crossed}
     let tc = {time}[k] + ({level} - {values}[k]) / ({values}[k + 1] - {values}[k]) * ({time}[k + 1] - {time}[k])
-    if (tc >= {after}) and ({name} < 0)
+    if tc >= {after}
       let {name} = tc
+      break
     end
   end
   let k = k + 1
