@@ -1,5 +1,6 @@
 """Servers as an operator starts them, for the reliability tests: the Example and the AutoCkt
-`start_server.py` scripts in their own processes on free loopback ports, no auth."""
+`start_server.py` scripts in their own processes on free loopback ports, no auth; one of each is
+shared by the session's tests that leave it serving."""
 
 from __future__ import annotations
 
@@ -40,13 +41,18 @@ def start_server() -> Iterator[StartServer]:
         server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_server() -> Iterator[ServerProcess]:
     with server_process(EXAMPLE_SCRIPT) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+AUTOCKT_MAX_BATCH = 8
+"""The AutoCkt server's largest batch, small: schemathesis simulates a whole batch of `maxItems` inputs."""
+
+
+@pytest.fixture(scope="session")
 def autockt_server() -> Iterator[ServerProcess]:
-    with server_process(AUTOCKT_SCRIPT, "--sim-workers", "2") as server:
+    """Two workers, batches of at most `AUTOCKT_MAX_BATCH` items; shared by the tests that leave it serving."""
+    with server_process(AUTOCKT_SCRIPT, "--sim-workers", "2", "--max-batch", str(AUTOCKT_MAX_BATCH)) as server:
         yield server

@@ -12,9 +12,10 @@ batch one item past `maxItems`, or an enum value a handler refuses) and fuzzing,
 negative, with `MAX_EXAMPLES` per operation (20 finds an invalid batch item answered 200 on every
 batch route). The stateful phase is left out: the Rpcs are independent calls with no links
 between operations, so its sequences only repeat the fuzzing phase's requests, at four times
-its cost. The AutoCkt server takes batches of at most `MAX_BATCH` items, so that the boundary
-cases (an array of `maxItems` valid inputs, simulated) stay cheap; the contract is the same at
-any limit. A fixed seed makes a run reproducible; its failures print with a `curl` line each.
+its cost. The AutoCkt server (conftest's `autockt_server`) takes batches of at most
+`AUTOCKT_MAX_BATCH` items, so that the boundary cases (an array of `maxItems` valid inputs,
+simulated) stay cheap; the contract is the same at any limit. A fixed seed makes a run
+reproducible; its failures print with a `curl` line each.
 
 One allowance, in `schemathesis.toml`: `simulate_on_the_server`, `design_netlist` and
 `design_waveforms` may refuse a schema-valid input with 422, as no JSON schema can say which bytes
@@ -31,27 +32,15 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from discovery_server import ServerProcess
-
-from .conftest import AUTOCKT_SCRIPT, server_process
 
 MAX_EXAMPLES = 20
 """Per operation, in the fuzzing phase (schemathesis's default is 100)."""
 
-MAX_BATCH = 8
 SEED = 1
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="module")
-def small_batch_autockt_server() -> Iterator[ServerProcess]:
-    with server_process(AUTOCKT_SCRIPT, "--sim-workers", "2", "--max-batch", str(MAX_BATCH)) as server:
-        yield server
 
 
 def run_schemathesis(server: ServerProcess, workdir: Path) -> tuple[dict[str, list[str]], str]:
@@ -82,7 +71,7 @@ def test_example_server(example_server: ServerProcess, tmp_path: Path) -> None:
     assert not any(failures.values()), output
 
 
-def test_autockt_server(small_batch_autockt_server: ServerProcess, tmp_path: Path) -> None:
-    failures, output = run_schemathesis(small_batch_autockt_server, tmp_path)
+def test_autockt_server(autockt_server: ServerProcess, tmp_path: Path) -> None:
+    failures, output = run_schemathesis(autockt_server, tmp_path)
     assert {"POST /auto_ckt_sim_hdl21", "POST /folded_cascode_sim/batch", "POST /simulate_on_the_server"} <= set(failures)
     assert not any(failures.values()), output
