@@ -17,7 +17,6 @@ import pytest
 import discovery_client as dc
 import discovery_server as ds
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
-from autockt.simulator import Simulator
 from autockt_ckt.circuits.ppaas_cma import CMA, INITIAL, OPAMP, REACHING
 from autockt_ckt.corner_evaluation import meets, worst_case
 from autockt_ckt.libngspice_engine import LibngspiceEngine
@@ -145,13 +144,9 @@ def test_a_design_at_17_corners_and_skip_on_fail(libngspice: LibngspiceEngine) -
     assert full.worst["gain"] < typical["gain"] and full.worst["ibias"] > typical["ibias"]  # the corners matter
 
 
-def _tt_simulator() -> Simulator:
-    return Simulator(PPAAS_CMA, SimulatorConfig(in_process=True), options={"corner_set": "tt"})
-
-
 def test_the_environments_step_on_it_in_process() -> None:
-    env = AutoCktGym(EnvConfig(circuit=PPAAS_CMA.name, horizon=2), simulator=_tt_simulator())
-    goal_env = AutoCktGoalEnv(EnvConfig(circuit=PPAAS_CMA.name, horizon=2), simulator=_tt_simulator())
+    config = EnvConfig(circuit=PPAAS_CMA.name, horizon=2, corner_set="tt", simulator=SimulatorConfig(in_process=True))
+    env, goal_env = AutoCktGym(config), AutoCktGoalEnv(config)
     try:
         for each in (env, goal_env):
             each.action_space.seed(3)
