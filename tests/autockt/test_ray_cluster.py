@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,16 +28,25 @@ def test_training_runs_env_runners_on_both_nodes_of_a_token_auth_cluster(served_
     token = tmp_path / "ray_auth_token"
     token.write_text(secrets.token_hex(32))  # as `ray get-auth-token --generate` makes one, kept out of ~/.ray
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
-    run = subprocess.run(
+    # its own session: on a timeout the whole group goes, the raylets and GCS included, or a later
+    # `ray.init()` in this session would find their cluster and join it
+    run = subprocess.Popen(
         [sys.executable, "-m", "tests.autockt.two_node_training", served_circuits.url, str(tmp_path / "results")],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=200,
+        start_new_session=True,
     )
-    assert run.returncode == 0, run.stderr[-4000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    try:
+        stdout, stderr = run.communicate(timeout=200)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        stdout, stderr = run.communicate()
+        pytest.fail(f"two-node training gave no result within 200 s; its cluster is stopped\n{stderr[-4000:]}")
+    assert run.returncode == 0, stderr[-4000:]
+    result = json.loads(stdout.strip().splitlines()[-1])
     assert result["env_runner_nodes"] == 2
     assert result["env_steps"] >= 240 and result["iterations"] == 1
     assert Path(result["checkpoint"]).is_dir()
