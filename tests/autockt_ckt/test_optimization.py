@@ -26,6 +26,7 @@ from autockt_shared import (
     settaluri_reward,
 )
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaMetrics, TsaOutput, ppaas_tsa_sim
+from autockt_shared.optimization import corner_set_field
 
 
 def test_param_specs_come_from_the_input_fields() -> None:
@@ -131,6 +132,15 @@ def test_option_fields_are_no_parameters_and_keep_their_defaults() -> None:
     reset = PPAAS_TSA.initial_input()
     assert (reset.wn1, reset.cc, reset.corner_set, reset.target) == (88.76, 3.48, "ppaas", None)
     assert all(PPAAS_TSA.params[0].value_at(PPAAS_TSA.params[0].index_of(w)) == w for w in (0.5, 17.33, 100.0))  # on the grid
+
+
+def test_a_design_costs_its_corner_sets_simulations() -> None:
+    assert [PPAAS_TSA.simulations_per_design(o) for o in ({}, {"corner_set": "ppaas"}, {"corner_set": "tt"})] == [17, 17, 1]
+    assert TWO_STAGE_OPAMP.simulations_per_design({}) == 1  # nominal: one condition
+    with pytest.raises(ValueError, match="corner_set: ppaas_tsa has no corner set 'ss'; choose one of ppaas, tt"):
+        PPAAS_TSA.simulations_per_design({"corner_set": "ss"})
+    with pytest.raises(ValueError, match="need the default 'ppaas'"):
+        corner_set_field("ppaas", {"tt": 1})
 
 
 def test_metrics_are_read_from_the_metrics_field_which_must_hold_them() -> None:

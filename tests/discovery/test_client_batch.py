@@ -143,6 +143,11 @@ def test_long_batches_travel_in_chunks_of_max_batch(serve, order) -> None:
         result = client.call_batch(order, inputs)
         assert [o.qty for o in result.values()] == [2 * n for n in range(10)]
         assert sorted(n for _, n in seen) == [3, 3, 4]  # ceil(10 / 4) = 3 requests, evenly filled
+        seen.clear()
+        assert [o.qty for o in client.call_batch(order, inputs, max_items=2).values()] == [2 * n for n in range(10)]
+        assert [n for _, n in seen] == [2] * 5  # costly items: fewer per request than the config's max_batch
+        with pytest.raises(ValueError, match="max_items must be at least 1"):
+            client.call_batch(order, inputs, max_items=0)
 
         seen.clear()
         with dc.Client(dc.Config(server_url=server.url, max_batch=5)) as too_big:  # more than the server takes

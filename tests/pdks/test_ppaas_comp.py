@@ -22,6 +22,7 @@ import autockt_ckt.handlers  # noqa: F401  (attaches every circuit's handler to 
 import discovery_client as dc
 import discovery_server as ds
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, SimulatorConfig
+from autockt.simulator import Simulator
 from autockt_ckt.circuits.ppaas_comp import (
     CLK_DELAY,
     CLK_EDGE,
@@ -207,3 +208,23 @@ def test_served_over_http_equals_the_in_process_evaluation_and_a_bad_field_is_a_
     assert shown.corners[tt.name].metrics == dataclasses.asdict(served.corners[tt.name])  # the very run the metrics come from
     response = httpx.post(f"{server.url}/ppaas_comp_sim", json={**design, "wp3": 100.5})
     assert response.status_code == 422 and [error["loc"][0] for error in response.json()["details"]["fields"]] == ["wp3"]
+
+
+def test_a_batch_request_is_bounded_by_its_simulations_not_its_designs(serve: Callable[[FastAPI], ds.BackgroundServer]) -> None:
+    """A server taking 3 items per request: a client allowed 51 simulations per request sends 3 designs at
+    17 corners each (and every request passes), but 51 at one corner each (and the server refuses them),
+    so a PVT batch's request takes about as long as a nominal one's."""
+    server = serve(ds.create_app(ds.Config(max_batch=3), rpcs=[ppaas_comp_sim]))
+    designs = [PPAAS_COMP.sample_values(random.Random(seed)) for seed in range(4)]
+    unreachable = {"delay": 1e-13, "power": 1e-6}  # every design skips after its typical corner: 1 simulation each
+    config = SimulatorConfig(server_url=server.url, max_batch_simulations=51, retry_deadline_s=0)
+    at_every_corner = Simulator(PPAAS_COMP, config, {"corner_set": "ppaas"})
+    at_typical = Simulator(PPAAS_COMP, config, {"corner_set": "tt"})
+    try:
+        answers = at_every_corner.evaluate_batch(designs, [unreachable] * len(designs))
+        assert all(item.ok and item.value.skipped for item in answers) and at_every_corner.simulations == 4
+        refused = at_typical.evaluate_batch(designs)
+        assert all(not item.ok and "at most 3" in str(item.error) for item in refused)
+    finally:
+        at_every_corner.close()
+        at_typical.close()

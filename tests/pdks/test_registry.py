@@ -67,3 +67,20 @@ def test_ptm45_models_are_the_card_autockt_model_path_names(monkeypatch: pytest.
     (include,) = kit.models(kit.typical)
     assert isinstance(include, hs.Include) and Path(include.path) == card.resolve()
     assert kit.model_files() == [card.resolve()]
+
+
+def test_every_pvt_circuits_declared_corner_set_sizes_are_the_pdks() -> None:
+    """What a client bounds its requests by (`corner_set_field`) is what the server simulates."""
+    import autockt_ckt.handlers  # noqa: F401  (registers every circuit served at corners)
+    from autockt_ckt.corner_serving import corner_circuit
+    from autockt_shared.circuits import all_circuits
+
+    checked = 0
+    for name, optimization in all_circuits().items():
+        declared = optimization.input_type.__pydantic_fields__.get("corner_set")
+        if declared is None:
+            continue
+        for corner_set, count in declared.json_schema_extra["simulations"].items():
+            assert len(corner_circuit(name).corners(corner_set)) == count == optimization.simulations_per_design({"corner_set": corner_set})
+            checked += 1
+    assert checked == 10  # five PVT circuits, two sets each

@@ -8,7 +8,8 @@ development without a server). Everything above `Simulator.metrics` is the same 
 
 `Simulator.metrics_batch` simulates many designs in one batch call (`rpc.batch` in-process,
 `Client.call_batch` through a server, which sends at most `SimulatorConfig.max_batch` designs
-per request). A vector environment steps all its sub-environments with it, and validation all
+per request, and at most `max_batch_simulations` simulations: a design at 17 corners costs 17, so a
+request carries 30 of them, not 256, and answers inside `timeout_s` on a busy server). A vector environment steps all its sub-environments with it, and validation all
 its unfinished targets: one call per step instead of one per design, and the server spreads
 the designs over its simulator pool.
 
@@ -66,7 +67,9 @@ class SimulatorConfig:
     `retry_deadline_s` is how long a simulation keeps trying while no server answers before its
     episode is given up: the default outlasts a server restart, so training rides one out.
     `max_batch` is the most designs one batch request carries (a server refuses more than its
-    own `--max-batch`, default 256).
+    own `--max-batch`, default 256); `max_batch_simulations` the most simulations, counting each
+    design at every corner of its set (`CircuitOptimization.simulations_per_design`), so that a
+    request of PVT designs takes about as long as one of nominal ones (a single design may exceed it).
     """
 
     in_process: bool = False
@@ -75,6 +78,7 @@ class SimulatorConfig:
     retry_deadline_s: float = 60.0
     timeout_s: float = 120.0
     max_batch: int = 256
+    max_batch_simulations: int = 512
 
     def __post_init__(self) -> None:
         if self.retry_deadline_s < 0:
@@ -83,6 +87,8 @@ class SimulatorConfig:
             raise ValueError(f"SimulatorConfig.timeout_s must be > 0 seconds, got {self.timeout_s}")
         if self.max_batch < 1:
             raise ValueError(f"SimulatorConfig.max_batch must be at least 1, got {self.max_batch}")
+        if self.max_batch_simulations < 1:
+            raise ValueError(f"SimulatorConfig.max_batch_simulations must be at least 1, got {self.max_batch_simulations}")
 
     def describe(self) -> str:
         if self.in_process:
@@ -119,9 +125,10 @@ class Simulator:
             self._call = lambda rpc, inp: rpc(inp)
             self._call_batch = lambda rpc, inputs: rpc.batch(inputs)
         else:
-            self._client = dc.Client(config.client_config())
-            self._call = self._client.call
-            self._call_batch = self._client.call_batch
+            client = self._client = dc.Client(config.client_config())
+            designs = max(1, config.max_batch_simulations // optimization.simulations_per_design(self.options))
+            self._call = client.call
+            self._call_batch = lambda rpc, inputs: client.call_batch(rpc, inputs, max_items=designs)
 
     def metrics(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> Metrics:
         """The metrics of the design `values` (`evaluate`'s)."""

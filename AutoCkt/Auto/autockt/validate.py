@@ -30,7 +30,7 @@ says the set, and its directory's name ends `_at<set>` when the set is not the t
 
 All targets roll out together: each step, the policy acts on every unfinished target's
 observation at once and one batch call (in requests of at most `SimulatorConfig.max_batch`
-designs) simulates all their moves, which the server spreads over its simulator pool. Each
+designs and `max_batch_simulations` simulations) simulates all their moves, which the server spreads over its simulator pool. Each
 target's rollout is still exactly a lone episode of the policy's environment (`AutoCktGym` for
 PPO, `AutoCktGoalEnv` for SAC + HER: policy.py; driven through its two halves), so its outcome
 does not depend on the others.

@@ -2,7 +2,9 @@
 # How a batch call travels
 
 Inputs that fail validation here become failed items without leaving the process. The rest
-split into chunks of at most `Config.max_batch` items, and into at least one chunk per server
+split into chunks of at most `Config.max_batch` items (fewer where the caller says its items are
+costly: `call_batch(..., max_items=)`, so that a request's time stays inside `Config.timeout`),
+and into at least one chunk per server
 that answers, so the servers share the work. The chunks run in lanes, one per answering
 server, concurrently; a lane sends its chunks one after another, so a long batch does not
 land on one server all at once. The answers go back into input order.
@@ -35,7 +37,11 @@ class Chunk:
 class BatchPlan(Generic[Out]):
     """The chunks of one `call_batch`, and the items as their answers come back."""
 
-    def __init__(self, rpc: Rpc[Any, Out], inputs: Sequence[Any], max_batch: int, ways: int) -> None:
+    def __init__(self, rpc: Rpc[Any, Out], inputs: Sequence[Any], max_batch: int, ways: int, max_items: int | None = None) -> None:
+        if max_items is not None:
+            if max_items < 1:
+                raise ValueError(f"call_batch's max_items must be at least 1, not {max_items}")
+            max_batch = min(max_batch, max_items)
         self.rpc = rpc
         self._items: list[BatchItem[Out] | None] = [None] * len(inputs)
         encoded: list[tuple[int, bytes]] = []

@@ -25,7 +25,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
 from ._ppaas_opamp import OpampMetrics
 from .ppaas_tsa import CornerSetName
 
@@ -56,7 +56,7 @@ class CmaInput:
     wp11: float = grid_field(29.55, **_WIDTH, description="PMOS output pull-up width")
     c1: float = grid_field(6.79, **_CAP, description="Miller capacitor from the first stage's output to the driver's")
     c2: float = grid_field(6.73, **_CAP, description="Miller capacitor from the folding node to the output")
-    corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (17) or `tt` (1)")
+    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
     target: CmaMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

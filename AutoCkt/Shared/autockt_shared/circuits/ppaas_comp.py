@@ -28,7 +28,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
 _INITIAL_W = 33.3
@@ -61,7 +61,7 @@ class CompInput:
     wp1: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS cross-coupled pair width")
     wp2: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS output reset switches width")
     wp3: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS internal-node (input pair drains) reset switches width")
-    corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (17) or `tt` (1)")
+    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
     target: CompMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

@@ -25,7 +25,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
 from ._ppaas_opamp import OpampMetrics
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
@@ -53,7 +53,7 @@ class TsaInput:
     wn4: float = grid_field(19.64, **_WIDTH, description="NMOS bias diode mn4 width")
     wn5: float = grid_field(70.0, **_WIDTH, description="NMOS second-stage sink mn5 width")
     cc: float = grid_field(3.48, 0.1, 10.0, 0.01, unit="pF", description="Miller capacitor")
-    corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (17) or `tt` (1)")
+    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
     target: TsaMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

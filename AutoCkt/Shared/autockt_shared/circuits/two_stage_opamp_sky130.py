@@ -36,7 +36,7 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
 from .two_stage_opamp import OpAmpOutput
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=50.0, step=0.5, unit="um")
@@ -64,7 +64,7 @@ class OpAmpSky130Input:
     lload: float = grid_field(0.5, **_LENGTH, description="PMOS length: mirror mp1/mp2 and second stage mp3")
     lbias: float = grid_field(1.0, **_LENGTH, description="NMOS current-mirror length: mn3, mn4, mn5")
     cc: float = grid_field(2.0, 0.1, 10.0, 0.1, unit="pF", description="Miller capacitor")
-    corner_set: CornerSetName = option_field("ppaas", description="the corners to simulate at: `ppaas` (9) or `tt` (1)")
+    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 9, "tt": 1})
     target: OpAmpOutput | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )
