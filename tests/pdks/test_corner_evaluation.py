@@ -3,12 +3,15 @@ op-amp at gf180mcu's 17 corners."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+
 import pytest
 
 from autockt_ckt.circuits.ppaas_tsa import INITIAL, SENSES, evaluate_corner_set
-from autockt_ckt.corner_evaluation import meets, worst_case
+from autockt_ckt.corner_evaluation import evaluate_corners, meets, section_runs, worst_case
 from autockt_ckt.libngspice_engine import LibngspiceEngine
-from autockt_ckt.pdks import pdk
+from autockt_ckt.pdks import Corner, pdk
 from autockt_shared.optimization import Sense
 
 
@@ -39,3 +42,20 @@ def test_a_design_at_17_corners_and_skip_on_fail(libngspice: LibngspiceEngine) -
     missed_at_typical = {"gain": typical["gain"] * 1.01}
     skipped = evaluate_corner_set(libngspice, kit, corners, INITIAL, missed_at_typical)
     assert skipped.skipped and skipped.per_corner == {corners[0].name: typical}
+
+
+def test_the_corners_of_a_section_run_in_one_job_so_a_worker_reloads_once() -> None:
+    corners = pdk("gf180mcu").corner_set("ppaas")
+    runs = section_runs(corners)
+    assert [{c.process.section for c in run} for run in runs] == [{s} for s in ("typical", "ff", "ss", "fs", "sf")]
+    assert [len(run) for run in runs] == [1, 4, 4, 4, 4] and {c.name for run in runs for c in run} == {c.name for c in corners}
+    jobs: list[tuple[str, ...]] = []
+
+    async def evaluate(run: tuple[Corner, ...]) -> list[Mapping[str, float]]:
+        jobs.append(tuple(corner.name for corner in run))
+        return [{"gain": 100.0 + corners.index(corner), "ibias": 1e-3} for corner in run]
+
+    senses = {"gain": Sense.AT_LEAST, "ibias": Sense.AT_MOST}
+    result = asyncio.run(evaluate_corners(evaluate, corners, senses, {"gain": 50.0}))
+    assert jobs == [(corners[0].name,), *(tuple(c.name for c in run) for run in runs[1:])]  # typical alone first, then a job per section
+    assert list(result.per_corner) == [c.name for c in corners] and result.worst["gain"] == 100.0 and result.simulations == 17

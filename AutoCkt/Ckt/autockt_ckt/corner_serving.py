@@ -1,18 +1,19 @@
 """
-# A circuit served at its PDK's corner sets: a job per corner, skip-on-fail, the worst case
+# A circuit served at its PDK's corner sets: a job per section's run of corners, skip-on-fail, the worst case
 
 A circuit sized for its worst case over PVT corners (PPAAS's) is, to the server, a bench per
 process section and the metrics of one corner's results. Everything else is the same for every
 such circuit, so it is here once: the design at one corner, at a whole corner set in this
-process (tests, benchmarks), a served call as one pool job per corner awaited together (so that
-the corners of one call, and of every call at once, spread over the workers; skip-on-fail and
-the worst case are `corner_evaluation`'s), the count of simulations, and the benches a worker
+process (tests, benchmarks), a served call as one pool job per run of a process section's corners,
+awaited together (so that the runs of one call, and of every call at once, spread over the
+workers, and a worker reloads models once per run, not per corner; skip-on-fail, the runs and the
+worst case are `corner_evaluation`'s), the count of simulations, and the benches a worker
 loads. A circuit's module builds a `CornerCircuit` and serves it (`served()`). A circuit that picks
 traces from a corner's results (`traces`) has waveforms too (`design_waveforms`): a pool job per
 corner of the set, each the very run its metrics come from.
 
 Constructing a `CornerCircuit` registers it by its optimization's name, and it pickles as that
-name: a corner's job (`at_corner`) carries it into a worker, whose import of every circuit
+name: a run's job (`at_corners`) carries it into a worker, whose import of every circuit
 module (`served.served_circuits`) registered it there too.
 
 A circuit's bench of one process section is `section_bench`'s: the section's models and the
@@ -109,19 +110,23 @@ class CornerCircuit(Generic[M]):
         """The design `values` at each of `corners` in turn, in this process, and its worst case
         per spec; with a `target`, skip-on-fail (`corner_evaluation`)."""
 
-        async def at(corner: Corner) -> dict[str, float]:
-            return dataclasses.asdict(self.evaluate_at(engine, corner, values))  # type: ignore[call-overload]
+        async def at(run: tuple[Corner, ...]) -> list[dict[str, float]]:
+            return self.evaluate_run(engine, run, values)
 
         return asyncio.run(evaluate_corners(at, corners, self.senses, target))
 
+    def evaluate_run(self, engine: Engine, run: Sequence[Corner], values: Mapping[str, float]) -> list[dict[str, float]]:
+        """The metrics (plain floats) at each of `run`'s corners in turn, one section's: one model load."""
+        return [dataclasses.asdict(self.evaluate_at(engine, corner, values)) for corner in run]  # type: ignore[call-overload]
+
     async def serve(self, run: JobRunner, inp: Any) -> Any:
-        """A call: each corner its own job (`at_corner`), awaited together; the corner set is
-        resolved here, where the PDK is."""
+        """A call: each run of a section's corners its own job (`at_corners`), awaited together; the
+        corner set is resolved here, where the PDK is."""
         values = {name: getattr(inp, name) for name in self.params}
         target = None if inp.target is None else dataclasses.asdict(inp.target)
 
-        async def at(corner: Corner) -> dict[str, float]:
-            return await run(at_corner, self, values, corner)
+        async def at(corners: tuple[Corner, ...]) -> list[dict[str, float]]:
+            return await run(at_corners, self, values, corners)
 
         result = await evaluate_corners(at, self.corners(inp.corner_set), self.senses, target)
         CORNER_SIMULATIONS.labels(self.name).inc(result.simulations)
@@ -183,9 +188,9 @@ def corner_circuit(name: str) -> CornerCircuit[Any]:
     return _CIRCUITS[name]
 
 
-def at_corner(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], corner: Corner) -> dict[str, float]:
-    """A pool job: the design at one corner (plain floats: the cheapest reply to pickle)."""
-    return dataclasses.asdict(circuit.evaluate_at(sim.engine, corner, values))
+def at_corners(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], run: tuple[Corner, ...]) -> list[dict[str, float]]:
+    """A pool job: the design at a run of one section's corners (plain floats: the cheapest reply to pickle)."""
+    return circuit.evaluate_run(sim.engine, run, values)
 
 
 def waveforms_at_corner(sim: Simulator, circuit: CornerCircuit[Any], values: Mapping[str, float], corner: Corner) -> CornerWaveforms:

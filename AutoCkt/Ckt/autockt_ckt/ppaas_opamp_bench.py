@@ -5,8 +5,8 @@ PPAAS (ICCAD 2025) runs both of its gf180mcu op-amps through one testbench and o
 metric definitions; only the amplifier, the side its 30 uA reference flows from and the
 follower's step levels differ. So one `PpaasOpamp` per circuit holds those, and the bench and
 the metrics are here, once: a definition fixed for one op-amp is fixed for both. Each is served
-as a `corner_serving.CornerCircuit` (`PpaasOpamp.corner_circuit`): a pool job per corner,
-skip-on-fail, the worst case.
+as a `corner_serving.CornerCircuit` (`PpaasOpamp.corner_circuit`): a pool job per process
+section's run of corners, skip-on-fail, the worst case.
 
 The bench, one per process section (its models; the supply and the temperature are run-time
 values, so that moving between the corners of one section needs no reload): an open-loop copy

@@ -9,8 +9,8 @@ can simulate, netlisted once) and warms it (`warm`); the handlers attach each on
 its `Rpc`. So a new circuit is its two modules and nothing else.
 
 A call is one pool job (`evaluate`), or several independent ones that the circuit hands out
-itself (`serve`, given a `JobRunner`): a design at a corner set runs a job per corner, so that
-the corners of one call, and of many calls at once, spread over every worker. A circuit of an
+itself (`serve`, given a `JobRunner`): a design at a corner set runs a job per process section's
+run of corners, so that the corners of one call, and of many calls at once, spread over every worker. A circuit of an
 open PDK names it (`pdk`): a server started for another PDK neither loads its benches nor
 simulates it (its result cache's namespace is the other PDK's model files), and its calls answer
 404 `not_found` naming the flag to start one that does (`handlers.py`). In-process (no server), a circuit

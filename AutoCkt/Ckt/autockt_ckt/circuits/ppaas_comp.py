@@ -4,8 +4,8 @@
 PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17 corners
 (`pdks/corner_sets/gf180mcu_ppaas.py`); its wire types, Rpc `ppaas_comp_sim` and spec ranges are
 `autockt_shared.circuits.ppaas_comp`'s. Served only by a server of gf180mcu (404 `not_found`
-elsewhere, naming the flag). Served as a `corner_serving.CornerCircuit`: a pool job per corner,
-all of a design's corners awaited together so that they spread over the workers; with a target,
+elsewhere, naming the flag). Served as a `corner_serving.CornerCircuit`: a pool job per process
+section's run of corners, all of a design's awaited together so that they spread over the workers; with a target,
 skip-on-fail (`corner_evaluation`). Its waveforms (`design_waveforms`) are each corner's clock,
 outputs and input-pair drains.
 

@@ -4,8 +4,8 @@
 PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over sky130's 9 corners at 2.0 V
 (`pdks/corner_sets/sky130_ppaas.py`); its wire types, Rpc `ppaas_ldo_sim` and spec ranges are
 `autockt_shared.circuits.ppaas_ldo`'s. Served only by a server of sky130 (404 `not_found`
-elsewhere, naming the flag), as a `CornerCircuit` (`corner_serving`): a pool job per corner,
-all of a design's corners awaited together; with a target, skip-on-fail.
+elsewhere, naming the flag), as a `CornerCircuit` (`corner_serving`): a pool job per process
+section's run of corners, all of a design's awaited together; with a target, skip-on-fail.
 
 The topology, devices and ranges are PPAAS's: an NMOS differential pair m1 (gate at the output:
 unity feedback) / m2 (gate at the 1.8 V reference) on the tail m5 (gate at `vb`), a PMOS mirror

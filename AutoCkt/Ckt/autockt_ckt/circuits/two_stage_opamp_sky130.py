@@ -8,8 +8,8 @@ AC stimulus) and metrics (`metrics.opamp_metrics`: gain, ugbw, phm, ibias), with
 `ppaas` corners at 1.8 V (`pdks/corner_sets/sky130_ppaas.py`). Served only by a server of
 sky130 (404 `not_found` elsewhere, naming the flag).
 
-Served as a `CornerCircuit` (`corner_serving`): a pool job per corner, all of a design's
-corners awaited together so that they spread over the workers; with a target, skip-on-fail.
+Served as a `CornerCircuit` (`corner_serving`): a pool job per process section's run of
+corners, all of a design's awaited together so that they spread over the workers; with a target, skip-on-fail.
 One bench per process section (its models); the supply (`supply`) and the temperature
 (`temp_c`) are run-time values, so moving between the corners of one section needs no reload.
 """
