@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import ray
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -22,7 +23,9 @@ from autockt import AutoCktGym, EnvConfig, SimulatorConfig, TrainedPolicy, train
 from autockt.checkpoints import RL_MODULE_PATH
 from autockt.experiment import ExperimentDir
 from autockt.noise import is_noise
+from autockt.run_metrics import ENV_STEPS, EPISODE_WINDOW, REACHED_METRIC
 from autockt.specs import Target
+from autockt.train import TrainConfig, should_stop
 from autockt.validate import roll_out
 from discovery_server import BackgroundServer
 
@@ -123,3 +126,15 @@ def test_training_resumes_from_a_checkpoint_s_weights(circuit_server: Background
 
     assert (resumed.env_steps, resumed.iterations) == (3 * TINY_BATCH, 3)  # counters carry on from the checkpoint
     assert all(torch.equal(a, b) for a, b in zip(weights(trained.checkpoint), weights(resumed.checkpoint), strict=True))
+
+
+def test_a_run_stops_at_its_budget_of_steps_or_of_hours_or_at_its_reach_rate() -> None:
+    config = TrainConfig(max_env_steps=1000, max_hours=0.5, stop_reached_rate=0.9)
+    running = {ENV_STEPS: 10, "time_total_s": 60.0, "env_runners": {"num_episodes_lifetime": EPISODE_WINDOW, REACHED_METRIC: 0.5}}
+    assert not should_stop(config, "trial", running)
+    assert should_stop(config, "trial", {**running, ENV_STEPS: 1000})
+    assert should_stop(config, "trial", {**running, "time_total_s": 1800.0})
+    assert not should_stop(replace(config, max_hours=None), "trial", {**running, "time_total_s": 1e6})
+    assert should_stop(config, "trial", {**running, "env_runners": {"num_episodes_lifetime": EPISODE_WINDOW, REACHED_METRIC: 0.9}})
+    with pytest.raises(ValueError, match="max_hours must be > 0"):
+        TrainConfig(max_hours=0)

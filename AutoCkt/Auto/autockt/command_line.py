@@ -86,6 +86,9 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         default=defaults.stop_reached_rate,
         help="stop once this fraction of recent training episodes reach their target (default: spend the whole budget)",
     )
+    parser.add_argument(
+        "--max-hours", type=float, default=defaults.max_hours, help="stop after this wall clock, checkpointed (default: no limit)"
+    )
     parser.add_argument("--env-runners", type=int, help=f"default: {defaults.env_runners()} on this machine (one per CPU core)")
     parser.add_argument(
         "--envs-per-runner",
@@ -142,6 +145,7 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         ray_address=args.ray_address,
         max_env_steps=args.max_env_steps,
         stop_reached_rate=args.stop_reached_rate,
+        max_hours=args.max_hours,
         resume_from=args.resume,
         corner_set=args.corners,
     )

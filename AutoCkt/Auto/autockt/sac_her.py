@@ -198,7 +198,7 @@ class _Reports(BaseCallback):
         if self.num_timesteps - self._since[1] < self.sac.report_every:
             return True
         result = self.report()
-        return not should_stop(self.config.max_env_steps, self.config.stop_reached_rate, self.trial.name, result)
+        return not should_stop(self.config, self.trial.name, result)
 
     def report(self, final: bool = False) -> dict[str, Any]:
         """This report's result (module docstring); `final` reports the steps since the last one, if any."""

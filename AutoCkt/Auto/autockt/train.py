@@ -133,12 +133,17 @@ class TrainConfig:
     # runs ahead of unseen targets (main job: stopped at 0.977 after 64.8k steps, 930/1000 unseen;
     # the full 175k steps: 981).
     stop_reached_rate: float | None = None
+    max_hours: float | None = None
+    """Wall clock after which training stops, at the end of an iteration, checkpointed (None: no limit):
+    a budget of time rather than of steps, which is what a 2-core machine spends."""
     checkpoint_every: int = 10
     resume_from: Path | None = None
 
     def __post_init__(self) -> None:
         if self.num_env_runners is not None and self.num_env_runners < 1:
             raise ValueError(f"TrainConfig.num_env_runners must be at least 1 (or None: one per core), got {self.num_env_runners}")
+        if self.max_hours is not None and not self.max_hours > 0:
+            raise ValueError(f"TrainConfig.max_hours must be > 0 (or None: no limit), got {self.max_hours}")
         if self.num_envs_per_env_runner < 1:
             raise ValueError(f"TrainConfig.num_envs_per_env_runner must be at least 1, got {self.num_envs_per_env_runner}")
 
@@ -240,7 +245,7 @@ def _fit(config: TrainConfig, experiment: ExperimentDir, env: EnvConfig, shown: 
             run_config=tune.RunConfig(
                 name=config.experiment_name,
                 storage_path=str(experiment.path.parent),
-                stop=functools.partial(should_stop, config.max_env_steps, config.stop_reached_rate),
+                stop=functools.partial(should_stop, config),
                 checkpoint_config=tune.CheckpointConfig(
                     checkpoint_frequency=config.checkpoint_every,
                     checkpoint_at_end=True,
@@ -367,10 +372,14 @@ def _check_simulator(env: EnvConfig) -> None:
         simulator.close()
 
 
-def should_stop(max_env_steps: int, stop_reached_rate: float | None, trial_id: str, result: Mapping[str, Any]) -> bool:
-    """Whether a run is done after `result` (a Tune result, or one shaped like it): budget spent, simulations failing, or reach rate hit."""
-    if result.get(ENV_STEPS, 0) >= max_env_steps or failing_rate(result) is not None:
+def should_stop(config: TrainConfig, trial_id: str, result: Mapping[str, Any]) -> bool:
+    """Whether a run is done after `result` (a Tune result, or one shaped like it): budget of steps or time
+    spent, simulations failing, or reach rate hit."""
+    if result.get(ENV_STEPS, 0) >= config.max_env_steps or failing_rate(result) is not None:
         return True
+    if config.max_hours is not None and result.get("time_total_s", 0.0) >= config.max_hours * 3600:
+        return True
+    stop_reached_rate = config.stop_reached_rate
     runners = result.get("env_runners", {})
     window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
     rate = runners.get(REACHED_METRIC)
