@@ -5,7 +5,8 @@
 The floor: CPU time per corner of a design evaluated at all 17 corners in turn in one process
 (libngspice, the sections' reloads included, as a worker meets them). Then a server
 (`start_server.py --pdk gf180mcu`, result cache off) with N workers (default: the machine's
-cores), a corner per job: one design at its 17 corners (wall time against 17 x floor / N, the
+cores), a job per process section's run of corners (5 for the 17: `corner_evaluation.section_runs`):
+one design at its 17 corners (wall time against 17 x floor / N, the
 target <= 1.3 x), and a batch of designs x 17 corners in one request (corner
 evaluations per second against 0.85 x N / floor), with the CPU time the workers got during
 it: on a machine shared with other work, wall time shows the contention, and CPU per corner
