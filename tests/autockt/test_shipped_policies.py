@@ -21,7 +21,7 @@ import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-proce
 from autockt import AutoCktGym, EnvConfig, InputError, Simulator, SimulatorConfig, SizingConfig, size, validate
 from autockt.checkpoints import TrainedPolicy
 from autockt.command_line import validate_from_command_line
-from autockt.fingerprint import OBSERVATION_BLOCKS, observation_blocks, schema_fingerprint
+from autockt.fingerprint import OBSERVATION_BLOCKS, observation_block_sizes, observation_blocks, schema_fingerprint
 from autockt.policy_export import export_checkpoint
 from autockt.shipped_policy import POLICIES_DIR, PolicyCard, ShippedPolicy, StalePolicy, card_path, shipped_circuits
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
@@ -105,6 +105,8 @@ def test_the_fingerprint_follows_what_the_policy_sees_of_its_circuit() -> None:
     assert tuple(k for k, block in env.observation_blocks().items() if block.size) == OBSERVATION_BLOCKS
     tsa = AutoCktGym(EnvConfig(PPAAS_TSA.name, simulator=IN_PROCESS))
     assert [k for k, block in tsa.observation_blocks().items() if block.size] == observation_blocks(PPAAS_TSA)
+    for circuit, shown in ((TWO_STAGE_OPAMP, env), (PPAAS_TSA, tsa)):  # what an exported policy's card says it takes
+        assert {k: block.size for k, block in shown.observation_blocks().items() if block.size} == observation_block_sizes(circuit)
     prints = {name: schema_fingerprint(c) for name, c in all_circuits().items()}
     assert len(set(prints.values())) == len(prints)
     metrics = list(TWO_STAGE_OPAMP.metrics)

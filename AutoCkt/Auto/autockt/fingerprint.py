@@ -38,7 +38,15 @@ OBSERVATION_VERSION = 1
 def observation_blocks(optimization: CircuitOptimization[Any, Any]) -> list[str]:
     """The blocks of its environment's observation: `OBSERVATION_BLOCKS`, and `CORNERS_BLOCK` for a
     circuit that skips its other corners on a target (what its metrics block holds depends on it)."""
-    return [*OBSERVATION_BLOCKS, *([CORNERS_BLOCK] if optimization.skips_on_fail else [])]
+    return list(observation_block_sizes(optimization))
+
+
+def observation_block_sizes(optimization: CircuitOptimization[Any, Any]) -> dict[str, int]:
+    """`observation_blocks` with each one's length: a value per metric (the metrics, the target, their
+    errors), per parameter, the time left, and whether the design's other corners were skipped."""
+    n_metrics, n_params = len(optimization.metrics), len(optimization.params)
+    sizes = dict(zip(OBSERVATION_BLOCKS, (n_metrics, n_metrics, n_params, n_metrics, 1), strict=True))
+    return {**sizes, **({CORNERS_BLOCK: 1} if optimization.skips_on_fail else {})}
 
 
 def circuit_schema(optimization: CircuitOptimization[Any, Any], corner_set: str | None = None) -> dict[str, Any]:

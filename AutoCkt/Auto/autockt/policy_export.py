@@ -23,7 +23,7 @@ from .checkpoints import TrainedPolicy, resolve_checkpoint
 from .corners import checked_corner_set
 from .deployment import training_simulations
 from .experiment import ExperimentDir, checkpoint_env_steps
-from .fingerprint import OBSERVATION_BLOCKS, schema_fingerprint
+from .fingerprint import observation_block_sizes, schema_fingerprint
 from .shipped_policy import ACTIVATIONS, PolicyCard, ShippedPolicy
 from .specs import TargetSet
 
@@ -67,14 +67,13 @@ def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
     module = TrainedPolicy.from_checkpoint(checkpoint).module
     activation = str(module.model_config["fcnet_activation"])  # type: ignore[index]
     layers = _linear_layers(module, activation)
-    n_metrics, n_params = len(optimization.metrics), len(optimization.params)
-    sizes = (n_metrics, n_metrics, n_params, n_metrics, 1)
+    blocks = observation_block_sizes(optimization)
     card = PolicyCard(
         circuit=record.circuit,
         corner_set=checked_corner_set(optimization, record.corner_set),
         algorithm="ppo",
         schema_fingerprint=schema_fingerprint(optimization, record.corner_set),
-        observation_space={"shape": [sum(sizes)], "low": -1.0, "high": 1.0, "blocks": dict(zip(OBSERVATION_BLOCKS, sizes, strict=True))},
+        observation_space={"shape": [sum(blocks.values())], "low": -1.0, "high": 1.0, "blocks": blocks},
         action_space={"nvec": [int(n) for n in module.action_space.nvec], "moves": list(record.moves)},  # type: ignore[union-attr]
         network={"hidden_activation": activation, "layers": [list(w.shape[::-1]) for w, _ in layers]},
         environment={
