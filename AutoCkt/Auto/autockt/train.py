@@ -379,11 +379,10 @@ def should_stop(config: TrainConfig, trial_id: str, result: Mapping[str, Any]) -
         return True
     if config.max_hours is not None and result.get("time_total_s", 0.0) >= config.max_hours * 3600:
         return True
-    stop_reached_rate = config.stop_reached_rate
     runners = result.get("env_runners", {})
     window_full = runners.get("num_episodes_lifetime", 0) >= EPISODE_WINDOW
     rate = runners.get(REACHED_METRIC)
-    return stop_reached_rate is not None and window_full and rate is not None and rate >= stop_reached_rate
+    return config.stop_reached_rate is not None and window_full and rate is not None and rate >= config.stop_reached_rate
 
 
 def failing_rate(result: Mapping[str, Any]) -> float | None:

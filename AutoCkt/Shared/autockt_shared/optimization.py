@@ -105,7 +105,7 @@ def corner_set_field(default: str, simulations: Mapping[str, int]) -> Any:
     `simulations` maps every set the field's `Literal` allows to the simulations a design costs
     there (its corners). A client bounds its requests by that cost (`simulations_per_design`),
     since a design at 17 corners takes 17 times a nominal one's time; the server checks the sizes
-    against its PDK's corner sets (tests/autockt_ckt/test_corner_sets_declared.py)."""
+    against its PDK's corner sets (tests/pdks/test_registry.py)."""
     if default not in simulations or any(count < 1 for count in simulations.values()):
         raise ValueError(f"corner sets {dict(simulations)} need the default {default!r} and at least one corner each")
     sizes = " or ".join(f"`{name}` ({count})" for name, count in simulations.items())
