@@ -123,8 +123,10 @@ class Page:
         self.element("download-env").click()
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
-            done = [p for p in set(self.downloads.iterdir()) - before if not p.name.endswith(".crdownload")]
-            if done:
+            # Chromium names the file at once and fills it while a .crdownload beside it is written
+            new = set(self.downloads.iterdir()) - before
+            done = [p for p in new if not p.name.endswith(".crdownload") and p.stat().st_size > 0]
+            if done and not any(p.name.endswith(".crdownload") for p in new):
                 return done[0]
             time.sleep(0.05)
         raise AssertionError("the .env download did not arrive")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -57,7 +58,7 @@ class SqliteStore(Store):
         self._lock = threading.Lock()
         # isolation_level=None: no implicit transactions; each one is an explicit BEGIN IMMEDIATE
         self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(self._db, self.path)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
 
@@ -84,6 +85,24 @@ class SqliteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _enter_wal(db: sqlite3.Connection, path: str) -> None:
+    """Switch the file to WAL, retrying while another process opens it at the same moment.
+
+    The switch needs the file's exclusive lock, and SQLite answers SQLITE_BUSY at once (without
+    its busy handler) while another connection holds that lock to switch or recover: servers
+    started together hit it about one start in twelve.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise StoreUnavailable(f"the SQLite store {path} stayed locked while opening: {err}") from err
+            time.sleep(0.01)
 
 
 class _SqliteTransaction:
