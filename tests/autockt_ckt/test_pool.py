@@ -26,7 +26,7 @@ from autockt_ckt.circuits import folded_cascode, two_stage_opamp
 from autockt_ckt.engine import Bench, SimulationFailed, SimulationTimeout, SimulatorLost
 from autockt_ckt.handlers import local_simulator
 from autockt_ckt.libngspice_engine import LibngspiceEngine
-from autockt_ckt.pool import SimulatorPool, WorkerStartError
+from autockt_ckt.pool import MAX_PASSED, PIPELINE_DEPTH, SimulatorPool, WorkerStartError
 from autockt_ckt.settings import Settings
 from autockt_ckt.simulator import Simulator
 from autockt_ckt.worker import RECYCLE_GROWTH_BYTES
@@ -75,6 +75,13 @@ def announce_and_nap(sim: Simulator, pid_file: Path, seconds: float) -> int:
     return os.getpid()
 
 
+def stamped_nap(sim: Simulator, seconds: float) -> tuple[int, float]:
+    """This worker's pid and when the job started here."""
+    started = time.monotonic()
+    time.sleep(seconds)
+    return os.getpid(), started
+
+
 def refuse(sim: Simulator, message: str) -> None:
     raise ValueError(message)
 
@@ -109,6 +116,42 @@ def test_concurrent_calls_go_to_every_worker(sim_pool: SimulatorPool) -> None:
         return await asyncio.gather(*(sim_pool.run(worker_pid) for _ in range(8)))
 
     assert set(asyncio.run(calls())) == set(sim_pool.pids())
+
+
+def test_jobs_of_one_affinity_stay_on_one_worker(sim_pool: SimulatorPool) -> None:
+    """Jobs of two affinities (two PDK sections' benches) arriving interleaved: each worker keeps to one
+    affinity instead of alternating, which would make it reload its models at almost every job."""
+    affinities = ["ss", "ff"] * 20
+
+    async def calls() -> list[tuple[int, float]]:
+        return await asyncio.gather(*(sim_pool.run(stamped_nap, 0.01, affinity=a) for a in affinities))
+
+    runs = sorted((started, pid, affinity) for (pid, started), affinity in zip(asyncio.run(calls()), affinities, strict=True))
+    last: dict[int, str] = {}
+    switches = 0
+    for _, pid, affinity in runs:
+        switches += pid in last and last[pid] != affinity
+        last[pid] = affinity
+    assert switches <= 2, f"{switches} switches of affinity among 40 jobs on {len(last)} workers"
+
+
+def test_a_job_of_another_affinity_waits_at_most_max_passed_jobs(tmp_path: Path) -> None:
+    settings = dataclasses.replace(Settings.from_env(), run_dir=tmp_path / "runs", sim_workers=1)
+    with SimulatorPool(settings) as pool:
+
+        async def calls() -> list[tuple[int, float]]:
+            await pool.run(worker_pid)  # the worker imports this module first
+            first = asyncio.ensure_future(pool.run(stamped_nap, 0.05, affinity="tt"))
+            await asyncio.sleep(0.01)  # running, so the next job is pipelined behind it
+            rest = [pool.run(stamped_nap, 0.005, affinity="tt") for _ in range(2)]
+            other = pool.run(stamped_nap, 0.005, affinity="ss")
+            more = [pool.run(stamped_nap, 0.005, affinity="tt") for _ in range(3 * MAX_PASSED)]
+            return await asyncio.gather(first, *rest, other, *more)
+
+        answers = asyncio.run(calls())
+        order = sorted(range(len(answers)), key=lambda i: answers[i][1])
+        position = order.index(3)  # the "ss" job
+        assert 3 < position <= 3 + MAX_PASSED + PIPELINE_DEPTH, f"the other affinity's job ran {position}th"
 
 
 def test_a_job_error_reaches_the_caller_and_the_worker_serves_on(sim_pool: SimulatorPool) -> None:

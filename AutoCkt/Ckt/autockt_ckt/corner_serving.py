@@ -95,6 +95,10 @@ class CornerCircuit(Generic[M]):
         """The PDK's corner set `name` at the circuit's supply."""
         return pdk(self.pdk).corner_set(name, self.vdd)
 
+    def bench_key(self, process: ProcessCorner) -> tuple[str, str]:
+        """The pool affinity of a job at `process`: the bench it leaves loaded in its worker."""
+        return (self.name, process.section)
+
     def run_at(self, engine: Engine, corner: Corner, values: Mapping[str, float]) -> SimResult:
         """The results at `corner` of the design `values` (the optimization's units)."""
         conditions = {SUPPLY: corner.vdd, TEMPERATURE: corner.temp_c}
@@ -126,7 +130,7 @@ class CornerCircuit(Generic[M]):
         target = None if inp.target is None else dataclasses.asdict(inp.target)
 
         async def at(corners: tuple[Corner, ...]) -> list[dict[str, float]]:
-            return await run(at_corners, self, values, corners)
+            return await run(at_corners, self, values, corners, affinity=self.bench_key(corners[0].process))
 
         result = await evaluate_corners(at, self.corners(inp.corner_set), self.senses, target)
         CORNER_SIMULATIONS.labels(self.name).inc(result.simulations)
@@ -141,7 +145,9 @@ class CornerCircuit(Generic[M]):
         """`design_waveforms`: each corner of the input's set its own job (`waveforms_at_corner`), awaited together."""
         values = {name: getattr(inp, name) for name in self.params}
         corners = self.corners(inp.corner_set)
-        answers = await asyncio.gather(*(run(waveforms_at_corner, self, values, corner) for corner in corners))
+        answers = await asyncio.gather(
+            *(run(waveforms_at_corner, self, values, corner, affinity=self.bench_key(corner.process)) for corner in corners)
+        )
         return {corner.name: answer for corner, answer in zip(corners, answers, strict=True)}
 
     def benches(self, settings: Settings) -> list[Bench]:

@@ -24,7 +24,7 @@ import asyncio
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -41,14 +41,15 @@ Out = TypeVar("Out")
 _SERVED: dict[str, ServedCircuit[Any, Any]] = {}
 
 JobRunner = Callable[..., Awaitable[Any]]
-"""`await run(job, *args)`: `job(simulator, *args)` where this process simulates (a pool's
-`run`, or `in_process`): a module-level function, so that it pickles into a worker."""
+"""`await run(job, *args, affinity=None)`: `job(simulator, *args)` where this process simulates (a
+pool's `run`, or `in_process`): a module-level function, so that it pickles into a worker.
+`affinity` names the bench the job leaves loaded, for a pool to keep such jobs on one worker."""
 
 
 def in_process(simulator: Simulator) -> JobRunner:
-    """A `JobRunner` that runs each job on `simulator`, in the calling thread."""
+    """A `JobRunner` that runs each job on `simulator`, in the calling thread (one simulator: no affinity to keep)."""
 
-    async def run(job: Callable[..., Any], *args: Any) -> Any:
+    async def run(job: Callable[..., Any], *args: Any, affinity: Hashable | None = None) -> Any:
         return job(simulator, *args)
 
     return run
