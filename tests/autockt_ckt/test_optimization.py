@@ -26,7 +26,7 @@ from autockt_shared import (
     settaluri_reward,
 )
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaMetrics, TsaOutput, ppaas_tsa_sim
-from autockt_shared.optimization import corner_set_field
+from autockt_shared.corner_sets import CornerSetChoice, Gf180mcuCornerSet
 
 
 def test_param_specs_come_from_the_input_fields() -> None:
@@ -139,8 +139,10 @@ def test_a_design_costs_its_corner_sets_simulations() -> None:
     assert TWO_STAGE_OPAMP.simulations_per_design({}) == 1  # nominal: one condition
     with pytest.raises(ValueError, match="corner_set: ppaas_tsa has no corner set 'ss'; choose one of ppaas, tt"):
         PPAAS_TSA.simulations_per_design({"corner_set": "ss"})
-    with pytest.raises(ValueError, match="need the default 'ppaas'"):
-        corner_set_field("ppaas", {"tt": 1})
+    with pytest.raises(ValueError, match=r"need a size each.*got sizes for \['tt'\]"):
+        CornerSetChoice("gf180mcu", Gf180mcuCornerSet, "ppaas", {"tt": 1})
+    with pytest.raises(ValueError, match="at least one corner"):
+        CornerSetChoice("gf180mcu", Gf180mcuCornerSet, "ppaas", {"ppaas": 17, "tt": 0})
 
 
 def test_metrics_are_read_from_the_metrics_field_which_must_hold_them() -> None:

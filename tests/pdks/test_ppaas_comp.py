@@ -11,7 +11,6 @@ import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import get_args
 
 import httpx
 import numpy as np
@@ -36,8 +35,8 @@ from autockt_ckt.circuits.ppaas_comp import (
     WINDOW,
 )
 from autockt_ckt.libngspice_engine import LibngspiceEngine
-from autockt_ckt.pdks import Corner, corner_set_names, pdk
-from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompInput, CompMetrics, CornerSetName, ppaas_comp_sim
+from autockt_ckt.pdks import Corner, pdk
+from autockt_shared.circuits.ppaas_comp import PPAAS_COMP, CompInput, CompMetrics, ppaas_comp_sim
 from autockt_shared.design_waveforms import WaveformsInput, design_waveforms
 
 KIT = pdk("gf180mcu")
@@ -122,10 +121,6 @@ SS 3.0 V 125 C and 84 ps at TT, a "decision" that only the reset check refuses."
 def _designs() -> list[dict[str, float]]:
     rng = random.Random(31)
     return [dict(INITIAL), WEAK_RESET, *({name: round(rng.uniform(0.5, 100.0), 2) for name in INITIAL} for _ in range(2))]
-
-
-def test_the_wire_s_corner_sets_are_gf180mcu_s() -> None:
-    assert sorted(get_args(CornerSetName)) == sorted(corner_set_names("gf180mcu"))
 
 
 def test_the_bench_s_schedule_is_the_hand_netlist_s() -> None:

@@ -11,7 +11,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import get_args
 
 import httpx
 import numpy as np
@@ -25,11 +24,11 @@ import discovery_server as ds
 from autockt import AutoCktGym, AutoCktVectorEnv, EnvConfig, SimulatorConfig
 from autockt_ckt.circuits.ppaas_tsa import evaluate_at
 from autockt_ckt.libngspice_engine import LibngspiceEngine
-from autockt_ckt.pdks import corner_set_names, pdk
+from autockt_ckt.pdks import pdk
 from autockt_ckt.pool import SimulatorPool
 from autockt_ckt.settings import Settings
 from autockt_shared import TWO_STAGE_OPAMP
-from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, CornerSetName, TsaInput, TsaMetrics, TsaOutput, ppaas_tsa_sim
+from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, TsaInput, TsaMetrics, TsaOutput, ppaas_tsa_sim
 from autockt_shared.optimization import Sense
 from discovery_shared import BatchItem
 
@@ -125,10 +124,6 @@ def test_skip_on_fail_runs_the_typical_corner_alone_when_it_misses_the_target(cl
     passed = _call(client, DESIGN, target=TsaMetrics(**met))
     assert not passed.skipped and passed.simulations == 17 and passed == _call(client, DESIGN)
     assert _simulations_counted(server) == counted + 1 + 17 + 17
-
-
-def test_the_wire_s_corner_sets_are_gf180mcu_s() -> None:
-    assert sorted(get_args(CornerSetName)) == sorted(corner_set_names("gf180mcu"))
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import hdl21.sim as hs
 import pytest
 
-from autockt_ckt.pdks import CornerSet, MosSize, pdk, pdk_names
+from autockt_ckt.pdks import CornerSet, MosSize, corner_set_names, pdk, pdk_names
 from autockt_ckt.settings import SHIPPED_MODEL_PATH
 
 
@@ -69,8 +70,16 @@ def test_ptm45_models_are_the_card_autockt_model_path_names(monkeypatch: pytest.
     assert kit.model_files() == [card.resolve()]
 
 
+def test_the_wire_s_corner_sets_are_each_pdk_s() -> None:
+    from autockt_shared.corner_sets import GF180MCU, SKY130
+
+    for choice in (GF180MCU, SKY130):
+        assert sorted(get_args(choice.names)) == sorted(corner_set_names(choice.pdk))
+        assert {name: len(pdk(choice.pdk).corner_set(name)) for name in choice.simulations} == choice.simulations
+
+
 def test_every_pvt_circuits_declared_corner_set_sizes_are_the_pdks() -> None:
-    """What a client bounds its requests by (`corner_set_field`) is what the server simulates."""
+    """What a client bounds its requests by (`autockt_shared.corner_sets`) is what the server simulates."""
     import autockt_ckt.handlers  # noqa: F401  (registers every circuit served at corners)
     from autockt_ckt.corner_serving import corner_circuit
     from autockt_shared.circuits import all_circuits

@@ -100,22 +100,6 @@ def option_field(default: Any, *, description: str = "") -> Any:
     return pydantic.Field(default=default, description=description, json_schema_extra={"option": True})
 
 
-def corner_set_field(default: str, simulations: Mapping[str, int]) -> Any:
-    """The option field naming the corner set to simulate a design at, with each set's size:
-    `simulations` maps every set the field's `Literal` allows to the simulations a design costs
-    there (its corners). A client bounds its requests by that cost (`simulations_per_design`),
-    since a design at 17 corners takes 17 times a nominal one's time; the server checks the sizes
-    against its PDK's corner sets (tests/pdks/test_registry.py)."""
-    if default not in simulations or any(count < 1 for count in simulations.values()):
-        raise ValueError(f"corner sets {dict(simulations)} need the default {default!r} and at least one corner each")
-    sizes = " or ".join(f"`{name}` ({count})" for name, count in simulations.items())
-    return pydantic.Field(
-        default=default,
-        description=f"the corners to simulate at: {sizes}",
-        json_schema_extra={"option": True, "simulations": dict(simulations)},
-    )
-
-
 class UniformSampler(Protocol):
     """`random.Random` and `numpy.random.Generator` both fit."""
 
@@ -381,7 +365,7 @@ class CircuitOptimization(Generic[In, Out]):
         return isinstance(extra, dict) and bool(extra.get("option"))
 
     def simulations_per_design(self, options: Mapping[str, Any]) -> int:
-        """The most simulations one design costs with these option values (a `corner_set_field`'s set,
+        """The most simulations one design costs with these option values (a `corner_sets.CornerSetChoice` field's set,
         its default where `options` leave it out): its set's corners, 1 for a nominal circuit."""
         cost = 1
         for name, field in self.input_type.__pydantic_fields__.items():  # type: ignore[attr-defined]

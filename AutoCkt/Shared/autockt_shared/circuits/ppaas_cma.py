@@ -25,9 +25,9 @@ from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
+from ..corner_sets import GF180MCU, Gf180mcuCornerSet
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
 from ._ppaas_opamp import OpampMetrics
-from .ppaas_tsa import CornerSetName
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
 _CAP: dict[str, Any] = dict(lo=0.1, hi=10.0, step=0.01, unit="pF")
@@ -56,7 +56,7 @@ class CmaInput:
     wp11: float = grid_field(29.55, **_WIDTH, description="PMOS output pull-up width")
     c1: float = grid_field(6.79, **_CAP, description="Miller capacitor from the first stage's output to the driver's")
     c2: float = grid_field(6.73, **_CAP, description="Miller capacitor from the folding node to the output")
-    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
+    corner_set: Gf180mcuCornerSet = GF180MCU.field()
     target: CmaMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

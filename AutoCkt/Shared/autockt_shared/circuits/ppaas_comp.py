@@ -21,20 +21,18 @@ Only a server started for gf180mcu (`start_server.py --pdk gf180mcu`) simulates 
 answers 404 `not_found` naming the flag (the Rpc stays in every server's schema).
 """
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
+from ..corner_sets import GF180MCU, Gf180mcuCornerSet
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
 _INITIAL_W = 33.3
-
-CornerSetName = Literal["ppaas", "tt"]
-"""gf180mcu's corner sets (the server's `autockt_ckt.pdks` registry): PPAAS's 17, or the typical one."""
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
@@ -61,7 +59,7 @@ class CompInput:
     wp1: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS cross-coupled pair width")
     wp2: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS output reset switches width")
     wp3: float = grid_field(_INITIAL_W, **_WIDTH, description="PMOS internal-node (input pair drains) reset switches width")
-    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
+    corner_set: Gf180mcuCornerSet = GF180MCU.field()
     target: CompMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

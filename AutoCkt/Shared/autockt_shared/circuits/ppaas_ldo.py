@@ -20,20 +20,18 @@ Only a server started for sky130 (`start_server.py --pdk sky130`) simulates it; 
 answers 404 `not_found` naming the flag (the Rpc stays in every server's schema).
 """
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
+from ..corner_sets import SKY130, Sky130CornerSet
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
 
 _WIDTH: dict[str, Any] = dict(lo=1.0, hi=100.0, step=0.01, unit="um")
 _LENGTH: dict[str, Any] = dict(lo=0.5, hi=2.0, step=0.01, unit="um")
-
-CornerSetName = Literal["ppaas", "tt"]
-"""sky130's corner sets (the server's `autockt_ckt.pdks` registry): PPAAS's 9, or the typical one."""
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
@@ -75,7 +73,7 @@ class LdoInput:
     rfb: float = grid_field(476.0, 400.0, 10_000.0, 1.0, unit="ohm", description="compensation resistor, from the pass gate")
     cfb: float = grid_field(0.83, 0.2, 10.0, 0.01, unit="pF", description="compensation capacitor, in series with rfb, to the output")
     cl: float = grid_field(477.0, 20.0, 550.0, 1.0, unit="pF", description="load capacitor on the output")
-    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 9, "tt": 1})
+    corner_set: Sky130CornerSet = SKY130.field()
     target: LdoMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

@@ -18,20 +18,18 @@ Only a server started for gf180mcu (`start_server.py --pdk gf180mcu`) simulates 
 answers 404 `not_found` naming the flag (the Rpc stays in every server's schema).
 """
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
+from ..corner_sets import GF180MCU, Gf180mcuCornerSet
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
 from ._ppaas_opamp import OpampMetrics
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=100.0, step=0.01, unit="um")
-
-CornerSetName = Literal["ppaas", "tt"]
-"""gf180mcu's corner sets (the server's `autockt_ckt.pdks` registry): PPAAS's 17, or the typical one."""
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
@@ -53,7 +51,7 @@ class TsaInput:
     wn4: float = grid_field(19.64, **_WIDTH, description="NMOS bias diode mn4 width")
     wn5: float = grid_field(70.0, **_WIDTH, description="NMOS second-stage sink mn5 width")
     cc: float = grid_field(3.48, 0.1, 10.0, 0.01, unit="pF", description="Miller capacitor")
-    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 17, "tt": 1})
+    corner_set: Gf180mcuCornerSet = GF180MCU.field()
     target: TsaMetrics | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )

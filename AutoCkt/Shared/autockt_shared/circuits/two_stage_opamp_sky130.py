@@ -29,21 +29,19 @@ margin is the nominal's fixed 60 degrees, and the supply current, an at-most spe
 gain and bandwidth through the second stage's current, whence 0.1-1 mA.
 """
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from discovery_shared import Rpc
 
-from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, corner_set_field, grid_field, option_field
+from ..corner_sets import SKY130, Sky130CornerSet
+from ..optimization import CircuitOptimization, MetricSpec, Range, Sense, grid_field, option_field
 from .two_stage_opamp import OpAmpOutput
 
 _WIDTH: dict[str, Any] = dict(lo=0.5, hi=50.0, step=0.5, unit="um")
 _LENGTH: dict[str, Any] = dict(lo=0.15, hi=2.0, step=0.05, unit="um")
-
-CornerSetName = Literal["ppaas", "tt"]
-"""sky130's corner sets (the server's `autockt_ckt.pdks` registry): PPAAS's 9, or the typical one."""
 
 
 @dataclass(config=ConfigDict(extra="forbid", allow_inf_nan=False))
@@ -64,7 +62,7 @@ class OpAmpSky130Input:
     lload: float = grid_field(0.5, **_LENGTH, description="PMOS length: mirror mp1/mp2 and second stage mp3")
     lbias: float = grid_field(1.0, **_LENGTH, description="NMOS current-mirror length: mn3, mn4, mn5")
     cc: float = grid_field(2.0, 0.1, 10.0, 0.1, unit="pF", description="Miller capacitor")
-    corner_set: CornerSetName = corner_set_field("ppaas", {"ppaas": 9, "tt": 1})
+    corner_set: Sky130CornerSet = SKY130.field()
     target: OpAmpOutput | None = option_field(
         None, description="skip-on-fail: simulate the other corners only if the typical one meets every spec of this target"
     )
