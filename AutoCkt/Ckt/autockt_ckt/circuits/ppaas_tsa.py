@@ -5,7 +5,7 @@ PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17 
 (`pdks/corner_sets/gf180mcu_ppaas.py`); its wire types, Rpc `ppaas_tsa_sim` and spec ranges are
 `autockt_shared.circuits.ppaas_tsa`'s. Served only by a server of gf180mcu (404 `not_found`
 elsewhere, naming the flag), as a `CornerCircuit` (`corner_serving`): a call is a pool job per
-corner, all of a design's corners awaited together so that they spread over the workers; with a
+process section's run of corners, awaited together so that they spread over the workers; with a
 target, skip-on-fail (`corner_evaluation`). The topology, devices, ranges and testbench are
 PPAAS's: an NMOS differential pair (bulks at the tail) with a PMOS mirror load, a PMOS common-source second stage with an NMOS sink, Miller
 capacitor `cc` from the first stage's output to the output, 30 uA into an NMOS bias diode;
