@@ -6,7 +6,7 @@ PPAAS (ICCAD 2025, SeunggeunKimkr/PPAAS at 3c5f88b) sizes it over gf180mcu's 17 
 `autockt_shared.circuits.ppaas_cma`'s. Served only by a server of gf180mcu (404 `not_found`
 elsewhere, naming the flag), as the two-stage op-amp is, on the same testbench and metric
 definitions (`ppaas_opamp_bench`), as a `CornerCircuit` (`corner_serving`: a pool job per
-corner, skip-on-fail with a target).
+process section's run of corners, skip-on-fail with a target).
 
 The topology is PPAAS's: a PMOS-input folded cascode (tail x2 from the bias mirror, NMOS sinks
 x8, NMOS cascodes, a PMOS load mirror x8), then a push-pull output: a PMOS pull-up driven by
