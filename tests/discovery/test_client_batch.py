@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 import discovery_client as dc
 import discovery_server as ds
-from discovery_shared import BatchError, BatchResult, Rpc, WireValidationError, registry
+from discovery_shared import BatchError, BatchResult, Rpc, RpcDefinitionError, WireValidationError, registry
 from tests.discovery.types import drawing, nested
 
 
@@ -134,6 +134,37 @@ def test_rpc_batch_after_client_start(serve, order) -> None:
     assert drawings == [nested(drawing())] * 2  # floats, bytes, enums and tuples survive the batch answer
 
 
+def test_costly_inputs_travel_fewer_to_a_request_within_max_batch_cost(serve) -> None:
+    """A design at 17 corners costs 17 simulations (`Rpc.cost`): a request carries at most
+    `Config.max_batch_cost` of them, an input costing more travels alone."""
+    costly = Rpc("t_batch_costly", Order, Order, cost=lambda o: o.qty)
+
+    @costly.impl
+    def place(o: Order) -> Order:
+        return o
+
+    try:
+        app = ds.create_app(ds.Config(max_batch=8), rpcs=[costly])
+        seen = counted(app)
+        server = serve(app)
+        with dc.Client(dc.Config(server_url=server.url, max_batch=8, max_batch_cost=6)) as client:
+            even = [Order(qty=3, item=str(n)) for n in range(10)]
+            assert [o.item for o in client.call_batch(costly, even).values()] == [str(n) for n in range(10)]
+            assert [n for _, n in seen] == [2] * 5  # 30 of work: 5 requests of 6, not 2 of 8 items
+            seen.clear()
+            uneven = [Order(qty=q, item=str(q)) for q in (1, 1, 9, 1, 2, 2, 2)]
+            assert [o.qty for o in client.call_batch(costly, uneven).values()] == [1, 1, 9, 1, 2, 2, 2]
+            assert sorted(n for _, n in seen) == [1, 2, 2, 2]  # 18 of work: 9 alone, the rest within 6 each
+        with pytest.raises(ValueError, match="max_batch_cost must be at least 1"):
+            dc.Config(max_batch_cost=0)
+        broken = Rpc("t_batch_costless", Order, Order, cost=lambda o: 0)
+        with pytest.raises(RpcDefinitionError, match="cost must be an int of at least 1"):
+            broken.cost_of(Order(qty=1, item="x"))
+    finally:
+        registry.remove("t_batch_costly")
+        registry.remove("t_batch_costless")
+
+
 def test_long_batches_travel_in_chunks_of_max_batch(serve, order) -> None:
     app = ds.create_app(ds.Config(max_batch=4), rpcs=[order])
     seen = counted(app)
@@ -143,11 +174,6 @@ def test_long_batches_travel_in_chunks_of_max_batch(serve, order) -> None:
         result = client.call_batch(order, inputs)
         assert [o.qty for o in result.values()] == [2 * n for n in range(10)]
         assert sorted(n for _, n in seen) == [3, 3, 4]  # ceil(10 / 4) = 3 requests, evenly filled
-        seen.clear()
-        assert [o.qty for o in client.call_batch(order, inputs, max_items=2).values()] == [2 * n for n in range(10)]
-        assert [n for _, n in seen] == [2] * 5  # costly items: fewer per request than the config's max_batch
-        with pytest.raises(ValueError, match="max_items must be at least 1"):
-            client.call_batch(order, inputs, max_items=0)
 
         seen.clear()
         with dc.Client(dc.Config(server_url=server.url, max_batch=5)) as too_big:  # more than the server takes

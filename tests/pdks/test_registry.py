@@ -90,6 +90,7 @@ def test_every_pvt_circuits_declared_corner_set_sizes_are_the_pdks() -> None:
         if declared is None:
             continue
         for corner_set, count in declared.json_schema_extra["simulations"].items():
-            assert len(corner_circuit(name).corners(corner_set)) == count == optimization.simulations_per_design({"corner_set": corner_set})
+            design = optimization.make_input({**optimization.initial_values(), "corner_set": corner_set})
+            assert len(corner_circuit(name).corners(corner_set)) == count == optimization.sim.cost_of(design)
             checked += 1
     assert checked == 10  # five PVT circuits, two sets each

@@ -68,8 +68,8 @@ class SimulatorConfig:
     episode is given up: the default outlasts a server restart, so training rides one out.
     `max_batch` is the most designs one batch request carries (a server refuses more than its
     own `--max-batch`, default 256); `max_batch_simulations` the most simulations, counting each
-    design at every corner of its set (`CircuitOptimization.simulations_per_design`), so that a
-    request of PVT designs takes about as long as one of nominal ones (a single design may exceed it).
+    design at every corner of its set (its Rpc's `cost`; the client's `Config.max_batch_cost`), so
+    that a request of PVT designs takes about as long as one of nominal ones (a single design may exceed it).
     """
 
     in_process: bool = False
@@ -102,6 +102,7 @@ class SimulatorConfig:
             timeout=self.timeout_s,
             retry=dc.RetryPolicy(deadline=self.retry_deadline_s),
             max_batch=self.max_batch,
+            max_batch_cost=self.max_batch_simulations,
         )
 
 
@@ -126,9 +127,8 @@ class Simulator:
             self._call_batch = lambda rpc, inputs: rpc.batch(inputs)
         else:
             client = self._client = dc.Client(config.client_config())
-            designs = max(1, config.max_batch_simulations // optimization.simulations_per_design(self.options))
             self._call = client.call
-            self._call_batch = lambda rpc, inputs: client.call_batch(rpc, inputs, max_items=designs)
+            self._call_batch = client.call_batch
 
     def metrics(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> Metrics:
         """The metrics of the design `values` (`evaluate`'s)."""

@@ -3,9 +3,9 @@
 
 A PVT circuit's input names the corner set to simulate a design at. The names are a `Literal`
 (so that pydantic refuses an unknown one naming the choices, and the JSON schema lists them)
-and each set's size is what the design costs there: a client bounds its batch requests by it
-(`CircuitOptimization.simulations_per_design`), since a design at 17 corners takes 17 times a
-nominal one's time. Both are declared here once per PDK, beside each other and checked against
+and each set's size is what the design costs there: its Rpc's `cost` (`CornerSetChoice.cost`),
+by which a Discovery client bounds its batch requests (`Config.max_batch_cost`), since a design
+at 17 corners takes 17 times a nominal one's time. Both are declared here once per PDK, beside each other and checked against
 each other, for every circuit of that PDK; the server checks the sizes against its PDK registry
 (`autockt_ckt.pdks`, in tests/pdks/test_registry.py), which this package cannot import.
 """
@@ -42,6 +42,10 @@ class CornerSetChoice:
             )
         if any(count < 1 for count in self.simulations.values()):
             raise ValueError(f"{self.pdk}: every corner set has at least one corner; got {dict(self.simulations)}")
+
+    def cost(self, inp: Any) -> int:
+        """An input's `Rpc.cost`: the simulations its design takes at the corner set it names."""
+        return self.simulations[inp.corner_set]
 
     def field(self) -> Any:
         """The input's option field naming its corner set (typed `names`), sizes in its JSON schema."""

@@ -364,19 +364,6 @@ class CircuitOptimization(Generic[In, Out]):
         extra = None if field is None else field.json_schema_extra
         return isinstance(extra, dict) and bool(extra.get("option"))
 
-    def simulations_per_design(self, options: Mapping[str, Any]) -> int:
-        """The most simulations one design costs with these option values (a `corner_sets.CornerSetChoice` field's set,
-        its default where `options` leave it out): its set's corners, 1 for a nominal circuit."""
-        cost = 1
-        for name, field in self.input_type.__pydantic_fields__.items():  # type: ignore[attr-defined]
-            extra = field.json_schema_extra
-            if isinstance(extra, dict) and isinstance(extra.get("simulations"), dict):
-                chosen = options.get(name, field.default)
-                if chosen not in extra["simulations"]:
-                    raise ValueError(f"{name}: {self.name} has no corner set {chosen!r}; choose one of {', '.join(extra['simulations'])}")
-                cost *= int(extra["simulations"][chosen])
-        return cost
-
     def make_input(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> In:
         """The simulation input for parameter `values`, named as `params` names them (validated:
         out-of-range values raise); nested input types are built from their dotted names. With a

@@ -43,9 +43,9 @@ class AsyncClient:
         body = protocol.request_body(rpc, inp)
         return protocol.result(rpc, await self._post(rpc, rpc.name, body))
 
-    async def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any], max_items: int | None = None) -> BatchResult[Out]:
+    async def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]:
         """`Client.call_batch` for asyncio: the requests to several servers are gathered."""
-        plan = BatchPlan(rpc, inputs, self.config.max_batch, self._pool.healthy(), max_items)
+        plan = BatchPlan(rpc, inputs, self.config.max_batch, self._pool.healthy(), self.config.max_batch_cost)
 
         async def send(lane: list[Chunk]) -> None:
             for chunk in lane:

@@ -101,17 +101,17 @@ class Client:
         body = protocol.request_body(rpc, inp)
         return protocol.result(rpc, self._post(rpc, rpc.name, body))
 
-    def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any], max_items: int | None = None) -> BatchResult[Out]:
+    def call_batch(self, rpc: Rpc[Any, Out], inputs: Sequence[Any]) -> BatchResult[Out]:
         """Run `rpc` on every input: one `BatchItem` per input, in order, each failing on its own
         with the exception a single call would raise.
 
-        The inputs travel in requests of at most `Config.max_batch` items (at most `max_items`, for
-        items so costly that `Config.max_batch` of them would outlast `Config.timeout`), spread over the
+        The inputs travel in requests of at most `Config.max_batch` items and `Config.max_batch_cost`
+        of work (`Rpc.cost`: costly inputs travel fewer to a request), spread over the
         servers that answer and sent concurrently. A request that fails as a whole (no server
         answered within the retry deadline, credentials refused, fingerprints differ) raises,
         as `call` would.
         """
-        plan = BatchPlan(rpc, inputs, self.config.max_batch, self._pool.healthy(), max_items)
+        plan = BatchPlan(rpc, inputs, self.config.max_batch, self._pool.healthy(), self.config.max_batch_cost)
 
         def send(lane: list[Chunk]) -> None:
             for chunk in lane:

@@ -27,6 +27,9 @@ class Config:
     and batch items are spread over them. Each URL may omit its scheme (`host:port`);
     `enable_https` then picks https. `max_batch` is the most items one batch request
     carries (the server's `max_batch`); longer batches travel as several requests.
+    `max_batch_cost` is the most work one batch request carries, in its Rpc's unit (each input's
+    `Rpc.cost`: a design at 17 corners costs 17), so that a request of costly items ends within
+    `timeout` as one of cheap items does; an input costing more travels alone.
     `auth` is any `httpx.Auth`. Without one: with `refresh_token` and `firebase_api_key`, a
     `FirebaseTokenAuth` that keeps `auth_token` fresh for runs longer than its hour; with
     `auth_token` alone, that token as it is (it stops working after an hour).
@@ -43,12 +46,15 @@ class Config:
     connect_timeout: float = 5.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_batch: int = 256
+    max_batch_cost: int = 512
     check_fingerprints: bool = True
     dotenv_path: str | None = None  # default: the nearest .env from the working directory up
 
     def __post_init__(self) -> None:
         if self.max_batch < 1:
             raise ValueError(f"Config.max_batch must be at least 1, not {self.max_batch}")
+        if self.max_batch_cost < 1:
+            raise ValueError(f"Config.max_batch_cost must be at least 1, not {self.max_batch_cost}")
 
     def resolved(self) -> Config:
         """This config with every unset field filled from the environment, `.env` and defaults."""

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .retry import retry_after
 
+In = TypeVar("In")
 Out = TypeVar("Out")
 
 _EXCEPTIONS: dict[ErrorType, type[ClientError]] = {
@@ -52,11 +53,14 @@ _EXCEPTIONS: dict[ErrorType, type[ClientError]] = {
 _server_rpcs = TypeAdapter(list[dict[str, Any]])
 
 
+def input_value(rpc: Rpc[In, Any], inp: Any) -> In:
+    """`inp` as the Rpc's input type: a dict or another compatible value is validated into it."""
+    return inp if isinstance(inp, rpc.input_type) else rpc.input_codec.validate(inp)
+
+
 def request_body(rpc: Rpc[Any, Any], inp: Any) -> bytes:
-    """JSON of `inp`; a dict or another compatible value is validated into the input type first."""
-    if not isinstance(inp, rpc.input_type):
-        inp = rpc.input_codec.validate(inp)
-    return rpc.input_codec.encode(inp)
+    """JSON of `inp` (`input_value`'s)."""
+    return rpc.input_codec.encode(input_value(rpc, inp))
 
 
 def result(rpc: Rpc[Any, Out], response: httpx.Response) -> Out:

@@ -111,6 +111,11 @@ class Rpc(Generic[In, Out]):
     design at 17 PVT corners is 17, or 1 when it stopped at the first): a server adds it to the
     caller's usage beside the calls, and an answer from its result cache adds nothing, as it did
     no work. `None` (the default): each call is one unit of work.
+
+    `cost(input)` is the most work an input may take, in the same unit, known before it runs: a
+    client bounds each batch request's total cost by its `Config.max_batch_cost`, so that a batch
+    of costly inputs (designs at 17 corners) travels as requests that each end inside the
+    client's timeout. `None` (the default): every input costs one.
     """
 
     def __init__(
@@ -123,6 +128,7 @@ class Rpc(Generic[In, Out]):
         idempotent: bool = False,
         deterministic: bool = False,
         usage_field: str | None = None,
+        cost: Callable[[In], int] | None = None,
     ) -> None:
         if not name.isidentifier():
             raise RpcDefinitionError(f"Rpc name {name!r} must be a Python identifier: it becomes the path /{name}")
@@ -131,6 +137,7 @@ class Rpc(Generic[In, Out]):
                 f"Rpc {name!r}: usage_field {usage_field!r} must name an int field of its return type {return_type.__name__}"
             )
         self.usage_field = usage_field
+        self.cost = cost
         self.name = name
         self.deterministic = deterministic
         self.idempotent = idempotent or deterministic
@@ -150,6 +157,15 @@ class Rpc(Generic[In, Out]):
     def usage_unit(self) -> str:
         """What this Rpc's usage counts: its `usage_field` (`simulations`), else `calls`."""
         return self.usage_field or "calls"
+
+    def cost_of(self, inp: In) -> int:
+        """The most work the (validated) input `inp` may take: its `cost`, else one."""
+        if self.cost is None:
+            return 1
+        cost = self.cost(inp)
+        if not isinstance(cost, int) or cost < 1:
+            raise RpcDefinitionError(f"Rpc {self.name!r}: cost must be an int of at least 1 per input, got {cost!r}")
+        return cost
 
     def usage_of(self, output: Out) -> int:
         """The work a call that answered `output` did: its `usage_field`, else one call."""

@@ -84,6 +84,7 @@ ppaas_comp_sim = Rpc(
     each corner simulated and their worst case. Needs a server started with --pdk gf180mcu.""",
     deterministic=True,  # libngspice and ngspice -b agree to the last bit; the cache's namespace is the PDK's model files
     usage_field="simulations",  # a caller's usage counts the corners simulated: 17, or 1 when skip-on-fail stopped at typical
+    cost=GF180MCU.cost,  # the simulations at the corner set it names: a client's batch requests carry 512 at most
 )
 
 PPAAS_COMP: CircuitOptimization[CompInput, CompOutput] = CircuitOptimization(

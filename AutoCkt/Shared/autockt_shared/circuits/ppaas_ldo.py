@@ -101,6 +101,7 @@ ppaas_ldo_sim = Rpc(
     worst case. Needs a server started with --pdk sky130.""",
     deterministic=True,  # libngspice and ngspice -b agree to the last bit; the cache's namespace is the PDK's model files
     usage_field="simulations",  # a caller's usage counts the corners simulated: 9, or 1 when skip-on-fail stopped at typical
+    cost=SKY130.cost,  # the simulations at the corner set it names: a client's batch requests carry 512 at most
 )
 
 _DB = "dB"

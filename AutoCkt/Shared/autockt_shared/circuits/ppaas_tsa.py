@@ -78,6 +78,7 @@ ppaas_tsa_sim = Rpc(
     metrics at each corner simulated and their worst case. Needs a server started with --pdk gf180mcu.""",
     deterministic=True,  # libngspice and ngspice -b agree to the last bit; the cache's namespace is the PDK's model files
     usage_field="simulations",  # a caller's usage counts the corners simulated: 17, or 1 when skip-on-fail stopped at typical
+    cost=GF180MCU.cost,  # the simulations at the corner set it names: a client's batch requests carry 512 at most
 )
 
 PPAAS_TSA: CircuitOptimization[TsaInput, TsaOutput] = CircuitOptimization(

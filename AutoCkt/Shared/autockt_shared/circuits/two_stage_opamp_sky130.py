@@ -89,6 +89,8 @@ two_stage_opamp_sky130_sim = Rpc(
     workers); returns gain, unity-gain bandwidth, phase margin and supply current at each corner
     simulated and their worst case. Needs a server started with --pdk sky130.""",
     deterministic=True,
+    usage_field="simulations",  # a caller's usage counts the corners simulated: 9, or 1 when skip-on-fail stopped at typical
+    cost=SKY130.cost,  # the simulations at the corner set it names: a client's batch requests carry 512 at most
 )
 
 TWO_STAGE_OPAMP_SKY130: CircuitOptimization[OpAmpSky130Input, OpAmpCornersOutput] = CircuitOptimization(
