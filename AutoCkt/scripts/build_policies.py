@@ -3,7 +3,8 @@
     python AutoCkt/scripts/build_policies.py [--circuit two_stage_opamp ...] [--n-specs 1000] [--env-runners 1]
     python AutoCkt/scripts/build_policies.py --from-checkpoint ~/ray_results/<experiment>[/<trial>/<checkpoint>]
 
-For each circuit (every one with a recipe below by default): PPO with the settings its recipe records (the
+For each circuit (by default every nominal one with a recipe below; a circuit of an open PDK is named with
+--circuit and trains through --server-url, a server started for its PDK): PPO with the settings its recipe records (the
 ones its README figures were measured with), simulated in-process unless --server-url; then the final
 checkpoint's policy is exported (autockt.policy_export), validated on `--n-specs` unseen targets greedy and
 sampled (autockt.validate, on the exported policy itself), and written with its figures to
@@ -38,8 +39,12 @@ RECIPES: dict[str, dict[str, Any]] = {
     "ngm_ota": {"max_env_steps": 200_000, "num_envs_per_env_runner": 16},
     "ldo": {"max_env_steps": 85_000},
     "flip_flop": {"max_env_steps": 36_000},
+    "ppaas_comp": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
 }
 """The circuits that ship a policy, and how each trains."""
+SERVED_BY: dict[str, str] = {"ppaas_comp": "gf180mcu"}
+"""The circuits of an open PDK: they train through a server started for it (`--server-url`), whose
+pool runs a design's corners in parallel."""
 SHIPPED_DIR = "shipped"
 """Under the run's experiment directory: the exported policy, validated there before it is copied to `--out`."""
 
@@ -47,7 +52,7 @@ SHIPPED_DIR = "shipped"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--circuit", nargs="+", choices=sorted(RECIPES), help="default: every circuit with a recipe")
+    which.add_argument("--circuit", nargs="+", choices=sorted(RECIPES), help="default: every nominal circuit with a recipe")
     which.add_argument("--from-checkpoint", type=Path, metavar="PATH", help="package this checkpoint (or experiment's latest) instead")
     parser.add_argument("--n-specs", type=int, default=1000, help="unseen validation targets (default: %(default)s)")
     parser.add_argument("--env-runners", type=int, default=1, help="PPO env runners (default: %(default)s, leaving a core free)")
@@ -55,6 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=POLICIES_DIR, help="where the policies are written (default: the package's)")
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
+    for circuit in args.circuit or []:
+        if circuit in SERVED_BY and args.server_url is None:
+            parser.error(
+                f"{circuit} simulates on {SERVED_BY[circuit]}: start `python AutoCkt/scripts/start_server.py --pdk "
+                f"{SERVED_BY[circuit]}` and pass its --server-url"
+            )
     if args.server_url is None:
         args.in_process = True
     simulator = _simulator(args)
@@ -62,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         written = package(args.from_checkpoint, simulator, args.n_specs, args.out, {})
         print(f"wrote {written}")
         return
-    for circuit in args.circuit or list(RECIPES):
+    for circuit in args.circuit or [name for name in RECIPES if name not in SERVED_BY]:
         config = TrainConfig(
             circuit=circuit,
             experiment=f"shipped_{circuit}",
@@ -89,7 +100,7 @@ def package(checkpoint: Path, simulator: SimulatorConfig, n_specs: int, out: Pat
         print(report.summary())
     card = dataclasses.replace(
         policy.card,
-        training={**policy.card.training, **trained, "rebuild": rebuild_command(circuit)},
+        training={**policy.card.training, **trained, "rebuild": _rebuild(circuit)},
         validation={
             **{report.actions: figures(report) for report in reports},
             "measured": datetime.date.today().isoformat(),
@@ -98,6 +109,12 @@ def package(checkpoint: Path, simulator: SimulatorConfig, n_specs: int, out: Pat
         },
     )
     return policy.with_card(card).save(out / f"{circuit}{WEIGHTS_SUFFIX}")
+
+
+def _rebuild(circuit: str) -> str:
+    if circuit not in SERVED_BY:
+        return rebuild_command(circuit)
+    return f"{rebuild_command(circuit)} --server-url HOST:PORT (of start_server.py --pdk {SERVED_BY[circuit]})"
 
 
 def figures(report: ValidationReport) -> dict[str, Any]:
