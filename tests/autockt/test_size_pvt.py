@@ -51,6 +51,19 @@ def reached(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
     return load_script().main([*argv, "--out", str(out)]), out
 
 
+def test_the_shipped_comparator_policy_sizes_for_the_worst_of_17_corners(tmp_path: Path) -> None:
+    """size.py's default agent for a PVT circuit: the shipped `ppaas_comp` policy, in its greedy episode."""
+    out = tmp_path / "sized"
+    argv = ["--circuit", "ppaas_comp", "--target", "delay=2.2e-10", "power=1e-3", "--budget", "200", "--in-process", "--out", str(out)]
+    assert load_script().main(argv) == 0
+    design = json.loads((out / "design.json").read_text())
+    agent = design["method"]["agent"]
+    assert design["reached"] and agent["shipped"] and agent["reached"] and agent["episodes"] == 1
+    assert design["method"]["optimizer_simulations"] == 0
+    # the agent's corner simulations (TT alone where TT misses, 17 where it meets), the start's and the final check's
+    assert design["simulations_run"] == agent["simulations"] + 2 * 17
+
+
 def test_size_meets_a_reachable_target_at_the_ppaas_corners_and_writes_every_file(reached: tuple[int, Path]) -> None:
     code, out = reached
     assert code == 0

@@ -174,7 +174,7 @@ class SizedDesign:
     corners: tuple[CornerFigures, ...] = ()
     """The design at each corner of `corner_set` (one more evaluation of it, after the search)."""
     simulations_run: int = 0
-    """The simulations the answers say ran: a PVT design's counts one per corner."""
+    """The simulations the answers say ran, the agent's episodes' included: a PVT design's counts one per corner simulated."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -288,7 +288,7 @@ def size(config: SizingConfig) -> SizedDesign:
         trajectory=(*trajectory, (spent, trajectory[-1][1])) if spent > trajectory[-1][0] else tuple(trajectory),
         corner_set=corner_set,
         corners=corners,
-        simulations_run=simulator.simulations,
+        simulations_run=simulator.simulations + (agent.simulations if agent else 0),
     )
 
 
