@@ -42,14 +42,11 @@ import numpy as np
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization, grid_values
+from autockt_shared.corner_sets import CORNER_SET_FIELD
 
 Design = tuple[int, ...]
 Metrics = dict[str, float]
 SEARCH_MOVES = (-8, -3, -1, 1, 3, 8)
-
-
-CORNER_SET_FIELD = "corner_set"
-"""The input field of a circuit simulated at PVT corners that names the set."""
 
 
 def default_corner_set(opt: CircuitOptimization[Any, Any]) -> str | None:

@@ -29,6 +29,7 @@ from autockt.experiment import ExperimentDir
 from autockt.policy_export import export_checkpoint
 from autockt.shipped_policy import POLICIES_DIR, WEIGHTS_SUFFIX, rebuild_command
 from autockt.validate import ValidationReport
+from autockt_shared import circuit_optimization
 
 TUNED_MOVES = (-3, -1, 0, 1, 3)
 RECIPES: dict[str, dict[str, Any]] = {
@@ -42,9 +43,6 @@ RECIPES: dict[str, dict[str, Any]] = {
     "ppaas_comp": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
 }
 """The circuits that ship a policy, and how each trains."""
-SERVED_BY: dict[str, str] = {"ppaas_comp": "gf180mcu"}
-"""The circuits of an open PDK: they train through a server started for it (`--server-url`), whose
-pool runs a design's corners in parallel."""
 SHIPPED_DIR = "shipped"
 """Under the run's experiment directory: the exported policy, validated there before it is copied to `--out`."""
 
@@ -61,10 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     _add_simulator_flags(parser)
     args = parser.parse_args(argv)
     for circuit in args.circuit or []:
-        if circuit in SERVED_BY and args.server_url is None:
+        pdk = circuit_optimization(circuit).pdk
+        if pdk is not None and args.server_url is None:
             parser.error(
-                f"{circuit} simulates on {SERVED_BY[circuit]}: start `python AutoCkt/scripts/start_server.py --pdk "
-                f"{SERVED_BY[circuit]}` and pass its --server-url"
+                f"{circuit} simulates on {pdk}: start `python AutoCkt/scripts/start_server.py --pdk {pdk}` and pass its --server-url"
             )
     if args.server_url is None:
         args.in_process = True
@@ -73,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         written = package(args.from_checkpoint, simulator, args.n_specs, args.out, {})
         print(f"wrote {written}")
         return
-    for circuit in args.circuit or [name for name in RECIPES if name not in SERVED_BY]:
+    for circuit in args.circuit or [name for name in RECIPES if circuit_optimization(name).pdk is None]:
         config = TrainConfig(
             circuit=circuit,
             experiment=f"shipped_{circuit}",
@@ -100,7 +98,7 @@ def package(checkpoint: Path, simulator: SimulatorConfig, n_specs: int, out: Pat
         print(report.summary())
     card = dataclasses.replace(
         policy.card,
-        training={**policy.card.training, **trained, "rebuild": _rebuild(circuit)},
+        training={**policy.card.training, **trained, "rebuild": rebuild_command(circuit)},
         validation={
             **{report.actions: figures(report) for report in reports},
             "measured": datetime.date.today().isoformat(),
@@ -109,12 +107,6 @@ def package(checkpoint: Path, simulator: SimulatorConfig, n_specs: int, out: Pat
         },
     )
     return policy.with_card(card).save(out / f"{circuit}{WEIGHTS_SUFFIX}")
-
-
-def _rebuild(circuit: str) -> str:
-    if circuit not in SERVED_BY:
-        return rebuild_command(circuit)
-    return f"{rebuild_command(circuit)} --server-url HOST:PORT (of start_server.py --pdk {SERVED_BY[circuit]})"
 
 
 def figures(report: ValidationReport) -> dict[str, Any]:

@@ -23,7 +23,15 @@ from autockt.checkpoints import TrainedPolicy
 from autockt.command_line import validate_from_command_line
 from autockt.fingerprint import OBSERVATION_BLOCKS, observation_block_sizes, observation_blocks, schema_fingerprint
 from autockt.policy_export import export_checkpoint
-from autockt.shipped_policy import POLICIES_DIR, PolicyCard, ShippedPolicy, StalePolicy, card_path, shipped_circuits
+from autockt.shipped_policy import (
+    POLICIES_DIR,
+    PolicyCard,
+    ShippedPolicy,
+    StalePolicy,
+    card_path,
+    rebuild_command,
+    shipped_circuits,
+)
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
 
@@ -83,6 +91,7 @@ def test_a_stale_policy_is_refused_naming_the_command_that_rebuilds_it(
     rebuild = "python AutoCkt/scripts/build_policies.py --circuit two_stage_opamp"
     with pytest.raises(StalePolicy, match=rebuild):
         ShippedPolicy.load(stale)
+    assert rebuild_command("ppaas_comp").endswith("--server-url HOST:PORT (of `start_server.py --pdk gf180mcu`)")
     with pytest.raises(InputError, match=rebuild) as refused:
         size(SizingConfig(TWO_STAGE_OPAMP.name, REACHABLE, agent=stale, simulator=IN_PROCESS))
     assert refused.value.field == "agent"

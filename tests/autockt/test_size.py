@@ -34,7 +34,7 @@ SIZE_SCRIPT = Path(__file__).resolve().parents[2] / "AutoCkt" / "scripts" / "siz
 REACHABLE = ["gain=250", "ugbw=1e7", "phm=60", "ibias=1e-3"]
 UNREACHABLE = ["gain=400", "ugbw=2.5e7", "phm=60", "ibias=1e-4"]
 """The top of every range at once, on a tenth of the current: beyond the circuit's trade-off front."""
-PPAAS_TARGET = ["gain=250", "vswing=0.25", "ugbw=1e7", "phm=60", "ibias=5e-3", "t_settle=5e-6"]
+PPAAS_TARGET = ["gain=250", "vswing=0.25", "ugbw=1e7", "phm=60", "ibias=5e-3", "t_settle=2e-5"]
 PRINTED = re.compile(r"^(\w+) = (\S+)$", re.MULTILINE)
 
 needs_ngspice = pytest.mark.skipif(shutil.which("ngspice") is None, reason="needs ngspice on PATH (apt install ngspice)")

@@ -78,8 +78,9 @@ def test_the_wire_s_corner_sets_are_each_pdk_s() -> None:
         assert {name: len(pdk(choice.pdk).corner_set(name)) for name in choice.simulations} == choice.simulations
 
 
-def test_every_pvt_circuits_declared_corner_set_sizes_are_the_pdks() -> None:
-    """What a client bounds its requests by (`autockt_shared.corner_sets`) is what the server simulates."""
+def test_every_pvt_circuits_declared_corner_set_sizes_and_pdk_are_the_servers() -> None:
+    """What a client bounds its requests by (`autockt_shared.corner_sets`) and the PDK it names
+    (to say which server simulates a circuit) are what the server simulates."""
     import autockt_ckt.handlers  # noqa: F401  (registers every circuit served at corners)
     from autockt_ckt.corner_serving import corner_circuit
     from autockt_shared.circuits import all_circuits
@@ -93,4 +94,6 @@ def test_every_pvt_circuits_declared_corner_set_sizes_are_the_pdks() -> None:
             design = optimization.make_input({**optimization.initial_values(), "corner_set": corner_set})
             assert len(corner_circuit(name).corners(corner_set)) == count == optimization.sim.cost_of(design)
             checked += 1
+        assert optimization.pdk == corner_circuit(name).pdk  # what a client tells a circuit's PDK by
     assert checked == 10  # five PVT circuits, two sets each
+    assert all_circuits()["two_stage_opamp"].pdk is None

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from autockt_shared import CircuitOptimization
+from autockt_shared.corner_sets import CORNER_SET_FIELD
 
 from .specs import InputError
 
-CORNER_SET_FIELD = "corner_set"
 CORNERS_FIELD = "corners"
 """The field of a PVT circuit's answer holding each corner's metrics, by corner name."""
 

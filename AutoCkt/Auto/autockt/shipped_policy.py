@@ -48,8 +48,11 @@ BUILD_SCRIPT = "AutoCkt/scripts/build_policies.py"
 
 
 def rebuild_command(circuit: str) -> str:
-    """The command that retrains, validates and writes `circuit`'s shipped policy."""
-    return f"python {BUILD_SCRIPT} --circuit {circuit}"
+    """The command that retrains, validates and writes `circuit`'s shipped policy: a circuit of an
+    open PDK trains through a server started for that PDK."""
+    command = f"python {BUILD_SCRIPT} --circuit {circuit}"
+    pdk = circuit_optimization(circuit).pdk
+    return command if pdk is None else f"{command} --server-url HOST:PORT (of `start_server.py --pdk {pdk}`)"
 
 
 class StalePolicy(InputError):

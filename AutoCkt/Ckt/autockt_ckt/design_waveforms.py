@@ -19,13 +19,11 @@ from typing import Any
 import pydantic
 
 from autockt_shared import CircuitOptimization
+from autockt_shared.corner_sets import CORNER_SET_FIELD
 from autockt_shared.design_waveforms import DesignWaveforms, WaveformsInput
 from discovery_shared import FieldError, WireValidationError
 
 from .served import JobRunner, ServedCircuit, served_circuits
-
-CORNER_SET = "corner_set"
-"""The input field of a circuit simulated at a corner set that names the set."""
 
 
 async def answer_waveforms(inp: WaveformsInput, job_runner: Callable[[ServedCircuit[Any, Any]], JobRunner]) -> DesignWaveforms:
@@ -55,12 +53,14 @@ def circuit_input(optimization: CircuitOptimization[Any, Any], inp: WaveformsInp
     ]
     values: dict[str, Any] = {name: value for name, value in inp.design.items() if name in params}
     if inp.corner_set is not None:
-        if CORNER_SET in optimization.input_type.__pydantic_fields__:
-            values[CORNER_SET] = inp.corner_set
+        if CORNER_SET_FIELD in optimization.input_type.__pydantic_fields__:
+            values[CORNER_SET_FIELD] = inp.corner_set
         else:
             errors.append(
                 FieldError(
-                    loc=(CORNER_SET,), msg=f"{optimization.name} simulates at one condition: it takes no corner set", type="extra_forbidden"
+                    loc=(CORNER_SET_FIELD,),
+                    msg=f"{optimization.name} simulates at one condition: it takes no corner set",
+                    type="extra_forbidden",
                 )
             )
     try:
@@ -75,4 +75,4 @@ def circuit_input(optimization: CircuitOptimization[Any, Any], inp: WaveformsInp
 def _located(error: Any) -> FieldError:
     """A pydantic error of the circuit's input, located in `WaveformsInput`."""
     loc = tuple(str(part) for part in error["loc"])
-    return FieldError(loc=loc if loc[:1] == (CORNER_SET,) else ("design", *loc), msg=error["msg"], type=error["type"])
+    return FieldError(loc=loc if loc[:1] == (CORNER_SET_FIELD,) else ("design", *loc), msg=error["msg"], type=error["type"])

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autockt_shared import circuit_optimization
+from autockt_shared.corner_sets import CORNER_SET_FIELD
 from autockt_shared.design_netlist import NOMINAL
 
 from .corner_serving import corner_circuit
@@ -107,7 +108,7 @@ def refuse_unexportable(circuit: str) -> Exportable:
 
 def default_corner_set(circuit: str) -> str:
     """The corner set a PVT circuit's simulation Rpc simulates at when the call names none."""
-    default = circuit_optimization(circuit).input_type.__pydantic_fields__["corner_set"].default
+    default = circuit_optimization(circuit).input_type.__pydantic_fields__[CORNER_SET_FIELD].default
     return str(default)
 
 

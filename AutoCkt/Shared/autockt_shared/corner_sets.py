@@ -18,6 +18,9 @@ from typing import Any, Literal, get_args
 
 import pydantic
 
+CORNER_SET_FIELD = "corner_set"
+"""The option field of a PVT circuit's input that names its corner set (`CornerSetChoice.field`)."""
+
 Gf180mcuCornerSet = Literal["ppaas", "tt"]
 """gf180mcu's corner sets: PPAAS's 17, or the typical corner alone."""
 Sky130CornerSet = Literal["ppaas", "tt"]
@@ -48,12 +51,13 @@ class CornerSetChoice:
         return self.simulations[inp.corner_set]
 
     def field(self) -> Any:
-        """The input's option field naming its corner set (typed `names`), sizes in its JSON schema."""
+        """The input's option field `CORNER_SET_FIELD` naming its corner set (typed `names`), the sizes
+        and the PDK in its JSON schema: a client tells a circuit's PDK from it (two PDKs' names may be equal)."""
         sizes = " or ".join(f"`{name}` ({count})" for name, count in self.simulations.items())
         return pydantic.Field(
             default=self.default,
             description=f"the corners to simulate at: {sizes}",
-            json_schema_extra={"option": True, "simulations": dict(self.simulations)},
+            json_schema_extra={"option": True, "simulations": dict(self.simulations), "pdk": self.pdk},
         )
 
 

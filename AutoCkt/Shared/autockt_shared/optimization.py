@@ -45,6 +45,8 @@ import pydantic
 
 from discovery_shared import Rpc
 
+from .corner_sets import CORNER_SET_FIELD
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -363,6 +365,14 @@ class CircuitOptimization(Generic[In, Out]):
         field = self.input_type.__pydantic_fields__.get(SKIP_TARGET_FIELD)  # type: ignore[attr-defined]
         extra = None if field is None else field.json_schema_extra
         return isinstance(extra, dict) and bool(extra.get("option"))
+
+    @cached_property
+    def pdk(self) -> str | None:
+        """The open PDK the circuit simulates on, as its corner-set field names it (`corner_sets`);
+        None for a circuit of the 45 nm card, which every server simulates."""
+        field = self.input_type.__pydantic_fields__.get(CORNER_SET_FIELD)  # type: ignore[attr-defined]
+        extra = None if field is None else field.json_schema_extra
+        return str(extra["pdk"]) if isinstance(extra, dict) and "pdk" in extra else None
 
     def make_input(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> In:
         """The simulation input for parameter `values`, named as `params` names them (validated:

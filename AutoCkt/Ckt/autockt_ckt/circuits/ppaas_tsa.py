@@ -15,7 +15,8 @@ wp3 (second stage), wn3 (tail), wn4 (bias diode), wn5 (sink), cc; ranges 0.5-100
 
 The testbench, the evaluation and the metric definitions (`TsaMetrics`), with where they
 deliberately differ from PPAAS's, are those of PPAAS's op-amps (`ppaas_opamp_bench`); the
-follower steps from VDD/2 - 0.2 V to VDD/2 + 0.2 V, so t_settle's band is 4 mV. The multiplier
+follower steps from VDD/2 - 0.2 V to VDD/2 + 0.2 V, so t_settle's band is 4 mV (its spec range is
+surveyed for that band: `autockt_shared.circuits.ppaas_tsa`). The multiplier
 is honoured and the models' statistics are off (`pdks/kits/gf180mcu.py`).
 """
 

@@ -12,7 +12,13 @@ A call carries the design, the corner set to simulate it at (`ppaas`, PPAAS's 17
 (the typical corner first, the others only if it meets every spec of the target). The answer
 holds the metrics at each corner simulated, their worst case per spec (what an optimizer sizes
 for: `metrics_field`), whether the other corners were skipped, and how many simulations ran.
-The spec ranges are PPAAS's; phm is PPAAS's fixed 60 degrees.
+The spec ranges are PPAAS's (phm its fixed 60 degrees) but t_settle's: this testbench settles into
+1 % of the step (4 mV), where PPAAS's band is 1 % of the output's level (about 16 mV), so the same
+design settles later here (2.85 x at the median; `benchmarks/settling_band.py`, 174 designs that
+settle at all 17 corners). The range is PPAAS's 2-10 us mapped to the times the same share of those
+designs meets in this band: 18-42 us (PPAAS's 2 us is met by 14.4 % of them in its band, 18.3 us by
+as many here; 10 us by 47.1 %, 42.0 us). With PPAAS's range, no design CMA-ES found in 5,000 met
+even its loosest target (22.8 us at best).
 
 Only a server started for gf180mcu (`start_server.py --pdk gf180mcu`) simulates it; any other
 answers 404 `not_found` naming the flag (the Rpc stays in every server's schema).
@@ -90,7 +96,7 @@ PPAAS_TSA: CircuitOptimization[TsaInput, TsaOutput] = CircuitOptimization(
         MetricSpec("ugbw", Range(1.0e6, 2.0e7), normalizer=2.0e7, sense=Sense.AT_LEAST, unit="Hz"),
         MetricSpec("phm", Range(60.0, 60.0000001), normalizer=60.0, sense=Sense.AT_LEAST, unit="deg"),
         MetricSpec("ibias", Range(1e-3, 1e-2), normalizer=3e-3, sense=Sense.AT_MOST, unit="A"),
-        MetricSpec("t_settle", Range(2e-6, 1e-5), normalizer=8e-6, sense=Sense.AT_MOST, unit="s"),
+        MetricSpec("t_settle", Range(1.8e-5, 4.2e-5), normalizer=3.6e-5, sense=Sense.AT_MOST, unit="s"),
     ),
     description="PPAAS's two-stage op-amp on gf180mcu, sized for its worst case over 17 PVT corners",
     metrics_field="worst",
