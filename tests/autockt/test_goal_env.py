@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium
 import numpy as np
 import pytest
@@ -16,6 +18,12 @@ from autockt_shared import REACHED_BONUS, TWO_STAGE_OPAMP, all_circuits
 from discovery_server import BackgroundServer
 
 IN_PROCESS = SimulatorConfig(in_process=True)
+
+
+@pytest.fixture(autouse=True)
+def _sb3_logs_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SB3's `learn` opens a logger folder, by default a new `SB3-<time>` in the system's temp directory."""
+    monkeypatch.setenv("SB3_LOGDIR", str(tmp_path / "sb3"))
 
 
 def test_every_circuit_has_a_registered_id() -> None:
