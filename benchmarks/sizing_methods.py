@@ -1,6 +1,6 @@
 """Every sizing method on the same held-out targets: the classical optimizers per target, and a trained agent.
 
-    python benchmarks/sizing_methods.py --circuit two_stage_opamp --targets 200 [--budget 3000]
+    python benchmarks/sizing_methods.py --circuit two_stage_opamp --targets 200 [--budget 3000] [--corners SET]
         [--methods random cma_es ...] [--agent CHECKPOINT [--agent-training-simulations N]]
         [--in-process | --server-url URL] [--output DIR]
 
@@ -19,8 +19,12 @@ costs per reached target, so that methods reaching different shares compare). Wr
 `results.json` (every target of every method) and `reached.png` (share reached against
 simulations per target, log x) to `--output`, and prints the table in markdown.
 
-Simulations are counted one per design (a batch of k is k; failed ones count), through a
-server (`--server-url`, default THE_SERVER_URL) or in-process (`--in-process`).
+Simulations are counted as they ran (a batch of k designs is k simulations of a nominal circuit;
+failed ones count), through a server (`--server-url`, default THE_SERVER_URL) or in-process
+(`--in-process`). A PVT circuit is sized for its worst case over `--corners` (default: its own
+set, or the agent's run's), each design sent its target so that skip-on-fail stops it at the
+typical corner when it misses there, and counted one simulation per corner simulated, for the
+optimizers as for the agent; the budgets are in those simulations.
 """
 
 from __future__ import annotations
@@ -42,10 +46,12 @@ from matplotlib.figure import Figure
 
 from autockt import Simulator, SimulatorConfig, TargetSet, TrainedPolicy
 from autockt.checkpoints import resolve_checkpoint
+from autockt.corners import checked_corner_set, corner_options
 from autockt.deployment import deploy, training_simulations
 from autockt.env import DEFAULT_TRAINING_TARGETS
 from autockt.experiment import ExperimentDir
 from autockt.optimizers import OPTIMIZERS, OptimizerConfig, optimize
+from autockt.specs import InputError
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits, circuit_optimization
 
 CHECKPOINTS = (100, 300, 1000, 3000)
@@ -162,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--methods", nargs="+", choices=sorted(OPTIMIZERS), default=list(OPTIMIZERS), help="default: all")
     parser.add_argument("--batch-size", type=int, default=OptimizerConfig.batch_size, help="designs per batch call (default: %(default)s)")
     parser.add_argument("--gp-budget", type=int, default=OptimizerConfig.gp_budget, help="the GP sampler's own cap (default: %(default)s)")
+    parser.add_argument("--corners", metavar="SET", help="a PVT circuit's corner set (default: the agent's run's, else the circuit's)")
     parser.add_argument("--seed", type=int, help="targets and optimizers (default: the agent's run's seed, else 0)")
     parser.add_argument(
         "--agent", type=Path, help="a checkpoint (or experiment directory) of autockt.train to deploy beside the optimizers"
@@ -183,13 +190,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         seed = 0 if args.seed is None else args.seed
         training = TargetSet.training(optimization, DEFAULT_TRAINING_TARGETS, seed)
+    trained_at = None if checkpoint is None else checked_corner_set(optimization, ExperimentDir.containing(checkpoint).record().corner_set)
+    try:
+        corner_set = checked_corner_set(optimization, args.corners or trained_at)
+    except InputError as err:
+        parser.error(f"--corners: {err}")
+    if checkpoint is not None and corner_set != trained_at:
+        parser.error(f"--agent was trained at corner set {trained_at}, not --corners {corner_set}")
     targets = TargetSet.validation(training, args.targets, seed).targets
     sim_config = SimulatorConfig(in_process=args.in_process, server_url=args.server_url)
     config = OptimizerConfig(budget=args.budget, batch_size=args.batch_size, seed=seed, gp_budget=args.gp_budget)
     output = args.output or Path.home() / "autockt_benchmarks" / f"sizing_methods_{args.circuit}_n{args.targets}_b{args.budget}"
     output.mkdir(parents=True, exist_ok=True)
     print(
-        f"{args.circuit}: {len(targets)} held-out targets (seed {seed}), {args.budget} simulations each, {sim_config.describe()}",
+        f"{args.circuit}{'' if corner_set is None else f' at corner set {corner_set}'}: {len(targets)} held-out targets "
+        f"(seed {seed}), {args.budget} simulations each, {sim_config.describe()}",
         flush=True,
     )
 
@@ -199,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         run, details[AGENT] = run_agent(checkpoint, targets, training, sim_config, args.budget, seed, args.agent_training_simulations)
         runs.append(run)
         print(f"  {AGENT}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s (training: {run.training} simulations)", flush=True)
-    simulator = Simulator(optimization, sim_config)
+    simulator = Simulator(optimization, sim_config, corner_options(corner_set))
     try:
         for method in args.methods:
             run, details[method] = run_optimizer(method, targets, simulator, config)
@@ -208,10 +223,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         simulator.close()
 
-    title = f"{args.circuit}, {len(targets)} held-out targets"
+    title = f"{args.circuit}{'' if corner_set is None else f' at {corner_set}'}, {len(targets)} held-out targets"
     plot(runs, args.budget, title, output / "reached.png")
     summary = {
         "circuit": args.circuit,
+        "corner_set": corner_set,
         "seed": seed,
         "targets": list(targets),
         "optimizer_config": dataclasses.asdict(config),

@@ -107,7 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SET",
         help="a PVT circuit's corner set to size for the worst case over (e.g. ppaas_tsa: ppaas, tt; default: the circuit's)",
     )
-    parser.add_argument("--budget", type=int, default=defaults.budget, help="most simulations to spend (default: %(default)s)")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=defaults.budget,
+        help="most simulations to spend, a PVT circuit's counted per corner (default: %(default)s)",
+    )
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seeds the optimizer and the agent's sampled episodes (default: %(default)s)"
     )

@@ -50,6 +50,21 @@ def test_the_benchmark_runs_every_optimizer_on_two_targets_and_reports_them(tmp_
     assert (tmp_path / "reached.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_pvt_circuit_is_benchmarked_at_its_corner_set_counting_corner_simulations(tmp_path: Path) -> None:
+    argv = [sys.executable, str(SCRIPT), "--circuit", "ppaas_comp", "--targets", "1", "--budget", "40", "--methods", "random"]
+    refused = subprocess.run([*argv, "--corners", "sf_only", "--in-process"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert refused.returncode == 2 and "--corners: " in refused.stderr and "ppaas, tt" in refused.stderr
+    done = subprocess.run(
+        [*argv, "--corners", "ppaas", "--in-process", "--output", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "results.json").read_text())
+    assert summary["corner_set"] == "ppaas" and "ppaas_comp at corner set ppaas: 1 held-out targets" in done.stdout
+    (result,) = summary["methods"]["random"]["results"]
+    # 16 designs a batch, each one simulation (missed at TT) or 17: the third batch is cut to what the budget leaves
+    assert result["simulations"] >= 40 or result["reached_at"] is not None
+
+
 def test_an_agent_is_deployed_greedy_then_sampled_within_the_budget(trained: Trained) -> None:
     trained_for = training_simulations(trained.checkpoint)
     assert trained_for is not None and trained_for >= 240  # 240 env steps, each one simulation, and the resets besides

@@ -130,19 +130,24 @@ def test_without_skip_on_fail_a_missing_design_pays_every_corner(
         assert obs.shape == (3 * N_METRICS + len(PPAAS_TSA.params) + 1,)  # no corners block
 
 
-def test_an_optimizer_sends_its_target_and_ranks_a_skipped_design_below_every_full_one(
+def test_an_optimizer_sends_its_target_ranks_a_skipped_design_below_every_full_one_and_counts_corners(
     server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]
 ) -> None:
-    _, missed = targets
+    met, missed = targets
     simulator = Simulator(PPAAS_TSA, SimulatorConfig(server_url=server.url))
     try:
         search = TargetSearch(PPAAS_TSA, missed, simulator, budget=2)
         losses = search.evaluate(np.stack([search.initial(), search.initial() + 1]))
         result = search.result("probe")
+        full = TargetSearch(PPAAS_TSA, met, simulator, budget=CORNERS + 1)
+        full.evaluate(np.stack([full.initial(), full.initial() + NUDGE]))  # the budget admits both: each costs at least one
+        at_every_corner = full.result("probe")
     finally:
         simulator.close()
-    assert simulator.simulations == 2 and result.simulations == 2 and not result.reached  # the typical corner alone, twice
+    assert result.simulations == 2 and not result.reached  # the typical corner alone, twice
     assert result.best_score == -min(losses) < -N_METRICS and search.failure_score == -2 * N_METRICS
+    # met at TT, so at all 17 corners: a search counts corner simulations, as an agent's environment does
+    assert at_every_corner.simulations == 2 * CORNERS == simulator.simulations - 2 and len(at_every_corner.trace) == 2 * CORNERS
 
 
 def test_a_set_of_one_corner_is_never_skipped(server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]]) -> None:

@@ -28,7 +28,8 @@ result as files (`AutoCkt/scripts/size.py` does both).
 
 A PVT circuit is sized at a corner set (`corner_set`, default its Rpc's; refused naming the field
 for a set it does not have, or for a nominal circuit: `corners.py`) for the worst case over it,
-which is what its answers' metrics are. The design found is then evaluated once more, so that the
+which is what its answers' metrics are, and its budget counts corner simulations (a design that
+skip-on-fail stopped at the typical corner costs one, a full one the set's size). The design found is then evaluated once more, so that the
 result holds its metrics and each spec's margin at every corner of the set (`SizedDesign.corners`).
 An agent sizes at the set it was trained at (its run's `corner_set`, env.py); another set is refused,
 naming the field.
@@ -147,8 +148,9 @@ class SpecCheck:
 class SizedDesign:
     """The best design a sizing found: reached by the project's rule or, if not, the closest (highest reward).
 
-    `simulations` counts the reset point's and the search's; `reached_at` the one (1-based, in that order)
-    whose design first met the target.
+    `simulations` counts the reset point's, the agent's and the search's, a PVT design's one per corner
+    simulated, as the budget does; `reached_at` the simulations spent when the design that first met the
+    target had been simulated (its own included).
     """
 
     circuit: str
@@ -241,8 +243,9 @@ def size(config: SizingConfig) -> SizedDesign:
     try:
         start = _simulate_start(simulator, values)
         metrics = optimization.metric_values(start)
-        spent, reached_at = 1, 1 if optimization.reached(metrics, target) else None
-        trajectory = [(1, optimization.score(metrics, target))]
+        spent = optimization.evaluation(start).simulations  # a PVT circuit's reset point, at every corner of its set
+        reached_at = spent if optimization.reached(metrics, target) else None
+        trajectory = [(spent, optimization.score(metrics, target))]
         if config.agent is not None:
             trained = sizing_agent(config.agent, config.circuit)
             checkpoint, env_config = trained.path, trained.env_config(config.simulator)

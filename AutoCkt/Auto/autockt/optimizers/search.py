@@ -4,14 +4,18 @@
 Every method proposes designs as grid indices (one per parameter, the agents' own grid) and
 hands them to `TargetSearch.evaluate` a batch at a time. The search simulates the batch in
 one `Simulator.evaluate_batch` call (through a server or in-process, as the agents do), counts
-each design as one simulation (failed ones too), scores it with the optimization's own reward
-against the target, and keeps the best design. Each design is sent the target: a PVT circuit
-then skips the other corners of a design that misses at the typical one, which scores below
-every design simulated at all its corners and never meets the target
-(`CircuitOptimization.evaluated_score`); the corner simulations run are the simulator's. It decides when the method stops, so that no
-method can stop differently: at the end of the batch in which a design first meets the target
-(`CircuitOptimization.reached`, the environment's own rule), or when the budget is spent. A
-batch that would overrun the budget simulates only its first designs.
+the simulations each design ran (one for a nominal circuit; a PVT circuit's, one per corner
+simulated; a failed design one), scores it with the optimization's own reward against the
+target, and keeps the best design. Each design is sent the target: a PVT circuit then skips
+the other corners of a design that misses at the typical one (one simulation), which scores
+below every design simulated at all its corners and never meets the target
+(`CircuitOptimization.evaluated_score`). So a search's simulations are counted as an agent's are
+(its environment counts the corners simulated), and a budget is one of simulations, not designs.
+It decides when the method stops, so that no method can stop differently: at the end of the
+batch in which a design first meets the target (`CircuitOptimization.reached`, the environment's
+own rule), or when the budget is spent. A batch that would overrun the budget simulates only as
+many designs as simulations remain (each costs at least one), so its last designs' other
+corners may run past the budget by part of a batch, as an agent's last episode may.
 
 Methods minimize a loss: the negative reward (0 when every spec is met; the target counts as
 reached from `-REACHED_THRESHOLD` down). A failed simulation scores the floor
@@ -42,9 +46,9 @@ class SizingResult:
     """One method's search for one target.
 
     `simulations` is what the search spent (whole batches, up to the budget); `reached_at` the
-    1-based number of the first simulation whose design met the target (`None`: never), at most
-    `simulations`. `trace[i]` is the best reward after simulation `i + 1` (the floor until one
-    succeeded). `best_design` and `best_metrics` are `None` only when every simulation failed.
+    simulations spent when the first design that met the target had been simulated, its own
+    included (`None`: never), at most `simulations`. `trace[i]` is the best reward after simulation
+    `i + 1` (the floor until one succeeded; a design's several simulations share its reward). `best_design` and `best_metrics` are `None` only when every simulation failed.
     """
 
     method: str
@@ -131,7 +135,8 @@ class TargetSearch:
         losses = np.full(len(designs), np.inf)
         outcomes = self.simulator.evaluate_batch(values, [self.target] * len(values))
         for i, (row, outcome) in enumerate(zip(simulated, outcomes, strict=True)):
-            self.simulations += 1
+            ran = outcome.value.simulations if outcome.ok else 1
+            self.simulations += ran
             score = self.failure_score
             if outcome.ok:
                 evaluation = outcome.value
@@ -142,7 +147,7 @@ class TargetSearch:
                     self.reached_at = self.simulations
             else:
                 self.failed += 1
-            self.trace.append(self.best_score)
+            self.trace.extend([self.best_score] * ran)
             losses[i] = -score
         return losses
 
