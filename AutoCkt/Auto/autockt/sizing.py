@@ -29,8 +29,9 @@ result as files (`AutoCkt/scripts/size.py` does both).
 A PVT circuit is sized at a corner set (`corner_set`, default its Rpc's; refused naming the field
 for a set it does not have, or for a nominal circuit: `corners.py`) for the worst case over it,
 which is what its answers' metrics are, and its budget counts corner simulations (a design that
-skip-on-fail stopped at the typical corner costs one, a full one the set's size). The design found is then evaluated once more, so that the
-result holds its metrics and each spec's margin at every corner of the set (`SizedDesign.corners`).
+skip-on-fail stopped at the typical corner costs one, a full one the set's size). The design found
+is then evaluated once more, so that the result holds its metrics and each spec's margin at every
+corner of the set (`SizedDesign.corners`).
 An agent sizes at the set it was trained at (its run's `corner_set`, env.py); another set is refused,
 naming the field.
 """

@@ -48,7 +48,8 @@ class SizingResult:
     `simulations` is what the search spent (whole batches, up to the budget); `reached_at` the
     simulations spent when the first design that met the target had been simulated, its own
     included (`None`: never), at most `simulations`. `trace[i]` is the best reward after simulation
-    `i + 1` (the floor until one succeeded; a design's several simulations share its reward). `best_design` and `best_metrics` are `None` only when every simulation failed.
+    `i + 1` (the floor until one succeeded; a design's several simulations share its reward).
+    `best_design` and `best_metrics` are `None` only when every simulation failed.
     """
 
     method: str
