@@ -1,19 +1,20 @@
 """Every sizing method on the same held-out targets: the classical optimizers per target, and a trained agent.
 
     python benchmarks/sizing_methods.py --circuit two_stage_opamp --targets 200 [--budget 3000] [--corners SET]
-        [--methods random cma_es ...] [--agent CHECKPOINT [--agent-training-simulations N]]
+        [--methods random cma_es ...] [--agent CHECKPOINT_OR_POLICY [--agent-training-simulations N]]
         [--in-process | --server-url URL] [--output DIR]
 
 Issue 25's table. On `--targets` targets drawn from the validation side of `TargetSet` (seeded,
 never one of the training targets: the agent's own when `--agent` is given, else the default
 350 of seed `--seed`), each optimizer of `autockt.optimizers` searches for each target from
-scratch with `--budget` simulations, and the agent (a checkpoint of `train`) is deployed on
-each: a greedy episode, then sampled ones within the budget (`autockt.deployment`). For every
+scratch with `--budget` simulations, and the agent (a checkpoint of `train`, PPO or SAC + HER, or
+a shipped policy) is deployed on each: a greedy episode, then sampled ones within the budget
+(`autockt.deployment`). For every
 method it prints the share of targets reached within 100, 300, 1,000 and 3,000 simulations per
 target (a search's designs do not depend on its budget, so one run answers every smaller
 budget exactly), the median simulations spent on a reached target and the mean spent per target.
-For the agent it adds its training simulations (from the run's results, else
-`--agent-training-simulations`) and, per optimizer, the number of reached targets after which
+For the agent it adds its training simulations (from the run's results or the shipped policy's
+card, else `--agent-training-simulations`) and, per optimizer, the number of reached targets after which
 training plus deployment costs fewer simulations than the optimizer (AutoCkt's amortization:
 costs per reached target, so that methods reaching different shares compare). Writes
 `results.json` (every target of every method) and `reached.png` (share reached against
@@ -44,12 +45,11 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from autockt import Simulator, SimulatorConfig, TargetSet, TrainedPolicy
-from autockt.checkpoints import resolve_checkpoint
+from autockt import Simulator, SimulatorConfig, TargetSet
+from autockt.checkpoints import Agent, open_agent
 from autockt.corners import checked_corner_set, corner_options
 from autockt.deployment import deploy, training_simulations
 from autockt.env import DEFAULT_TRAINING_TARGETS
-from autockt.experiment import ExperimentDir
 from autockt.optimizers import OPTIMIZERS, OptimizerConfig, optimize
 from autockt.specs import InputError
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits, circuit_optimization
@@ -106,23 +106,14 @@ def run_optimizer(
 
 
 def run_agent(
-    checkpoint: Path,
-    targets: Sequence[dict[str, float]],
-    training: TargetSet,
-    simulator: SimulatorConfig,
-    budget: int,
-    seed: int,
-    training_sims: int | None,
+    agent: Agent, targets: Sequence[dict[str, float]], simulator: SimulatorConfig, budget: int, seed: int, training_sims: int | None
 ) -> tuple[MethodRun, list[Any]]:
-    record = ExperimentDir.containing(checkpoint).record()
     start = time.monotonic()
-    deployments = deploy(TrainedPolicy.from_checkpoint(checkpoint), record.env_config(training, simulator), targets, budget, seed)
+    deployments = deploy(agent.policy(), agent.env_config(simulator), targets, budget, seed)
+    if training_sims is None:  # what it cost to train: a shipped policy's card says, else its trial's results
+        training_sims = agent.card.training.get("simulations") if agent.card is not None else training_simulations(agent.path)
     run = MethodRun(
-        AGENT,
-        tuple(d.reached_at for d in deployments),
-        tuple(d.simulations for d in deployments),
-        time.monotonic() - start,
-        training=training_sims if training_sims is not None else training_simulations(checkpoint),
+        AGENT, tuple(d.reached_at for d in deployments), tuple(d.simulations for d in deployments), time.monotonic() - start, training_sims
     )
     return run, [dataclasses.asdict(d) for d in deployments]
 
@@ -171,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corners", metavar="SET", help="a PVT circuit's corner set (default: the agent's run's, else the circuit's)")
     parser.add_argument("--seed", type=int, help="targets and optimizers (default: the agent's run's seed, else 0)")
     parser.add_argument(
-        "--agent", type=Path, help="a checkpoint (or experiment directory) of autockt.train to deploy beside the optimizers"
+        "--agent",
+        type=Path,
+        help="a checkpoint (or experiment directory) of autockt.train, PPO or SAC + HER, or a shipped policy, deployed beside the optimizers",
     )
     parser.add_argument("--agent-training-simulations", type=int, help="the agent's training cost, if its run's results do not record it")
     parser.add_argument("--server-url", help="circuit server(s) (default: THE_SERVER_URL from .env, else 127.0.0.1:8000)")
@@ -181,21 +174,20 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     torch.set_num_threads(1)  # the GP sampler's torch, and the agent's: one core each on a shared machine
     optimization = circuit_optimization(args.circuit)
-    checkpoint = resolve_checkpoint(args.agent) if args.agent else None
-    if checkpoint is not None:
-        experiment = ExperimentDir.containing(checkpoint)
-        if experiment.record().circuit != args.circuit:
-            parser.error(f"--agent was trained on {experiment.record().circuit}, not --circuit {args.circuit}")
-        training, seed = experiment.training_targets(), experiment.record().seed if args.seed is None else args.seed
+    agent = open_agent(args.agent) if args.agent else None
+    if agent is not None:
+        if agent.record.circuit != args.circuit:
+            parser.error(f"--agent was trained on {agent.record.circuit}, not --circuit {args.circuit}")
+        training, seed = agent.training, agent.record.seed if args.seed is None else args.seed
     else:
         seed = 0 if args.seed is None else args.seed
         training = TargetSet.training(optimization, DEFAULT_TRAINING_TARGETS, seed)
-    trained_at = None if checkpoint is None else checked_corner_set(optimization, ExperimentDir.containing(checkpoint).record().corner_set)
+    trained_at = None if agent is None else checked_corner_set(optimization, agent.record.corner_set)
     try:
         corner_set = checked_corner_set(optimization, args.corners or trained_at)
     except InputError as err:
         parser.error(f"--corners: {err}")
-    if checkpoint is not None and corner_set != trained_at:
+    if agent is not None and corner_set != trained_at:
         parser.error(f"--agent was trained at corner set {trained_at}, not --corners {corner_set}")
     targets = TargetSet.validation(training, args.targets, seed).targets
     sim_config = SimulatorConfig(in_process=args.in_process, server_url=args.server_url)
@@ -210,8 +202,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     runs: list[MethodRun] = []
     details: dict[str, list[Any]] = {}
-    if checkpoint is not None:
-        run, details[AGENT] = run_agent(checkpoint, targets, training, sim_config, args.budget, seed, args.agent_training_simulations)
+    if agent is not None:
+        run, details[AGENT] = run_agent(agent, targets, sim_config, args.budget, seed, args.agent_training_simulations)
         runs.append(run)
         print(f"  {AGENT}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s (training: {run.training} simulations)", flush=True)
     simulator = Simulator(optimization, sim_config, corner_options(corner_set))
@@ -231,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "seed": seed,
         "targets": list(targets),
         "optimizer_config": dataclasses.asdict(config),
-        "agent": None if checkpoint is None else str(checkpoint),
+        "agent": None if agent is None else str(agent.path),
         "methods": {r.name: {**dataclasses.asdict(r), "results": details[r.name]} for r in runs},
     }
     (output / "results.json").write_text(json.dumps(summary, indent=1))

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from autockt import SimulatorConfig, TargetSet, TrainedPolicy
+from autockt.checkpoints import open_agent
 from autockt.deployment import deploy, training_simulations
 from autockt.optimizers import OPTIMIZERS
+from autockt.shipped_policy import POLICIES_DIR
 from autockt_shared import TWO_STAGE_OPAMP
 
 from ..tiny_training import Trained
@@ -97,3 +99,15 @@ def test_the_benchmark_deploys_an_agent_and_says_when_its_training_pays_off(trai
     assert agent["results"][0]["target"] == trained.experiment.validation_targets().targets[0]  # the run's own held-out targets
     assert any(line.startswith("| agent |") for line in done.stdout.splitlines())
     assert next(line for line in done.stdout.splitlines() if line.startswith("| random |")).split(" | ")[-1] != ""
+
+
+def test_the_benchmark_deploys_a_shipped_policy_at_the_cost_its_card_records(tmp_path: Path) -> None:
+    policy = POLICIES_DIR / "two_stage_opamp.npz"
+    argv = [sys.executable, str(SCRIPT), "--agent", str(policy), "--targets", "2", "--budget", "60", "--methods", "random"]
+    done = subprocess.run([*argv, "--in-process", "--output", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "results.json").read_text())
+    shipped = open_agent(policy)
+    assert shipped.card is not None and summary["methods"]["agent"]["training"] == shipped.card.training["simulations"]
+    assert summary["targets"] == list(TargetSet.validation(shipped.training, 2, shipped.record.seed).targets)  # its own held-out ones
+    assert all(r["simulations"] >= 1 for r in summary["methods"]["agent"]["results"])
