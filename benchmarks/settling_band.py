@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from autockt_ckt import ppaas_opamp_bench as bench
-from autockt_ckt.circuits.ppaas_tsa import INITIAL, TSA
+from autockt_ckt.circuits.ppaas_tsa import INITIAL, STEP, TSA
 from autockt_ckt.libngspice_engine import LibngspiceEngine
 from autockt_ckt.waveforms import settling_time
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA
@@ -35,10 +35,9 @@ PPAAS_RANGE_S = (2e-6, 1e-5)
 BANDS = ("step", "level")
 
 
-def worst_settling(seed_and_design: tuple[int, dict[str, float]]) -> tuple[dict[str, float], float] | None:
+def worst_settling(values: dict[str, float]) -> tuple[dict[str, float], float] | None:
     """The design's worst-case settling time over the 17 corners in each band, and its worst phase
     margin; None when it fails to simulate or does not settle in some window."""
-    _, values = seed_and_design
     engine = LibngspiceEngine(run_dir=Path(tempfile.mkdtemp(prefix="settling-band-")), timeout_s=None)
     worst = dict.fromkeys(BANDS, 0.0)
     phm = float("inf")
@@ -51,7 +50,7 @@ def worst_settling(seed_and_design: tuple[int, dict[str, float]]) -> tuple[dict[
                 inside = tran.time <= end
                 t, v = tran.time[inside], tran.values[f"v({bench.OUT_FB})"][inside]
                 for band_of in BANDS:
-                    band = bench.SETTLE_FRACTION * (2 * 0.2 if band_of == "step" else abs(float(v[-1])))
+                    band = bench.SETTLE_FRACTION * (2 * STEP if band_of == "step" else abs(float(v[-1])))
                     settled = settling_time(t, v, edge, float(v[-1]), band)
                     if settled is None:
                         return None
@@ -61,16 +60,16 @@ def worst_settling(seed_and_design: tuple[int, dict[str, float]]) -> tuple[dict[
     return worst, phm
 
 
-def designs(n: int, seed: int) -> list[tuple[int, dict[str, float]]]:
+def designs(n: int, seed: int) -> list[dict[str, float]]:
     """The reset point's sizes, each scaled by exp(N(0, 0.7)) and put on its grid."""
     rng = random.Random(seed)
     out = []
-    for i in range(n):
+    for _ in range(n):
         values = {}
         for p in PPAAS_TSA.params:
             scaled = INITIAL[p.name] * float(np.exp(rng.gauss(0.0, 0.7)))
             values[p.name] = p.value_at(p.index_of(min(max(scaled, p.range.lo), p.range.hi)))
-        out.append((i, values))
+        out.append(values)
     return out
 
 
