@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 from autockt import SimulatorConfig, SizingConfig, TrainedPolicy, size
 from autockt.command_line import validate_from_command_line
 from autockt.deployment import deploy
-from autockt_ckt.settings import SHIPPED_MODEL_PATH
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 from discovery_server import free_port
 
@@ -107,22 +105,23 @@ def test_deploy_answers_with_the_design_its_episodes_ended_on(trained: Trained) 
         assert TWO_STAGE_OPAMP.reached(d.metrics, d.target) == (d.reached_at is not None)
 
 
-def run_size(tmp_path: Path, *flags: str) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out = tmp_path / "sized"
-    argv = [sys.executable, str(SCRIPTS / "size.py"), "--circuit", "two_stage_opamp", "--out", str(out), *flags]
-    env = {**os.environ, "AUTOCKT_MODEL_PATH": str(SHIPPED_MODEL_PATH), "AUTOCKT_PDK": "ptm45"}
-    return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300), out
+def load_size_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("size_script", SCRIPTS / "size.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_size_py_sizes_with_a_trained_agent_and_records_it(trained: Trained, tmp_path: Path) -> None:
+def test_size_py_sizes_with_a_trained_agent_and_records_it(trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reset = TWO_STAGE_OPAMP.simulate(TWO_STAGE_OPAMP.initial_values())
     assert not TWO_STAGE_OPAMP.reached(reset, NEAR_RESET) and TWO_STAGE_OPAMP.score(reset, NEAR_RESET) > -0.04
     target = [f"{name}={value}" for name, value in NEAR_RESET.items()]
-    proc, out = run_size(
-        tmp_path, "--target", *target, "--agent", str(trained.checkpoint), "--budget", "200", "--server-url", trained.server_url
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "target reached (shortfalls sum to 2 % or less) at simulation " in proc.stdout and f"agent {trained.checkpoint}" in proc.stdout
+    out = tmp_path / "sized"
+    argv = ["--circuit", "two_stage_opamp", "--out", str(out), "--target", *target, "--agent", str(trained.checkpoint)]
+    assert load_size_script().main([*argv, "--budget", "200", "--server-url", trained.server_url]) == 0  # size.py's main, in this process
+    printed = capsys.readouterr().out
+    assert "target reached (shortfalls sum to 2 % or less) at simulation " in printed and f"agent {trained.checkpoint}" in printed
     design = json.loads((out / "design.json").read_text())
     agent = design["method"]["agent"]
     assert agent["checkpoint"] == str(trained.checkpoint.resolve()) and agent["reached"] and agent["episodes"] >= 1
@@ -152,14 +151,6 @@ def test_an_optimizer_continues_from_the_agent_s_design_within_the_budget_left(t
     assert method["agent"]["simulations"] == 31  # the run's horizon of 30 steps and its reset
     assert method["optimizer"] == "random" and method["optimizer_simulations"] == 80 - 1 - 31 == method["settings"]["budget"]
     assert design.simulations == 80
-
-
-def load_size_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("size_script", SCRIPTS / "size.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize(

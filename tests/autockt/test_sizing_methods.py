@@ -1,14 +1,16 @@
-"""benchmarks/sizing_methods.py end to end, simulating in-process; and an agent deployed like an optimizer."""
+"""benchmarks/sizing_methods.py end to end, simulating in-process; and an agent deployed like an optimizer.
+
+The benchmark's `main` runs in this process: a process of its own would spend its seconds importing what
+the suite has imported already."""
 
 from __future__ import annotations
 
 import json
 import runpy
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from autockt import SimulatorConfig, TargetSet, TrainedPolicy
 from autockt.checkpoints import open_agent
@@ -23,11 +25,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks/sizing_methods.py"
 
 
-def test_the_benchmark_runs_every_optimizer_and_a_shipped_policy_on_two_targets_and_reports_them(tmp_path: Path) -> None:
+def run_benchmark(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """What `python benchmarks/sizing_methods.py ARGV` prints; the torch threads it sets are given back."""
+    threads = torch.get_num_threads()
+    try:
+        runpy.run_path(str(SCRIPT))["main"](argv)
+    finally:
+        torch.set_num_threads(threads)
+    return capsys.readouterr().out
+
+
+def test_the_benchmark_runs_every_optimizer_and_a_shipped_policy_on_two_targets_and_reports_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     policy = POLICIES_DIR / "two_stage_opamp.npz"
     argv = [
-        sys.executable,
-        str(SCRIPT),
         "--agent",
         str(policy),
         "--targets",
@@ -40,8 +52,7 @@ def test_the_benchmark_runs_every_optimizer_and_a_shipped_policy_on_two_targets_
         "--output",
         str(tmp_path),
     ]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    printed = run_benchmark(argv, capsys)
     summary = json.loads((tmp_path / "results.json").read_text())
     assert summary["targets"] == list(TargetSet.validation(TargetSet.training(TWO_STAGE_OPAMP, 350, 0), 2, 0).targets)  # held out, seeded
     shipped = open_agent(policy)  # trained on those 350: its held-out targets are the same
@@ -54,7 +65,7 @@ def test_the_benchmark_runs_every_optimizer_and_a_shipped_policy_on_two_targets_
             # a search stops at the budget, or at the end of the batch that reached its target
             budget = 24 if method == "gaussian_process" else 100  # the GP sampler stops at its own cap
             assert spent == budget if result["reached_at"] is None else result["reached_at"] <= spent <= budget, method
-        row = next(line for line in done.stdout.splitlines() if line.startswith(f"| {method} |"))
+        row = next(line for line in printed.splitlines() if line.startswith(f"| {method} |"))
         cells = row.split(" | ")
         assert cells[1] == f"{100 * sum(r is not None for r in run['reached_at']) / 2:.1f} %"  # within 100
         assert cells[2:5] == ["-", "-", "-"]  # within 300, 1,000 and 3,000: past the budget, not measured
@@ -68,13 +79,9 @@ def test_a_pvt_circuit_is_benchmarked_at_its_corner_set_counting_corner_simulati
     with pytest.raises(SystemExit) as refused:
         runpy.run_path(str(SCRIPT))["main"]([*argv, "--corners", "sf_only", "--in-process"])
     assert refused.value.code == 2 and "--corners: " in capsys.readouterr().err
-    argv = [sys.executable, str(SCRIPT), *argv]
-    done = subprocess.run(
-        [*argv, "--corners", "ppaas", "--in-process", "--output", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
+    printed = run_benchmark([*argv, "--corners", "ppaas", "--in-process", "--output", str(tmp_path)], capsys)
     summary = json.loads((tmp_path / "results.json").read_text())
-    assert summary["corner_set"] == "ppaas" and "ppaas_comp at corner set ppaas: 1 held-out targets" in done.stdout
+    assert summary["corner_set"] == "ppaas" and "ppaas_comp at corner set ppaas: 1 held-out targets" in printed
     (result,) = summary["methods"]["random"]["results"]
     # 16 designs a batch, each one simulation (missed at TT) or 17: the third batch is cut to what the budget leaves
     assert result["simulations"] >= 40 or result["reached_at"] is not None
@@ -99,16 +106,16 @@ def test_an_agent_is_deployed_greedy_then_sampled_within_the_budget(trained: Tra
     assert again == deployments
 
 
-def test_the_benchmark_deploys_an_agent_and_says_when_its_training_pays_off(trained: Trained, tmp_path: Path) -> None:
+def test_the_benchmark_deploys_an_agent_and_says_when_its_training_pays_off(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     trained_for = training_simulations(trained.checkpoint)
-    argv = [sys.executable, str(SCRIPT), "--agent", str(trained.checkpoint), "--targets", "2", "--budget", "100", "--methods", "random"]
-    argv += ["--server-url", trained.server_url, "--output", str(tmp_path)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    header = next(line for line in done.stdout.splitlines() if line.startswith("| method |"))
+    argv = ["--agent", str(trained.checkpoint), "--targets", "2", "--budget", "100", "--methods", "random"]
+    printed = run_benchmark([*argv, "--server-url", trained.server_url, "--output", str(tmp_path)], capsys)
+    header = next(line for line in printed.splitlines() if line.startswith("| method |"))
     assert f"the agent ({trained_for:,} training sims) to beat it" in header
     agent = json.loads((tmp_path / "results.json").read_text())["methods"]["agent"]
     assert agent["training"] == trained_for
     assert agent["results"][0]["target"] == trained.experiment.validation_targets().targets[0]  # the run's own held-out targets
-    assert any(line.startswith("| agent |") for line in done.stdout.splitlines())
-    assert next(line for line in done.stdout.splitlines() if line.startswith("| random |")).split(" | ")[-1] != ""
+    assert any(line.startswith("| agent |") for line in printed.splitlines())
+    assert next(line for line in printed.splitlines() if line.startswith("| random |")).split(" | ")[-1] != ""
