@@ -1,11 +1,12 @@
-"""A server of `simulate_on_the_server` over real HTTP, with its runs in the test's own directory,
-started for the PDK `server_pdk` names (the 45 nm card unless a test parametrizes it over `PDKS`)."""
+"""A server of `simulate_on_the_server` over real HTTP, one for the session, serving each test with its runs
+in the test's own directory and with the PDK `server_pdk` names (the 45 nm card unless a test parametrizes
+it over `PDKS`)."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import hdl21.sim as hs
@@ -13,7 +14,6 @@ import httpx
 import numpy as np
 import pytest
 import vlsir.spice_pb2 as vsp
-from fastapi import FastAPI
 from vlsirtools.spice import ResultFormat, SimOptions, SupportedSimulators
 from vlsirtools.spice import sim_data as sd
 
@@ -42,9 +42,19 @@ def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server_pdk: str) ->
     return path
 
 
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[ds.BackgroundServer]:
+    """One server of the sandbox Rpcs for the session: starting and stopping one per test cost more than the
+    tests (uvicorn's shutdown alone waits 0.1-0.2 s)."""
+    with ds.BackgroundServer(ds.create_app(rpcs=[simulate_on_the_server, simulation_offer])) as server:
+        yield server
+
+
 @pytest.fixture
-def server(serve: Callable[[FastAPI], ds.BackgroundServer], run_dir: Path) -> ds.BackgroundServer:
-    return serve(ds.create_app(rpcs=[simulate_on_the_server, simulation_offer]))
+def server(sandbox_server: ds.BackgroundServer, run_dir: Path) -> ds.BackgroundServer:
+    """The session's sandbox server, serving this test's `run_dir` and `server_pdk`: without a pool its handlers
+    read the settings on every call, and `run_dir` has patched them for the test."""
+    return sandbox_server
 
 
 @pytest.fixture
