@@ -46,7 +46,7 @@ def worst_settling(values: dict[str, float]) -> tuple[dict[str, float], float] |
             result = TSA.run_at(engine, corner, values)
             phm = min(phm, TSA.metrics(result, corner).phm)
             tran = result.tran("tran")
-            for edge, end in ((bench.EDGE_S, bench.EDGE_S + bench.HOLD_S), (bench.EDGE_S + bench.HOLD_S, bench.TSTOP_S)):
+            for edge, end in bench.SETTLING_WINDOWS:
                 inside = tran.time <= end
                 t, v = tran.time[inside], tran.values[f"v({bench.OUT_FB})"][inside]
                 for band_of in BANDS:

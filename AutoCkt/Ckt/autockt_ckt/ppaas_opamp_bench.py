@@ -66,6 +66,8 @@ FOLLOWER_CAP = 500e-12
 EDGE_S, HOLD_S, TSTOP_S, TSTEP_S = 1e-6, 200e-6, 401e-6, 1e-6
 SWEEP_V, SWEEP_STEP_V = 1e-3, 10e-6
 SETTLE_FRACTION = 0.01
+SETTLING_WINDOWS = ((EDGE_S, EDGE_S + HOLD_S), (EDGE_S + HOLD_S, TSTOP_S))
+"""The follower's rising and falling steps: each from its edge to the end of its hold."""
 
 OUT_OL, OUT_FB = "xtop.out_ol", "xtop.out_fb"
 SUPPLY_OL = "v.xtop.vvdd_ol"
@@ -131,10 +133,7 @@ class PpaasOpamp(Generic[M]):
             ugbw=ugbw,
             phm=phm,
             ibias=-result.op("op")[f"i({SUPPLY_OL})"],
-            t_settle=max(
-                self._settling(tran.time, follower, EDGE_S, EDGE_S + HOLD_S),
-                self._settling(tran.time, follower, EDGE_S + HOLD_S, TSTOP_S),
-            ),
+            t_settle=max(self._settling(tran.time, follower, edge, end) for edge, end in SETTLING_WINDOWS),
         )
 
     def _settling(self, time: np.ndarray, values: np.ndarray, edge: float, end: float) -> float:
