@@ -148,7 +148,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         if simulator is not None and shared_at != self.corner_set:
             raise ValueError(f"the simulator given simulates at the corner set {shared_at}, the environment at {self.corner_set}")
         self._owns_simulator = simulator is None
-        self.simulator = simulator or Simulator(self.optimization, self.config.simulator, corner_options(self.corner_set))
+        self.simulator = simulator or open_simulator(self.config)
         self.skips_on_fail = self.config.skip_on_fail and self.optimization.skips_on_fail
         n_metrics, n_params = len(self.optimization.metrics), len(self.grid.params)
         self.action_space = self.grid.action_space
