@@ -18,7 +18,7 @@ the number of reached targets after which
 training plus deployment costs fewer simulations than the optimizer (AutoCkt's amortization:
 costs per reached target, so that methods reaching different shares compare). Writes
 `results.json` (every target of every method) and `reached.png` (share reached against
-simulations per target, log x) to `--output`, and prints the table in markdown.
+simulations per target, log x) to `--output` after each method, and prints the table in markdown.
 
 Simulations are counted as they ran (a batch of k designs is k simulations of a nominal circuit;
 failed ones count), through a server (`--server-url`, default THE_SERVER_URL) or in-process
@@ -202,21 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     runs: list[MethodRun] = []
     details: dict[str, list[Any]] = {}
-    if agent is not None:
-        run, details[AGENT] = run_agent(agent, targets, sim_config, args.budget, seed, args.agent_training_simulations)
-        runs.append(run)
-        print(f"  {AGENT}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s (training: {run.training} simulations)", flush=True)
-    simulator = Simulator(optimization, sim_config, corner_options(corner_set))
-    try:
-        for method in args.methods:
-            run, details[method] = run_optimizer(method, targets, simulator, config)
-            runs.append(run)
-            print(f"  {method}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s", flush=True)
-    finally:
-        simulator.close()
-
     title = f"{args.circuit}{'' if corner_set is None else f' at {corner_set}'}, {len(targets)} held-out targets"
-    plot(runs, args.budget, title, output / "reached.png")
     summary = {
         "circuit": args.circuit,
         "corner_set": corner_set,
@@ -224,9 +210,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         "targets": list(targets),
         "optimizer_config": dataclasses.asdict(config),
         "agent": None if agent is None else str(agent.path),
-        "methods": {r.name: {**dataclasses.asdict(r), "results": details[r.name]} for r in runs},
     }
-    (output / "results.json").write_text(json.dumps(summary, indent=1))
+
+    def record(run: MethodRun) -> None:
+        """Written after every method: a run of hours that is stopped keeps the methods it finished."""
+        runs.append(run)
+        plot(runs, args.budget, title, output / "reached.png")
+        methods = {r.name: {**dataclasses.asdict(r), "results": details[r.name]} for r in runs}
+        (output / "results.json").write_text(json.dumps({**summary, "methods": methods}, indent=1))
+
+    if agent is not None:
+        run, details[AGENT] = run_agent(agent, targets, sim_config, args.budget, seed, args.agent_training_simulations)
+        record(run)
+        print(f"  {AGENT}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s (training: {run.training} simulations)", flush=True)
+    simulator = Simulator(optimization, sim_config, corner_options(corner_set))
+    try:
+        for method in args.methods:
+            run, details[method] = run_optimizer(method, targets, simulator, config)
+            record(run)
+            print(f"  {method}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s", flush=True)
+    finally:
+        simulator.close()
     print()
     print(markdown_table(runs, args.budget))
     print(f"\n{output / 'results.json'}\n{output / 'reached.png'}")
