@@ -77,7 +77,7 @@ def test_a_pvt_circuit_is_benchmarked_at_its_corner_set_counting_corner_simulati
 ) -> None:
     argv = ["--circuit", "ppaas_comp", "--targets", "1", "--budget", "40", "--methods", "random"]
     with pytest.raises(SystemExit) as refused:
-        runpy.run_path(str(SCRIPT))["main"]([*argv, "--corners", "sf_only", "--in-process"])
+        run_benchmark([*argv, "--corners", "sf_only", "--in-process"], capsys)
     assert refused.value.code == 2 and "--corners: " in capsys.readouterr().err
     printed = run_benchmark([*argv, "--corners", "ppaas", "--in-process", "--output", str(tmp_path)], capsys)
     summary = json.loads((tmp_path / "results.json").read_text())
