@@ -18,6 +18,7 @@ import pytest
 from autockt import SimulatorConfig, SizingConfig, TrainedPolicy, size
 from autockt.command_line import validate_from_command_line
 from autockt.deployment import deploy
+from autockt.validate import roll_out
 from autockt_shared import FOLDED_CASCODE, TWO_STAGE_OPAMP
 from discovery_server import free_port
 
@@ -94,15 +95,23 @@ def test_validate_py_refuses_a_missing_targets_file_in_one_line_with_exit_2(
     assert err == f"validate.py: refused: targets: cannot read {tmp_path / 'absent.json'}: No such file or directory"
 
 
-def test_deploy_answers_with_the_design_its_episodes_ended_on(trained: Trained) -> None:
+def test_deploy_answers_with_the_reaching_design_else_the_closest_its_episodes_simulated(trained: Trained) -> None:
     config = trained.experiment.record().env_config(
         trained.experiment.training_targets(), SimulatorConfig(server_url=trained.server_url), horizon=4
     )
+    policy = TrainedPolicy.from_checkpoint(trained.checkpoint)
     targets = [NEAR_RESET, *trained.experiment.validation_targets().targets[:2]]
-    for d in deploy(TrainedPolicy.from_checkpoint(trained.checkpoint), config, targets, budget=12, seed=0):
+    deployed = deploy(policy, config, targets, budget=12, seed=0)
+    for d in deployed:
         assert d.design is not None and d.metrics is not None and d.failed_simulations == 0
         assert TWO_STAGE_OPAMP.simulate(d.design) == pytest.approx(d.metrics, rel=1e-9)  # its metrics are its own
         assert TWO_STAGE_OPAMP.reached(d.metrics, d.target) == (d.reached_at is not None)
+    # A missed target's answer is the highest-scoring design of its episode's steps, wherever it came.
+    missed = [d for d in deploy(policy, config, targets, budget=1, seed=0) if d.reached_at is None]  # the greedy episode alone
+    assert missed, "the tiny policy misses some of these targets in one episode"
+    for d in missed:
+        (greedy,) = roll_out(policy, config, [d.target])
+        assert d.episodes == 1 and TWO_STAGE_OPAMP.score(d.metrics, d.target) == pytest.approx(max(greedy["scores"]), rel=1e-9)
 
 
 def load_size_script() -> ModuleType:

@@ -26,7 +26,7 @@ from autockt.noise import is_noise
 from autockt.run_metrics import ENV_STEPS, EPISODE_WINDOW, REACHED_METRIC
 from autockt.specs import Target
 from autockt.train import TrainConfig, should_stop
-from autockt.validate import roll_out
+from autockt.validate import roll_out, walked_away
 from discovery_server import BackgroundServer
 
 from ..tiny_training import TINY_BATCH, Trained, tiny_training
@@ -98,10 +98,15 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
     rng = None if sample_seed is None else np.random.default_rng([sample_seed, index])
     obs, info = env.reset(options={"target": target})
     steps, done, indices = 0, False, env.grid.initial()
+    scores: list[float] = []
+    closest: tuple[float | None, Any, Any] = (None, None, None)
     while not done:
         action = policy.act(obs, rng)
         obs, _, terminated, truncated, info = env.step(action)
         steps, done, indices = steps + 1, terminated or truncated, env.grid.apply(indices, action)  # the design it moved to
+        scores.append(info["score"])
+        if "metrics" in info and (closest[0] is None or info["score"] > closest[0]):
+            closest = (info["score"], env.grid.values(indices), info["metrics"])
     env.close()
     return {
         "index": index,
@@ -112,6 +117,10 @@ def _roll_out_alone(policy: TrainedPolicy, config: EnvConfig, target: Target, in
         "final_metrics": info.get("metrics"),
         "sim_failed": bool(info["sim_failed"]),
         "simulations": env.simulator.calls,
+        "scores": scores,
+        "closest_score": closest[0],
+        "closest_design": closest[1],
+        "closest_metrics": closest[2],
     }
 
 
@@ -138,3 +147,13 @@ def test_a_run_stops_at_its_budget_of_steps_or_of_hours_or_at_its_reach_rate() -
     assert should_stop(config, "trial", {**running, "env_runners": {"num_episodes_lifetime": EPISODE_WINDOW, REACHED_METRIC: 0.9}})
     with pytest.raises(ValueError, match="max_hours must be > 0"):
         TrainConfig(max_hours=0)
+
+
+def test_a_missed_rollout_walked_away_when_it_ended_below_the_best_score_it_had_simulated() -> None:
+    def outcome(scores: list[float], reached: bool = False) -> dict[str, Any]:
+        return {"reached": reached, "scores": scores, "closest_score": max(scores, default=None)}
+
+    assert walked_away(outcome([-0.9, -0.1, -0.4]))
+    assert not walked_away(outcome([-0.9, -0.4, -0.1]))  # still closing in when the horizon came
+    assert not walked_away(outcome([-0.9, -0.1, -0.4], reached=True))
+    assert not walked_away({"reached": False, "scores": [-3.0], "closest_score": None})  # every simulation failed

@@ -10,8 +10,9 @@ actions (seeded per attempt and target), until the target is reached or the budg
 A target reached in an episode is reached at the simulations of the episodes before it plus
 its own; the last episode may run past the budget by part of one episode, and its simulations
 count too. The agent's answer is a design, as an optimizer's is: the one its reaching episode
-ended on or, if none reached, the best (highest reward) any of its episodes ended on, so that
-`autockt.sizing` can size a circuit with an agent as with an optimizer.
+ended on or, if none reached, the closest (highest reward) any of its episodes simulated, so that
+`autockt.sizing` can size a circuit with an agent as with an optimizer. The closest, not the last:
+a missed episode often passed nearer its target than where it ended (validate.py).
 
 `training_simulations` reads what a checkpoint cost to train from its trial's results (every
 iteration reports the designs its env runners simulated): the other side of the amortization.
@@ -24,8 +25,6 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-
-from autockt_shared import circuit_optimization
 
 from .env import Design, EnvConfig
 from .experiment import TRIAL_RESULTS_FILE, checkpoint_env_steps
@@ -41,7 +40,7 @@ class Deployment:
     """The agent on one target: `reached_at` the simulation (counted over all its episodes) whose design met
     it, `None` if none did; `simulations` all it spent; `episodes` how many it played (the first greedy);
     `failed_simulations` the episodes a failed simulation ended. `design` is the design its reaching episode
-    ended on, else the best its episodes ended on, with its `metrics`; both `None` only if every episode failed."""
+    ended on, else the closest its episodes simulated, with its `metrics`; both `None` only if every episode failed."""
 
     target: Target
     reached_at: int | None
@@ -54,7 +53,6 @@ class Deployment:
 
 def deploy(policy: Policy, config: EnvConfig, targets: Sequence[Target], budget: int, seed: int) -> list[Deployment]:
     """Greedy, then sampled episodes toward every target until each is reached or has spent `budget` (module docstring)."""
-    optimization = circuit_optimization(config.circuit)
     spent, episodes, failed = [0] * len(targets), [0] * len(targets), [0] * len(targets)
     reached_at: list[int | None] = [None] * len(targets)
     best_score = [-math.inf] * len(targets)
@@ -70,10 +68,12 @@ def deploy(policy: Policy, config: EnvConfig, targets: Sequence[Target], budget:
             spent[i] += outcome["simulations"]
             episodes[i] += 1
             failed[i] += outcome["sim_failed"]
-            if outcome["final_metrics"] is not None:
-                score = optimization.score(outcome["final_metrics"], targets[i])  # a reaching episode's beats any other's
-                if score > best_score[i]:
-                    best_score[i], designs[i], metrics[i] = score, outcome["final_design"], outcome["final_metrics"]
+            if outcome["reached"]:  # a reaching episode ends on its reaching design, which beats any other's
+                score, design, met = math.inf, outcome["final_design"], outcome["final_metrics"]
+            else:
+                score, design, met = outcome["closest_score"], outcome["closest_design"], outcome["closest_metrics"]
+            if met is not None and score > best_score[i]:
+                best_score[i], designs[i], metrics[i] = score, design, met
         pending = [i for i in pending if reached_at[i] is None and spent[i] < budget]
         attempt += 1
     return [Deployment(target, reached_at[i], spent[i], episodes[i], failed[i], designs[i], metrics[i]) for i, target in enumerate(targets)]

@@ -34,6 +34,12 @@ designs and `max_batch_simulations` simulations) simulates all their moves, whic
 target's rollout is still exactly a lone episode of the policy's environment (`AutoCktGym` for
 PPO, `AutoCktGoalEnv` for SAC + HER: policy.py; driven through its two halves), so its outcome
 does not depend on the others.
+
+Each outcome also keeps the episode's score after every step and its closest design (the highest
+score it simulated, with its metrics). A policy that acts greedily can walk through its target's
+neighbourhood and on past it, ending farther away than it had come: the report counts the missed
+targets whose episodes did (`n_walked_away`), and a deployed agent (deployment.py) answers with the
+closest design, not the last.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -54,12 +61,12 @@ from autockt_shared import circuit_optimization
 
 from .checkpoints import Agent, open_agent
 from .corners import checked_corner_set
-from .env import EnvConfig, open_simulator
+from .env import Design, EnvConfig, open_simulator
 from .experiment import VALIDATION_DIR, VALIDATION_RESULTS_FILE
 from .plots import plot_learning_curve, plot_reached
 from .policy import Policy
 from .progress import ValidationProgress
-from .simulator import SimulatorConfig
+from .simulator import Metrics, SimulatorConfig
 from .specs import Target, TargetSet, checked_targets
 from .vector_env import simulate_designs, simulation_targets
 
@@ -85,6 +92,7 @@ class ValidationReport:
     targets: str = "unseen"  # "unseen" (drawn apart from the training targets) or "given"
     corner_set: str | None = None  # the PVT corners the rollouts simulated at (None: a nominal circuit)
     trained_corner_set: str | None = None  # the corners the policy was trained at
+    n_walked_away: int = 0  # missed targets whose episode had come closer than where it ended
 
     @property
     def reached_fraction(self) -> float:
@@ -95,7 +103,8 @@ class ValidationReport:
             f"{self.actions} policy reached {self.n_reached}/{self.n_targets} {self.targets} targets ({100 * self.reached_fraction:.1f} %)"
             f"{self.corners_text()}, "
             f"steps to reach: mean {self.mean_steps_to_reach:.2f}, median {self.median_steps_to_reach:g}; "
-            f"{self.simulations} simulations\nper-target results: {self.results_file}\nplots: "
+            f"{self.simulations} simulations; {self.n_walked_away} of the {self.n_targets - self.n_reached} missed had come closer "
+            f"than where they ended\nper-target results: {self.results_file}\nplots: "
             + ", ".join(str(p) for p in (self.plot_file, self.learning_curve_file) if p is not None)
         )
 
@@ -168,6 +177,7 @@ def validate(
         targets=kind,
         corner_set=validated_at,
         trained_corner_set=trained_at,
+        n_walked_away=sum(walked_away(o) for o in outcomes),
     )
     summary = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(report).items()}
     summary.update(reached_fraction=report.reached_fraction, traj_len=traj_len, seed=seed, circuit=record.circuit)
@@ -176,6 +186,12 @@ def validate(
     if agent.experiment is not None and report.learning_curve_file is not None:
         plot_learning_curve(agent.experiment, report.learning_curve_file)
     return report
+
+
+def walked_away(outcome: Mapping[str, Any]) -> bool:
+    """Whether a rollout missed its target after having simulated a design closer to it than the one it ended on."""
+    scores, closest = outcome["scores"], outcome["closest_score"]
+    return not outcome["reached"] and closest is not None and bool(scores) and scores[-1] < closest
 
 
 def _report_dir(agent: Agent, name: str) -> Path:
@@ -196,9 +212,11 @@ def roll_out(
 ) -> list[dict[str, Any]]:
     """One episode towards each target, all stepping together (module docstring); one outcome per target, in order.
 
-    An outcome says whether the episode reached its target, in how many steps and simulations, and the design it
+    An outcome says whether the episode reached its target, in how many steps and simulations, the design it
     ended on (`final_design`, the last one simulated, whose metrics are `final_metrics` unless its simulation
-    failed): deploying an agent to size a circuit (deployment.py) keeps that design as its answer.
+    failed), its score after each step (`scores`), and the design among its steps that scored highest
+    (`closest_design`, `closest_metrics`, `closest_score`; `None` if every step's simulation failed), which
+    deploying an agent to size a circuit (deployment.py) keeps as its answer when it misses.
 
     `sample_seed` `None` acts greedily; else target `i` samples with its own generator seeded `[sample_seed, i]`.
     `on_step(done, step)` is told after each step how many targets are done.
@@ -213,6 +231,8 @@ def roll_out(
         observations = [obs for obs, _ in started]
         simulations, steps = [info["simulations"] for _, info in started], [0] * len(targets)
         finals = list(resets)
+        scores: list[list[float]] = [[] for _ in targets]
+        closest: list[tuple[float, Design | None, Metrics | None]] = [(-math.inf, None, None) for _ in targets]
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
         while unfinished:
@@ -223,8 +243,11 @@ def roll_out(
             for i, design, outcome in zip(unfinished, designs, outcomes, strict=True):
                 observations[i], _, terminated, truncated, infos[i] = envs[i].end_step(outcome)
                 simulations[i] += infos[i]["simulations"]  # with skip-on-fail, 1 for a design that missed at the typical corner
+                scores[i].append(float(infos[i]["score"]))
                 if design is not None:
                     finals[i] = design
+                    if "metrics" in infos[i] and scores[i][-1] > closest[i][0]:
+                        closest[i] = (scores[i][-1], design, infos[i]["metrics"])
                 steps[i] += 1
                 if not (terminated or truncated):
                     still.append(i)
@@ -243,6 +266,10 @@ def roll_out(
             "final_metrics": infos[i].get("metrics"),
             "sim_failed": bool(infos[i]["sim_failed"]),
             "simulations": simulations[i],
+            "scores": scores[i],
+            "closest_score": closest[i][0] if closest[i][1] is not None else None,
+            "closest_design": closest[i][1],
+            "closest_metrics": closest[i][2],
         }
         for i, target in enumerate(targets)
     ]
