@@ -13,9 +13,9 @@ in-process) and returns the best design found, reached or not, with each spec ch
 With an `agent` (a checkpoint of `autockt.train` for the circuit, or a shipped policy), the trained policy sizes
 instead, as `deployment.deploy` gives it a target: a greedy episode from the reset point, then
 sampled ones within the budget, its answer the design its reaching episode ended on, else the
-closest any episode simulated. That is AutoCkt's promise, a few simulations per target once trained. If it misses and an
-`optimizer` is also given, the optimizer continues from the agent's design with what is left
-of the budget. Given no `agent`, the circuit's shipped policy (shipped_policy.py) is the agent when
+closest any episode simulated. That is AutoCkt's promise, a few simulations per target once
+trained. If it misses and an `optimizer` is also given, the optimizer continues from the agent's
+design with what is left of the budget. Given no `agent`, the circuit's shipped policy (shipped_policy.py) is the agent when
 the package has one and the budget leaves room for its greedy episode, followed by the optimizer
 (`shipped_agent=False` sizes with the optimizer alone);
 a shipped policy its circuit has outgrown is refused, naming the command that rebuilds it.
