@@ -48,7 +48,6 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -191,7 +190,7 @@ def validate(
 def walked_away(outcome: Mapping[str, Any]) -> bool:
     """Whether a rollout missed its target after having simulated a design closer to it than the one it ended on."""
     scores, closest = outcome["scores"], outcome["closest_score"]
-    return not outcome["reached"] and closest is not None and bool(scores) and scores[-1] < closest
+    return not outcome["reached"] and closest is not None and scores[-1] < closest  # a closest design means a step was scored
 
 
 def _report_dir(agent: Agent, name: str) -> Path:
@@ -232,7 +231,7 @@ def roll_out(
         simulations, steps = [info["simulations"] for _, info in started], [0] * len(targets)
         finals = list(resets)
         scores: list[list[float]] = [[] for _ in targets]
-        closest: list[tuple[float, Design | None, Metrics | None]] = [(-math.inf, None, None) for _ in targets]
+        closest: list[tuple[float, Design, Metrics] | None] = [None for _ in targets]  # (score, design, metrics)
         infos: list[dict[str, Any]] = [{} for _ in targets]
         unfinished = list(range(len(targets)))
         while unfinished:
@@ -246,7 +245,8 @@ def roll_out(
                 scores[i].append(float(infos[i]["score"]))
                 if design is not None:
                     finals[i] = design
-                    if "metrics" in infos[i] and scores[i][-1] > closest[i][0]:
+                    best = closest[i]
+                    if "metrics" in infos[i] and (best is None or scores[i][-1] > best[0]):
                         closest[i] = (scores[i][-1], design, infos[i]["metrics"])
                 steps[i] += 1
                 if not (terminated or truncated):
@@ -267,9 +267,7 @@ def roll_out(
             "sim_failed": bool(infos[i]["sim_failed"]),
             "simulations": simulations[i],
             "scores": scores[i],
-            "closest_score": closest[i][0] if closest[i][1] is not None else None,
-            "closest_design": closest[i][1],
-            "closest_metrics": closest[i][2],
+            **dict(zip(("closest_score", "closest_design", "closest_metrics"), closest[i] or (None, None, None), strict=True)),
         }
         for i, target in enumerate(targets)
     ]
