@@ -1,7 +1,7 @@
 """Every sizing method on the same held-out targets: the classical optimizers per target, and a trained agent.
 
     python benchmarks/sizing_methods.py --circuit two_stage_opamp --targets 200 [--budget 3000] [--corners SET]
-        [--methods random cma_es ...] [--agent CHECKPOINT_OR_POLICY [--agent-training-simulations N]]
+        [--methods [random cma_es ...]] [--agent CHECKPOINT_OR_POLICY [--agent-training-simulations N]]
         [--in-process | --server-url URL] [--output DIR]
 
 Issue 25's table. On `--targets` targets drawn from the validation side of `TargetSet` (seeded,
@@ -12,7 +12,7 @@ a shipped policy) is deployed on each: a greedy episode, then sampled ones withi
 (`autockt.deployment`). For every method it prints the share of targets reached within 100, 300,
 1,000 and 3,000 simulations per target (a search's designs do not depend on its budget, so one
 run answers every smaller budget exactly), the median simulations spent on a reached target and
-the mean spent per target. For the agent it adds its training simulations (from the run's
+the mean spent per target (`--methods` naming none: the agent alone). For the agent it adds its training simulations (from the run's
 results or the shipped policy's card, else `--agent-training-simulations`) and, per optimizer,
 the number of reached targets after which
 training plus deployment costs fewer simulations than the optimizer (AutoCkt's amortization:
@@ -156,7 +156,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--circuit", choices=sorted(all_circuits()), default=TWO_STAGE_OPAMP.name, help="default: %(default)s")
     parser.add_argument("--targets", type=int, default=200, help="held-out targets (default: %(default)s)")
     parser.add_argument("--budget", type=int, default=3000, help="simulations per target and method (default: %(default)s)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(OPTIMIZERS), default=list(OPTIMIZERS), help="default: all")
+    parser.add_argument(
+        "--methods", nargs="*", choices=sorted(OPTIMIZERS), default=list(OPTIMIZERS), help="default: all; none named: the agent alone"
+    )
     parser.add_argument("--batch-size", type=int, default=OptimizerConfig.batch_size, help="designs per batch call (default: %(default)s)")
     parser.add_argument("--gp-budget", type=int, default=OptimizerConfig.gp_budget, help="the GP sampler's own cap (default: %(default)s)")
     parser.add_argument("--corners", metavar="SET", help="a PVT circuit's corner set (default: the agent's run's, else the circuit's)")
@@ -172,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, help="default: ~/autockt_benchmarks/sizing_methods_<circuit>_n<targets>_b<budget>")
     args = parser.parse_args(argv)
 
+    if not args.methods and args.agent is None:
+        parser.error("--methods names no optimizer and no --agent is given: nothing to run")
     torch.set_num_threads(1)  # the GP sampler's torch, and the agent's: one core each on a shared machine
     optimization = circuit_optimization(args.circuit)
     agent = open_agent(args.agent) if args.agent else None

@@ -119,3 +119,14 @@ def test_the_benchmark_deploys_an_agent_and_says_when_its_training_pays_off(
     assert agent["results"][0]["target"] == trained.experiment.validation_targets().targets[0]  # the run's own held-out targets
     assert any(line.startswith("| agent |") for line in printed.splitlines())
     assert next(line for line in printed.splitlines() if line.startswith("| random |")).split(" | ")[-1] != ""
+
+
+def test_the_agent_runs_alone_when_no_optimizer_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        run_benchmark(["--methods", "--in-process"], capsys)
+    assert refused.value.code == 2 and "no --agent" in capsys.readouterr().err
+    policy = POLICIES_DIR / "two_stage_opamp.npz"
+    argv = ["--agent", str(policy), "--targets", "2", "--budget", "30", "--methods", "--in-process", "--output", str(tmp_path)]
+    printed = run_benchmark(argv, capsys)
+    assert list(json.loads((tmp_path / "results.json").read_text())["methods"]) == ["agent"]
+    assert [line.split(" | ")[0] for line in printed.splitlines() if line.startswith("| ") and "---" not in line][1:] == ["| agent"]
