@@ -12,9 +12,9 @@ a shipped policy) is deployed on each: a greedy episode, then sampled ones withi
 (`autockt.deployment`). For every method it prints the share of targets reached within 100, 300,
 1,000 and 3,000 simulations per target (a search's designs do not depend on its budget, so one
 run answers every smaller budget exactly), the median simulations spent on a reached target and
-the mean spent per target (`--methods` naming none: the agent alone). For the agent it adds its training simulations (from the run's
-results or the shipped policy's card, else `--agent-training-simulations`) and, per optimizer,
-the number of reached targets after which
+the mean spent per target (`--methods` naming none: the agent alone). For the agent it adds its
+training simulations (from the run's results or the shipped policy's card, else
+`--agent-training-simulations`) and, per optimizer, the number of reached targets after which
 training plus deployment costs fewer simulations than the optimizer (AutoCkt's amortization:
 costs per reached target, so that methods reaching different shares compare). Writes
 `results.json` (every target of every method) and `reached.png` (share reached against
