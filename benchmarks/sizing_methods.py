@@ -227,14 +227,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         run, details[AGENT] = run_agent(agent, targets, sim_config, args.budget, seed, args.agent_training_simulations)
         record(run)
         print(f"  {AGENT}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s (training: {run.training} simulations)", flush=True)
-    simulator = Simulator(optimization, sim_config, corner_options(corner_set))
-    try:
-        for method in args.methods:
-            run, details[method] = run_optimizer(method, targets, simulator, config)
-            record(run)
-            print(f"  {method}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s", flush=True)
-    finally:
-        simulator.close()
+    if args.methods:  # the optimizers' simulator, opened only for them
+        simulator = Simulator(optimization, sim_config, corner_options(corner_set))
+        try:
+            for method in args.methods:
+                run, details[method] = run_optimizer(method, targets, simulator, config)
+                record(run)
+                print(f"  {method}: {run.reached}/{len(targets)} reached in {run.seconds:.0f} s", flush=True)
+        finally:
+            simulator.close()
     print()
     print(markdown_table(runs, args.budget))
     print(f"\n{output / 'results.json'}\n{output / 'reached.png'}")

@@ -15,9 +15,9 @@ instead, as `deployment.deploy` gives it a target: a greedy episode from the res
 sampled ones within the budget, its answer the design its reaching episode ended on, else the
 closest any episode simulated. That is AutoCkt's promise, a few simulations per target once
 trained. If it misses and an `optimizer` is also given, the optimizer continues from the agent's
-design with what is left of the budget. Given no `agent`, the circuit's shipped policy (shipped_policy.py) is the agent when
-the package has one and the budget leaves room for its greedy episode, followed by the optimizer
-(`shipped_agent=False` sizes with the optimizer alone);
+design with what is left of the budget. Given no `agent`, the circuit's shipped policy
+(shipped_policy.py) is the agent when the package has one and the budget leaves room for its
+greedy episode, followed by the optimizer (`shipped_agent=False` sizes with the optimizer alone);
 a shipped policy its circuit has outgrown is refused, naming the command that rebuilds it.
 
 Whether the target is `reached` is the project's one rule (`CircuitOptimization.reached`: the
