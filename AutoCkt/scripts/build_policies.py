@@ -41,6 +41,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     "ldo": {"max_env_steps": 85_000},
     "flip_flop": {"max_env_steps": 36_000},
     "ppaas_comp": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
+    "two_stage_opamp_sky130": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
 }
 """The circuits that ship a policy, and how each trains."""
 SHIPPED_DIR = "shipped"
