@@ -74,13 +74,18 @@ def simulate_values(circuit: str, corners: str | None, values: Metrics) -> Metri
 
 
 def ambitious_target(opt: CircuitOptimization[Any, Any], rng: random.Random) -> Metrics:
-    """A target up to 3x beyond the hard end of each range (log-uniform), to pull a search onto the front."""
+    """A target up to 3x beyond the hard end of each range, to pull a search onto the front: log-uniform
+    on a positive range, uniform over three range widths on one that reaches zero (a PSRR of at least
+    0-0.01 dB: no ratio of its ends exists)."""
     target = {}
     for m in opt.metrics:
-        if m.sense is Sense.AT_LEAST:
-            target[m.name] = m.range.lo * (3 * m.range.hi / m.range.lo) ** rng.random()
+        lo, hi, u = m.range.lo, m.range.hi, rng.random()
+        if lo <= 0:
+            target[m.name] = lo + 3 * (hi - lo) * u if m.sense is Sense.AT_LEAST else hi - 3 * (hi - lo) * u
+        elif m.sense is Sense.AT_LEAST:
+            target[m.name] = lo * (3 * hi / lo) ** u
         else:
-            target[m.name] = m.range.hi * (m.range.lo / (3 * m.range.hi)) ** rng.random()
+            target[m.name] = hi * (lo / (3 * hi)) ** u
     return target
 
 
