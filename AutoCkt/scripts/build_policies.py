@@ -35,7 +35,7 @@ TUNED_MOVES = (-3, -1, 0, 1, 3)
 RECIPES: dict[str, dict[str, Any]] = {
     # TrainConfig fields besides its defaults, as each circuit's README figure was trained
     "two_stage_opamp": {"moves": TUNED_MOVES, "max_env_steps": 175_000},
-    "latch": {"max_env_steps": 30_000},
+    "latch": {"moves": TUNED_MOVES, "max_env_steps": 30_000},
     "folded_cascode": {"moves": TUNED_MOVES, "max_env_steps": 120_000, "train_batch_size": 1200, "num_envs_per_env_runner": 1},
     "ngm_ota": {"max_env_steps": 200_000, "num_envs_per_env_runner": 16},
     "ldo": {"max_env_steps": 85_000},
