@@ -7,7 +7,6 @@ import random
 import runpy
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +23,9 @@ def ambitious_target() -> Callable[..., dict[str, float]]:
 
 
 @pytest.mark.parametrize("circuit", sorted(all_circuits()))
-def test_search_targets_are_finite_and_at_least_as_hard_as_the_ranges_easy_end(circuit: str, ambitious_target: Callable[..., Any]) -> None:
+def test_search_targets_are_finite_and_at_least_as_hard_as_the_ranges_easy_end(
+    circuit: str, ambitious_target: Callable[..., dict[str, float]]
+) -> None:
     """A range starting at zero (the sky130 LDO's PSRR above 1 MHz, 0-0.01 dB) has no ratio of its ends to draw over."""
     opt = circuit_optimization(circuit)
     rng = random.Random(0)
