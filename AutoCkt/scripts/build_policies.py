@@ -38,7 +38,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     "latch": {"moves": TUNED_MOVES, "max_env_steps": 30_000},
     "folded_cascode": {"moves": TUNED_MOVES, "max_env_steps": 120_000, "train_batch_size": 1200, "num_envs_per_env_runner": 1},
     "ngm_ota": {"moves": TUNED_MOVES, "max_env_steps": 200_000, "num_envs_per_env_runner": 16},
-    "ldo": {"max_env_steps": 85_000},
+    "ldo": {"moves": TUNED_MOVES, "max_env_steps": 85_000},
     "flip_flop": {"moves": TUNED_MOVES, "max_env_steps": 36_000},
     "ppaas_comp": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
     "two_stage_opamp_sky130": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
