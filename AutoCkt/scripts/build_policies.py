@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autockt import SimulatorConfig, TrainConfig, train, validate
+from autockt import TUNED_MOVES, SimulatorConfig, TrainConfig, train, validate
 from autockt.command_line import _add_simulator_flags, _simulator
 from autockt.experiment import ExperimentDir
 from autockt.policy_export import export_checkpoint
@@ -31,17 +31,18 @@ from autockt.shipped_policy import POLICIES_DIR, WEIGHTS_SUFFIX, rebuild_command
 from autockt.validate import ValidationReport
 from autockt_shared import circuit_optimization
 
-TUNED_MOVES = (-3, -1, 0, 1, 3)
+RECIPE_BASE: dict[str, Any] = {"moves": TUNED_MOVES}
+"""What every recipe starts from (`autockt.TUNED_MOVES` says why)."""
 RECIPES: dict[str, dict[str, Any]] = {
-    # TrainConfig fields besides its defaults, as each circuit's README figure was trained
-    "two_stage_opamp": {"moves": TUNED_MOVES, "max_env_steps": 175_000},
-    "latch": {"moves": TUNED_MOVES, "max_env_steps": 30_000},
-    "folded_cascode": {"moves": TUNED_MOVES, "max_env_steps": 120_000, "train_batch_size": 1200, "num_envs_per_env_runner": 1},
-    "ngm_ota": {"moves": TUNED_MOVES, "max_env_steps": 200_000, "num_envs_per_env_runner": 16},
-    "ldo": {"moves": TUNED_MOVES, "max_env_steps": 85_000},
-    "flip_flop": {"moves": TUNED_MOVES, "max_env_steps": 36_000},
-    "ppaas_comp": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
-    "two_stage_opamp_sky130": {"moves": TUNED_MOVES, "max_env_steps": 100_000, "stop_reached_rate": 0.95},
+    # TrainConfig fields besides its defaults and RECIPE_BASE, as each circuit's README figure was trained
+    "two_stage_opamp": {"max_env_steps": 175_000},
+    "latch": {"max_env_steps": 30_000},
+    "folded_cascode": {"max_env_steps": 120_000, "train_batch_size": 1200, "num_envs_per_env_runner": 1},
+    "ngm_ota": {"max_env_steps": 200_000, "num_envs_per_env_runner": 16},
+    "ldo": {"max_env_steps": 85_000},
+    "flip_flop": {"max_env_steps": 36_000},
+    "ppaas_comp": {"max_env_steps": 100_000, "stop_reached_rate": 0.95},
+    "two_stage_opamp_sky130": {"max_env_steps": 100_000, "stop_reached_rate": 0.95},
 }
 """The circuits that ship a policy, and how each trains."""
 SHIPPED_DIR = "shipped"
@@ -73,17 +74,18 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {written}")
         return
     for circuit in args.circuit or [name for name in RECIPES if circuit_optimization(name).pdk is None]:
+        recipe = {**RECIPE_BASE, **RECIPES[circuit]}
         config = TrainConfig(
             circuit=circuit,
             experiment=f"shipped_{circuit}",
             storage=args.storage,
             simulator=simulator,
             num_env_runners=args.env_runners,
-            **RECIPES[circuit],
+            **recipe,
         )
         started = time.monotonic()
         result = train(config, progress=True)
-        trained = {"wall_clock_s": round(time.monotonic() - started), "recipe": dict(RECIPES[circuit])}
+        trained = {"wall_clock_s": round(time.monotonic() - started), "recipe": recipe}
         written = package(result.checkpoint, simulator, args.n_specs, args.out, trained)
         print(f"{circuit}: wrote {written}")
 

@@ -16,7 +16,7 @@ print(validate(result.checkpoint).summary())
 from .checkpoints import TrainedPolicy
 from .env import AutoCktGym, EnvConfig
 from .goal_env import AutoCktGoalEnv
-from .params import DEFAULT_MOVES, ParamGrid
+from .params import DEFAULT_MOVES, TUNED_MOVES, ParamGrid
 from .registration import env_id, register_envs
 from .simulator import SimulationFailure, Simulator, SimulatorConfig
 from .sizing import SizedDesign, SizingConfig, size
@@ -43,6 +43,7 @@ __all__ = [
     "TrainResult",
     "TrainingStopped",
     "TrainedPolicy",
+    "TUNED_MOVES",
     "ValidationReport",
     "env_id",
     "register_envs",

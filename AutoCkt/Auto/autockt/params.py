@@ -31,6 +31,9 @@ from autockt_shared import ParamSpec, grid_values
 
 DEFAULT_MOVES: tuple[int, ...] = (-1, 0, 2)
 """AutoCkt's action per parameter: one stride down, stay, or two up."""
+TUNED_MOVES: tuple[int, ...] = (-3, -1, 0, 1, 3)
+"""One stride or three either way: with `DEFAULT_MOVES` one stride up takes two moves (+2, -1), and
+greedy policies overshoot tight targets (README, Trained circuits); every shipped policy trains with these."""
 ENV_INTERVALS = 100
 """About how many strides span a parameter's range (module docstring); AutoCkt's grids had 100 points."""
 
