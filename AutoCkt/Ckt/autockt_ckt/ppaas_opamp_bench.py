@@ -15,6 +15,15 @@ values, so that moving between the corners of one section needs no reload): an o
 1 us (1 ps edges), held 200 us, and back. Analyses: operating point, AC 1 Hz-10 GHz (10 per
 decade), DC sweep of vin -1..+1 mV in 10 uV steps, transient to 401 us (steps at most 1 us).
 
+An op-amp may be `centred`: a third copy, a unity-gain follower at VDD/2 (500 pF load, a supply
+of its own), finds the amplifier's systematic offset e at the operating point (its output sits
+at VDD/2 + e), and the open-loop copy's differential input becomes vin - e, so that vin = 0 puts
+its output near VDD/2, where a designer measures gain. The AC analysis then runs at that centred
+operating point and the +-1 mV sweep straddles the high-gain region however large the offset. No
+AC reaches the third copy (its inputs are VDD/2 and its own output), so the open-loop response
+is unchanged. Not PPAAS's (it applies vin around zero), so only the op-amps whose gain and offset
+put the high-gain region outside the sweep for most designs use it (the CMA).
+
 The metrics, and where they deliberately differ from PPAAS's:
 * gain: the largest |dVout/dVin| between adjacent points of the DC sweep (PPAAS's).
 * vswing: the range of the output over the sweep intervals whose slope is at least gain/sqrt(2),
@@ -88,6 +97,7 @@ class PpaasOpamp(Generic[M]):
     optimization's params, its ports VDD, VSS, inp, inn, out and `bias`, the node its 30 uA
     reference current flows into (from VDD: `bias_sinks` False) or out of (to VSS: True).
     The follower's input steps between `step_mid * VDD - step` and `step_mid * VDD + step`.
+    `centred` removes the amplifier's systematic offset from the open-loop copy's input (module docstring).
     """
 
     optimization: CircuitOptimization[Any, Any]
@@ -97,6 +107,7 @@ class PpaasOpamp(Generic[M]):
     step_mid: float
     step: float
     pdk: str = "gf180mcu"
+    centred: bool = False
 
     def __post_init__(self) -> None:
         if self.name in _OPAMPS:
@@ -183,8 +194,17 @@ def _bench(opamp: PpaasOpamp[Any], kit: Pdk, process: ProcessCorner) -> Bench:
     # open loop: vin (AC 1, swept in DC) split around VDD/2
     tb.vin = h.Vdc(dc=0, ac=1)(p=tb.vd, n=tb.VSS)
     tb.vcm_src = h.Vdc(dc=h.Literal("supply/2"))(p=tb.vcm, n=tb.VSS)
-    tb.einp = h.Vcvs(gain=0.5)(p=tb.inp, n=tb.vcm, cp=tb.vd, cn=tb.VSS)
-    tb.einn = h.Vcvs(gain=-0.5)(p=tb.inn, n=tb.vcm, cp=tb.vd, cn=tb.VSS)
+    applied = tb.vd
+    if opamp.centred:
+        tb.VDD_OS, tb.out_os, tb.bias_os, tb.vdc = h.Signals(4)
+        tb.vdd_os = h.Vdc(dc=h.Literal("supply"))(p=tb.VDD_OS, n=tb.VSS)
+        tb.iref_os = _reference(opamp, tb.VDD_OS, tb.bias_os, tb.VSS)
+        tb.os = amp(VDD=tb.VDD_OS, VSS=tb.VSS, inp=tb.vcm, inn=tb.out_os, out=tb.out_os, bias=tb.bias_os)
+        tb.cl_os = h.Cap(c=FOLLOWER_CAP)(p=tb.out_os, n=tb.VSS)
+        tb.ecentre = h.Vcvs(gain=-1)(p=tb.vdc, n=tb.vd, cp=tb.out_os, cn=tb.vcm)  # vdc = vin - (out_os - VDD/2)
+        applied = tb.vdc
+    tb.einp = h.Vcvs(gain=0.5)(p=tb.inp, n=tb.vcm, cp=applied, cn=tb.VSS)
+    tb.einn = h.Vcvs(gain=-0.5)(p=tb.inn, n=tb.vcm, cp=applied, cn=tb.VSS)
     tb.iref_ol = _reference(opamp, tb.VDD_OL, tb.bias_ol, tb.VSS)
     tb.ol = amp(VDD=tb.VDD_OL, VSS=tb.VSS, inp=tb.inp, inn=tb.inn, out=tb.out_ol, bias=tb.bias_ol)
     tb.cl_ol = h.Cap(c=LOAD_CAP)(p=tb.out_ol, n=tb.VSS)
