@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import random
 import statistics
 import sys
@@ -63,7 +64,7 @@ def main() -> int:
             server = stack.enter_context(autockt_server("--result-cache-size", "0", env={"AUTOCKT_ENGINE": engine}))
             client = stack.enter_context(dc.Client(dc.Config(server_url=server.url)))
             paths[LOCAL, engine] = local_call(engine)
-            paths[SERVED, engine] = lambda inp, client=client: client.call(auto_ckt_sim_hdl21, inp)
+            paths[SERVED, engine] = functools.partial(client.call, auto_ckt_sim_hdl21)
         for call in paths.values():
             per_call_seconds(call, random_points(10, rng))  # warm-up
         points = random_points(args.timing_evals, rng)

@@ -8,6 +8,7 @@ INSTALL_COMMAND="bash scripts/check.sh"
 step "ruff check (lint)" "$VENV/bin/ruff" check .
 step "ruff format --check" "$VENV/bin/ruff" format --check .
 step "mypy (packages)" "$VENV/bin/python" -m mypy
-# Scripts, one directory per run: both hold a start_server.py, and one run refuses two modules of one name.
+# Scripts and benchmarks, one directory per run: both hold a start_server.py, and one run refuses two modules of one name.
 step "mypy (AutoCkt/scripts)" "$VENV/bin/python" -m mypy AutoCkt/scripts
 step "mypy (Example/scripts)" "$VENV/bin/python" -m mypy Example/scripts
+step "mypy (benchmarks)" "$VENV/bin/python" -m mypy benchmarks
