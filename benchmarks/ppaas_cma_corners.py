@@ -2,13 +2,13 @@
 
     python benchmarks/ppaas_cma_corners.py [--designs 3]
 
-For PPAAS's initial point (which collapses with the multipliers honoured), `REACHING` (a design
-meeting every spec's normalizer at TT) and random designs, CPU and wall time of the libngspice
-engine (a worker's) evaluating a design at TT just after another design there (`alterparam` +
-`reset`: the floor), and per corner of the whole `ppaas` set evaluated in turn in one process
-(`CornerCircuit.evaluate_corner_set`: five process sections, so five model reloads per design);
-then `REACHING`'s metrics at TT and their worst case over the 17 corners. Machines are noisy and
-shared: say how loaded this one was beside the figures.
+For PPAAS's initial point, `REACHING` (a design meeting every spec's normalizer at each corner)
+and random designs, CPU and wall time of the libngspice engine (a worker's) evaluating a design
+at TT just after another design there (`alterparam` + `reset`: the floor), and per corner of the
+whole `ppaas` set evaluated in turn in one process (`CornerCircuit.evaluate_corner_set`: five
+process sections, so five model reloads per design); then `REACHING`'s metrics at TT and their
+worst case over the 17 corners. Machines are noisy and shared: say how loaded this one was
+beside the figures.
 """
 
 from __future__ import annotations
