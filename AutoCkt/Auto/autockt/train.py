@@ -189,8 +189,13 @@ def train(config: TrainConfig = TrainConfig(), *, progress: bool = False, verbos
     # The progress line first: on a terminal it takes over sys.stdout and sys.stderr, which the filter then wraps.
     with shown or contextlib.nullcontext(), quiet_ray(enabled=not verbose):
         result = _fit(config, experiment, prepare_run(config), shown, verbose)
-    if result.error is not None or result.checkpoint is None:
+    if result.error is not None:
         raise RuntimeError(f"training failed; see the trial's error.txt under {experiment.path}") from result.error
+    if result.checkpoint is None:  # stopped (Ctrl-C) before its first checkpoint: Tune records no error
+        raise RuntimeError(
+            f"training stopped before its first checkpoint (one every {config.checkpoint_every} iterations), so nothing under "
+            f"{experiment.path} can be resumed; start it again"
+        )
     metrics = result.metrics or {}
     if failing_rate(metrics) is not None:
         best = result.get_best_checkpoint(f"env_runners/{REACHED_METRIC}", "max") or result.checkpoint
