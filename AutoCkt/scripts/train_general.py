@@ -1,7 +1,7 @@
-"""Train an AutoCkt agent on a circuit chosen by flag (two-stage op-amp by default): RLlib PPO, or SAC + HER on SB3 (--algo).
+"""Train an AutoCkt agent on a circuit chosen by flag (two-stage op-amp by default): RLlib PPO, SAC + HER on SB3, or the model-based agent (--algo).
 
     python AutoCkt/scripts/start_server.py          # in one terminal
-    python AutoCkt/scripts/train_general.py [--circuit folded_cascode] [--max-env-steps N] [--algo sac_her] [--corners tt]
+    python AutoCkt/scripts/train_general.py [--circuit folded_cascode] [--max-env-steps N] [--algo sac_her|model_based] [--corners tt]
     tensorboard --logdir ~/ray_results             # to watch
 
 It shows a progress line while it trains (env steps, training reach rate, mean return, simulations per

@@ -122,4 +122,4 @@ def test_algo_refuses_unknown_names_naming_the_choices(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit) as exit_:
         train_from_command_line(["--algo", "dqn"])
     assert exit_.value.code == 2
-    assert "argument --algo: invalid choice: 'dqn' (choose from 'ppo', 'sac_her')" in capsys.readouterr().err
+    assert "argument --algo: invalid choice: 'dqn' (choose from 'ppo', 'sac_her', 'model_based')" in capsys.readouterr().err

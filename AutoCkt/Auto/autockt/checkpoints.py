@@ -4,8 +4,8 @@
 A Tune checkpoint of PPO holds the whole algorithm (learner, optimizer, env-runner state);
 acting needs only the RLModule inside it, which loads as a plain torch module. Loading it
 starts no Ray processes, so validation runs anywhere the package is installed. A SAC + HER
-checkpoint is SB3's model zip (sac_her.py); `load_policy` tells the two apart, so validation
-takes either.
+checkpoint is SB3's model zip (sac_her.py), a model-based agent's a torch file (model_based.py);
+`load_policy` tells the three apart, so validation takes any.
 
 `open_agent` takes any of them or a shipped policy (shipped_policy.py) to an `Agent`: the policy
 with the environment it was trained in, which is what validation and sizing need of it.
@@ -20,9 +20,11 @@ import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
 
+from . import model_based
 from .action_choice import DiscretePolicy
 from .env import EnvConfig
 from .experiment import ExperimentDir, RunRecord, checkpoint_env_steps
+from .model_based import ModelBasedPolicy
 from .noise import quiet_ray
 from .policy import Policy
 from .sac_her import CHECKPOINT_PREFIX, SacHerPolicy
@@ -36,21 +38,28 @@ RL_MODULE_PATH = Path("learner_group/learner/rl_module/default_policy")
 def resolve_checkpoint(path: Path) -> Path:
     """`path` itself if it is a checkpoint, else the latest checkpoint of the experiment (or trial) directory `path`."""
     path = path.expanduser().resolve()
-    if (path / RL_MODULE_PATH).is_dir() or _is_sac_her(path):
+    if (path / RL_MODULE_PATH).is_dir() or _is_sac_her(path) or model_based.is_checkpoint(path):
         return path
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: pass a checkpoint or an experiment directory under ~/ray_results")
     experiment = ExperimentDir.containing(path)
-    sac_her = list(experiment.path.glob(f"*/{CHECKPOINT_PREFIX}_*_steps.zip"))
-    if not sac_her:
+    files = [
+        *experiment.path.glob(f"*/{CHECKPOINT_PREFIX}_*_steps.zip"),
+        *experiment.path.glob(f"*/{model_based.CHECKPOINT_PREFIX}_*_steps{model_based.CHECKPOINT_SUFFIX}"),
+    ]
+    if not files:
         return experiment.latest_checkpoint()
-    return max(sac_her, key=lambda p: p.stat().st_mtime)
+    return max(files, key=lambda p: p.stat().st_mtime)
 
 
 def load_policy(checkpoint: Path) -> Policy:
-    """The policy of a PPO or a SAC + HER checkpoint (or an experiment directory's latest)."""
+    """The policy of a PPO, SAC + HER or model-based checkpoint (or an experiment directory's latest)."""
     checkpoint = resolve_checkpoint(checkpoint)
-    return SacHerPolicy.from_checkpoint(checkpoint) if _is_sac_her(checkpoint) else TrainedPolicy.from_checkpoint(checkpoint)
+    if _is_sac_her(checkpoint):
+        return SacHerPolicy.from_checkpoint(checkpoint)
+    if model_based.is_checkpoint(checkpoint):
+        return ModelBasedPolicy.from_checkpoint(checkpoint)
+    return TrainedPolicy.from_checkpoint(checkpoint)
 
 
 @dataclasses.dataclass(frozen=True)

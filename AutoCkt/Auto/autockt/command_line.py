@@ -18,6 +18,7 @@ from pathlib import Path
 from autockt_shared import TWO_STAGE_OPAMP, all_circuits
 
 from .experiment import ExperimentDir
+from .model_based import train_model_based
 from .plots import plot_learning_curve
 from .progress import format_duration
 from .sac_her import train_sac_her
@@ -27,8 +28,9 @@ from .specs import InputError, read_targets
 from .train import DEFAULT_STORAGE, TrainConfig, TrainingStopped, TrainResult, train
 from .validate import LEARNING_CURVE_FILE, ValidationReport, validate
 
-TRAINERS: dict[str, Callable[..., TrainResult]] = {"ppo": train, "sac_her": train_sac_her}
-"""`--algo`: RLlib's PPO (train.py) or Stable-Baselines3's SAC with hindsight experience replay (sac_her.py)."""
+TRAINERS: dict[str, Callable[..., TrainResult]] = {"ppo": train, "sac_her": train_sac_her, "model_based": train_model_based}
+"""`--algo`: RLlib's PPO (train.py), Stable-Baselines3's SAC with hindsight experience replay (sac_her.py), or the
+model-based agent that learns the circuit's metrics and plans its moves on them (model_based.py)."""
 
 VALIDATION_ACTIONS = {"greedy": ("greedy",), "sampled": ("sampled",), "both": ("greedy", "sampled")}
 """`--validate-actions`: which validations end a training run."""
@@ -61,8 +63,8 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
     """Parse flags, train, validate the final checkpoint, print a summary. `circuit` fixes the circuit (no `--circuit` flag)."""
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(
-        description=f"Train an AutoCkt agent{' for the ' + circuit if circuit else ''}: PPO with Ray RLlib, or SAC + HER "
-        "with Stable-Baselines3 (--algo). "
+        description=f"Train an AutoCkt agent{' for the ' + circuit if circuit else ''}: PPO with Ray RLlib, SAC + HER "
+        "with Stable-Baselines3, or the model-based agent (--algo). "
         "Start the circuit server first: python AutoCkt/scripts/start_server.py. "
         "Watch with: tensorboard --logdir ~/ray_results",
     )
@@ -72,11 +74,12 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         "--algo",
         choices=TRAINERS,
         default="ppo",
-        help="PPO on Ray RLlib, or SAC with hindsight experience replay on Stable-Baselines3 (PPAAS's settings; "
-        "--env-runners, --envs-per-runner and --ray-address are PPO's) (default: %(default)s)",
+        help="PPO on Ray RLlib, SAC with hindsight experience replay on Stable-Baselines3 (PPAAS's settings), or "
+        "model_based: an ensemble learns the metrics of every simulated design and each step plans the move on it "
+        "(--env-runners, --envs-per-runner and --ray-address are PPO's) (default: %(default)s)",
     )
     parser.add_argument(
-        "--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>, autockt_sac_her_<circuit> for sac_her)"
+        "--experiment", help="results go to <storage>/<experiment> (default: autockt_<circuit>, autockt_<algo>_<circuit> for the others)"
     )
     parser.add_argument("--storage", type=Path, default=DEFAULT_STORAGE, help="default: %(default)s")
     parser.add_argument("--max-env-steps", type=int, default=defaults.max_env_steps, help="env-step budget (default: %(default)s)")
@@ -111,7 +114,11 @@ def train_from_command_line(argv: list[str] | None = None, circuit: str | None =
         metavar="SET",
         help="a PVT circuit's corner set to train at (e.g. tt, the typical corner alone, for a fast start; default: the circuit's own)",
     )
-    parser.add_argument("--resume", type=Path, help="start from this checkpoint (for sac_her: its sac_her_<steps>_steps.zip)")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="start from this checkpoint (sac_her: its sac_her_<steps>_steps.zip; model_based: its model_based_<steps>_steps.pt)",
+    )
     parser.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
     parser.add_argument(
         "--validate",

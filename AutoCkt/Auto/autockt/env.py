@@ -225,6 +225,20 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         return dict(self._target) if self.skips_on_fail else None
 
     @property
+    def indices(self) -> np.ndarray:
+        """The current design's grid indices (params.py)."""
+        return self._indices.copy()
+
+    @property
+    def skipped(self) -> bool:
+        """Whether skip-on-fail stopped the current design at its typical corner (its metrics are that corner's alone)."""
+        return self._skipped
+
+    @property
+    def steps_left(self) -> int:
+        return self.config.horizon - self._steps
+
+    @property
     def metrics(self) -> Metrics | None:
         """The current design's metrics; `None` before the first simulation and after a failed one at reset."""
         return None if self._metrics is None else dict(self._metrics)

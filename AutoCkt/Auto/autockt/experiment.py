@@ -39,8 +39,9 @@ CHECKPOINT_MARKER = "rllib_checkpoint.json"
 """Written by RLlib into every algorithm checkpoint."""
 ALGORITHM_STATE_FILE = "algorithm_state.pkl"
 """In every algorithm checkpoint: the training iteration it was taken at, among others."""
-SB3_CHECKPOINT_NAME = re.compile(r".+_(\d+)_steps\.zip")
-"""`<prefix>_<env steps>_steps.zip`: Stable-Baselines3's `CheckpointCallback` names its model files so."""
+SB3_CHECKPOINT_NAME = re.compile(r".+_(\d+)_steps\.(zip|pt)")
+"""`<prefix>_<env steps>_steps.zip`: Stable-Baselines3's `CheckpointCallback` names its model files so, and the
+model-based agent (model_based.py) its `.pt` files likewise."""
 TRIAL_RESULTS_FILE = "result.json"
 VALIDATION_DIR = "validation"
 VALIDATION_RESULTS_FILE = "results.json"
@@ -102,7 +103,8 @@ class TrialProgress:
 def checkpoint_env_steps(checkpoint: Path) -> int | None:
     """The env steps a checkpoint was trained for, from its iteration and its trial's results; `None` if they do not say.
 
-    An SB3 checkpoint (sac_her.py) says it in its name, as SB3's `CheckpointCallback` writes it.
+    An SB3 checkpoint (sac_her.py) says it in its name, as SB3's `CheckpointCallback` writes it; so does a
+    model-based one (model_based.py).
     """
     sb3 = SB3_CHECKPOINT_NAME.fullmatch(checkpoint.name)
     if sb3 is not None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import math
 import time
 import warnings
@@ -42,11 +41,9 @@ import torch
 from stable_baselines3 import SAC, HerReplayBuffer
 from stable_baselines3.common.buffers import DictReplayBuffer
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
-from stable_baselines3.common.logger import configure
 from stable_baselines3.common.vec_env import VecMonitor
 
 from .env import EnvConfig
-from .experiment import TRIAL_RESULTS_FILE
 from .goal_env import AutoCktGoalEnv
 from .goal_vec_env import AutoCktGoalVecEnv
 from .progress import TrainingProgress
@@ -61,12 +58,11 @@ from .run_metrics import (
 )
 from .simulator import Simulator
 from .train import TrainConfig, TrainResult, failing_rate, prepare_run, should_stop, stopped_by_failures
+from .trial_log import TrialLog
 
 ALGORITHM = "sac_her"
 CHECKPOINT_PREFIX = ALGORITHM
 """SB3's `CheckpointCallback` names its files `<prefix>_<env steps>_steps.zip` and `<prefix>_replay_buffer_<env steps>_steps.pkl`."""
-TENSORBOARD_PREFIX = "ray/tune/"
-"""Tune's prefix for every result key in TensorBoard: the same tags for the same quantities as PPO's runs."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +103,9 @@ def train_sac_her(config: TrainConfig, sac: SacHerConfig = SacHerConfig(), *, pr
     try:
         model = _model(config, sac, env)
         model.verbose = int(verbose)
-        model.set_logger(configure(str(trial), ["tensorboard"]))
-        reports = _Reports(config, sac, trial, vec_env)
+        log = TrialLog(trial)
+        model.set_logger(log.logger)
+        reports = _Reports(config, sac, log, vec_env)
         checkpoints = CheckpointCallback(
             save_freq=max(1, sac.report_every * config.checkpoint_every // sac.num_envs),
             save_path=str(trial),
@@ -180,9 +177,9 @@ def _model(config: TrainConfig, sac: SacHerConfig, env: VecMonitor) -> SAC:
 class _Reports(BaseCallback):
     """Every `report_every` env steps: a Tune-shaped result to `result.json`, TensorBoard and the progress line; stops as PPO's runs stop."""
 
-    def __init__(self, config: TrainConfig, sac: SacHerConfig, trial: Path, vec_env: AutoCktGoalVecEnv) -> None:
+    def __init__(self, config: TrainConfig, sac: SacHerConfig, log: TrialLog, vec_env: AutoCktGoalVecEnv) -> None:
         super().__init__()
-        self.config, self.sac, self.trial, self.vec_env = config, sac, trial, vec_env
+        self.config, self.sac, self.log, self.vec_env = config, sac, log, vec_env
         self.shown: TrainingProgress | None = None
         self.last: dict[str, Any] | None = None
         self._started = time.monotonic()
@@ -198,7 +195,7 @@ class _Reports(BaseCallback):
         if self.num_timesteps - self._since[1] < self.sac.report_every:
             return True
         result = self.report()
-        return not should_stop(self.config, self.trial.name, result)
+        return not should_stop(self.config, self.log.trial.name, result)
 
     def report(self, final: bool = False) -> dict[str, Any]:
         """This report's result (module docstring); `final` reports the steps since the last one, if any."""
@@ -224,26 +221,11 @@ class _Reports(BaseCallback):
             "time_this_iter_s": now - self._since[0],
             "env_runners": runners,
         }
-        with (self.trial / TRIAL_RESULTS_FILE).open("a") as f:
-            f.write(json.dumps(result) + "\n")
-        for key, value in _flatten(result):
-            self.logger.record(TENSORBOARD_PREFIX + key, value)
-        self.logger.dump(steps)
+        self.log.write(result)
         if self.shown is not None:
             self.shown.update(result)
         self.last, self._since = result, (now, steps, designs, sims)
         return result
-
-
-def _flatten(result: dict[str, Any], prefix: str = "") -> list[tuple[str, float]]:
-    """Tune's nested result keys joined by `/`, as its TensorBoard logger writes them."""
-    flat: list[tuple[str, float]] = []
-    for key, value in result.items():
-        if isinstance(value, dict):
-            flat += _flatten(value, f"{prefix}{key}/")
-        else:
-            flat.append((prefix + key, float(value)))
-    return flat
 
 
 class SacHerPolicy:

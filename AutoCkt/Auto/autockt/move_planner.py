@@ -1,0 +1,153 @@
+"""
+# `MovePlanner`: the model-based agent's step, the move whose predicted design scores best
+
+Each step, the planner predicts (metric_model.py) the design every candidate move leads to and
+takes the one whose predicted metrics score best against the target: a one-step model-predictive
+controller over `AutoCktGym`'s own discrete moves, so its episodes are the environment's
+episodes (one simulation per step, the same horizon, reward and reached rule), comparable step
+for step with PPO's and SAC + HER's.
+
+* Candidates: every move vector when there are at most `candidates` of them, else that many drawn
+  at random plus every move of a single parameter (so that a fine correction is always on offer).
+  Greedy, the draw is seeded by the state (the same state, the same choice); sampled, by the
+  caller's generator (validation's `sample`).
+* Correction: the prediction at each candidate is shifted by the model's error at the current
+  design, which was just simulated. Near the current design the model's error varies slowly, so
+  this cancels most of it exactly where the agent moves (the disturbance estimate of offset-free
+  MPC), and the last steps to a tight target rely on the simulator's answer, not the model's.
+* Score: the circuit's reward against the target tightened by `margin` per spec (a design
+  predicted to meet a spec by a hair misses it as often as not); among moves predicted to meet
+  every spec, the one with the largest smallest margin.
+* Whose metrics: planning asks for the worst case over every corner; a design skip-on-fail stopped
+  at the typical corner corrects with its typical corner's error (model feature, metric_model.py).
+
+`PlanningEnv` is the environment the planner acts in: an `AutoCktGym` whose observation is the
+state itself (`PlanState`: grid indices, metrics, target, steps left), not the normalized vector
+a network needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autockt_shared.optimization import CircuitOptimization, MetricSpec, Sense, settaluri_reward
+
+from .env import AutoCktGym, Design, EnvConfig
+from .metric_model import MetricModel, from_learnt, to_learnt
+from .simulator import Outcome, Simulator
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanState:
+    """What the planner acts on: the current design, its metrics (`None` before any), whether they are the
+    typical corner's alone (skip-on-fail stopped there), the target and the steps left."""
+
+    indices: np.ndarray
+    metrics: np.ndarray | None
+    skipped: bool
+    target: dict[str, float]
+    steps_left: int
+
+
+class PlanningEnv:
+    """An `AutoCktGym` whose observations are `PlanState`s (module docstring); episodes, rewards and flags are its own."""
+
+    def __init__(self, config: EnvConfig, simulator: Simulator) -> None:
+        self.env = AutoCktGym(config, simulator=simulator)
+
+    def begin_reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Design:
+        return self.env.begin_reset(seed=seed, options=options)
+
+    def end_reset(self, outcome: Outcome) -> tuple[PlanState, dict[str, Any]]:
+        _, info = self.env.end_reset(outcome)
+        return self.state(), info
+
+    def begin_step(self, action: np.ndarray) -> Design | None:
+        return self.env.begin_step(action)
+
+    def end_step(self, outcome: Outcome | None) -> tuple[PlanState, float, bool, bool, dict[str, Any]]:
+        _, reward, terminated, truncated, info = self.env.end_step(outcome)
+        return self.state(), reward, terminated, truncated, info
+
+    @property
+    def simulation_target(self) -> dict[str, float] | None:
+        return self.env.simulation_target
+
+    def state(self) -> PlanState:
+        metrics = self.env.metrics
+        specs = self.env.optimization.metrics
+        values = None if metrics is None else np.array([metrics[s.name] for s in specs], dtype=np.float64)
+        return PlanState(self.env.indices, values, self.env.skipped, self.env.target, self.env.steps_left)
+
+
+def design_features(normalized: np.ndarray, worst_case: bool | np.ndarray, skips_on_fail: bool) -> np.ndarray:
+    """The model's input for designs at grid positions `normalized` (rows): with skip-on-fail, a column saying whose
+    metrics (1: worst case over every corner, -1: typical corner alone; metric_model.py)."""
+    rows = np.atleast_2d(normalized)
+    if not skips_on_fail:
+        return rows
+    flags = np.broadcast_to(np.where(worst_case, 1.0, -1.0), (len(rows),)).reshape(-1, 1)
+    return np.hstack([rows, flags])
+
+
+def predicted_scores(
+    optimization: CircuitOptimization[Any, Any], metrics: np.ndarray, target: dict[str, float], margin: float
+) -> np.ndarray:
+    """The circuit's reward of each row of `metrics` against `target` with each spec tightened by `margin`, and the
+    smallest spec error of each row, as one key (module docstring): higher is better."""
+    errors = spec_errors(optimization.metrics, metrics, target)
+    if optimization.reward is settaluri_reward:
+        score = np.minimum(errors - margin, 0.0).sum(axis=1)
+    else:  # another reward: ask it, row by row, of the metrics shifted by the margin
+        names = [s.name for s in optimization.metrics]
+        score = np.array([optimization.score(dict(zip(names, row, strict=True)), target) for row in metrics]) - margin
+    return score + 1e-3 * np.minimum(errors.min(axis=1), 0.2)
+
+
+def spec_errors(specs: Sequence[MetricSpec], metrics: np.ndarray, target: dict[str, float]) -> np.ndarray:
+    """`MetricSpec.error` of every row and spec: signed relative errors, positive when met."""
+    wanted = np.array([target[s.name] for s in specs], dtype=np.float64)
+    denominator = np.abs(metrics) + np.abs(wanted)
+    relative = np.divide(metrics - wanted, denominator, out=np.zeros_like(metrics), where=denominator > 0)
+    return np.where([s.sense is Sense.AT_LEAST for s in specs], relative, -relative)
+
+
+class MovePlanner:
+    """Chooses each step's move from a `MetricModel`'s predictions (module docstring)."""
+
+    def __init__(self, env: AutoCktGym, model: MetricModel, candidates: int, margin: float) -> None:
+        self.optimization, self.grid, self.model = env.optimization, env.grid, model
+        self.skips_on_fail, self.candidates, self.margin = env.skips_on_fail, candidates, margin
+        n_params, n_moves = len(self.grid.params), len(self.grid.moves)
+        self._all = n_moves**n_params <= candidates
+        self._enumerated = np.array(list(itertools.product(range(n_moves), repeat=n_params)), dtype=np.int64) if self._all else None
+        stay = int(np.argmin(np.abs(self.grid.moves)))
+        singles = np.full((n_params * n_moves, n_params), stay, dtype=np.int64)
+        for p in range(n_params):
+            singles[p * n_moves : (p + 1) * n_moves, p] = np.arange(n_moves)
+        self._singles = singles
+
+    def act(self, state: PlanState, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The move (one index into the moves per parameter) for `state`; `rng` `None`: greedy (module docstring)."""
+        if state.metrics is None:  # nothing simulated to plan from (the reset's simulation failed): stay
+            return np.full(len(self.grid.params), int(np.argmin(np.abs(self.grid.moves))), dtype=np.int64)
+        moves = self._candidate_moves(rng or np.random.default_rng([*state.indices.tolist(), state.steps_left]))
+        designs = self.grid.apply(state.indices, moves)  # every candidate at once: one row each
+        here = design_features(self.grid.normalized(state.indices), not state.skipped, self.skips_on_fail)
+        there = design_features(self.grid.normalized(designs), True, self.skips_on_fail)
+        predicted = self.model.predict(np.vstack([here, there]))
+        correction = to_learnt(state.metrics[None], self.model.normalizers)[0] - predicted[0]
+        metrics = from_learnt(predicted[1:] + correction, self.model.normalizers)
+        return moves[int(np.argmax(predicted_scores(self.optimization, metrics, state.target, self.margin)))]
+
+    def _candidate_moves(self, rng: np.random.Generator) -> np.ndarray:
+        if self._enumerated is not None:
+            return self._enumerated
+        n_params, n_moves = self._singles.shape[1], len(self.grid.moves)
+        drawn = rng.integers(n_moves, size=(self.candidates, n_params))
+        return np.vstack([self._singles, drawn])
