@@ -23,7 +23,7 @@ from autockt.env import AutoCktGym
 from autockt.experiment import ExperimentDir, checkpoint_env_steps
 from autockt.metric_model import MetricModel, MetricModelConfig, to_learnt
 from autockt.model_based import ModelBasedConfig, ModelBasedPolicy, load_checkpoint, train_model_based
-from autockt.move_planner import MovePlanner, PlanState, predicted_scores
+from autockt.move_planner import KnownDesigns, MovePlanner, PlanState, predicted_scores, walk
 from autockt.params import TUNED_MOVES
 from autockt.validate import roll_out, validate
 from autockt_shared import TWO_STAGE_OPAMP
@@ -92,6 +92,39 @@ def test_the_planner_offers_every_single_move_and_is_greedy_per_state() -> None:
     assert greedy.shape == (7,) and np.all((greedy >= 0) & (greedy < 5))
     # nothing simulated yet (a failed reset): stay
     np.testing.assert_array_equal(planner.act(replace(state, metrics=None)), np.full(7, 2))
+
+
+def test_the_planner_walks_to_a_known_design_that_meets_the_target_and_never_repeats_one() -> None:
+    env = AutoCktGym(EnvConfig(simulator=SimulatorConfig(in_process=True), moves=TUNED_MOVES))
+    env.close()
+    grid = env.grid
+    here = grid.initial()
+    there = here + np.array([7, -4, 2, 0, -1, 66, -9])
+    # the walk: the moves nearest the remaining distance (+7: 3, 3, 1; -4: -3, -1; +2: 1, 1), landing exactly
+    path = [here]
+    while not np.array_equal(path[-1], there):
+        path.append(grid.apply(path[-1], walk(grid, path[-1], there)))
+        assert len(path) <= 23
+    assert len(path) - 1 == 22  # 66 grid steps at 3 a step
+    # known designs: the one meeting the target fewest steps away, whatever the model says
+    target = {"gain": 300.0, "ugbw": 1e7, "phm": 60.0, "ibias": 1e-3}
+    metrics = np.array([[310.0, 1.1e7, 61.0, 9e-4], [305.0, 1.2e7, 65.0, 5e-4], [100.0, 1e7, 60.0, 1e-3]])
+    indices = np.array([here + 30, here + 3, here + 1])
+    known = KnownDesigns.from_features(grid, grid.normalized(indices), metrics, skips_on_fail=False)
+    np.testing.assert_array_equal(known.indices, indices)
+    np.testing.assert_array_equal(known.closest_meeting(TWO_STAGE_OPAMP, grid, here, target), here + 3)
+    assert known.closest_meeting(TWO_STAGE_OPAMP, grid, here, {**target, "gain": 400.0}) is None
+    model = MetricModel(len(grid.params), TWO_STAGE_OPAMP.metrics, SMALL_MODEL)
+    model.fit(grid.normalized(indices), metrics)
+    planner = MovePlanner(env, model, candidates=64, margin=0.0)
+    planner.known = known
+    state = PlanState(here, np.array([250.0, 5e6, 70.0, 2e-3]), False, target, 30, frozenset({tuple(here)}))
+    np.testing.assert_array_equal(grid.apply(here, planner.act(state)), here + 3)
+    # with no known design meeting it, the model plans, and never picks a design the episode simulated
+    planner.known = None
+    first = grid.apply(here, planner.act(state))
+    again = grid.apply(here, planner.act(replace(state, visited=frozenset({tuple(here), tuple(first)}))))
+    assert not np.array_equal(first, again) and not np.array_equal(again, here)
 
 
 def test_model_based_trains_resumes_and_validates_greedy_and_sampled(circuit_server: BackgroundServer, tmp_path: Path) -> None:
