@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,7 +53,7 @@ from .run_metrics import (
     SIMULATIONS_METRIC,
 )
 from .simulator import Simulator
-from .train import TrainConfig, TrainResult, failing_rate, prepare_run, should_stop, stopped_by_failures
+from .train import TrainConfig, TrainResult, prepare_run, run_result, should_stop
 from .trial_log import TrialLog
 from .vector_env import simulate_designs, simulation_targets
 
@@ -111,18 +110,7 @@ def train_model_based(
     finally:
         log.close()
         simulator.close()
-    last = run.last or {}
-    if failing_rate(last) is not None:
-        raise stopped_by_failures(last, checkpoint)
-    return TrainResult(
-        experiment_dir=config.experiment_dir.path,
-        checkpoint=checkpoint,
-        env_steps=run.env_steps,
-        iterations=int(last.get("training_iteration", 0)),
-        reached_rate=float(last.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
-        wall_clock_s=time.monotonic() - started,
-        env_runner_nodes=1,
-    )
+    return run_result(config, checkpoint, run.env_steps, run.last, started)
 
 
 def is_checkpoint(path: Path) -> bool:

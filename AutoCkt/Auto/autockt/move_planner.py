@@ -30,15 +30,13 @@ for step with PPO's and SAC + HER's.
   on the others); among moves predicted to meet every spec, the one with the largest smallest error.
 * Whose metrics: planning asks for the worst case over every corner; a design skip-on-fail stopped
   at the typical corner corrects with its typical corner's error (model feature, metric_model.py).
-
-* Known designs first: every design the agent simulated in training is kept with its metrics
-  (`KnownDesigns`). When some of them meet the episode's target by the reached rule, the planner
-  walks to the one fewest steps away, a move per parameter as near its remaining distance as the
-  moves allow, and the model is not asked: those metrics are the simulator's own, and the
-  simulator is deterministic. The model leads where no known design meets the target; its
-  one-step view can stall at a local optimum (measured on the two-stage op-amp: most misses without
-  the memory were high-gain targets whose episodes settled 3 % short on low-current designs, where
-  known designs with more current met them).
+* Known designs first (`known`, set for the trained agent, model_based.py): every design simulated
+  in training, with its metrics (`KnownDesigns`). When some of them meet the episode's target by
+  the reached rule, the planner walks to the one fewest steps away, each parameter's move as near
+  its remaining distance as the moves allow, and does not ask the model: those metrics are the
+  simulator's own, and the simulator is deterministic. The model leads where no known design
+  meets the target. Measured on one 30k-step run's two-stage agent, 1,000 unseen targets: 907
+  reached without the memory, 925 with it, on 19 % fewer simulations.
 
 `PlanningEnv` is the environment the planner acts in: an `AutoCktGym` whose observation is the
 state itself (`PlanState`: grid indices, metrics, target, steps left), not the normalized vector
@@ -130,9 +128,9 @@ def predicted_scores(
     errors = spec_errors(optimization.metrics, metrics, target)
     if optimization.reward is settaluri_reward:
         score = np.minimum(errors - margin, 0.0).sum(axis=1)
-    else:  # another reward: ask it, row by row, of the metrics shifted by the margin
+    else:  # another reward: ask it, row by row, without the margin (a tightening of the AutoCkt reward's terms)
         names = [s.name for s in optimization.metrics]
-        score = np.array([optimization.score(dict(zip(names, row, strict=True)), target) for row in metrics]) - margin
+        score = np.array([optimization.score(dict(zip(names, row, strict=True)), target) for row in metrics])
     return score + 1e-3 * np.minimum(errors.min(axis=1), 0.2)
 
 
@@ -180,7 +178,8 @@ def walk(grid: ParamGrid, here: np.ndarray, there: np.ndarray) -> np.ndarray:
     """The move towards `there`: for each parameter the move nearest its remaining distance, the smaller on a tie."""
     remaining = (there - here)[:, None]
     reach = grid.moves[None, :] * grid.strides[:, None]
-    miss = np.abs(remaining - reach) * (len(grid.moves) + 1) + np.abs(grid.moves)[None, :]  # distance first, then size
+    size = np.abs(grid.moves)
+    miss = np.abs(remaining - reach) * (size.max() + 1) + size[None, :]  # distance first, then size
     return np.argmin(miss, axis=1)
 
 

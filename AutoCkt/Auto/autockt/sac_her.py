@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import time
 import warnings
 from collections.abc import Sequence
@@ -57,7 +56,7 @@ from .run_metrics import (
     SIMULATIONS_METRIC,
 )
 from .simulator import Simulator
-from .train import TrainConfig, TrainResult, failing_rate, prepare_run, should_stop, stopped_by_failures
+from .train import TrainConfig, TrainResult, prepare_run, run_result, should_stop
 from .trial_log import TrialLog
 
 ALGORITHM = "sac_her"
@@ -123,18 +122,7 @@ def train_sac_her(config: TrainConfig, sac: SacHerConfig = SacHerConfig(), *, pr
         model.save_replay_buffer(replay_buffer_file(checkpoint))
     finally:
         env.close()
-    last = reports.last or {}
-    if failing_rate(last) is not None:
-        raise stopped_by_failures(last, checkpoint)
-    return TrainResult(
-        experiment_dir=config.experiment_dir.path,
-        checkpoint=checkpoint,
-        env_steps=model.num_timesteps,
-        iterations=int(last.get("training_iteration", 0)),
-        reached_rate=float(last.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
-        wall_clock_s=time.monotonic() - started,
-        env_runner_nodes=1,
-    )
+    return run_result(config, checkpoint, model.num_timesteps, reports.last, started)
 
 
 def replay_buffer_file(checkpoint: Path) -> Path:

@@ -226,6 +226,23 @@ def prepare_run(config: TrainConfig) -> EnvConfig:
     return env
 
 
+def run_result(config: TrainConfig, checkpoint: Path, env_steps: int, last: Mapping[str, Any] | None, started: float) -> TrainResult:
+    """What a run trained outside Tune (sac_her.py, model_based.py) returns, from its last report (shaped as Tune's);
+    raises `stopped_by_failures` as PPO's runs do when its simulations kept failing."""
+    last = last or {}
+    if failing_rate(last) is not None:
+        raise stopped_by_failures(last, checkpoint)
+    return TrainResult(
+        experiment_dir=config.experiment_dir.path,
+        checkpoint=checkpoint,
+        env_steps=env_steps,
+        iterations=int(last.get("training_iteration", 0)),
+        reached_rate=float(last.get("env_runners", {}).get(REACHED_METRIC, math.nan)),
+        wall_clock_s=time.monotonic() - started,
+        env_runner_nodes=1,
+    )
+
+
 def stopped_by_failures(result: Mapping[str, Any], checkpoint: Path) -> TrainingStopped:
     """The error ending a run whose simulations kept failing (`failing_rate`), naming the checkpoint to resume from."""
     return TrainingStopped(
