@@ -39,7 +39,7 @@ CHECKPOINT_MARKER = "rllib_checkpoint.json"
 """Written by RLlib into every algorithm checkpoint."""
 ALGORITHM_STATE_FILE = "algorithm_state.pkl"
 """In every algorithm checkpoint: the training iteration it was taken at, among others."""
-SB3_CHECKPOINT_NAME = re.compile(r".+_(\d+)_steps\.(zip|pt)")
+STEPS_CHECKPOINT_NAME = re.compile(r".+_(\d+)_steps\.(zip|pt)")
 """`<prefix>_<env steps>_steps.zip`: Stable-Baselines3's `CheckpointCallback` names its model files so, and the
 model-based agent (model_based.py) its `.pt` files likewise."""
 TRIAL_RESULTS_FILE = "result.json"
@@ -106,9 +106,9 @@ def checkpoint_env_steps(checkpoint: Path) -> int | None:
     An SB3 checkpoint (sac_her.py) says it in its name, as SB3's `CheckpointCallback` writes it; so does a
     model-based one (model_based.py).
     """
-    sb3 = SB3_CHECKPOINT_NAME.fullmatch(checkpoint.name)
-    if sb3 is not None:
-        return int(sb3.group(1))
+    named = STEPS_CHECKPOINT_NAME.fullmatch(checkpoint.name)
+    if named is not None:
+        return int(named.group(1))
     state_file, trial_dir = checkpoint / ALGORITHM_STATE_FILE, checkpoint.parent
     if not state_file.is_file() or not (trial_dir / TRIAL_RESULTS_FILE).is_file():
         return None

@@ -12,10 +12,9 @@ model, and planning asks for the worst case.
 Each metric is learnt as `sign(x) log(1 + |x| / n)`, `n` its spec's normalizer: gains, bandwidths
 and currents span decades, and the relative errors the reward counts become differences. Several
 networks trained from different seeds average out each one's error where data is thin (the
-ensemble of PETS, Chua et al. 2018). Written here on torch, not taken from a library: what it
-needs (a few MLPs fitted in seconds, batched prediction over thousands of candidate designs)
-is a few lines, and the surrogate libraries (BoTorch's GPs, scikit-learn's MLPs) do not scale to
-tens of thousands of designs at this speed on one core.
+ensemble of PETS, Chua et al. 2018). Written here on torch, already a dependency: a few MLPs
+are a few lines, where an exact Gaussian process (BoTorch's, Optuna's) is cubic in the number of
+designs, and the tens of thousands a run simulates are out of its reach on one core.
 """
 
 from __future__ import annotations
