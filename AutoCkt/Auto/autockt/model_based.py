@@ -41,7 +41,7 @@ import torch
 
 from .env import Design, EnvConfig, open_simulator
 from .metric_model import MetricModel, MetricModelConfig
-from .move_planner import KnownDesigns, MovePlanner, PlanningEnv, PlanState, design_features
+from .move_planner import KnownDesigns, MovePlanner, PlanningEnv, PlanState, design_features, feature_count
 from .progress import TrainingProgress
 from .run_metrics import (
     DESIGNS_METRIC,
@@ -124,8 +124,7 @@ class _Run:
         self.config, self.agent, self.simulator, self.log = config, agent, simulator, log
         self.envs = [PlanningEnv(env_config, simulator) for _ in range(agent.num_envs)]
         first = self.envs[0].env
-        self.n_features = len(first.grid.params) + int(first.skips_on_fail)
-        self.model = MetricModel(self.n_features, first.optimization.metrics, agent.model)
+        self.model = MetricModel(feature_count(first), first.optimization.metrics, agent.model)
         self.planner = MovePlanner(first, self.model, agent.candidates, agent.margin)
         self.rng = np.random.default_rng(config.seed)
         self.features: list[np.ndarray] = []
@@ -282,7 +281,7 @@ class ModelBasedPolicy:
         if self.planner is None:
             inner = env.env
             model = MetricModel(
-                len(inner.grid.params) + int(inner.skips_on_fail),
+                feature_count(inner),
                 inner.optimization.metrics,
                 MetricModelConfig(**_tuples(self.saved["model_config"])),
             )

@@ -120,6 +120,11 @@ def design_features(normalized: np.ndarray, worst_case: bool | np.ndarray, skips
     return np.hstack([rows, flags])
 
 
+def feature_count(env: AutoCktGym) -> int:
+    """The width of `design_features`' rows for `env`'s circuit: a column per parameter, and the flag with skip-on-fail."""
+    return len(env.grid.params) + int(env.skips_on_fail)
+
+
 def predicted_scores(
     optimization: CircuitOptimization[Any, Any], metrics: np.ndarray, target: dict[str, float], margin: float
 ) -> np.ndarray:
