@@ -18,6 +18,7 @@ from fastapi import FastAPI
 import autockt_ckt.handlers as handlers
 import discovery_server as ds
 from autockt import AutoCktGoalEnv, AutoCktGym, EnvConfig, Simulator, SimulatorConfig
+from autockt.move_planner import PlanningEnv, worst_case
 from autockt.optimizers import TargetSearch
 from autockt_shared.circuits.ppaas_tsa import PPAAS_TSA, ppaas_tsa_sim
 from autockt_shared.optimization import REACHED_BONUS, Sense, skip_bounds
@@ -118,6 +119,29 @@ def test_a_step_that_meets_typical_costs_every_corner_and_is_judged_on_the_worst
         reached = PPAAS_TSA.reached(info["metrics"], met)
         assert info["reached"] == reached == terminated
         assert reward == (REACHED_BONUS if reached else PPAAS_TSA.score(info["metrics"], met))
+
+
+def test_the_planning_state_holds_each_corner_simulated(
+    server: ds.BackgroundServer, targets: tuple[dict[str, float], dict[str, float]], typical: dict[str, float]
+) -> None:
+    """The model-based agent's state (move_planner.py): a row per corner of the set, the typical one first, NaN where
+    skip-on-fail simulated nothing; with every corner, their worst case is the environment's metrics."""
+    met, missed = targets
+    simulator = Simulator(PPAAS_TSA, SimulatorConfig(server_url=server.url))
+    env = PlanningEnv(EnvConfig(circuit=PPAAS_TSA.name, horizon=5), simulator)
+    try:
+        skipped, _ = env.end_reset(BatchItem.success(simulator.evaluate(env.begin_reset(options={"target": missed}), missed)))
+        assert skipped.metrics is not None and skipped.metrics.shape == (CORNERS, N_METRICS)
+        np.testing.assert_array_equal(skipped.metrics[0], [typical[s.name] for s in PPAAS_TSA.metrics])
+        assert np.isnan(skipped.metrics[1:]).all()
+        whole, _ = env.end_reset(BatchItem.success(simulator.evaluate(env.begin_reset(options={"target": met}), met)))
+        assert whole.metrics is not None and not np.isnan(whole.metrics).any()
+        assert list(env.env.corner_metrics)[0].startswith("tt") and len(env.env.corner_metrics) == CORNERS
+        worst = env.env.metrics
+        assert worst is not None
+        np.testing.assert_array_equal(worst_case(PPAAS_TSA.metrics, whole.metrics), [worst[s.name] for s in PPAAS_TSA.metrics])
+    finally:
+        simulator.close()
 
 
 def test_without_skip_on_fail_a_missing_design_pays_every_corner(

@@ -24,9 +24,6 @@ from autockt_shared.corner_sets import CORNER_SET_FIELD
 
 from .specs import InputError
 
-CORNERS_FIELD = "corners"
-"""The field of a PVT circuit's answer holding each corner's metrics, by corner name."""
-
 
 def corner_set_names(optimization: CircuitOptimization[Any, Any]) -> tuple[str, ...]:
     """The corner sets `optimization`'s input accepts, its default first; () for a nominal circuit."""
@@ -66,10 +63,13 @@ def corner_options(corner_set: str | None) -> dict[str, str]:
     return {} if corner_set is None else {CORNER_SET_FIELD: corner_set}
 
 
-def corner_metrics(optimization: CircuitOptimization[Any, Any], output: Any) -> dict[str, dict[str, float]]:
-    """Each corner's metrics in a PVT circuit's answer, by corner name, in the set's order."""
-    corners: Mapping[str, Any] = getattr(output, CORNERS_FIELD)
-    return {name: {m.name: float(getattr(at, m.name)) for m in optimization.metrics} for name, at in corners.items()}
+def corner_count(optimization: CircuitOptimization[Any, Any], corner_set: str | None) -> int:
+    """How many corners a design has at `corner_set` (checked as `checked_corner_set` does): 1 for a nominal circuit."""
+    checked = checked_corner_set(optimization, corner_set)
+    if checked is None:
+        return 1
+    extra = optimization.input_type.__pydantic_fields__[CORNER_SET_FIELD].json_schema_extra
+    return int(extra["simulations"][checked])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -157,6 +157,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         self._indices = self.grid.initial()
         self._target: Target = self.targets[0]
         self._metrics: Metrics | None = None
+        self._corners: Mapping[str, Metrics] = {}
         self._skipped = False
         self._steps = 0
 
@@ -177,7 +178,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
             self._target = self.targets[int(self.np_random.integers(len(self.targets)))]
         self._indices = self.grid.initial()
         self._steps = 0
-        self._metrics = None
+        self._metrics, self._corners = None, {}
         self._skipped = False
         return self.grid.values(self._indices)
 
@@ -185,6 +186,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         """The second half of `reset`, given the simulation of the design `begin_reset` returned."""
         evaluation = self._evaluation_of(outcome)
         self._metrics = None if evaluation is None else evaluation.metrics
+        self._corners = {} if evaluation is None else evaluation.corners
         self._skipped = evaluation is not None and evaluation.skipped
         return self._observation(), {"sim_failed": evaluation is None, **_counts(evaluation)}
 
@@ -204,7 +206,7 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
         evaluation = self._evaluation_of(outcome)
         if evaluation is None:
             return self._fail(str(outcome.error))
-        self._metrics, self._skipped = evaluation.metrics, evaluation.skipped
+        self._metrics, self._corners, self._skipped = evaluation.metrics, evaluation.corners, evaluation.skipped
         score = self.optimization.evaluated_score(evaluation, self._target)
         reached = self.optimization.evaluated_reached(evaluation, self._target)
         truncated = not reached and self._steps >= self.config.horizon
@@ -242,6 +244,11 @@ class AutoCktGym(gym.Env[np.ndarray, np.ndarray]):
     def metrics(self) -> Metrics | None:
         """The current design's metrics; `None` before the first simulation and after a failed one at reset."""
         return None if self._metrics is None else dict(self._metrics)
+
+    @property
+    def corner_metrics(self) -> dict[str, Metrics]:
+        """A PVT circuit's current design at each corner simulated (`Evaluation.corners`); {} for a nominal circuit."""
+        return {name: dict(at) for name, at in self._corners.items()}
 
     def _simulate(self, design: Design) -> Outcome:
         try:

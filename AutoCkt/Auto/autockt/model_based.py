@@ -41,7 +41,7 @@ import torch
 
 from .env import Design, EnvConfig, open_simulator
 from .metric_model import MetricModel, MetricModelConfig
-from .move_planner import KnownDesigns, MovePlanner, PlanningEnv, PlanState, design_features, feature_count
+from .move_planner import KnownDesigns, MovePlanner, PlanningEnv, PlanState
 from .progress import TrainingProgress
 from .run_metrics import (
     DESIGNS_METRIC,
@@ -124,7 +124,7 @@ class _Run:
         self.config, self.agent, self.simulator, self.log = config, agent, simulator, log
         self.envs = [PlanningEnv(env_config, simulator) for _ in range(agent.num_envs)]
         first = self.envs[0].env
-        self.model = MetricModel(feature_count(first), first.optimization.metrics, agent.model)
+        self.model = MetricModel(len(first.grid.params), first.optimization.metrics, agent.model, self.envs[0].n_corners)
         self.planner = MovePlanner(first, self.model, agent.candidates, agent.margin)
         self.rng = np.random.default_rng(config.seed)
         self.features: list[np.ndarray] = []
@@ -190,8 +190,7 @@ class _Run:
     def _record(self, state: PlanState | None, info: dict[str, Any]) -> None:
         if state is None or state.metrics is None or info.get("sim_failed"):
             return
-        grid = self.planner.grid
-        self.features.append(design_features(grid.normalized(state.indices), not state.skipped, self.planner.skips_on_fail)[0])
+        self.features.append(self.planner.grid.normalized(state.indices))
         self.metrics.append(state.metrics)
 
     def _refit_if_due(self) -> None:
@@ -280,15 +279,12 @@ class ModelBasedPolicy:
         env = PlanningEnv(config, simulator)
         if self.planner is None:
             inner = env.env
-            model = MetricModel(
-                feature_count(inner),
-                inner.optimization.metrics,
-                MetricModelConfig(**_tuples(self.saved["model_config"])),
-            )
+            model_config = MetricModelConfig(**_tuples(self.saved["model_config"]))
+            model = MetricModel(len(inner.grid.params), inner.optimization.metrics, model_config, env.n_corners)
             model.load_state(self.saved["model"])
             self.planner = MovePlanner(inner, model, int(self.saved["candidates"]), float(self.saved["margin"]))
             features, metrics = self.saved["features"].numpy(), self.saved["metrics"].numpy()
-            self.planner.known = KnownDesigns.from_features(inner.grid, features, metrics, inner.skips_on_fail)
+            self.planner.known = KnownDesigns.from_data(inner.grid, inner.optimization.metrics, features, metrics)
         return env
 
     def act_batch(self, observations: Sequence[Any], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:

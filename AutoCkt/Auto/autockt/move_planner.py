@@ -28,8 +28,9 @@ for step with PPO's and SAC + HER's.
 * Score: the circuit's reward against the target tightened by `margin` per spec (0 by default:
   near the edge of what the circuit can do a margin trades the spec that falls short for margin
   on the others); among moves predicted to meet every spec, the one with the largest smallest error.
-* Whose metrics: planning asks for the worst case over every corner; a design skip-on-fail stopped
-  at the typical corner corrects with its typical corner's error (model feature, metric_model.py).
+* At PVT corners: the model predicts each corner (metric_model.py) and the score is their worst case per
+  spec, as the circuit's own worst case is. The correction is per corner; a design skip-on-fail stopped
+  at the typical corner lends that corner's error to the others.
 * Known designs first (`known`, set for the trained agent, model_based.py): every design simulated
   in training, with its metrics (`KnownDesigns`). When some of them meet the episode's target by
   the reached rule, the planner walks to the one fewest steps away, each parameter's move as near
@@ -39,8 +40,9 @@ for step with PPO's and SAC + HER's.
   reached without the memory, 925 with it, on 19 % fewer simulations.
 
 `PlanningEnv` is the environment the planner acts in: an `AutoCktGym` whose observation is the
-state itself (`PlanState`: grid indices, metrics, target, steps left), not the normalized vector
-a network needs.
+state itself (`PlanState`: grid indices, metrics at each corner, target, steps left), not the
+normalized vector a network needs. A corner's place is its place in the answer, which lists the
+corners in the set's order, the typical corner first (`Evaluation.corners`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ import numpy as np
 
 from autockt_shared.optimization import REACHED_THRESHOLD, CircuitOptimization, MetricSpec, Sense, settaluri_reward
 
+from .corners import corner_count
 from .env import AutoCktGym, Design, EnvConfig
 from .metric_model import MetricModel, from_learnt, to_learnt
 from .params import ParamGrid
@@ -62,13 +65,12 @@ from .simulator import Outcome, Simulator
 
 @dataclasses.dataclass(frozen=True)
 class PlanState:
-    """What the planner acts on: the current design, its metrics (`None` before any), whether they are the
-    typical corner's alone (skip-on-fail stopped there), the target, the steps left and the designs (grid
-    indices) the episode has simulated."""
+    """What the planner acts on: the current design, its metrics at each corner (corners x metrics, NaN at a corner
+    skip-on-fail did not simulate; one row for a nominal circuit; `None` before any simulation), the target, the
+    steps left and the designs (grid indices) the episode has simulated."""
 
     indices: np.ndarray
     metrics: np.ndarray | None
-    skipped: bool
     target: dict[str, float]
     steps_left: int
     visited: frozenset[tuple[int, ...]] = frozenset()
@@ -79,6 +81,7 @@ class PlanningEnv:
 
     def __init__(self, config: EnvConfig, simulator: Simulator) -> None:
         self.env = AutoCktGym(config, simulator=simulator)
+        self.n_corners = corner_count(self.env.optimization, self.env.config.corner_set)
         self._visited: set[tuple[int, ...]] = set()
 
     def begin_reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Design:
@@ -104,25 +107,25 @@ class PlanningEnv:
         return self.env.simulation_target
 
     def state(self) -> PlanState:
-        metrics = self.env.metrics
-        specs = self.env.optimization.metrics
-        values = None if metrics is None else np.array([metrics[s.name] for s in specs], dtype=np.float64)
-        return PlanState(self.env.indices, values, self.env.skipped, self.env.target, self.env.steps_left, frozenset(self._visited))
+        return PlanState(self.env.indices, self._corner_metrics(), self.env.target, self.env.steps_left, frozenset(self._visited))
 
-
-def design_features(normalized: np.ndarray, worst_case: bool | np.ndarray, skips_on_fail: bool) -> np.ndarray:
-    """The model's input for designs at grid positions `normalized` (rows): with skip-on-fail, a column saying whose
-    metrics (1: worst case over every corner, -1: typical corner alone; metric_model.py)."""
-    rows = np.atleast_2d(normalized)
-    if not skips_on_fail:
+    def _corner_metrics(self) -> np.ndarray | None:
+        metrics, names = self.env.metrics, [s.name for s in self.env.optimization.metrics]
+        if metrics is None:
+            return None
+        corners = list(self.env.corner_metrics.values()) or [metrics]
+        if len(corners) not in (1, self.n_corners):
+            raise RuntimeError(f"{self.env.optimization.name}: {len(corners)} corners in an answer at a set of {self.n_corners}")
+        rows = np.full((self.n_corners, len(names)), np.nan)
+        rows[: len(corners)] = [[at[n] for n in names] for at in corners]
         return rows
-    flags = np.broadcast_to(np.where(worst_case, 1.0, -1.0), (len(rows),)).reshape(-1, 1)
-    return np.hstack([rows, flags])
 
 
-def feature_count(env: AutoCktGym) -> int:
-    """The width of `design_features`' rows for `env`'s circuit: a column per parameter, and the flag with skip-on-fail."""
-    return len(env.grid.params) + int(env.skips_on_fail)
+def worst_case(specs: Sequence[MetricSpec], per_corner: np.ndarray) -> np.ndarray:
+    """Each spec's worst value over the corners (axis -2) of `per_corner`, in any space monotone in the metrics (the
+    learnt one is): the lowest of an at-least spec, the highest of an at-most one. NaN corners are ignored."""
+    at_least = np.array([s.sense is Sense.AT_LEAST for s in specs])
+    return np.where(at_least, np.nanmin(per_corner, axis=-2), np.nanmax(per_corner, axis=-2))
 
 
 def predicted_scores(
@@ -156,13 +159,13 @@ class KnownDesigns:
     metrics: np.ndarray
 
     @classmethod
-    def from_features(cls, grid: ParamGrid, features: np.ndarray, metrics: np.ndarray, skips_on_fail: bool) -> KnownDesigns:
-        """From the model's training data (`design_features` rows)."""
-        n_params = len(grid.params)
-        whole = features[:, n_params] > 0 if skips_on_fail else np.ones(len(features), dtype=bool)
+    def from_data(cls, grid: ParamGrid, specs: Sequence[MetricSpec], features: np.ndarray, metrics: np.ndarray) -> KnownDesigns:
+        """From the model's training data: grid positions (`ParamGrid.normalized`) and (corners x metrics) per design;
+        the designs simulated at every corner."""
+        whole = ~np.isnan(metrics).any(axis=(1, 2))
         top = np.array([p.grid_size - 1 for p in grid.params])
-        indices = np.rint((features[whole, :n_params] + 1.0) / 2.0 * top).astype(np.int64)
-        return cls(indices, metrics[whole])
+        indices = np.rint((features[whole] + 1.0) / 2.0 * top).astype(np.int64)
+        return cls(indices, worst_case(specs, metrics[whole]))
 
     def closest_meeting(
         self, optimization: CircuitOptimization[Any, Any], grid: ParamGrid, here: np.ndarray, target: dict[str, float]
@@ -194,7 +197,7 @@ class MovePlanner:
     def __init__(self, env: AutoCktGym, model: MetricModel, candidates: int, margin: float, refine_sweeps: int = 3) -> None:
         self.optimization, self.grid, self.model = env.optimization, env.grid, model
         self.refine_sweeps = refine_sweeps
-        self.skips_on_fail, self.candidates, self.margin = env.skips_on_fail, candidates, margin
+        self.candidates, self.margin = candidates, margin
         n_params, n_moves = len(self.grid.params), len(self.grid.moves)
         self._all = n_moves**n_params <= candidates
         self._enumerated = np.array(list(itertools.product(range(n_moves), repeat=n_params)), dtype=np.int64) if self._all else None
@@ -213,8 +216,8 @@ class MovePlanner:
             goal = self.known.closest_meeting(self.optimization, self.grid, state.indices, state.target)
             if goal is not None:
                 return walk(self.grid, state.indices, goal)
-        here = design_features(self.grid.normalized(state.indices), not state.skipped, self.skips_on_fail)
-        correction = to_learnt(state.metrics[None], self.model.normalizers)[0] - self.model.predict(here)[0]
+        error = to_learnt(state.metrics, self.model.normalizers) - self.model.predict(self.grid.normalized(state.indices)[None])[0]
+        correction = np.where(np.isnan(error), error[0], error)  # a corner skip-on-fail did not simulate: the typical one's
         moves = self._candidate_moves(rng or np.random.default_rng([*state.indices.tolist(), state.steps_left]))
         scores = self._scores(state, moves, correction)
         best = moves[int(np.argmax(scores))]
@@ -231,8 +234,8 @@ class MovePlanner:
     def _scores(self, state: PlanState, moves: np.ndarray, correction: np.ndarray) -> np.ndarray:
         """Each move's predicted score (module docstring); a design the episode simulated scores -inf unless all did."""
         designs = self.grid.apply(state.indices, moves)  # every candidate at once: one row each
-        predicted = self.model.predict(design_features(self.grid.normalized(designs), True, self.skips_on_fail))
-        metrics = from_learnt(predicted + correction, self.model.normalizers)
+        predicted = self.model.predict(self.grid.normalized(designs))
+        metrics = from_learnt(worst_case(self.optimization.metrics, predicted + correction), self.model.normalizers)
         scores = predicted_scores(self.optimization, metrics, state.target, self.margin)
         known = np.array([tuple(d) in state.visited for d in designs.tolist()])
         if not known.all():

@@ -50,7 +50,7 @@ import torch
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization
 
 from .checkpoints import Agent, open_agent
-from .corners import CornerFigures, checked_corner_set, corner_figures, corner_metrics, corner_options
+from .corners import CornerFigures, checked_corner_set, corner_figures, corner_options
 from .deployment import Deployment, deploy
 from .optimizers import OPTIMIZERS, OptimizerConfig, SizingResult, optimize
 from .shipped_policy import PolicyCard, card_path, is_shipped_policy, shipped_policy_path
@@ -273,7 +273,7 @@ def size(config: SizingConfig) -> SizedDesign:
             spent += search.simulations
         if corner_set is not None:
             final = start if values == optimization.initial_values() else simulator.output(values)
-            corners = corner_figures(optimization, corner_metrics(optimization, final), target)
+            corners = corner_figures(optimization, optimization.corner_values(final), target)
             metrics = optimization.metric_values(final)  # the worst case: an agent's design skip-on-fail stopped at TT had TT's alone
     finally:
         simulator.close()

@@ -21,6 +21,9 @@ import pydantic
 CORNER_SET_FIELD = "corner_set"
 """The option field of a PVT circuit's input that names its corner set (`CornerSetChoice.field`)."""
 
+CORNERS_FIELD = "corners"
+"""The field of a PVT circuit's answer holding each corner's metrics, by corner name, in the set's order."""
+
 Gf180mcuCornerSet = Literal["ppaas", "tt"]
 """gf180mcu's corner sets: PPAAS's 17, or the typical corner alone."""
 Sky130CornerSet = Literal["ppaas", "tt"]

@@ -13,8 +13,9 @@ about a circuit, with no circuit code in it:
 * `settaluri_reward`: the AutoCkt reward, generic over `MetricSpec`s.
 * `CircuitOptimization`: the bundle: the simulation `Rpc` (which carries the input and
   output types), the param specs, the metric specs and the reward.
-* `Evaluation`: what one simulation call answered an optimizer: the metrics, whether the
-  circuit skipped its other corners (skip-on-fail) and how many simulations it ran.
+* `Evaluation`: what one simulation call answered an optimizer: the metrics, each corner's
+  metrics at a PVT circuit, whether the circuit skipped its other corners (skip-on-fail) and how
+  many simulations it ran.
 
 Skip-on-fail: a circuit simulated at several PVT corners whose input has an optional `target`
 option simulates its typical corner first and the others only if that corner meets the target.
@@ -45,7 +46,7 @@ import pydantic
 
 from discovery_shared import Rpc
 
-from .corner_sets import CORNER_SET_FIELD
+from .corner_sets import CORNER_SET_FIELD, CORNERS_FIELD
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -287,11 +288,14 @@ class Evaluation:
     `skipped`: the circuit ran its typical corner alone, as it missed the target sent (skip-on-fail),
     so `metrics` are that corner's, not the worst case over the set, and the design missed its target.
     `simulations`: the simulations the answer says it ran (one for a circuit of one simulation per call).
+    `corners`: a PVT circuit's metrics at each corner simulated, by corner name, in its corner set's order
+    (the typical corner first: skip-on-fail simulates it first); empty for a circuit of one condition.
     """
 
     metrics: dict[str, float]
     skipped: bool = False
     simulations: int = 1
+    corners: Mapping[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
 
 _OPTIMIZATIONS: dict[str, CircuitOptimization[Any, Any]] = {}
@@ -387,9 +391,16 @@ class CircuitOptimization(Generic[In, Out]):
         holder = out if self.metrics_field is None else getattr(out, self.metrics_field)
         return {m.name: float(getattr(holder, m.name)) for m in self.metrics}
 
+    def corner_values(self, out: Out) -> dict[str, dict[str, float]]:
+        """A PVT circuit's metrics at each corner its result holds, by corner name in the set's order; {} for a
+        circuit of one condition (its output has no `CORNERS_FIELD`)."""
+        corners: Mapping[str, Any] = getattr(out, CORNERS_FIELD, None) or {}
+        return {name: {m.name: float(getattr(at, m.name)) for m in self.metrics} for name, at in corners.items()}
+
     def evaluation(self, out: Out) -> Evaluation:
-        """The `Evaluation` of a simulation result: its metrics, and its `skipped` and `simulations` fields where it has them."""
-        return Evaluation(self.metric_values(out), bool(getattr(out, "skipped", False)), int(getattr(out, "simulations", 1)))
+        """The `Evaluation` of a simulation result: its metrics, and its `skipped`, `simulations` and corners where it has them."""
+        skipped, simulations = bool(getattr(out, "skipped", False)), int(getattr(out, "simulations", 1))
+        return Evaluation(self.metric_values(out), skipped, simulations, self.corner_values(out))
 
     def simulate(self, values: Mapping[str, float], target: Mapping[str, float] | None = None) -> dict[str, float]:
         """Simulate parameter `values` through the Rpc (skip-on-fail against `target`, if given) and return the metrics."""
