@@ -17,14 +17,16 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from autockt import EnvConfig, SimulatorConfig
-from autockt.checkpoints import load_policy
+from autockt.checkpoints import load_policy, open_agent
 from autockt.command_line import train_from_command_line
 from autockt.env import AutoCktGym
 from autockt.experiment import ExperimentDir, checkpoint_env_steps
 from autockt.metric_model import MetricModel, MetricModelConfig, to_learnt
-from autockt.model_based import ModelBasedConfig, ModelBasedPolicy, load_checkpoint, train_model_based
+from autockt.model_based import ModelBasedConfig, ModelBasedPolicy, ShippedModelBasedPolicy, load_checkpoint, train_model_based
 from autockt.move_planner import KnownDesigns, MovePlanner, PlanState, predicted_scores, walk, worst_case
 from autockt.params import TUNED_MOVES
+from autockt.policy_export import export_checkpoint
+from autockt.shipped_policy import PolicyCard, card_path
 from autockt.sizing import SizingConfig, size
 from autockt.validate import roll_out, validate
 from autockt_shared import TWO_STAGE_OPAMP
@@ -206,6 +208,17 @@ def test_model_based_trains_resumes_and_validates_greedy_and_sampled(circuit_ser
     sampled = roll_out(policy, env_config, targets, sample_seed=5)
     assert sampled == roll_out(policy, env_config, targets, sample_seed=5)
     assert roll_out(policy, env_config, targets[:1], sample_seed=5)[0]["final_metrics"] == sampled[0]["final_metrics"]
+
+    # shipped (build_policies.py --from-checkpoint): the model and the known designs alone, acting as the checkpoint
+    shipped = export_checkpoint(resumed.checkpoint).save(tmp_path / "shipped" / "two_stage_opamp.npz")
+    assert shipped.stat().st_size + card_path(shipped).stat().st_size < 1_000_000
+    card = PolicyCard.read(card_path(shipped))
+    assert card.algorithm == "model_based" and card.training["env_steps"] == resumed.env_steps
+    agent = open_agent(shipped)
+    loaded = agent.policy()
+    assert isinstance(loaded, ShippedModelBasedPolicy) and len(loaded.trained.known.indices) == len(policy.trained.known.indices)
+    assert roll_out(loaded, env_config, targets) == roll_out(policy, env_config, targets)
+    assert roll_out(loaded, env_config, targets, sample_seed=5) == sampled
 
 
 def test_the_model_based_agent_reaches_unseen_targets_after_1500_steps(tmp_path: Path) -> None:

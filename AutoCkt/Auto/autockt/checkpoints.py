@@ -24,7 +24,7 @@ from . import model_based
 from .action_choice import DiscretePolicy
 from .env import EnvConfig
 from .experiment import ExperimentDir, RunRecord, checkpoint_env_steps
-from .model_based import ModelBasedPolicy
+from .model_based import ModelBasedPolicy, ShippedModelBasedPolicy
 from .noise import quiet_ray
 from .policy import Policy
 from .sac_her import CHECKPOINT_PREFIX, SacHerPolicy
@@ -75,7 +75,9 @@ class Agent:
     card: PolicyCard | None = None
 
     def policy(self) -> Policy:
-        return ShippedPolicy.load(self.path) if self.card is not None else load_policy(self.path)
+        if self.card is None:
+            return load_policy(self.path)
+        return ShippedModelBasedPolicy.load(self.path) if self.card.algorithm == model_based.ALGORITHM else ShippedPolicy.load(self.path)
 
     def env_config(self, simulator: SimulatorConfig, horizon: int | None = None, corner_set: str | None = None) -> EnvConfig:
         return self.record.env_config(self.training, simulator, horizon=horizon, corner_set=corner_set)

@@ -39,9 +39,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from autockt_shared import circuit_optimization
+
 from .env import Design, EnvConfig, open_simulator
 from .metric_model import MetricModel, MetricModelConfig
 from .move_planner import KnownDesigns, MovePlanner, PlanningEnv, PlanState
+from .params import ParamGrid
 from .progress import TrainingProgress
 from .run_metrics import (
     DESIGNS_METRIC,
@@ -52,6 +55,7 @@ from .run_metrics import (
     REACHED_METRIC,
     SIMULATIONS_METRIC,
 )
+from .shipped_policy import PolicyCard, card_path, weights_path
 from .simulator import Simulator
 from .train import TrainConfig, TrainResult, prepare_run, run_result, should_stop
 from .trial_log import TrialLog
@@ -263,34 +267,96 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return saved
 
 
+@dataclasses.dataclass(frozen=True)
+class TrainedModel:
+    """A trained model-based agent, from a checkpoint or a shipped policy: the fitted model (`MetricModel.state`), its
+    shape, the planner's settings and the designs it knows (`KnownDesigns`: simulated at every corner in training)."""
+
+    model: dict[str, Any]
+    model_config: MetricModelConfig
+    candidates: int
+    margin: float
+    known: KnownDesigns
+
+    @classmethod
+    def from_checkpoint(cls, saved: dict[str, Any]) -> TrainedModel:
+        optimization = circuit_optimization(str(saved["circuit"]))
+        features, metrics = saved["features"].numpy(), saved["metrics"].numpy()
+        return cls(
+            saved["model"],
+            MetricModelConfig(**_tuples(saved["model_config"])),
+            int(saved["candidates"]),
+            float(saved["margin"]),
+            KnownDesigns.from_data(ParamGrid(optimization.params), optimization.metrics, features, metrics),
+        )
+
+
 class ModelBasedPolicy:
-    """A model-based checkpoint's planner, for validation (policy.py): greedy plans on candidates drawn from the
+    """A trained model-based agent's planner, for validation (policy.py): greedy plans on candidates drawn from the
     state, sampled on candidates drawn from each target's own generator (move_planner.py)."""
 
-    def __init__(self, saved: dict[str, Any]) -> None:
-        self.saved = saved
+    def __init__(self, trained: TrainedModel) -> None:
+        self.trained = trained
         self.planner: MovePlanner | None = None
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Path) -> ModelBasedPolicy:
-        return cls(load_checkpoint(checkpoint))
+        return cls(TrainedModel.from_checkpoint(load_checkpoint(checkpoint)))
 
     def make_env(self, config: EnvConfig, simulator: Simulator) -> PlanningEnv:
         env = PlanningEnv(config, simulator)
         if self.planner is None:
-            inner = env.env
-            model_config = MetricModelConfig(**_tuples(self.saved["model_config"]))
-            model = MetricModel(len(inner.grid.params), inner.optimization.metrics, model_config, env.n_corners)
-            model.load_state(self.saved["model"])
-            self.planner = MovePlanner(inner, model, int(self.saved["candidates"]), float(self.saved["margin"]))
-            features, metrics = self.saved["features"].numpy(), self.saved["metrics"].numpy()
-            self.planner.known = KnownDesigns.from_data(inner.grid, inner.optimization.metrics, features, metrics)
+            inner, trained = env.env, self.trained
+            model = MetricModel(len(inner.grid.params), inner.optimization.metrics, trained.model_config, env.n_corners)
+            model.load_state(trained.model)
+            self.planner = MovePlanner(inner, model, trained.candidates, trained.margin)
+            self.planner.known = trained.known
         return env
 
     def act_batch(self, observations: Sequence[Any], rngs: Sequence[np.random.Generator] | None = None) -> np.ndarray:
         if self.planner is None:
             raise RuntimeError("ModelBasedPolicy.act_batch before make_env: the planner needs the environment's grid")
         return np.array([self.planner.act(state, None if rngs is None else rngs[i]) for i, state in enumerate(observations)])
+
+
+class ShippedModelBasedPolicy(ModelBasedPolicy):
+    """A model-based agent as a shipped policy (shipped_policy.py): the card, and in the weights file each member's
+    layers, the model's output scaling and the known designs (grid indices and worst-case metrics), never the
+    training data itself."""
+
+    def __init__(self, card: PolicyCard, trained: TrainedModel) -> None:
+        super().__init__(trained)
+        self.card = card
+
+    @classmethod
+    def load(cls, path: Path) -> ShippedModelBasedPolicy:
+        card = PolicyCard.read(card_path(path))
+        card.check_fresh(path)
+        network = card.network
+        with np.load(weights_path(path)) as arrays:
+            members = [
+                {key.split("/", 1)[1]: torch.from_numpy(arrays[key]) for key in arrays.files if key.startswith(f"member{k}/")}
+                for k in range(int(network["model_config"]["members"]))
+            ]
+            model = {"nets": members, "mean": torch.from_numpy(arrays["mean"]), "std": torch.from_numpy(arrays["std"])}
+            known = KnownDesigns(arrays["known_indices"].astype(np.int64), arrays["known_metrics"].astype(np.float64))
+        config = MetricModelConfig(**_tuples(network["model_config"]))
+        return cls(card, TrainedModel(model, config, int(network["candidates"]), float(network["margin"]), known))
+
+    def save(self, path: Path) -> Path:
+        """Write the weights to `path` (suffix `.npz`) and the card beside it; returns the weights file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model = self.trained.model
+        arrays = {f"member{k}/{key}": value.numpy() for k, net in enumerate(model["nets"]) for key, value in net.items()}
+        arrays |= {"mean": model["mean"].numpy(), "std": model["std"].numpy()}
+        arrays |= {"known_indices": self.trained.known.indices.astype(np.int32), "known_metrics": self.trained.known.metrics}
+        with weights_path(path).open("wb") as f:
+            np.savez_compressed(f, **arrays)
+        self.card.write(card_path(path))
+        return weights_path(path)
+
+    def with_card(self, card: PolicyCard) -> ShippedModelBasedPolicy:
+        return ShippedModelBasedPolicy(card, self.trained)
 
 
 def _tuples(config: dict[str, Any]) -> dict[str, Any]:

@@ -1,15 +1,19 @@
 """
-# A PPO checkpoint's policy as a shipped policy
+# A checkpoint's policy as a shipped policy
 
 The one place that reads RLlib's module to write a shipped policy (shipped_policy.py): its actor
 encoder's and policy head's layers, in the order `forward_inference` runs them, and the card from
 the run's own record (experiment.py) and results. Anything else in the module (the value network,
 optimizer state) stays behind. A module whose layers are not plain linear ones with a known
 activation between them is refused rather than exported wrong.
+
+A model-based agent's checkpoint (model_based.py) ships its fitted model and the designs it
+knows, not the simulated designs it trained on (`ShippedModelBasedPolicy`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -19,11 +23,13 @@ import torch
 
 from autockt_shared import circuit_optimization
 
+from . import model_based
 from .checkpoints import TrainedPolicy, resolve_checkpoint
 from .corners import checked_corner_set
 from .deployment import training_simulations
 from .experiment import ExperimentDir, checkpoint_env_steps
 from .fingerprint import observation_block_sizes, schema_fingerprint
+from .model_based import ShippedModelBasedPolicy, TrainedModel
 from .shipped_policy import ACTIVATIONS, PolicyCard, ShippedPolicy
 from .specs import TargetSet
 
@@ -51,11 +57,14 @@ class NotExportable(ValueError):
     """A checkpoint that cannot become a shipped policy (not PPO's, or a network of another shape)."""
 
 
-def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
-    """The shipped policy of a PPO checkpoint (or an experiment directory's latest), its card without validation figures."""
+def export_checkpoint(checkpoint: Path) -> ShippedPolicy | ShippedModelBasedPolicy:
+    """The shipped policy of a PPO or model-based checkpoint (or an experiment directory's latest), its card without
+    validation figures."""
     checkpoint = resolve_checkpoint(checkpoint)
-    if not checkpoint.is_dir():
-        raise NotExportable(f"{checkpoint} is not a PPO checkpoint: only PPO policies ship (SAC + HER acts on goal observations)")
+    if not checkpoint.is_dir() and not model_based.is_checkpoint(checkpoint):
+        raise NotExportable(
+            f"{checkpoint} is neither a PPO nor a model-based checkpoint: SAC + HER does not ship (it acts on goal observations)"
+        )
     experiment = ExperimentDir.containing(checkpoint)
     record, training = experiment.record(), experiment.training_targets()
     optimization = circuit_optimization(record.circuit)
@@ -64,18 +73,14 @@ def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
             f"{experiment.path}'s training targets are not the ones its circuit generates now: {record.circuit}'s spec ranges "
             "changed since it trained, so retrain it"
         )
-    module = TrainedPolicy.from_checkpoint(checkpoint).module
-    activation = str(module.model_config["fcnet_activation"])  # type: ignore[index]
-    layers = _linear_layers(module, activation)
-    blocks = observation_block_sizes(optimization)
     card = PolicyCard(
         circuit=record.circuit,
         corner_set=checked_corner_set(optimization, record.corner_set),
         algorithm="ppo",
         schema_fingerprint=schema_fingerprint(optimization, record.corner_set),
-        observation_space={"shape": [sum(blocks.values())], "low": -1.0, "high": 1.0, "blocks": blocks},
-        action_space={"nvec": [int(n) for n in module.action_space.nvec], "moves": list(record.moves)},  # type: ignore[union-attr]
-        network={"hidden_activation": activation, "layers": [list(w.shape[::-1]) for w, _ in layers]},
+        observation_space={},
+        action_space={"nvec": [len(record.moves)] * len(optimization.params), "moves": list(record.moves)},
+        network={},
         environment={
             "moves": list(record.moves),
             "horizon": record.horizon,
@@ -86,9 +91,29 @@ def export_checkpoint(checkpoint: Path) -> ShippedPolicy:
         training={
             "env_steps": checkpoint_env_steps(checkpoint),
             "simulations": training_simulations(checkpoint),
-            "checkpoint": f"{checkpoint.parent.parent.name}/{checkpoint.parent.name}/{checkpoint.name}",
-            "settings": _trial_settings(checkpoint.parent),
+            "checkpoint": str(checkpoint.relative_to(experiment.path.parent)),
         },
+    )
+    if model_based.is_checkpoint(checkpoint):
+        trained = TrainedModel.from_checkpoint(model_based.load_checkpoint(checkpoint))
+        network = {"model_config": dataclasses.asdict(trained.model_config), "candidates": trained.candidates, "margin": trained.margin}
+        card = dataclasses.replace(
+            card,
+            algorithm=model_based.ALGORITHM,
+            observation_space={"kind": "plan_state"},  # the planner acts on the design, its metrics and the target (move_planner.py)
+            network={**network, "known_designs": len(trained.known.indices)},
+        )
+        return ShippedModelBasedPolicy(card, trained)
+    module = TrainedPolicy.from_checkpoint(checkpoint).module
+    activation = str(module.model_config["fcnet_activation"])  # type: ignore[index]
+    layers = _linear_layers(module, activation)
+    blocks = observation_block_sizes(optimization)
+    card = dataclasses.replace(
+        card,
+        observation_space={"shape": [sum(blocks.values())], "low": -1.0, "high": 1.0, "blocks": blocks},
+        action_space={"nvec": [int(n) for n in module.action_space.nvec], "moves": list(record.moves)},  # type: ignore[union-attr]
+        network={"hidden_activation": activation, "layers": [list(w.shape[::-1]) for w, _ in layers]},
+        training={**card.training, "settings": _trial_settings(checkpoint.parent)},
     )
     return ShippedPolicy(card, layers)
 
