@@ -9,7 +9,8 @@ ones its README figures were measured with), simulated in-process unless --serve
 checkpoint's policy is exported (autockt.policy_export), validated on `--n-specs` unseen targets greedy and
 sampled (autockt.validate, on the exported policy itself), and written with its figures to
 AutoCkt/Auto/autockt/policies/<circuit>.npz + .json (`--out` elsewhere), where `size.py` finds it.
-`--from-checkpoint` skips the training and packages an existing checkpoint (its circuit from its run).
+`--from-checkpoint` skips the training and packages an existing checkpoint (its circuit from its run): PPO's, or a
+model-based agent's (`train_general.py --algo model_based`).
 A shipped policy whose circuit changed is refused when loaded, with this script's command to rebuild it.
 """
 

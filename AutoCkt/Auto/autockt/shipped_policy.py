@@ -14,7 +14,8 @@ Loading builds the same layers RLlib's module has (actor encoder, then policy he
 torch network: no Ray, and the same float32 operations, so a shipped policy's logits are the
 checkpoint's bit for bit and its rollouts the same. A policy whose circuit has changed since it was
 trained (`schema_fingerprint` differs) is refused with `StalePolicy`, which names the command that
-rebuilds it; `AutoCkt/scripts/build_policies.py` (re)builds them all.
+rebuilds it; `AutoCkt/scripts/build_policies.py` (re)builds them all. A model-based agent ships in the
+same two files and under the same card (`model_based.ShippedModelBasedPolicy`, `algorithm` "model_based").
 """
 
 from __future__ import annotations
