@@ -25,7 +25,8 @@ every design at every corner of the set, and its metrics are the worst case over
 circuit's `metrics_field`), which is what a target asks of it. That costs a simulation per
 corner per design (no skip-on-fail: the archive needs every design's worst case), so the
 script prints what one design cost; keep `--random` in the hundreds and `--search-budget`
-small for such a circuit.
+small for such a circuit. `--known AGENT` adds a model-based agent's known designs (every design it
+simulated at every corner in training) to the archive without simulating them again.
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ import multiprocessing
 import random
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import autockt_ckt.handlers  # noqa: F401  (attaches the handlers: everything runs in-process)
+from autockt.checkpoints import open_agent
+from autockt.corners import checked_corner_set
+from autockt.model_based import ModelBasedPolicy
 from autockt_shared import CircuitOptimization, Sense, all_circuits, circuit_optimization, grid_values
 from autockt_shared.corner_sets import CORNER_SET_FIELD
 
@@ -145,6 +150,19 @@ def pareto_front(opt: CircuitOptimization[Any, Any], metrics: Sequence[Metrics])
     return [metrics[i] for i in front]
 
 
+def known_designs(opt: CircuitOptimization[Any, Any], corners: str | None, path: Path) -> list[Metrics]:
+    """The worst-case metrics of the designs a model-based agent simulated at every corner in training (its memory,
+    autockt.move_planner.KnownDesigns): simulated already, so they cost nothing here."""
+    agent = open_agent(path)
+    policy = agent.policy()
+    if not isinstance(policy, ModelBasedPolicy):
+        raise SystemExit(f"--known: {path} is not a model-based agent (train_general.py --algo model_based)")
+    if agent.record.circuit != opt.name or checked_corner_set(opt, agent.record.corner_set) != corners:
+        raise SystemExit(f"--known: {path} was trained on {agent.record.circuit} at {agent.record.corner_set or 'its default corners'}")
+    names = [m.name for m in opt.metrics]
+    return [dict(zip(names, map(float, row), strict=True)) for row in policy.trained.known.metrics]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--circuit", choices=sorted(all_circuits()), default="folded_cascode")
@@ -155,6 +173,12 @@ def main() -> None:
     parser.add_argument("--corners", help="corner set of a circuit simulated at PVT corners (default: the circuit's own)")
     parser.add_argument("--workers", type=int, default=None, help="simulating processes (default: one per core)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--known",
+        type=Path,
+        metavar="AGENT",
+        help="a model-based agent of the circuit (checkpoint, experiment or shipped policy): its known designs join the archive",
+    )
     args = parser.parse_args()
     opt = circuit_optimization(args.circuit)
     corners = default_corner_set(opt)
@@ -190,7 +214,7 @@ def main() -> None:
             for i in range(args.searches)
         ]
         searched = [m for visited in pool.map(search, jobs, chunksize=1) for m in visited]
-    archive = [m for _, m in simulated] + searched
+    archive = [m for _, m in simulated] + searched + ([] if args.known is None else known_designs(opt, corners, args.known))
     front = pareto_front(opt, archive)
 
     targets = [opt.sample_target(rng) for _ in range(args.targets)]
