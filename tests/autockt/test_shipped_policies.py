@@ -19,9 +19,10 @@ import torch
 
 import autockt_ckt.handlers  # noqa: F401  (the circuits' handlers, for in-process simulation)
 from autockt import AutoCktGym, EnvConfig, InputError, Simulator, SimulatorConfig, SizingConfig, size, validate
-from autockt.checkpoints import TrainedPolicy
+from autockt.checkpoints import TrainedPolicy, open_agent
 from autockt.command_line import validate_from_command_line
 from autockt.fingerprint import OBSERVATION_BLOCKS, observation_block_sizes, observation_blocks, schema_fingerprint
+from autockt.model_based import ShippedModelBasedPolicy
 from autockt.policy_export import export_checkpoint
 from autockt.shipped_policy import (
     POLICIES_DIR,
@@ -136,7 +137,9 @@ def test_every_committed_policy_is_small_and_fresh() -> None:
     for circuit in circuits:
         weights = POLICIES_DIR / f"{circuit}.npz"
         assert weights.stat().st_size + card_path(weights).stat().st_size < MAX_BYTES
-        card = ShippedPolicy.load(weights).card  # refused if its circuit changed: rebuild it (the error says how)
+        agent = open_agent(weights)  # refused if its circuit changed: rebuild it (the error says how)
+        card, policy = agent.card, agent.policy()
+        assert card is not None and isinstance(policy, ShippedPolicy | ShippedModelBasedPolicy) and policy.card == card
         assert card.validation["greedy"]["targets"] == 1000 and card.training["env_steps"] > 0
 
 
