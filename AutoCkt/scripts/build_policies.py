@@ -4,10 +4,11 @@
     python AutoCkt/scripts/build_policies.py --from-checkpoint ~/ray_results/<experiment>[/<trial>/<checkpoint>]
 
 For each circuit (by default every nominal one with a recipe below; a circuit of an open PDK is named with
---circuit and trains through --server-url, a server started for its PDK): PPO with the settings its recipe records (the
-ones its README figures were measured with), simulated in-process unless --server-url; then the final
-checkpoint's policy is exported (autockt.policy_export), validated on `--n-specs` unseen targets greedy and
-sampled (autockt.validate, on the exported policy itself), and written with its figures to
+--circuit and trains through --server-url, a server started for its PDK): PPO, or the agent its recipe names
+(`ppaas_tsa`: the model-based agent), with the settings its recipe records (the ones its README figures were
+measured with), simulated in-process unless --server-url; then the final checkpoint's policy is exported
+(autockt.policy_export), validated on `--n-specs` unseen targets greedy and sampled (`--validate-actions`;
+autockt.validate, on the exported policy itself), and written with its figures to
 AutoCkt/Auto/autockt/policies/<circuit>.npz + .json (`--out` elsewhere), where `size.py` finds it.
 `--from-checkpoint` skips the training and packages an existing checkpoint (its circuit from its run): PPO's, or a
 model-based agent's (`train_general.py --algo model_based`).
@@ -24,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autockt import TUNED_MOVES, SimulatorConfig, TrainConfig, train, validate
-from autockt.command_line import VALIDATION_ACTIONS, _add_simulator_flags, _simulator
+from autockt import TUNED_MOVES, SimulatorConfig, TrainConfig, validate
+from autockt.command_line import TRAINERS, VALIDATION_ACTIONS, _add_simulator_flags, _simulator
 from autockt.experiment import ExperimentDir
 from autockt.policy_export import export_checkpoint
 from autockt.shipped_policy import POLICIES_DIR, WEIGHTS_SUFFIX, rebuild_command
@@ -44,8 +45,10 @@ RECIPES: dict[str, dict[str, Any]] = {
     "flip_flop": {"max_env_steps": 36_000},
     "ppaas_comp": {"max_env_steps": 100_000, "stop_reached_rate": 0.95},
     "two_stage_opamp_sky130": {"max_env_steps": 100_000, "stop_reached_rate": 0.95},
+    "ppaas_tsa": {"algo": "model_based", "max_env_steps": 24_000, "max_hours": 0.7},
 }
-"""The circuits that ship a policy, and how each trains."""
+"""The circuits that ship a policy, and how each trains: `algo` the trainer (`train_general.py --algo`; PPO unless
+named), the rest `TrainConfig` fields."""
 SHIPPED_DIR = "shipped"
 """Under the run's experiment directory: the exported policy, validated there before it is copied to `--out`."""
 
@@ -82,16 +85,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     for circuit in args.circuit or [name for name in RECIPES if circuit_optimization(name).pdk is None]:
         recipe = {**RECIPE_BASE, **RECIPES[circuit]}
+        settings = {key: value for key, value in recipe.items() if key != "algo"}
         config = TrainConfig(
             circuit=circuit,
             experiment=f"shipped_{circuit}",
             storage=args.storage,
             simulator=simulator,
             num_env_runners=args.env_runners,
-            **recipe,
+            **settings,
         )
         started = time.monotonic()
-        result = train(config, progress=True)
+        result = TRAINERS[recipe.get("algo", "ppo")](config, progress=True)
         trained = {"wall_clock_s": round(time.monotonic() - started), "recipe": recipe}
         written = package(result.checkpoint, simulator, args.n_specs, args.out, trained, VALIDATION_ACTIONS[args.validate_actions])
         print(f"{circuit}: wrote {written}")
