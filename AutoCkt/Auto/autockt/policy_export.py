@@ -54,7 +54,7 @@ PPO_SETTINGS = (
 
 
 class NotExportable(ValueError):
-    """A checkpoint that cannot become a shipped policy (not PPO's, or a network of another shape)."""
+    """A checkpoint that cannot become a shipped policy (SAC + HER's, or a PPO network of another shape)."""
 
 
 def export_checkpoint(checkpoint: Path) -> ShippedPolicy | ShippedModelBasedPolicy:
